@@ -1,0 +1,24 @@
+// The `fargo serve` daemon and the small commands around it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace fargo::cli {
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4566;
+  std::string data_dir = DefaultDataDir();
+  std::string account = "000000000000";
+  std::string region = "us-east-1";
+
+  static std::string DefaultDataDir();
+};
+
+// Runs until SIGINT/SIGTERM; returns the process exit code.
+int RunServe(const ServeOptions& options);
+
+int PrintTerraformOverride(const std::string& endpoint);
+
+}  // namespace fargo::cli

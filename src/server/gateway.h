@@ -1,0 +1,59 @@
+// Gateway: turns an HTTP request into a service call and back. Owns the
+// state thread on which all service work (and all SQLite access) happens, so
+// the network event loop never blocks.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "protocol/http_types.h"
+#include "protocol/router.h"
+#include "services/service.h"
+
+namespace fargo::server {
+
+class Gateway {
+ public:
+  // REQUIRES: clock and ids outlive the gateway.
+  Gateway(const Clock& clock, IdGenerator& ids, std::string account, std::string default_region);
+  ~Gateway();
+
+  // Takes ownership. REQUIRES: before Start().
+  void AddService(std::unique_ptr<services::Service> service);
+
+  // Starts every service (loading its state) and the state thread.
+  Status Start();
+  // Drains queued calls, stops services in reverse order, joins the thread.
+  void Stop();
+
+  // Handles one request on the state thread; `done` is called there with the
+  // response. Thread-safe.
+  void Handle(protocol::HttpRequest req, std::function<void(protocol::HttpResponse)> done);
+
+  // Runs `fn` on the state thread (tests, shutdown hooks).
+  void Post(std::function<void()> fn);
+
+  std::vector<std::string> ServiceNames() const;
+
+ private:
+  protocol::HttpResponse HandleOnStateThread(const protocol::HttpRequest& req);
+  void ScheduleTick();
+
+  const Clock& clock_;
+  IdGenerator& ids_;
+  std::string account_;
+  std::string default_region_;
+  protocol::Router router_;
+  std::vector<std::unique_ptr<services::Service>> services_;
+  boost::asio::io_context state_io_;
+  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::unique_ptr<boost::asio::steady_timer> tick_;
+  std::thread state_thread_;
+};
+
+}  // namespace fargo::server

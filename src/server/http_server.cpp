@@ -1,0 +1,180 @@
+#include "server/http_server.h"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdio>
+
+#include "common/strings.h"
+
+namespace fargo::server {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using protocol::HttpRequest;
+using protocol::HttpResponse;
+
+namespace {
+
+constexpr uint64_t kBodyLimit = 5ull * 1024 * 1024 * 1024;  // S3's single-PUT maximum
+
+HttpRequest ToRequest(http::request<http::string_body>&& in) {
+  HttpRequest r;
+  r.method = std::string(in.method_string());
+  std::string target(in.target());
+  auto q = target.find('?');
+  r.raw_path = target.substr(0, q);
+  r.path = UrlDecode(r.raw_path, false);
+  if (q != std::string::npos) {
+    for (const auto& part : Split(std::string_view(target).substr(q + 1), '&')) {
+      if (part.empty()) continue;
+      auto eq = part.find('=');
+      r.query.emplace(UrlDecode(part.substr(0, eq)),
+                      eq == std::string::npos ? std::string() : UrlDecode(part.substr(eq + 1)));
+    }
+  }
+  for (const auto& f : in) r.headers[ToLower(f.name_string())] = std::string(f.value());
+  r.body = std::move(in.body());
+  return r;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Gateway& gateway, const HttpServer::LocalHandler& local)
+      : stream_(std::move(socket)), gateway_(gateway), local_(local) {}
+
+  void Run() { ReadHeader(); }
+
+ private:
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->body_limit(kBodyLimit);
+    parser_->header_limit(64 * 1024);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              self->OnHeader(ec);
+                            });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return Close();
+    auto& req = parser_->get();
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+        if (ec) return self->Close();
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->OnRequest(ec);
+    });
+  }
+
+  void OnRequest(beast::error_code ec) {
+    if (ec) return Close();
+    auto msg = parser_->release();
+    keep_alive_ = msg.keep_alive();
+    bool head = msg.method() == http::verb::head;
+    HttpRequest req = ToRequest(std::move(msg));
+    if (local_) {
+      if (auto resp = local_(req)) return Write(std::move(*resp), head);
+    }
+    auto exec = stream_.get_executor();
+    gateway_.Handle(std::move(req), [self = shared_from_this(), exec, head](HttpResponse resp) {
+      asio::post(exec, [self, head, resp = std::move(resp)]() mutable { self->Write(std::move(resp), head); });
+    });
+  }
+
+  void Write(HttpResponse resp, bool head) {
+    auto out = std::make_shared<http::response<http::string_body>>();
+    out->version(11);
+    out->result(static_cast<unsigned>(resp.status));
+    out->set(http::field::server, "fargo");
+    bool has_length = false;
+    for (auto& [k, v] : resp.headers) {
+      if (beast::iequals(k, "content-length")) has_length = true;
+      out->insert(k, v);
+    }
+    out->keep_alive(keep_alive_);
+    if (head) {
+      // HEAD: headers describe the entity; no body is sent.
+      if (!has_length) out->content_length(resp.body.size());
+      auto hdr = std::make_shared<http::response<http::empty_body>>();
+      hdr->version(11);
+      hdr->result(out->result());
+      for (const auto& f : *out) hdr->insert(f.name_string(), f.value());
+      hdr->keep_alive(keep_alive_);
+      auto sp = std::make_shared<http::response_serializer<http::empty_body>>(*hdr);
+      http::async_write_header(stream_, *sp, [self = shared_from_this(), hdr, sp](beast::error_code ec, size_t) {
+        self->AfterWrite(ec);
+      });
+      return;
+    }
+    out->body() = std::move(resp.body);
+    out->prepare_payload();
+    http::async_write(stream_, *out, [self = shared_from_this(), out](beast::error_code ec, size_t) {
+      self->AfterWrite(ec);
+    });
+  }
+
+  void AfterWrite(beast::error_code ec) {
+    if (ec || !keep_alive_) return Close();
+    ReadHeader();
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Gateway& gateway_;
+  const HttpServer::LocalHandler& local_;
+  bool keep_alive_ = true;
+};
+
+}  // namespace
+
+HttpServer::HttpServer(asio::io_context& io, Gateway& gateway, LocalHandler local)
+    : io_(io), gateway_(gateway), local_(std::move(local)), acceptor_(io) {}
+
+Result<uint16_t> HttpServer::Start(const std::string& host, uint16_t port) {
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) return AwsError::Make("InvalidArgument", "bad listen address " + host);
+  tcp::endpoint ep(addr, port);
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return AwsError::Make("AddressInUse", "cannot listen on " + host + ":" + std::to_string(port) +
+                                                    ": " + ec.message());
+  Accept();
+  return acceptor_.local_endpoint().port();
+}
+
+void HttpServer::Stop() {
+  beast::error_code ec;
+  acceptor_.close(ec);
+}
+
+void HttpServer::Accept() {
+  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), gateway_, local_)->Run();
+    }
+    Accept();
+  });
+}
+
+}  // namespace fargo::server

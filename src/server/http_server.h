@@ -1,0 +1,41 @@
+// HttpServer: the one listening port every service is reached on. Runs on the
+// network event loop; parsing and writing happen here, service work is handed
+// to the Gateway and the response is posted back.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "protocol/http_types.h"
+#include "server/gateway.h"
+
+namespace fargo::server {
+
+class HttpServer {
+ public:
+  // Requests for which `local` returns a response (health, fargo's own
+  // endpoints) are answered on the event loop without reaching the gateway.
+  using LocalHandler = std::function<std::optional<protocol::HttpResponse>(const protocol::HttpRequest&)>;
+
+  // REQUIRES: io and gateway outlive the server.
+  HttpServer(boost::asio::io_context& io, Gateway& gateway, LocalHandler local);
+
+  // Binds and starts accepting. Returns the bound port (useful with port 0).
+  Result<uint16_t> Start(const std::string& host, uint16_t port);
+  // Stops accepting; open connections end as their requests complete.
+  void Stop();
+
+ private:
+  void Accept();
+
+  boost::asio::io_context& io_;
+  Gateway& gateway_;
+  LocalHandler local_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+};
+
+}  // namespace fargo::server

@@ -1,0 +1,156 @@
+"""End-to-end harness: starts a real `fargo serve` and hands out real clients.
+
+Tests use Python's unittest (no extra packages). The fargo binary comes from
+$FARGO_BIN (set by ctest) or build/fargo.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+FARGO_BIN = os.environ.get("FARGO_BIN", os.path.join(ROOT, "build", "fargo"))
+
+try:
+    import boto3
+    import botocore.config
+    import botocore.exceptions
+    ClientError = botocore.exceptions.ClientError
+except ImportError:  # a fresh machine may lack boto3: say so loudly, skip
+    boto3 = None
+    ClientError = Exception
+
+CI = os.environ.get("CI") == "true"
+
+
+def require(tool_ok, what):
+    """Skip loudly when a client is missing; in CI a missing client fails."""
+    if tool_ok:
+        return
+    msg = f"*** {what} is not installed: these end-to-end tests cannot run ***"
+    if CI:
+        raise AssertionError(msg)
+    print(msg, flush=True)
+    raise unittest.SkipTest(msg)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Fargo:
+    """One fargo daemon on a free port with its own data directory."""
+
+    def __init__(self, data_dir=None):
+        self.port = free_port()
+        self.own_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="fargo-e2e-")
+        self.proc = None
+        self.log_path = os.path.join(self.data_dir, "fargo.log")
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [FARGO_BIN, "serve", "--port", str(self.port), "--data-dir", self.data_dir],
+            stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("fargo exited: " + open(self.log_path).read())
+            try:
+                with urllib.request.urlopen(self.endpoint + "/_fargo/health", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("fargo did not become healthy")
+
+    def kill9(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+    def restart_after_kill9(self):
+        self.kill9()
+        return self.start()
+
+    def cleanup(self):
+        self.stop()
+        if self.own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def health(self):
+        with urllib.request.urlopen(self.endpoint + "/_fargo/health", timeout=2) as r:
+            return json.loads(r.read())
+
+    def client(self, service, region="us-east-1"):
+        require(boto3 is not None, "boto3")
+        return boto3.client(
+            service, endpoint_url=self.endpoint, region_name=region,
+            aws_access_key_id="test", aws_secret_access_key="test",
+            config=botocore.config.Config(retries={"max_attempts": 1}))
+
+    def aws_env(self, region="us-east-1"):
+        env = dict(os.environ)
+        env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+                   AWS_DEFAULT_REGION=region, AWS_PAGER="", AWS_MAX_ATTEMPTS="1")
+        return env
+
+    def aws(self, *args, cli=None, check=True, region="us-east-1", timeout=60):
+        """Runs the aws CLI (v1 from PATH by default, or cli='/usr/bin/aws' for v2)
+        and returns parsed JSON output (or raw text when not JSON)."""
+        exe = cli or shutil.which("aws")
+        require(exe is not None and os.path.exists(exe), "the aws CLI")
+        p = subprocess.run([exe, "--endpoint-url", self.endpoint, "--output", "json", *args],
+                           capture_output=True, text=True, env=self.aws_env(region), timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError(f"aws {' '.join(args)} failed ({p.returncode}): {p.stderr}")
+        if not check:
+            return p
+        try:
+            return json.loads(p.stdout) if p.stdout.strip() else {}
+        except ValueError:
+            return p.stdout
+
+
+class FargoTestCase(unittest.TestCase):
+    """A fargo for the whole test class, in a fresh data directory."""
+
+    @classmethod
+    def setUpClass(cls):
+        require(os.path.exists(FARGO_BIN), f"the fargo binary ({FARGO_BIN})")
+        cls.fargo = Fargo().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fargo.cleanup()
+
+    def assertAwsError(self, code, fn, *args, status=None, **kwargs):
+        """Asserts the call fails with AWS error `code` (and HTTP `status`)."""
+        with self.assertRaises(ClientError) as cm:
+            fn(*args, **kwargs)
+        err = cm.exception.response
+        self.assertEqual(err["Error"]["Code"], code, err)
+        if status is not None:
+            self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], status, err)
+        return err
