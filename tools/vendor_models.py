@@ -34,7 +34,7 @@ def main():
         opener = gzip.open if os.path.exists(base + ".gz") else open
         with opener(base + ".gz" if opener is gzip.open else base, "rt") as f:
             model = strip(json.load(f))
-        text = json.dumps(model, separators=(",", ":"), sort_keys=True).encode()
+        text = json.dumps(model, separators=(",", ":")).encode()
         with gzip.GzipFile(os.path.join(out, svc + ".json.gz"), "wb", mtime=0) as g:
             g.write(text)
         print(f"{svc} {ver} {len(text)} bytes")

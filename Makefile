@@ -1,0 +1,30 @@
+# The two commands of the README:
+#   make run    install what is missing, build, start fargo on 127.0.0.1:4566
+#   make test   install what is missing, build, run the whole test suite
+BUILD ?= build
+JOBS  ?= $(shell nproc)
+DATA  ?= $(HOME)/.local/share/fargo
+
+.PHONY: run test build setup setup-test bench clean
+
+run: setup build
+	$(BUILD)/fargo serve --port 4566 --data-dir $(DATA)
+
+test: setup-test build
+	cd $(BUILD) && ctest --output-on-failure -j1
+
+build:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	ninja -C $(BUILD) -j$(JOBS)
+
+setup:
+	scripts/setup.sh
+
+setup-test:
+	scripts/setup.sh --test
+
+bench: build
+	bench/run_all.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what fargo needs on Debian 12 and is missing, nothing else.
+#   scripts/setup.sh          build dependencies
+#   scripts/setup.sh --test   plus what the end-to-end tests drive (boto3, aws CLI v2)
+set -euo pipefail
+
+BUILD_PKGS=(g++ cmake ninja-build pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev zlib1g-dev libssl-dev libpugixml-dev libcli11-dev libgtest-dev)
+TEST_PKGS=(python3 python3-boto3 awscli)
+
+want=("${BUILD_PKGS[@]}")
+[[ "${1:-}" == "--test" ]] && want+=("${TEST_PKGS[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+SUDO=""
+[[ $(id -u) -ne 0 ]] && SUDO="sudo"
+echo "setup: installing ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
