@@ -1,6 +1,8 @@
 #include "services/registry.h"
 
 #include "services/ec2/ec2_service.h"
+#include "services/ecs/ecs_service.h"
+#include "services/elbv2/elbv2_service.h"
 #include "services/iam/iam_service.h"
 #include "services/logs/logs_service.h"
 #include "services/sts/sts_service.h"
@@ -13,6 +15,8 @@ std::vector<std::unique_ptr<Service>> MakeServices(Env env) {
   out.push_back(std::make_unique<IamService>(env));
   out.push_back(std::make_unique<LogsService>(env));
   out.push_back(std::make_unique<Ec2Service>(env));
+  out.push_back(std::make_unique<EcsService>(env));
+  out.push_back(std::make_unique<Elbv2Service>(env));
   return out;
 }
 
