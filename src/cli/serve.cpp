@@ -83,7 +83,6 @@ int PrintTerraformOverride(const std::string& endpoint) {
   static const char* kServices[] = {"cloudwatchlogs", "ec2", "ecs", "elbv2", "iam", "s3", "ssm", "sts"};
   std::printf("# fargo: point the AWS provider at %s\n", endpoint.c_str());
   std::printf("provider \"aws\" {\n");
-  std::printf("  region                      = \"us-east-1\"\n");
   std::printf("  access_key                  = \"test\"\n");
   std::printf("  secret_key                  = \"test\"\n");
   std::printf("  skip_credentials_validation = true\n");
