@@ -283,7 +283,8 @@ Result<json::object> IamService::CreatePolicyVersion(CallContext& ctx, json::obj
   policy["UpdateDate"] = now;
   bool is_default = GetBool(in, "SetAsDefault");
   if (is_default) policy["DefaultVersionId"] = id;
-  FARGO_TRY(policies_.Put(ToLower(GetString(policy, "PolicyName")), std::move(policy)));
+  std::string key = ToLower(GetString(policy, "PolicyName"));
+  FARGO_TRY(policies_.Put(key, std::move(policy)));
   return json::object{{"PolicyVersion", json::object{{"VersionId", id},
                                                      {"IsDefaultVersion", is_default},
                                                      {"CreateDate", static_cast<double>(now)}}}};
@@ -346,7 +347,8 @@ Result<json::object> IamService::DeletePolicyVersion(CallContext& ctx, json::obj
       versions.erase(it);
       break;
     }
-  FARGO_TRY(policies_.Put(ToLower(GetString(policy, "PolicyName")), std::move(policy)));
+  std::string key = ToLower(GetString(policy, "PolicyName"));
+  FARGO_TRY(policies_.Put(key, std::move(policy)));
   return json::object{};
 }
 
@@ -357,7 +359,8 @@ Result<json::object> IamService::SetDefaultPolicyVersion(CallContext& ctx, json:
   json::object policy = *found;
   if (!FindVersion(policy, id)) return VersionNotFound(arn, id);
   policy["DefaultVersionId"] = id;
-  FARGO_TRY(policies_.Put(ToLower(GetString(policy, "PolicyName")), std::move(policy)));
+  std::string key = ToLower(GetString(policy, "PolicyName"));
+  FARGO_TRY(policies_.Put(key, std::move(policy)));
   return json::object{};
 }
 
@@ -365,7 +368,8 @@ Result<json::object> IamService::TagPolicy(CallContext& ctx, json::object& in) {
   FARGO_ASSIGN_OR_RETURN(json::object * found, FindLocalPolicy(ctx, GetString(in, "PolicyArn")));
   json::object policy = *found;
   FARGO_TRY(iam::ApplyTags(policy, GetArray(in, "Tags"), nullptr));
-  FARGO_TRY(policies_.Put(ToLower(GetString(policy, "PolicyName")), std::move(policy)));
+  std::string key = ToLower(GetString(policy, "PolicyName"));
+  FARGO_TRY(policies_.Put(key, std::move(policy)));
   return json::object{};
 }
 
@@ -373,7 +377,8 @@ Result<json::object> IamService::UntagPolicy(CallContext& ctx, json::object& in)
   FARGO_ASSIGN_OR_RETURN(json::object * found, FindLocalPolicy(ctx, GetString(in, "PolicyArn")));
   json::object policy = *found;
   FARGO_TRY(iam::ApplyTags(policy, nullptr, GetArray(in, "TagKeys")));
-  FARGO_TRY(policies_.Put(ToLower(GetString(policy, "PolicyName")), std::move(policy)));
+  std::string key = ToLower(GetString(policy, "PolicyName"));
+  FARGO_TRY(policies_.Put(key, std::move(policy)));
   return json::object{};
 }
 
