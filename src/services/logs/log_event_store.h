@@ -1,10 +1,13 @@
-// LogEventStore: log events in their own SQLite table, indexed for reading
-// one stream in time order and for reading a whole group interleaved.
+// LogEventStore: log events in their own SQLite table. Each PutLogEvents
+// batch is one row (a "chunk": the batch's events, encoded, with their time
+// range), so a write appends a single row whatever the batch's timestamps;
+// reads merge the chunks overlapping the requested time range.
 //
-// Events are addressed by a Position, (timestamp, id): ids grow with
-// insertion, so (timestamp, id) is a total order that is stable across
-// restarts. Callers own transactions: Append() must run inside
-// Store::Transaction together with the stream's metadata update.
+// Events are addressed by a Position, (timestamp, id), where id is
+// chunk id * kMaxChunkEvents + index in the chunk: ids grow with insertion,
+// so (timestamp, id) is a total order that is stable across restarts.
+// Callers own transactions: Append() must run inside Store::Transaction
+// together with the stream's metadata update.
 //
 // Thread-compatible: used only on the state thread.
 #pragma once
@@ -14,6 +17,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "store/store.h"
@@ -49,11 +53,19 @@ class LogEventStore {
   // The largest group or stream id any stored event refers to (0 if none).
   int64_t MaxReferencedId();
 
-  Status Append(int64_t group_id, int64_t stream_id, int64_t timestamp, int64_t ingestion_time,
-                std::string_view message);
+  struct NewEvent {
+    int64_t timestamp;
+    std::string_view message;
+  };
+  static constexpr int64_t kMaxChunkEvents = 10000;
+  // Stores one batch. REQUIRES: 1 <= events.size() <= kMaxChunkEvents, in
+  // chronological order.
+  Status Append(int64_t group_id, int64_t stream_id, int64_t ingestion_time,
+                const std::vector<NewEvent>& events);
   Status DeleteStream(int64_t stream_id);
   Status DeleteGroup(int64_t group_id);
-  // Deletes the group's events with a timestamp before `cutoff_ms`.
+  // Deletes stored chunks whose events all have a timestamp before
+  // `cutoff_ms` (readers hide the rest of the expired events).
   Status ExpireGroup(int64_t group_id, int64_t cutoff_ms);
 
   // Visits a stream's events with start <= timestamp < end and position after
@@ -68,7 +80,10 @@ class LogEventStore {
                           const std::function<bool(StoredEvent&)>& fn);
 
  private:
-  Status Scan(store::Statement* st, const std::function<bool(StoredEvent&)>& fn);
+  // Merges the chunks `st` yields (ordered by min_ts, or by max_ts
+  // descending when !ascending) into events in position order.
+  Status Merge(store::Statement* st, bool ascending, int64_t start, int64_t end, Position bound,
+               const std::function<bool(StoredEvent&)>& fn);
 
   store::Store& store_;
 };

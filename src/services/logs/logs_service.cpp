@@ -532,11 +532,14 @@ Result<json::object> LogsService::PutLogEvents(CallContext& ctx, json::object& i
   json::object doc = *stream;
   int64_t gid = GetInt(*g.doc, "gid"), sid = GetInt(doc, "sid");
   int64_t stored = 0;
+  std::vector<logs::LogEventStore::NewEvent> accepted;
+  accepted.reserve(static_cast<size_t>(std::max<int64_t>(too_new_start - first, 0)));
+  for (int64_t i = first; i < too_new_start; ++i) {
+    accepted.push_back({events[i].ts, events[i].message});
+    stored += static_cast<int64_t>(events[i].message.size());
+  }
   FARGO_TRY(env_.store.Transaction([&]() -> Status {
-    for (int64_t i = first; i < too_new_start; ++i) {
-      FARGO_TRY(events_.Append(gid, sid, events[i].ts, now, events[i].message));
-      stored += static_cast<int64_t>(events[i].message.size());
-    }
+    FARGO_TRY(events_.Append(gid, sid, now, accepted));
     if (first < too_new_start) {
       int64_t lo = events[first].ts, hi = events[too_new_start - 1].ts;
       doc["firstEventTimestamp"] = Has(doc, "firstEventTimestamp") ? std::min(lo, GetInt(doc, "firstEventTimestamp")) : lo;
