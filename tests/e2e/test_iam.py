@@ -46,6 +46,9 @@ class IamTest(FargoTestCase):
         self.assertEqual(got["MaxSessionDuration"], 7200)
         self.assertEqual(got["Tags"], [{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "a"}])
         self.assertEqual(got["CreateDate"], created["CreateDate"])
+        # IAM is global: every region sees the same role, under any case of its name.
+        other = self.fargo.client("iam", region="eu-west-1").get_role(RoleName="APP-ROLE")["Role"]
+        self.assertEqual((other["RoleId"], other["RoleName"]), (created["RoleId"], "app-role"))
 
     def test_role_defaults_and_wire_encoding(self):
         self.role("plain-role")

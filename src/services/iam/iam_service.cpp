@@ -45,8 +45,7 @@ Result<json::object*> IamService::FindRole(const std::string& name) {
 
 json::object IamService::RoleView(const json::object& role, bool full) const {
   json::object out;
-  for (const char* k : {"Path", "RoleName", "RoleId", "Arn", "CreateDate", "Description",
-                        "MaxSessionDuration"})
+  for (const char* k : {"Path", "RoleName", "RoleId", "Arn", "Description", "MaxSessionDuration"})
     if (const auto* v = role.if_contains(k)) out[k] = *v;
   out["CreateDate"] = static_cast<double>(GetInt(role, "CreateDate"));
   out["AssumeRolePolicyDocument"] = EncodeDocument(GetString(role, "AssumeRolePolicyDocument"));
