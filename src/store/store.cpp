@@ -35,10 +35,9 @@ Status Statement::Run() {
   error_.clear();
   while (Step()) {
   }
-  bool failed = !error_.empty();
   std::string err = error_;
   Reset();
-  if (failed) return Internal(err);
+  if (!err.empty()) return Internal(err);
   return OkStatus();
 }
 

@@ -85,9 +85,11 @@ class Statement {
     return p ? std::string(p, sqlite3_column_bytes(s_, col)) : std::string();
   }
   bool IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  // Makes the statement reusable; forgets any error of the previous run.
   void Reset() {
     sqlite3_reset(s_);
     sqlite3_clear_bindings(s_);
+    error_.clear();
   }
   const std::string& error() const { return error_; }
 
