@@ -200,6 +200,13 @@ Result<json::value> Coerce(const ServiceModel& model, const Shape& shape, const 
 
 namespace {
 
+// AWS names members in validation messages lowerCamel ('maxSessionDuration').
+std::string MessageName(const std::string& member) {
+  std::string n = member;
+  if (!n.empty()) n[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(n[0])));
+  return n;
+}
+
 void ValidateValue(const Shape& shape, const json::value& v, const std::string& path,
                    std::vector<std::string>& errs, std::string& missing_ec2) {
   auto value_text = [&]() -> std::string {
@@ -212,7 +219,7 @@ void ValidateValue(const Shape& shape, const json::value& v, const std::string& 
       if (!v.is_object()) return;
       const auto& o = v.as_object();
       for (const auto& m : shape.members) {
-        std::string sub = path.empty() ? m.name : path + "." + m.name;
+        std::string sub = path.empty() ? MessageName(m.name) : path + "." + MessageName(m.name);
         auto* mv = o.if_contains(m.name);
         if (!mv) {
           if (m.required) {
