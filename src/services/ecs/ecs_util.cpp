@@ -1,0 +1,74 @@
+#include "services/ecs/ecs_util.h"
+
+#include <set>
+
+namespace fargo::services::ecs {
+namespace {
+std::string TagKey(const json::value& t) {
+  if (!t.is_object()) return "";
+  auto* k = t.as_object().if_contains("key");
+  return k && k->is_string() ? std::string(k->as_string()) : std::string();
+}
+}  // namespace
+
+Status ValidateTags(const json::array& tags) {
+  if (tags.size() > 50) return InvalidParameter("The number of tags exceeds the limit of 50.");
+  for (auto& t : tags) {
+    std::string key = TagKey(t);
+    if (key.empty()) return InvalidParameter("Tag keys must not be empty.");
+    if (key.rfind("aws:", 0) == 0)
+      return InvalidParameter("Tag keys with the prefix 'aws:' are reserved for AWS use.");
+  }
+  return OkStatus();
+}
+
+json::array MergeTags(const json::array& current, const json::array& add) {
+  json::array out = current;
+  for (auto& t : add) {
+    std::string key = TagKey(t);
+    bool replaced = false;
+    for (auto& o : out) {
+      if (TagKey(o) == key) {
+        o = t;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out.push_back(t);
+  }
+  return out;
+}
+
+json::array RemoveTags(const json::array& current, const json::array& keys) {
+  std::set<std::string> drop;
+  for (auto& k : keys)
+    if (k.is_string()) drop.insert(std::string(k.as_string()));
+  json::array out;
+  for (auto& t : current)
+    if (!drop.count(TagKey(t))) out.push_back(t);
+  return out;
+}
+
+Result<Page> Paginate(const std::vector<std::string>& items, const std::string& token, int64_t max_results,
+                      int64_t default_max, int64_t limit) {
+  size_t start = 0;
+  if (!token.empty()) {
+    try {
+      size_t used = 0;
+      long long v = std::stoll(token, &used);
+      if (used != token.size() || v < 0) throw std::invalid_argument("token");
+      start = static_cast<size_t>(v);
+    } catch (...) {
+      return InvalidParameter("Invalid nextToken.");
+    }
+  }
+  int64_t n = max_results > 0 ? max_results : default_max;
+  if (n > limit) return InvalidParameter("maxResults must be between 1 and " + std::to_string(limit) + ".");
+  Page p;
+  size_t end = std::min(items.size(), start + static_cast<size_t>(n));
+  for (size_t i = start; i < end; ++i) p.items.push_back(items[i]);
+  if (end < items.size()) p.next_token = std::to_string(end);
+  return p;
+}
+
+}  // namespace fargo::services::ecs
