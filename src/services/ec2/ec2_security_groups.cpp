@@ -143,6 +143,7 @@ json::object Ec2Service::GroupView(const json::object& sg) const {
   return v;
 }
 
+// `sg` is the GroupView (with IpPermissions), as Select passes it.
 ec2::FilterFields Ec2Service::GroupFields(const json::object& sg) const {
   ec2::FilterFields f{{"group-id", GetString(sg, "GroupId")},
                       {"group-name", GetString(sg, "GroupName")},
@@ -152,21 +153,28 @@ ec2::FilterFields Ec2Service::GroupFields(const json::object& sg) const {
   // The group's region is the fourth field of its ARN.
   auto arn = Split(GetString(sg, "SecurityGroupArn"), ':');
   std::string region = arn.size() > 3 ? arn[3] : std::string();
-  for (const auto& rv : RulesOf(sg)) {
-    const auto& r = rv.as_object();
-    std::string p = GetBool(r, "IsEgress") ? "egress.ip-permission." : "ip-permission.";
-    f.emplace(p + "protocol", GetString(r, "IpProtocol"));
-    f.emplace(p + "from-port", std::to_string(GetInt(r, "FromPort")));
-    f.emplace(p + "to-port", std::to_string(GetInt(r, "ToPort")));
-    if (Has(r, "CidrIpv4")) f.emplace(p + "cidr", GetString(r, "CidrIpv4"));
-    if (Has(r, "CidrIpv6")) f.emplace(p + "ipv6-cidr", GetString(r, "CidrIpv6"));
-    if (Has(r, "PrefixListId")) f.emplace(p + "prefix-list-id", GetString(r, "PrefixListId"));
-    if (const json::object* ref = GetObject(r, "ReferencedGroupInfo")) {
-      std::string gid = GetString(*ref, "GroupId");
-      f.emplace(p + "group-id", gid);
-      f.emplace(p + "user-id", GetString(*ref, "UserId"));
-      if (const json::object* g = groups_.Find(Collection::Key(region, gid)))
-        f.emplace(p + "group-name", GetString(*g, "GroupName"));
+  for (const char* member : {"IpPermissions", "IpPermissionsEgress"}) {
+    const json::array* perms = GetArray(sg, member);
+    if (!perms) continue;
+    std::string p = std::string_view(member) == "IpPermissions" ? "ip-permission." : "egress.ip-permission.";
+    for (const auto& pv : *perms) {
+      const auto& perm = pv.as_object();
+      f.emplace(p + "protocol", GetString(perm, "IpProtocol"));
+      f.emplace(p + "from-port", std::to_string(GetInt(perm, "FromPort", -1)));
+      f.emplace(p + "to-port", std::to_string(GetInt(perm, "ToPort", -1)));
+      auto each = [&](const char* list, const char* key, const std::string& field) {
+        if (const json::array* a = GetArray(perm, list))
+          for (const auto& x : *a) f.emplace(p + field, GetString(x.as_object(), key));
+      };
+      each("IpRanges", "CidrIp", "cidr");
+      each("Ipv6Ranges", "CidrIpv6", "ipv6-cidr");
+      each("PrefixListIds", "PrefixListId", "prefix-list-id");
+      each("UserIdGroupPairs", "GroupId", "group-id");
+      each("UserIdGroupPairs", "UserId", "user-id");
+      if (const json::array* pairs = GetArray(perm, "UserIdGroupPairs"))
+        for (const auto& x : *pairs)
+          if (const json::object* g = groups_.Find(Collection::Key(region, GetString(x.as_object(), "GroupId"))))
+            f.emplace(p + "group-name", GetString(*g, "GroupName"));
     }
   }
   ec2::AddTagFields(sg.if_contains("Tags"), f);

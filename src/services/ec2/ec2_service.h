@@ -108,7 +108,8 @@ class Ec2Service final : public Service {
   };
   std::optional<Kind> KindOf(const std::string& id);
 
-  // Views and filter fields per resource.
+  // Views and filter fields per resource. Fields are computed from the view
+  // (what Describe* returns), as Select passes it.
   json::object VpcView(const json::object& vpc) const;
   ec2::FilterFields VpcFields(const json::object& vpc) const;
   json::object SubnetView(const std::string& region, const json::object& subnet) const;
