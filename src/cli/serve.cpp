@@ -3,6 +3,7 @@
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
+#include <thread>
 #include <cstdlib>
 #include <sys/stat.h>
 
@@ -35,6 +36,7 @@ int RunServe(const ServeOptions& opt) {
     std::fprintf(stderr, "fargo: %s\n", store.error().message.c_str());
     return 1;
   }
+  (*store)->StartCheckpointer();
   SystemClock clock;
   RandomIdGenerator ids;
   services::Env env{**store, clock, ids, opt.account};
@@ -45,7 +47,7 @@ int RunServe(const ServeOptions& opt) {
     return 1;
   }
 
-  boost::asio::io_context io(1);
+  boost::asio::io_context io(2);
   boost::json::array names;
   for (const auto& n : gateway.ServiceNames()) names.emplace_back(n);
   std::string health = boost::json::serialize(boost::json::object{
@@ -73,9 +75,17 @@ int RunServe(const ServeOptions& opt) {
     http.Stop();
     io.stop();
   });
+  // Two network threads: connections are strands, and requests are decoded
+  // there, so parsing overlaps with the state thread's work.
+  std::thread second([&io] {
+    pthread_setname_np(pthread_self(), "fargo-net");
+    io.run();
+  });
   io.run();
+  second.join();
   // Reverse order of start-up.
   gateway.Stop();
+  (*store)->StopCheckpointer();
   return 0;
 }
 

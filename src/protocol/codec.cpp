@@ -119,95 +119,153 @@ Result<json::value> CoerceScalarFromString(const Shape& shape, const std::string
 
 }  // namespace
 
-Result<json::value> Coerce(const ServiceModel& model, const Shape& shape, const json::value& v,
-                           const std::string& path) {
-  if (shape.document) return v;
+namespace {
+
+// A position in the request, rendered only when a message needs it, so the
+// hot path builds no strings: "logEvents.3.member.message".
+struct Path {
+  const Path* parent = nullptr;
+  std::string_view name;  // member name, or empty for a list element
+  int index = 0;          // list element number (1-based) when name is empty
+  bool lower = false;     // render the member name lowerCamel
+
+  std::string str() const {
+    std::string head = parent ? parent->str() : std::string();
+    std::string part;
+    if (name.empty() && index > 0) {
+      part = std::to_string(index) + ".member";
+    } else if (!name.empty()) {
+      part = std::string(name);
+      if (lower) part[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(part[0])));
+    }
+    if (part.empty()) return head;
+    return head.empty() ? part : head + "." + part;
+  }
+};
+
+// Converts `v` in place to the data convention for `shape`; drops members
+// the model does not know and explicit nulls.
+Status CoerceInPlace(const Shape& shape, json::value& v, const Path& path) {
+  if (shape.document) return OkStatus();
   switch (shape.type) {
     case ShapeType::kStructure: {
       if (!v.is_object())
-        return Serialization("Start of structure or map expected at '" + path + "'");
-      json::object out;
-      for (const auto& kv : v.as_object()) {
-        const Member* m = shape.FindMember(kv.key());
-        if (!m || kv.value().is_null()) continue;
-        std::string sub = path.empty() ? m->name : path + "." + m->name;
-        FARGO_ASSIGN_OR_RETURN(json::value c, Coerce(model, *m->shape, kv.value(), sub));
-        out.emplace(m->name, std::move(c));
+        return Serialization("Start of structure or map expected at '" + path.str() + "'");
+      auto& o = v.as_object();
+      for (auto it = o.begin(); it != o.end();) {
+        const Member* m = shape.FindMember(it->key());
+        if (!m || it->value().is_null()) {
+          it = o.erase(it);  // moves the last element here: do not advance
+          continue;
+        }
+        Path sub{&path, m->name};
+        FARGO_TRY(CoerceInPlace(*m->shape, it->value(), sub));
+        ++it;
       }
-      return json::value(std::move(out));
+      return OkStatus();
     }
     case ShapeType::kList: {
-      if (!v.is_array()) return Serialization("Start of list expected at '" + path + "'");
-      json::array out;
+      if (!v.is_array()) return Serialization("Start of list expected at '" + path.str() + "'");
+      auto& a = v.as_array();
       int i = 0;
-      for (const auto& e : v.as_array()) {
+      for (auto it = a.begin(); it != a.end();) {
         ++i;
-        if (e.is_null()) continue;
-        FARGO_ASSIGN_OR_RETURN(json::value c,
-                               Coerce(model, *shape.member, e, path + "." + std::to_string(i) + ".member"));
-        out.push_back(std::move(c));
+        if (it->is_null()) {
+          it = a.erase(it);
+          continue;
+        }
+        Path sub{&path, {}, i};
+        FARGO_TRY(CoerceInPlace(*shape.member, *it, sub));
+        ++it;
       }
-      return json::value(std::move(out));
+      return OkStatus();
     }
     case ShapeType::kMap: {
-      if (!v.is_object()) return Serialization("Start of map expected at '" + path + "'");
-      json::object out;
-      for (const auto& kv : v.as_object()) {
-        if (kv.value().is_null()) continue;
-        FARGO_ASSIGN_OR_RETURN(json::value c, Coerce(model, *shape.value, kv.value(), path));
-        out.emplace(kv.key(), std::move(c));
+      if (!v.is_object()) return Serialization("Start of map expected at '" + path.str() + "'");
+      auto& o = v.as_object();
+      for (auto it = o.begin(); it != o.end();) {
+        if (it->value().is_null()) {
+          it = o.erase(it);
+          continue;
+        }
+        FARGO_TRY(CoerceInPlace(*shape.value, it->value(), path));
+        ++it;
       }
-      return json::value(std::move(out));
+      return OkStatus();
     }
     case ShapeType::kString:
-      if (!v.is_string())
-        return Serialization("Expected a string at '" + path + "'");
-      return v;
+      if (!v.is_string()) return Serialization("Expected a string at '" + path.str() + "'");
+      return OkStatus();
     case ShapeType::kInteger:
     case ShapeType::kLong:
-      if (v.is_int64() || v.is_uint64()) return json::value(v.to_number<int64_t>());
-      if (v.is_double() && std::floor(v.as_double()) == v.as_double())
-        return json::value(static_cast<int64_t>(v.as_double()));
-      if (v.is_string()) return CoerceScalarFromString(shape, std::string(v.as_string()), path);
-      return Serialization("Expected an integer at '" + path + "'");
+      if (v.is_int64()) return OkStatus();
+      if (v.is_uint64()) {
+        v = static_cast<int64_t>(v.as_uint64());
+        return OkStatus();
+      }
+      if (v.is_double() && std::floor(v.as_double()) == v.as_double()) {
+        v = static_cast<int64_t>(v.as_double());
+        return OkStatus();
+      }
+      break;
     case ShapeType::kFloat:
     case ShapeType::kDouble:
-      if (v.is_number()) return json::value(v.to_number<double>());
-      if (v.is_string()) return CoerceScalarFromString(shape, std::string(v.as_string()), path);
-      return Serialization("Expected a number at '" + path + "'");
-    case ShapeType::kBoolean:
-      if (v.is_bool()) return v;
-      if (v.is_string()) return CoerceScalarFromString(shape, std::string(v.as_string()), path);
-      return Serialization("Expected a boolean at '" + path + "'");
-    case ShapeType::kTimestamp:
-      if (v.is_number()) return json::value(v.to_number<double>());
-      if (v.is_string()) {
-        auto t = ParseTimestamp(v.as_string());
-        if (t) return json::value(*t);
+      if (v.is_number()) {
+        v = v.to_number<double>();
+        return OkStatus();
       }
-      return Serialization("Expected a timestamp at '" + path + "'");
+      break;
+    case ShapeType::kBoolean:
+      if (v.is_bool()) return OkStatus();
+      break;
+    case ShapeType::kTimestamp:
+      if (v.is_number()) {
+        v = v.to_number<double>();
+        return OkStatus();
+      }
+      if (v.is_string()) {
+        if (auto t = ParseTimestamp(v.as_string())) {
+          v = *t;
+          return OkStatus();
+        }
+        return Serialization("Expected a timestamp at '" + path.str() + "'");
+      }
+      break;
     case ShapeType::kBlob:
       if (v.is_string()) {
-        auto b = Base64Decode(v.as_string());
-        if (b) return json::value(json::string(*b));
+        if (auto b = Base64Decode(v.as_string())) {
+          v = json::string(*b);
+          return OkStatus();
+        }
       }
-      return Serialization("Expected base64 at '" + path + "'");
+      return Serialization("Expected base64 at '" + path.str() + "'");
   }
-  return v;
+  // Numbers and booleans sent as strings are accepted, as AWS's JSON services do.
+  if (v.is_string()) {
+    FARGO_ASSIGN_OR_RETURN(json::value c,
+                           CoerceScalarFromString(shape, std::string(v.as_string()), path.str()));
+    v = std::move(c);
+    return OkStatus();
+  }
+  return Serialization("Unexpected value type at '" + path.str() + "'");
+}
+
+}  // namespace
+
+Result<json::value> Coerce(const ServiceModel& model, const Shape& shape, const json::value& v,
+                           const std::string& path) {
+  (void)model;
+  json::value copy = v;
+  Path root{nullptr, path};
+  FARGO_TRY(CoerceInPlace(shape, copy, root));
+  return copy;
 }
 
 // ---- Validation -----------------------------------------------------------
 
 namespace {
 
-// AWS names members in validation messages lowerCamel ('maxSessionDuration').
-std::string MessageName(const std::string& member) {
-  std::string n = member;
-  if (!n.empty()) n[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(n[0])));
-  return n;
-}
-
-void ValidateValue(const Shape& shape, const json::value& v, const std::string& path,
+void ValidateValue(const Shape& shape, const json::value& v, const Path& path,
                    std::vector<std::string>& errs, std::string& missing_ec2) {
   auto value_text = [&]() -> std::string {
     if (v.is_string()) return "'" + std::string(v.as_string()) + "'";
@@ -219,11 +277,12 @@ void ValidateValue(const Shape& shape, const json::value& v, const std::string& 
       if (!v.is_object()) return;
       const auto& o = v.as_object();
       for (const auto& m : shape.members) {
-        std::string sub = path.empty() ? MessageName(m.name) : path + "." + MessageName(m.name);
+        Path sub{&path, m.name, 0, true};
         auto* mv = o.if_contains(m.name);
         if (!mv) {
           if (m.required) {
-            errs.push_back("Value null at '" + sub + "' failed to satisfy constraint: Member must not be null");
+            errs.push_back("Value null at '" + sub.str() +
+                           "' failed to satisfy constraint: Member must not be null");
             if (missing_ec2.empty()) missing_ec2 = m.query_name.empty() ? m.name : m.query_name;
           }
           continue;
@@ -236,15 +295,18 @@ void ValidateValue(const Shape& shape, const json::value& v, const std::string& 
       if (!v.is_array()) return;
       const auto& a = v.as_array();
       if (shape.min && a.size() < *shape.min)
-        errs.push_back("Value " + json::serialize(v) + " at '" + path +
+        errs.push_back("Value " + json::serialize(v) + " at '" + path.str() +
                        "' failed to satisfy constraint: Member must have length greater than or equal to " +
                        FormatNumber(*shape.min));
       if (shape.max && a.size() > *shape.max)
-        errs.push_back("Value at '" + path +
+        errs.push_back("Value at '" + path.str() +
                        "' failed to satisfy constraint: Member must have length less than or equal to " +
                        FormatNumber(*shape.max));
       int i = 0;
-      for (const auto& e : a) ValidateValue(*shape.member, e, path + "." + std::to_string(++i) + ".member", errs, missing_ec2);
+      for (const auto& e : a) {
+        Path sub{&path, {}, ++i};
+        ValidateValue(*shape.member, e, sub, errs, missing_ec2);
+      }
       return;
     }
     case ShapeType::kMap: {
@@ -256,11 +318,11 @@ void ValidateValue(const Shape& shape, const json::value& v, const std::string& 
       if (!v.is_string()) return;
       const auto& s = v.as_string();
       if (shape.min && s.size() < *shape.min)
-        errs.push_back("Value " + value_text() + " at '" + path +
+        errs.push_back("Value " + value_text() + " at '" + path.str() +
                        "' failed to satisfy constraint: Member must have length greater than or equal to " +
                        FormatNumber(*shape.min));
       if (shape.max && s.size() > *shape.max)
-        errs.push_back("Value " + value_text() + " at '" + path +
+        errs.push_back("Value " + value_text() + " at '" + path.str() +
                        "' failed to satisfy constraint: Member must have length less than or equal to " +
                        FormatNumber(*shape.max));
       if (!shape.enums.empty()) {
@@ -269,7 +331,7 @@ void ValidateValue(const Shape& shape, const json::value& v, const std::string& 
         if (!found) {
           std::string set;
           for (const auto& e : shape.enums) set += (set.empty() ? "" : ", ") + e;
-          errs.push_back("Value " + value_text() + " at '" + path +
+          errs.push_back("Value " + value_text() + " at '" + path.str() +
                          "' failed to satisfy constraint: Member must satisfy enum value set: [" + set + "]");
         }
       }
@@ -282,11 +344,11 @@ void ValidateValue(const Shape& shape, const json::value& v, const std::string& 
       if (!v.is_number()) return;
       double d = v.to_number<double>();
       if (shape.min && d < *shape.min)
-        errs.push_back("Value " + value_text() + " at '" + path +
+        errs.push_back("Value " + value_text() + " at '" + path.str() +
                        "' failed to satisfy constraint: Member must have value greater than or equal to " +
                        FormatNumber(*shape.min));
       if (shape.max && d > *shape.max)
-        errs.push_back("Value " + value_text() + " at '" + path +
+        errs.push_back("Value " + value_text() + " at '" + path.str() +
                        "' failed to satisfy constraint: Member must have value less than or equal to " +
                        FormatNumber(*shape.max));
       return;
@@ -296,12 +358,10 @@ void ValidateValue(const Shape& shape, const json::value& v, const std::string& 
   }
 }
 
-}  // namespace
-
-Status Validate(const ServiceModel& model, const Shape& shape, const json::object& input) {
+Status ValidateTop(const ServiceModel& model, const Shape& shape, const json::value& input) {
   std::vector<std::string> errs;
   std::string missing;
-  ValidateValue(shape, json::value(input), "", errs, missing);
+  ValidateValue(shape, input, Path{}, errs, missing);
   if (errs.empty()) return OkStatus();
   if (model.protocol() == Protocol::kEc2) {
     if (!missing.empty()) {
@@ -315,6 +375,12 @@ Status Validate(const ServiceModel& model, const Shape& shape, const json::objec
                     " detected: ";
   for (size_t i = 0; i < errs.size(); ++i) msg += (i ? "; " : "") + errs[i];
   return AwsError::Make(ValidationCode(model), msg);
+}
+
+}  // namespace
+
+Status Validate(const ServiceModel& model, const Shape& shape, const json::object& input) {
+  return ValidateTop(model, shape, json::value(input));
 }
 
 // ---- JSON 1.1 -------------------------------------------------------------
@@ -331,9 +397,9 @@ Result<json::object> DecodeJsonRequest(const ServiceModel& model, const Operatio
   }
   if (!op.input) return json::object();
   if (!doc.is_object()) return Serialization("Request body must be a JSON object");
-  FARGO_ASSIGN_OR_RETURN(json::value data, Coerce(model, *op.input, doc, ""));
-  FARGO_TRY(Validate(model, *op.input, data.as_object()));
-  return std::move(data.as_object());
+  FARGO_TRY(CoerceInPlace(*op.input, doc, Path{}));
+  FARGO_TRY(ValidateTop(model, *op.input, doc));
+  return std::move(doc.as_object());
 }
 
 namespace {
@@ -543,7 +609,7 @@ Result<json::object> DecodeQueryRequest(const ServiceModel& model, const Operati
                                         const Params& params) {
   if (!op.input) return json::object();
   FARGO_ASSIGN_OR_RETURN(json::value v, DecodeQueryValue(model, *op.input, params, ""));
-  FARGO_TRY(Validate(model, *op.input, v.as_object()));
+  FARGO_TRY(ValidateTop(model, *op.input, v));
   return std::move(v.as_object());
 }
 

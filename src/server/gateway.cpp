@@ -1,5 +1,7 @@
 #include "server/gateway.h"
 
+#include <pthread.h>
+
 #include <cstdio>
 
 #include "common/strings.h"
@@ -31,7 +33,10 @@ Status Gateway::Start() {
       state_io_.get_executor());
   tick_ = std::make_unique<boost::asio::steady_timer>(state_io_);
   ScheduleTick();
-  state_thread_ = std::thread([this] { state_io_.run(); });
+  state_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "fargo-state");
+    state_io_.run();
+  });
   return OkStatus();
 }
 
@@ -57,8 +62,16 @@ void Gateway::Stop() {
 void Gateway::Post(std::function<void()> fn) { boost::asio::post(state_io_, std::move(fn)); }
 
 void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
-  boost::asio::post(state_io_, [this, req = std::move(req), done = std::move(done)]() mutable {
-    done(HandleOnStateThread(req));
+  // Routing and decoding are pure work over immutable models: they run on the
+  // calling (network) thread, so the state thread only executes handlers.
+  auto call = std::make_shared<PreparedCall>();
+  call->http = std::move(req);
+  if (auto early = Prepare(*call)) {
+    done(std::move(*early));
+    return;
+  }
+  boost::asio::post(state_io_, [this, call, done = std::move(done)]() mutable {
+    done(Execute(*call));
   });
 }
 
@@ -68,48 +81,48 @@ std::vector<std::string> Gateway::ServiceNames() const {
   return out;
 }
 
-HttpResponse Gateway::HandleOnStateThread(const HttpRequest& req) {
-  std::string request_id = ids_.Uuid();
-  const protocol::ServiceModel* model = nullptr;
-  auto route = router_.Resolve(req, &model);
-  if (!route.ok()) return protocol::EncodeError(model, route.error(), request_id);
-
-  services::Service* service = nullptr;
-  for (auto& s : services_)
-    if (s->name() == route->model->service()) service = s.get();
-  if (!service)
+std::optional<HttpResponse> Gateway::Prepare(PreparedCall& call) const {
+  call.request_id = ids_.Uuid();
+  auto route = router_.Resolve(call.http, &call.model);
+  if (!route.ok()) return protocol::EncodeError(call.model, route.error(), call.request_id);
+  call.route = std::move(route).value();
+  for (const auto& s : services_)
+    if (s->name() == call.model->service()) call.service = s.get();
+  if (!call.service)
     return protocol::EncodeError(
-        model, AwsError::Make("NotImplemented", "fargo does not serve " + model->service() + " yet", 501),
-        request_id);
+        call.model,
+        AwsError::Make("NotImplemented", "fargo does not serve " + call.model->service() + " yet", 501),
+        call.request_id);
+  if (!call.route.op) return std::nullopt;  // REST: the service reads the request itself
+  Result<json::object> input = call.model->protocol() == protocol::Protocol::kJson
+                                   ? protocol::DecodeJsonRequest(*call.model, *call.route.op, call.http.body)
+                                   : protocol::DecodeQueryRequest(*call.model, *call.route.op, call.route.params);
+  if (!input.ok()) return protocol::EncodeError(call.model, input.error(), call.request_id);
+  call.input = std::move(input).value();
+  return std::nullopt;
+}
 
+HttpResponse Gateway::Execute(PreparedCall& call) {
   static const protocol::Operation kRestOperation{};
-  services::CallContext ctx{route->region, account_, request_id, route->access_key, *route->model,
-                            route->op ? *route->op : kRestOperation, req};
-
-  if (!route->op) {
-    auto r = service->InvokeRest(ctx);
-    if (!r.ok()) return protocol::EncodeError(model, r.error(), request_id);
-    return std::move(r).value();
-  }
-
-  Result<json::object> input = json::object();
-  if (model->protocol() == protocol::Protocol::kJson)
-    input = protocol::DecodeJsonRequest(*model, *route->op, req.body);
-  else
-    input = protocol::DecodeQueryRequest(*model, *route->op, route->params);
-  if (!input.ok()) return protocol::EncodeError(model, input.error(), request_id);
-
-  Result<json::object> out = json::object();
+  const auto* model = call.model;
+  services::CallContext ctx{call.route.region, account_, call.request_id, call.route.access_key, *model,
+                            call.route.op ? *call.route.op : kRestOperation, call.http};
   try {
-    out = service->Invoke(ctx, input.value());
+    if (!call.route.op) {
+      auto r = call.service->InvokeRest(ctx);
+      if (!r.ok()) return protocol::EncodeError(model, r.error(), call.request_id);
+      return std::move(r).value();
+    }
+    auto out = call.service->Invoke(ctx, call.input);
+    if (!out.ok()) return protocol::EncodeError(model, out.error(), call.request_id);
+    return protocol::EncodeResponse(*model, *call.route.op, out.value(), call.request_id);
   } catch (const std::exception& e) {
     // A handler reading malformed-but-valid data must never take the daemon down.
     std::fprintf(stderr, "fargo: %s:%s failed: %s\n", model->service().c_str(),
-                 route->op->name.c_str(), e.what());
-    out = AwsError::Make("InternalFailure", "internal error", 500);
+                 call.route.op ? call.route.op->name.c_str() : "REST", e.what());
+    return protocol::EncodeError(model, AwsError::Make("InternalFailure", "internal error", 500),
+                                 call.request_id);
   }
-  if (!out.ok()) return protocol::EncodeError(model, out.error(), request_id);
-  return protocol::EncodeResponse(*model, *route->op, out.value(), request_id);
 }
 
 }  // namespace fargo::server

@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,7 +32,8 @@ class Gateway {
   // Drains queued calls, stops services in reverse order, joins the thread.
   void Stop();
 
-  // Handles one request on the state thread; `done` is called there with the
+  // Handles one request: routing and decoding on the calling thread, the
+  // service call on the state thread; `done` is called (on either) with the
   // response. Thread-safe.
   void Handle(protocol::HttpRequest req, std::function<void(protocol::HttpResponse)> done);
 
@@ -41,7 +43,19 @@ class Gateway {
   std::vector<std::string> ServiceNames() const;
 
  private:
-  protocol::HttpResponse HandleOnStateThread(const protocol::HttpRequest& req);
+  struct PreparedCall {
+    protocol::HttpRequest http;
+    std::string request_id;
+    const protocol::ServiceModel* model = nullptr;
+    protocol::Route route;
+    services::Service* service = nullptr;
+    boost::json::object input;
+  };
+  // Any thread. Returns a response when the call ends before reaching a
+  // service (unknown operation, bad input).
+  std::optional<protocol::HttpResponse> Prepare(PreparedCall& call) const;
+  // REQUIRES: on the state thread.
+  protocol::HttpResponse Execute(PreparedCall& call);
   void ScheduleTick();
 
   const Clock& clock_;

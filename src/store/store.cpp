@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -64,7 +65,44 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
   return s;
 }
 
+void Store::StartCheckpointer() {
+  if (dir_.empty() || dir_ == ":memory:" || checkpointer_.joinable()) return;
+  // The writer checkpoints only as a safety net, if the WAL grows very large.
+  Exec("PRAGMA wal_autocheckpoint=20000");
+  std::string path = dir_ + "/fargo.db";
+  checkpointer_ = std::thread([this, path] {
+    pthread_setname_np(pthread_self(), "fargo-ckpt");
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+      sqlite3_close(db);
+      return;
+    }
+    sqlite3_busy_timeout(db, 100);
+    // A connection opens the WAL only once it has read the database.
+    sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+    std::unique_lock<std::mutex> lock(cp_mu_);
+    while (!cp_stop_) {
+      cp_cv_.wait_for(lock, std::chrono::milliseconds(500));
+      lock.unlock();
+      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+    sqlite3_close(db);
+  });
+}
+
+void Store::StopCheckpointer() {
+  if (!checkpointer_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(cp_mu_);
+    cp_stop_ = true;
+  }
+  cp_cv_.notify_all();
+  checkpointer_.join();
+}
+
 Store::~Store() {
+  StopCheckpointer();
   stmts_.clear();
   sqlite3_close(db_);
 }

@@ -8,7 +8,10 @@
 #include <sqlite3.h>
 
 #include <boost/json.hpp>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,6 +48,12 @@ class Store {
   // Prepares a cached statement. The pointer lives as long as the Store.
   Statement* Prepare(const std::string& sql);
 
+  // Moves WAL checkpoints off the writing thread: a second connection copies
+  // committed pages into the database file about twice a second. Stop() or
+  // the destructor ends it. No-op for in-memory stores.
+  void StartCheckpointer();
+  void StopCheckpointer();
+
   sqlite3* db() { return db_; }
   const std::string& dir() const { return dir_; }
 
@@ -55,6 +64,10 @@ class Store {
   sqlite3* db_;
   std::string dir_;
   int tx_depth_ = 0;
+  std::thread checkpointer_;
+  std::mutex cp_mu_;
+  std::condition_variable cp_cv_;
+  bool cp_stop_ = false;
   std::vector<std::pair<std::string, std::unique_ptr<Statement>>> stmts_;
 };
 
