@@ -352,6 +352,18 @@ class Ec2Test(FargoTestCase):
                             GroupId="sg-" + missing, IpPermissions=[{"IpProtocol": "-1",
                                                                      "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
 
+    def test_pagination(self):
+        vids = [self.vpc(f"10.{30 + i}.0.0/16", name="paged")["VpcId"] for i in range(7)]
+        first = self.ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["paged"]}], MaxResults=5)
+        self.assertEqual(len(first["Vpcs"]), 5)
+        self.assertIn("NextToken", first)
+        pages = self.ec2.get_paginator("describe_vpcs").paginate(
+            Filters=[{"Name": "tag:Name", "Values": ["paged"]}], PaginationConfig={"PageSize": 5})
+        self.assertEqual(sorted(v["VpcId"] for p in pages for v in p["Vpcs"]), sorted(vids))
+        self.assertAwsError("InvalidPaginationToken", self.ec2.describe_vpcs, MaxResults=5, NextToken="zz")
+        for v in vids:
+            self.ec2.delete_vpc(VpcId=v)
+
     def test_regions_are_separate(self):
         vid = self.vpc("10.10.0.0/16")["VpcId"]
         west = self.fargo.client("ec2", region="us-west-2")

@@ -179,7 +179,7 @@ Result<json::object> Ec2Service::DescribeNetworkInterfaces(CallContext& ctx, jso
                          Select(interfaces_, ctx.region, GetArray(in, "NetworkInterfaceIds"), ec2::InterfaceNotFound,
                                 filters, [this](const json::object& v) { return InterfaceFields(v); },
                                 [](const json::object& e) { return e; }));
-  return json::object{{"NetworkInterfaces", std::move(enis)}};
+  return Page(in, std::move(enis), "NetworkInterfaces");
 }
 
 }  // namespace fargo::services

@@ -214,7 +214,7 @@ Result<json::object> Ec2Service::DescribeSecurityGroups(CallContext& ctx, json::
                          Select(groups_, ctx.region, ids, ec2::GroupNotFound, filters,
                                 [this](const json::object& v) { return GroupFields(v); },
                                 [this](const json::object& g) { return GroupView(g); }));
-  return json::object{{"SecurityGroups", std::move(groups)}};
+  return Page(in, std::move(groups), "SecurityGroups");
 }
 
 json::array Ec2Service::PermissionsOf(const json::object& in) {
@@ -375,7 +375,7 @@ Result<json::object> Ec2Service::DescribeSecurityGroupRules(CallContext& ctx, js
   });
   for (const auto& id : ids)
     if (!seen.count(id)) return ec2::RuleNotFound(id);
-  return json::object{{"SecurityGroupRules", std::move(out)}};
+  return Page(in, std::move(out), "SecurityGroupRules");
 }
 
 }  // namespace fargo::services

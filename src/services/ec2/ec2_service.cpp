@@ -75,6 +75,28 @@ Result<json::array> Ec2Service::Select(const Collection& coll, const std::string
   return out;
 }
 
+Result<json::object> Ec2Service::Page(const json::object& in, json::array items, const char* member) {
+  size_t start = 0;
+  if (std::string token = GetString(in, "NextToken"); !token.empty()) {
+    size_t pos = 0;
+    try {
+      start = std::stoul(token, &pos);
+    } catch (...) {
+      pos = 0;
+    }
+    if (pos != token.size() || token.empty() || start > items.size())
+      return AwsError::Make("InvalidPaginationToken", "The token '" + token + "' is invalid.");
+  }
+  int64_t max = GetInt(in, "MaxResults", 0);
+  size_t total = items.size();
+  size_t end = max > 0 ? std::min(total, start + static_cast<size_t>(max)) : total;
+  json::array page;
+  for (size_t i = start; i < end; ++i) page.push_back(std::move(items[i]));
+  json::object out{{member, std::move(page)}};
+  if (end < total) out["NextToken"] = std::to_string(end);
+  return out;
+}
+
 std::optional<Ec2Service::Kind> Ec2Service::KindOf(const std::string& id) {
   if (StartsWith(id, "vpc-")) return Kind{&vpcs_, "vpc", "Tags", &ec2::VpcNotFound};
   if (StartsWith(id, "subnet-")) return Kind{&subnets_, "subnet", "Tags", &ec2::SubnetNotFound};
@@ -282,7 +304,7 @@ Result<json::object> Ec2Service::DescribeTags(CallContext& ctx, json::object& in
       }
     });
   }
-  return json::object{{"Tags", std::move(out)}};
+  return Page(in, std::move(out), "Tags");
 }
 
 // ---- dispatch -------------------------------------------------------------------

@@ -98,6 +98,10 @@ class Ec2Service final : public Service {
                              const std::function<ec2::FilterFields(const json::object&)>& fields,
                              const std::function<json::object(const json::object&)>& view);
 
+  // The page of `items` the request asks for (MaxResults / NextToken), as
+  // the output {member: page, NextToken: ... if more remain}.
+  static Result<json::object> Page(const json::object& in, json::array items, const char* member);
+
   // The collection holding ids of this kind ("vpc-..." -> vpcs_), its
   // resource type name and its NotFound error; null for unknown kinds.
   struct Kind {

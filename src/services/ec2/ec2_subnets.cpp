@@ -182,7 +182,7 @@ Result<json::object> Ec2Service::DescribeSubnets(CallContext& ctx, json::object&
       Select(subnets_, region, GetArray(in, "SubnetIds"), ec2::SubnetNotFound, filters,
              [this](const json::object& v) { return SubnetFields(v); },
              [this, &region](const json::object& s) { return SubnetView(region, s); }));
-  return json::object{{"Subnets", std::move(subnets)}};
+  return Page(in, std::move(subnets), "Subnets");
 }
 
 Result<json::object> Ec2Service::ModifySubnetAttribute(CallContext& ctx, json::object& in) {

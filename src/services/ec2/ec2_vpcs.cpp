@@ -217,7 +217,7 @@ Result<json::object> Ec2Service::DescribeVpcs(CallContext& ctx, json::object& in
       json::array vpcs,
       Select(vpcs_, ctx.region, GetArray(in, "VpcIds"), ec2::VpcNotFound, filters,
              [this](const json::object& v) { return VpcFields(v); }, [this](const json::object& v) { return VpcView(v); }));
-  return json::object{{"Vpcs", std::move(vpcs)}};
+  return Page(in, std::move(vpcs), "Vpcs");
 }
 
 Result<json::object> Ec2Service::DescribeVpcAttribute(CallContext& ctx, json::object& in) {
@@ -313,7 +313,7 @@ Result<json::object> Ec2Service::DescribeNetworkAcls(CallContext& ctx, json::obj
       Select(acls_, region, GetArray(in, "NetworkAclIds"), ec2::AclNotFound, filters,
              [this](const json::object& v) { return AclFields(v); },
              [this, &region](const json::object& a) { return AclView(region, a); }));
-  return json::object{{"NetworkAcls", std::move(acls)}};
+  return Page(in, std::move(acls), "NetworkAcls");
 }
 
 ec2::FilterFields Ec2Service::RouteTableFields(const json::object& rtb) const {
@@ -354,7 +354,7 @@ Result<json::object> Ec2Service::DescribeRouteTables(CallContext& ctx, json::obj
                          Select(route_tables_, ctx.region, GetArray(in, "RouteTableIds"), ec2::RouteTableNotFound,
                                 filters, [this](const json::object& v) { return RouteTableFields(v); },
                                 [](const json::object& r) { return r; }));
-  return json::object{{"RouteTables", std::move(tables)}};
+  return Page(in, std::move(tables), "RouteTables");
 }
 
 }  // namespace fargo::services
