@@ -5,6 +5,7 @@
 #include "services/elbv2/elbv2_service.h"
 #include "services/iam/iam_service.h"
 #include "services/logs/logs_service.h"
+#include "services/s3/s3_service.h"
 #include "services/sts/sts_service.h"
 
 namespace fargo::services {
@@ -17,6 +18,7 @@ std::vector<std::unique_ptr<Service>> MakeServices(Env env) {
   out.push_back(std::make_unique<Ec2Service>(env));
   out.push_back(std::make_unique<EcsService>(env));
   out.push_back(std::make_unique<Elbv2Service>(env));
+  out.push_back(std::make_unique<S3Service>(env));
   return out;
 }
 

@@ -1,0 +1,114 @@
+// S3: buckets, their configurations, objects (versioned), multipart uploads
+// and listings, served over the REST-XML wire directly (InvokeRest).
+//
+// State: buckets and multipart uploads are documents (Collections); object
+// versions live in ObjectStore's SQLite table with their bytes in files.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "services/s3/object_store.h"
+#include "services/s3/s3_address.h"
+#include "services/s3/xml_util.h"
+#include "services/service.h"
+#include "store/collection.h"
+
+namespace fargo::services {
+
+// Tag sets: <Tagging><TagSet><Tag>... <-> [{"Key","Value"}] (bucket_config.cpp).
+std::string TaggingXml(const json::array& tags);
+std::optional<json::array> ParseTaggingBody(std::string_view body, protocol::HttpResponse* err);
+
+class S3Service final : public Service {
+ public:
+  explicit S3Service(Env env);
+  ~S3Service() override;
+  std::string name() const override { return "s3"; }
+  Status Start() override;
+  Result<json::object> Invoke(CallContext& ctx, json::object& input) override;
+  Result<protocol::HttpResponse> InvokeRest(CallContext& ctx) override;
+
+ private:
+  using HttpResponse = protocol::HttpResponse;
+  // One request's addressing and decoded body.
+  struct Req {
+    CallContext& ctx;
+    const protocol::HttpRequest& http;
+    s3::S3Address addr;
+    std::string body;                             // aws-chunked framing removed
+    std::map<std::string, std::string> trailers;  // checksum trailers
+    bool Has(const char* q) const { return http.query.count(q) > 0; }
+    std::string Query(const char* q, std::string def = "") const {
+      auto it = http.query.find(q);
+      return it == http.query.end() ? def : it->second;
+    }
+    std::string Header(const char* h, std::string def = "") const {
+      auto* v = http.Header(h);
+      return v ? *v : def;
+    }
+  };
+
+  HttpResponse Dispatch(Req& r);
+  HttpResponse DispatchBucket(Req& r);
+  HttpResponse DispatchObject(Req& r);
+
+  // Buckets (s3_service.cpp).
+  HttpResponse ListBuckets(Req& r);
+  HttpResponse CreateBucket(Req& r);
+  HttpResponse HeadBucket(Req& r);
+  HttpResponse DeleteBucket(Req& r);
+  HttpResponse GetBucketLocation(Req& r);
+  // Configurations (bucket_config.cpp).
+  HttpResponse BucketConfig(Req& r, const std::string& sub);
+  HttpResponse PutVersioning(Req& r);
+  HttpResponse GetVersioning(Req& r);
+  HttpResponse PutBucketTagging(Req& r);
+  HttpResponse GetBucketTagging(Req& r);
+  HttpResponse PutPolicy(Req& r);
+  HttpResponse GetAcl(Req& r);
+  // Objects (object_handlers.cpp).
+  HttpResponse PutObject(Req& r);
+  HttpResponse CopyObject(Req& r);
+  HttpResponse GetObject(Req& r, bool head);
+  HttpResponse DeleteObject(Req& r);
+  HttpResponse DeleteObjects(Req& r);
+  HttpResponse PutObjectTagging(Req& r);
+  HttpResponse GetObjectTagging(Req& r);
+  HttpResponse DeleteObjectTagging(Req& r);
+  HttpResponse GetObjectAcl(Req& r);
+  // Multipart (multipart.cpp).
+  HttpResponse CreateMultipartUpload(Req& r);
+  HttpResponse UploadPart(Req& r);
+  HttpResponse CompleteMultipartUpload(Req& r);
+  HttpResponse AbortMultipartUpload(Req& r);
+  HttpResponse ListParts(Req& r);
+  HttpResponse ListMultipartUploads(Req& r);
+  // Listings (listing.cpp).
+  HttpResponse ListObjects(Req& r, bool v2);
+  HttpResponse ListObjectVersions(Req& r);
+
+  // Helpers.
+  json::object* FindBucket(const std::string& name);
+  HttpResponse NoSuchBucket(const std::string& name);
+  HttpResponse NoSuchKey(const std::string& key);
+  HttpResponse MalformedXml();
+  Status SaveBucket(const std::string& name);
+  std::string VersioningOf(const json::object& bucket) const;
+  // Content headers, user metadata and tagging of a write, as the meta JSON.
+  json::object MetaFromHeaders(const Req& r);
+  // Finds the version a GET/HEAD/tagging call addresses; error response if none.
+  std::optional<s3::ObjectRow> Resolve(Req& r, HttpResponse* err, bool allow_marker = false);
+  // Commits `row` as a new version per the bucket's versioning state.
+  Status CommitVersion(const json::object& bucket, s3::ObjectRow& row);
+  std::string NewVersionId();
+  std::string Owner() const;
+
+  Env env_;
+  store::Collection buckets_;   // key: bucket name (global namespace)
+  store::Collection uploads_;   // key: upload id
+  s3::ObjectStore objects_;
+  std::string temp_root_;       // set when the store has no directory
+};
+
+}  // namespace fargo::services
