@@ -179,15 +179,18 @@ S3Service::HttpResponse S3Service::CompleteMultipartUpload(Req& r) {
   std::vector<std::string> blobs;
   std::string md5s;
   int64_t size = 0, prev = 0;
-  for (size_t i = 0; i < requested.size(); ++i) {
-    int64_t n = s3::ChildText(requested[i], "PartNumber").empty()
-                    ? 0
-                    : std::atoll(s3::ChildText(requested[i], "PartNumber").c_str());
+  std::vector<int64_t> numbers;
+  for (const auto& part : requested) {
+    int64_t n = std::atoll(s3::ChildText(part, "PartNumber").c_str());
     if (n <= prev)
       return ErrorResponse("InvalidPartOrder",
                            "The list of parts was not in ascending order. Parts must be ordered by part number.", 400,
                            {{"UploadId", id}});
     prev = n;
+    numbers.push_back(n);
+  }
+  for (size_t i = 0; i < requested.size(); ++i) {
+    int64_t n = numbers[i];
     auto* part = parts.if_contains(PartKey(n));
     std::string etag = Unquoted(s3::ChildText(requested[i], "ETag"));
     if (!part || GetString(part->as_object(), "etag") != etag)
