@@ -56,6 +56,13 @@ Result<Route> Router::Resolve(const HttpRequest& req, const ServiceModel** model
     return AwsError::Make("UnknownOperationException", "Unknown target prefix " + prefix);
   }
 
+  // Signed for S3: never a query action, whatever the body looks like.
+  if (scope && scope->service == "s3") {
+    route.model = models_.Get("s3");
+    *model_out = route.model;
+    return route;
+  }
+
   const std::string* ctype = req.Header("content-type");
   bool form = ctype && StartsWith(ToLower(*ctype), "application/x-www-form-urlencoded");
   Params params = form ? ParseForm(req.body) : Params();

@@ -59,8 +59,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
   std::unique_ptr<Store> s(new Store(db, dir));
   // WAL + synchronous=NORMAL: a committed transaction is in the WAL file
   // before COMMIT returns, so it survives the process being killed.
-  FARGO_TRY(s->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                    " PRAGMA busy_timeout=5000;"));
+  // 16 KiB pages (new databases only) and an 8 MiB cache: a 1,000-event log
+  // batch is a handful of page writes instead of dozens.
+  FARGO_TRY(s->Exec("PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                    " PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; PRAGMA cache_size=-8192;"));
   FARGO_TRY(s->Migrate());
   return s;
 }

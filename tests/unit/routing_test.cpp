@@ -88,6 +88,17 @@ TEST_F(RouterTest, EverythingElseIsS3) {
   EXPECT_EQ(route->op, nullptr);
 }
 
+TEST_F(RouterTest, S3SignedFormBodiesStayS3) {
+  HttpRequest r = Post("Action=DeleteBucket&Version=2010-05-08",
+                       {{"content-type", "application/x-www-form-urlencoded"}, {"authorization", Auth("s3")}});
+  r.method = "PUT";
+  r.path = r.raw_path = "/bucket/form.txt";
+  auto route = Resolve(r);
+  ASSERT_TRUE(route.ok());
+  EXPECT_EQ(route->model->service(), "s3");
+  EXPECT_EQ(route->op, nullptr);
+}
+
 TEST(Errors, ShapedPerProtocol) {
   auto& reg = ModelRegistry::Instance();
   AwsError e = AwsError::Make("NoSuchEntity", "The role with name x cannot be found.", 404);
