@@ -203,6 +203,13 @@ class Ec2Test(FargoTestCase):
                             GroupId=gid, IpPermissions=[{"IpProtocol": "udp", "FromPort": 53, "ToPort": 53,
                                                          "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
 
+        self.ec2.update_security_group_rule_descriptions_ingress(GroupId=gid, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+             "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "tls"}]}])
+        sg = self.ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]
+        perms = {p["FromPort"]: p for p in sg["IpPermissions"]}
+        self.assertEqual(perms[443]["IpRanges"], [{"CidrIp": "0.0.0.0/0", "Description": "tls"}])
+
         # Terraform replaces the default egress rule with its own.
         self.ec2.revoke_security_group_egress(GroupId=gid, IpPermissions=[
             {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])

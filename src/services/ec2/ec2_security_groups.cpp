@@ -354,6 +354,61 @@ Result<json::object> Ec2Service::RevokeSecurityGroupEgress(CallContext& ctx, jso
   return Revoke(ctx, in, true);
 }
 
+Result<json::object> Ec2Service::UpdateDescriptions(CallContext& ctx, json::object& in, bool egress) {
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, ResolveGroup(ctx.region, in));
+  json::object group = *found;
+  std::string group_id = GetString(group, "GroupId");
+  std::string vpc_id = GetString(group, "VpcId");
+  json::array& rules = group["_Rules"].is_array() ? group["_Rules"].as_array() : group["_Rules"].emplace_array();
+  auto set_description = [](json::object& r, const std::string& d) {
+    if (d.empty())
+      r.erase("Description");
+    else
+      r["Description"] = d;
+  };
+  if (const json::array* by_id = GetArray(in, "SecurityGroupRuleDescriptions"); by_id && !by_id->empty()) {
+    for (const auto& dv : *by_id) {
+      std::string id = GetString(dv.as_object(), "SecurityGroupRuleId");
+      bool hit = false;
+      for (auto& r : rules)
+        if (GetString(r.as_object(), "SecurityGroupRuleId") == id && GetBool(r.as_object(), "IsEgress") == egress) {
+          set_description(r.as_object(), GetString(dv.as_object(), "Description"));
+          hit = true;
+        }
+      if (!hit) return ec2::RuleNotFound(id);
+    }
+  } else {
+    ec2::GroupResolver resolve = [&](const json::object& pair) -> Result<std::string> {
+      if (std::string id = GetString(pair, "GroupId"); !id.empty()) return id;
+      std::string name = GetString(pair, "GroupName");
+      const json::object* g = FindGroupByName(ctx.region, vpc_id, name);
+      if (!g) return ec2::GroupNotFound(name);
+      return GetString(*g, "GroupId");
+    };
+    FARGO_ASSIGN_OR_RETURN(auto wanted, ec2::ExpandPermissions(PermissionsOf(in), egress, ctx.account, resolve));
+    for (const auto& w : wanted) {
+      bool hit = false;
+      for (auto& r : rules)
+        if (ec2::SameRule(r.as_object(), w)) {
+          set_description(r.as_object(), GetString(w, "Description"));
+          hit = true;
+        }
+      if (!hit)
+        return AwsError::Make("InvalidPermission.NotFound",
+                              "The specified rule does not exist in this security group.");
+    }
+  }
+  FARGO_TRY(groups_.Put(Collection::Key(ctx.region, group_id), std::move(group)));
+  return json::object{{"Return", true}};
+}
+
+Result<json::object> Ec2Service::UpdateSecurityGroupRuleDescriptionsIngress(CallContext& ctx, json::object& in) {
+  return UpdateDescriptions(ctx, in, false);
+}
+Result<json::object> Ec2Service::UpdateSecurityGroupRuleDescriptionsEgress(CallContext& ctx, json::object& in) {
+  return UpdateDescriptions(ctx, in, true);
+}
+
 Result<json::object> Ec2Service::DescribeSecurityGroupRules(CallContext& ctx, json::object& in) {
   FARGO_ASSIGN_OR_RETURN(auto filters, ec2::ParseFilters(in, {"group-id", "security-group-rule-id"}));
   std::set<std::string> ids;

@@ -330,6 +330,8 @@ const HandlerTable<Ec2Service>& Ec2Service::Table() {
       {"RevokeSecurityGroupIngress", &Ec2Service::RevokeSecurityGroupIngress},
       {"RevokeSecurityGroupEgress", &Ec2Service::RevokeSecurityGroupEgress},
       {"DescribeSecurityGroupRules", &Ec2Service::DescribeSecurityGroupRules},
+      {"UpdateSecurityGroupRuleDescriptionsIngress", &Ec2Service::UpdateSecurityGroupRuleDescriptionsIngress},
+      {"UpdateSecurityGroupRuleDescriptionsEgress", &Ec2Service::UpdateSecurityGroupRuleDescriptionsEgress},
       {"CreateNetworkInterface", &Ec2Service::CreateNetworkInterface},
       {"DeleteNetworkInterface", &Ec2Service::DeleteNetworkInterface},
       {"DescribeNetworkInterfaces", &Ec2Service::DescribeNetworkInterfaces},

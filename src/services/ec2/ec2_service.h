@@ -68,6 +68,8 @@ class Ec2Service final : public Service {
   Result<json::object> RevokeSecurityGroupIngress(CallContext& ctx, json::object& in);
   Result<json::object> RevokeSecurityGroupEgress(CallContext& ctx, json::object& in);
   Result<json::object> DescribeSecurityGroupRules(CallContext& ctx, json::object& in);
+  Result<json::object> UpdateSecurityGroupRuleDescriptionsIngress(CallContext& ctx, json::object& in);
+  Result<json::object> UpdateSecurityGroupRuleDescriptionsEgress(CallContext& ctx, json::object& in);
 
   // Network interfaces (ec2_network_interfaces.cpp).
   Result<json::object> CreateNetworkInterface(CallContext& ctx, json::object& in);
@@ -140,6 +142,7 @@ class Ec2Service final : public Service {
   // Authorize/Revoke for both directions.
   Result<json::object> Authorize(CallContext& ctx, json::object& in, bool egress);
   Result<json::object> Revoke(CallContext& ctx, json::object& in, bool egress);
+  Result<json::object> UpdateDescriptions(CallContext& ctx, json::object& in, bool egress);
   // The request's permissions: IpPermissions, or the legacy flat members.
   static json::array PermissionsOf(const json::object& in);
 
