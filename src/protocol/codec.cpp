@@ -386,13 +386,13 @@ Status Validate(const ServiceModel& model, const Shape& shape, const json::objec
 // ---- JSON 1.1 -------------------------------------------------------------
 
 Result<json::object> DecodeJsonRequest(const ServiceModel& model, const Operation& op,
-                                       std::string_view body) {
-  json::value doc;
+                                       std::string_view body, json::storage_ptr storage) {
+  json::value doc(storage);
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    doc = json::object();
+    doc = json::object(storage);
   } else {
     boost::system::error_code ec;
-    doc = json::parse(body, ec);
+    doc = json::parse(body, ec, storage);
     if (ec) return Serialization("Malformed JSON request body: " + ec.message());
   }
   if (!op.input) return json::object();

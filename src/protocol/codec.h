@@ -23,9 +23,11 @@ using Params = std::multimap<std::string, std::string>;
 // Parses a form-encoded body ("a=1&b=2") into decoded parameters.
 Params ParseForm(std::string_view body);
 
-// JSON 1.1: the request body against the operation's input shape.
+// JSON 1.1: the request body against the operation's input shape. The
+// result's memory comes from `storage` (e.g. a monotonic resource per call).
 Result<boost::json::object> DecodeJsonRequest(const ServiceModel& model, const Operation& op,
-                                              std::string_view body);
+                                              std::string_view body,
+                                              boost::json::storage_ptr storage = {});
 
 // query and EC2 query: the form parameters against the input shape.
 Result<boost::json::object> DecodeQueryRequest(const ServiceModel& model, const Operation& op,

@@ -95,7 +95,8 @@ std::optional<HttpResponse> Gateway::Prepare(PreparedCall& call) const {
         call.request_id);
   if (!call.route.op) return std::nullopt;  // REST: the service reads the request itself
   Result<json::object> input = call.model->protocol() == protocol::Protocol::kJson
-                                   ? protocol::DecodeJsonRequest(*call.model, *call.route.op, call.http.body)
+                                   ? protocol::DecodeJsonRequest(*call.model, *call.route.op, call.http.body,
+                                                                 call.storage)
                                    : protocol::DecodeQueryRequest(*call.model, *call.route.op, call.route.params);
   if (!input.ok()) return protocol::EncodeError(call.model, input.error(), call.request_id);
   call.input = std::move(input).value();

@@ -49,6 +49,9 @@ class Gateway {
     const protocol::ServiceModel* model = nullptr;
     protocol::Route route;
     services::Service* service = nullptr;
+    // One arena for the decoded input: freeing a 1,000-event batch is then
+    // a few frees, not thousands, on the state thread.
+    boost::json::storage_ptr storage = boost::json::make_shared_resource<boost::json::monotonic_resource>();
     boost::json::object input;
   };
   // Any thread. Returns a response when the call ends before reaching a
