@@ -10,8 +10,8 @@ DATA  ?= $(HOME)/.local/share/fargo
 run: setup build
 	$(BUILD)/fargo serve --port 4566 --data-dir $(DATA)
 
-test: setup-test build
-	cd $(BUILD) && ctest --output-on-failure -j1
+test:
+	BUILD=$(BUILD) scripts/test.sh
 
 build:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
