@@ -2,15 +2,10 @@
 destroys an IAM-only stack against fargo: roles with inline policies, managed
 policies, attachments of local and AWS managed policies, instance profiles."""
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 
-from fargo_harness import FargoTestCase, FARGO_BIN, require
+from fargo_harness import TerraformTestCase
 
-TF_MIRROR = os.environ.get("FARGO_TF_MIRROR", "/opt/tf-plugins")
 
 STACK = r'''
 terraform {
@@ -110,47 +105,11 @@ output "admin_name" {
 '''
 
 
-class IamTerraformTest(FargoTestCase):
-    @classmethod
-    def setUpClass(cls):
-        require(shutil.which("terraform") is not None, "terraform")
-        require(os.path.isdir(TF_MIRROR), f"the Terraform provider mirror ({TF_MIRROR})")
-        super().setUpClass()
-        cls.work = tempfile.mkdtemp(prefix="fargo-tf-iam-")
-        cls.stack = os.path.join(cls.work, "stack")
-        os.makedirs(cls.stack)
-        with open(os.path.join(cls.stack, "main.tf"), "w") as f:
-            f.write(STACK)
-        override = subprocess.run([FARGO_BIN, "terraform-override", "--endpoint", cls.fargo.endpoint],
-                                  capture_output=True, text=True, check=True).stdout
-        with open(os.path.join(cls.stack, "fargo_override.tf"), "w") as f:
-            f.write(override)
-        cls.cli_config = os.path.join(cls.work, "terraformrc")
-        with open(cls.cli_config, "w") as f:
-            f.write('provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n'
-                    '    include = ["registry.terraform.io/*/*"]\n  }\n'
-                    '  direct { exclude = ["registry.terraform.io/*/*"] }\n}\n' % TF_MIRROR)
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        shutil.rmtree(cls.work, ignore_errors=True)
-
-    def tf(self, *args, ok_codes=(0,)):
-        env = dict(os.environ, TF_CLI_CONFIG_FILE=self.cli_config, TF_IN_AUTOMATION="1",
-                   CHECKPOINT_DISABLE="1", TF_INPUT="0",
-                   AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
-        p = subprocess.run(["terraform", *args, "-no-color"], cwd=self.stack, env=env,
-                           capture_output=True, text=True, timeout=600)
-        if p.returncode not in ok_codes:
-            self.fail(f"terraform {' '.join(args)} exited {p.returncode}\n{p.stdout[-6000:]}\n{p.stderr[-6000:]}")
-        return p
+class IamTerraformTest(TerraformTestCase):
+    STACK = STACK
 
     def test_apply_replan_destroy(self):
-        self.tf("init", "-input=false")
-        self.tf("apply", "-auto-approve", "-input=false")
-        plan = self.tf("plan", "-detailed-exitcode", "-input=false", ok_codes=(0, 2))
-        self.assertEqual(plan.returncode, 0, "second plan shows drift:\n" + plan.stdout[-8000:])
+        self.apply_and_replan_clean()
 
         iam = self.fargo.client("iam")
         task = iam.get_role(RoleName="tf-task-role")["Role"]
