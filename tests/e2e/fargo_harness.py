@@ -61,10 +61,10 @@ class Fargo:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self):
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [FARGO_BIN, "serve", "--port", str(self.port), "--data-dir", self.data_dir],
-            stdout=log, stderr=subprocess.STDOUT)
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [FARGO_BIN, "serve", "--port", str(self.port), "--data-dir", self.data_dir],
+                stdout=log, stderr=subprocess.STDOUT)
         deadline = time.time() + 15
         while time.time() < deadline:
             if self.proc.poll() is not None:
