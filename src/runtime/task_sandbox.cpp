@@ -1,0 +1,466 @@
+#include "runtime/task_sandbox.h"
+
+#include <cstdio>
+#include <thread>
+
+#include "common/strings.h"
+#include "runtime/image_ref.h"
+#include "runtime/pause_image.h"
+
+namespace fargo::runtime {
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kRolePause = "pause";
+constexpr const char* kRoleContainer = "container";
+constexpr const char* kRoleVolume = "volume";
+constexpr const char* kRoleNetwork = "network";
+
+uint64_t Fnv1a(std::string_view s, uint64_t seed) {
+  uint64_t h = seed;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+json::array StringArray(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.push_back(json::string(s));
+  return a;
+}
+
+json::object LabelsJson(const Labels& labels) {
+  json::object o;
+  for (const auto& [k, v] : labels) o[k] = v;
+  return o;
+}
+
+Labels LabelsOf(const json::object& o) {
+  Labels out;
+  const json::value* l = o.if_contains("Labels");
+  if (!l) {
+    if (auto* cfg = o.if_contains("Config"); cfg && cfg->is_object()) {
+      l = cfg->as_object().if_contains("Labels");
+    }
+  }
+  if (l && l->is_object()) {
+    for (const auto& [k, v] : l->as_object()) {
+      if (v.is_string()) out[std::string(k)] = std::string(v.as_string());
+    }
+  }
+  return out;
+}
+
+std::string StringAt(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::string Get(const Labels& l, const char* key) {
+  auto it = l.find(key);
+  return it == l.end() ? std::string() : it->second;
+}
+
+AwsError Invalid(std::string message) {
+  return AwsError::Make("InvalidParameterException", std::move(message), 400);
+}
+
+// The subnet CIDR the engine network of `name` was created with.
+std::string NetworkSubnet(const json::object& net) {
+  auto* ipam = net.if_contains("IPAM");
+  if (!ipam || !ipam->is_object()) return {};
+  auto* cfg = ipam->as_object().if_contains("Config");
+  if (!cfg || !cfg->is_array()) return {};
+  for (const auto& c : cfg->as_array()) {
+    if (!c.is_object()) continue;
+    std::string s = StringAt(c.as_object(), "Subnet");
+    if (!s.empty() && s.find(':') == std::string::npos) return s;
+  }
+  return {};
+}
+
+// Addresses of the VPC taken by other tasks' pause containers.
+Result<std::set<uint32_t>> UsedAddresses(EngineClient& engine, const std::string& vpc_id) {
+  FARGO_ASSIGN_OR_RETURN(json::array list,
+                         engine.ContainerList({{kLabelRole, kRolePause}, {kLabelVpcId, vpc_id}}));
+  std::set<uint32_t> used;
+  for (const auto& c : list) {
+    if (!c.is_object()) continue;
+    if (auto ip = ParseIpv4(Get(LabelsOf(c.as_object()), kLabelIp))) used.insert(*ip);
+  }
+  return used;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- helpers
+
+std::string VpcNetworkName(std::string_view vpc_id) { return "fargo-" + std::string(vpc_id); }
+
+std::string DeriveEniId(std::string_view task_arn) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx",
+                static_cast<unsigned long long>(Fnv1a(task_arn, 14695981039346656037ull)),
+                static_cast<unsigned long long>(Fnv1a(task_arn, 0x9e3779b97f4a7c15ull)));
+  return "eni-" + std::string(buf, 17);
+}
+
+std::string TaskIdOf(std::string_view task_arn) {
+  auto slash = task_arn.rfind('/');
+  return std::string(slash == std::string_view::npos ? task_arn : task_arn.substr(slash + 1));
+}
+
+std::string DefaultHostname(std::string_view ip) {
+  std::string h = "ip-" + std::string(ip);
+  for (char& c : h) {
+    if (c == '.') c = '-';
+  }
+  return h + ".ec2.internal";
+}
+
+// ---------------------------------------------------------------- networks
+
+Status EnsureVpcNetwork(EngineClient& engine, const VpcNetworkSpec& spec) {
+  auto cidr = ParseCidr(spec.cidr);
+  if (!cidr) return Invalid("invalid VPC CIDR: " + spec.cidr);
+  std::string name = VpcNetworkName(spec.vpc_id);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto existing = engine.NetworkInspect(name);
+    if (existing.ok()) {
+      std::string have = NetworkSubnet(*existing);
+      if (have != cidr->ToString()) {
+        return AwsError::Make(kEngineConflict,
+                              "network " + name + " exists with subnet " + have + ", not " +
+                                  cidr->ToString(),
+                              409);
+      }
+      return OkStatus();
+    }
+    if (!IsNotFound(existing.error())) return existing.error();
+    Labels labels = spec.labels;
+    labels[kLabelManaged] = "true";
+    labels[kLabelRole] = kRoleNetwork;
+    labels[kLabelVpcId] = spec.vpc_id;
+    json::object body{
+        {"Name", name},
+        {"Driver", "bridge"},
+        {"CheckDuplicate", true},
+        {"Internal", spec.internal},
+        {"Labels", LabelsJson(labels)},
+        {"IPAM",
+         json::object{{"Driver", "default"},
+                      {"Config", json::array{json::object{
+                                     {"Subnet", cidr->ToString()},
+                                     {"Gateway", FormatIpv4(cidr->base + 1)}}}}}}};
+    auto created = engine.NetworkCreate(body);
+    if (created.ok()) return OkStatus();
+    if (created.error().code != kEngineConflict) return created.error();
+    // Lost a race with another creator: inspect again.
+  }
+  return AwsError::Make(kEngineConflict, "could not create network " + name, 409);
+}
+
+Status RemoveVpcNetwork(EngineClient& engine, std::string_view vpc_id) {
+  Status st = engine.NetworkRemove(VpcNetworkName(vpc_id));
+  if (!st.ok() && IsNotFound(st.error())) return OkStatus();
+  return st;
+}
+
+// ---------------------------------------------------------------- sandbox
+
+Result<TaskSandbox> TaskSandbox::Create(EngineClient& engine, const SandboxSpec& spec) {
+  if (spec.task_arn.empty()) return Invalid("task ARN is required");
+  auto vpc_cidr = ParseCidr(spec.vpc.cidr);
+  auto subnet = ParseCidr(spec.subnet_cidr);
+  if (!vpc_cidr) return Invalid("invalid VPC CIDR: " + spec.vpc.cidr);
+  if (!subnet) return Invalid("invalid subnet CIDR: " + spec.subnet_cidr);
+  if (!vpc_cidr->Covers(*subnet)) {
+    return Invalid("subnet " + spec.subnet_cidr + " is not inside VPC " + spec.vpc.cidr);
+  }
+  std::optional<uint32_t> requested;
+  if (!spec.ip.empty()) {
+    requested = ParseIpv4(spec.ip);
+    if (!requested || !subnet->Contains(*requested)) {
+      return Invalid("address " + spec.ip + " is not inside subnet " + spec.subnet_cidr);
+    }
+  }
+
+  FARGO_TRY(EnsureVpcNetwork(engine, spec.vpc));
+  FARGO_TRY(EnsurePauseImage(engine));
+
+  TaskSandbox sb;
+  sb.engine_ = &engine;
+  sb.task_arn_ = spec.task_arn;
+  sb.task_id_ = TaskIdOf(spec.task_arn);
+  sb.network_ = VpcNetworkName(spec.vpc.vpc_id);
+  sb.eni_id_ = spec.eni_id.empty() ? DeriveEniId(spec.task_arn) : spec.eni_id;
+  sb.subnet_id_ = spec.subnet_id;
+  sb.vpc_id_ = spec.vpc.vpc_id;
+  sb.labels_ = spec.labels;
+  sb.labels_[kLabelManaged] = "true";
+  sb.labels_[kLabelTaskArn] = spec.task_arn;
+  sb.labels_[kLabelCluster] = spec.cluster;
+  sb.labels_[kLabelVpcId] = spec.vpc.vpc_id;
+  sb.labels_[kLabelSubnetId] = spec.subnet_id;
+
+  // Any failure from here on removes what was created.
+  auto fail = [&](AwsError e) -> Result<TaskSandbox> {
+    (void)RemoveTask(engine, spec.task_arn, 0);
+    return e;
+  };
+
+  std::set<uint32_t> used;
+  if (!requested) {
+    auto u = UsedAddresses(engine, spec.vpc.vpc_id);
+    if (!u.ok()) return u.error();
+    used = std::move(*u);
+    used.insert(vpc_cidr->base + 1);  // the engine bridge's own address
+  }
+  HostLimits host = HostLimits::Probe();
+  uint64_t hint = Fnv1a(spec.task_arn, 14695981039346656037ull);
+  for (int attempt = 0;; ++attempt) {
+    std::optional<uint32_t> addr = requested;
+    if (!addr) addr = AllocateSubnetAddress(*subnet, used, hint);
+    if (!addr) {
+      return AwsError::Make("InsufficientFreeAddressesInSubnet",
+                            "subnet " + spec.subnet_id + " (" + spec.subnet_cidr +
+                                ") has no free address",
+                            400);
+    }
+    sb.ip_ = FormatIpv4(*addr);
+    Labels labels = sb.labels_;
+    labels[kLabelRole] = kRolePause;
+    labels[kLabelIp] = sb.ip_;
+    labels[kLabelEniId] = sb.eni_id_;
+    json::object body{
+        {"Image", kPauseImage},
+        {"Hostname", spec.hostname.empty() ? DefaultHostname(sb.ip_) : spec.hostname},
+        {"HostConfig",
+         json::object{{"NetworkMode", sb.network_},
+                      {"Ulimits", UlimitsToJson(ClampUlimits({}, host))},
+                      {"RestartPolicy", json::object{{"Name", "no"}}}}},
+        {"NetworkingConfig",
+         json::object{{"EndpointsConfig",
+                       json::object{{sb.network_,
+                                     json::object{{"IPAMConfig",
+                                                   json::object{{"IPv4Address", sb.ip_}}}}}}}}}};
+    auto id = engine.ContainerCreate("fargo-" + sb.task_id_ + "-pause", body, labels);
+    if (!id.ok()) return fail(id.error());
+    sb.pause_id_ = *id;
+    Status st = engine.ContainerStart(sb.pause_id_);
+    if (st.ok()) break;
+    (void)engine.ContainerRemove(sb.pause_id_, true, true);
+    sb.pause_id_.clear();
+    // An address taken outside fargo's knowledge: try the next one.
+    if (requested || attempt >= 3) return fail(st.error());
+    used.insert(*addr);
+  }
+
+  auto inspect = engine.ContainerInspect(sb.pause_id_);
+  if (!inspect.ok()) return fail(inspect.error());
+  if (auto* ns = inspect->if_contains("NetworkSettings"); ns && ns->is_object()) {
+    if (auto* nets = ns->as_object().if_contains("Networks"); nets && nets->is_object()) {
+      if (auto* n = nets->as_object().if_contains(sb.network_); n && n->is_object()) {
+        sb.mac_ = StringAt(n->as_object(), "MacAddress");
+        std::string actual = StringAt(n->as_object(), "IPAddress");
+        if (!actual.empty() && actual != sb.ip_) {
+          return fail(AwsError::Make(kEngineError,
+                                     "engine assigned " + actual + " instead of " + sb.ip_, 500));
+        }
+      }
+    }
+  }
+
+  for (const auto& v : spec.volumes) {
+    std::string name = sb.VolumeEngineName(v);
+    Labels labels = sb.labels_;
+    labels[kLabelRole] = kRoleVolume;
+    labels[kLabelVolumeName] = v;
+    auto created = engine.VolumeCreate(name, labels);
+    if (!created.ok()) return fail(created.error());
+    sb.volumes_[v] = name;
+  }
+  return sb;
+}
+
+Result<TaskSandbox> TaskSandbox::Adopt(EngineClient& engine, std::string_view task_arn) {
+  std::string arn(task_arn);
+  FARGO_ASSIGN_OR_RETURN(json::array pauses,
+                         engine.ContainerList({{kLabelTaskArn, arn}, {kLabelRole, kRolePause}}));
+  if (pauses.empty() || !pauses[0].is_object()) {
+    return AwsError::Make(kEngineNotFound, "no sandbox for task " + arn, 404);
+  }
+  const json::object& pause = pauses[0].as_object();
+  Labels l = LabelsOf(pause);
+  TaskSandbox sb;
+  sb.engine_ = &engine;
+  sb.task_arn_ = arn;
+  sb.task_id_ = TaskIdOf(arn);
+  sb.pause_id_ = StringAt(pause, "Id");
+  sb.ip_ = Get(l, kLabelIp);
+  sb.eni_id_ = Get(l, kLabelEniId);
+  sb.subnet_id_ = Get(l, kLabelSubnetId);
+  sb.vpc_id_ = Get(l, kLabelVpcId);
+  sb.network_ = VpcNetworkName(sb.vpc_id_);
+  sb.labels_ = l;
+  for (const char* k : {kLabelRole, kLabelIp, kLabelEniId}) sb.labels_.erase(k);
+  FARGO_ASSIGN_OR_RETURN(json::object inspect, engine.ContainerInspect(sb.pause_id_));
+  if (auto* ns = inspect.if_contains("NetworkSettings"); ns && ns->is_object()) {
+    if (auto* nets = ns->as_object().if_contains("Networks"); nets && nets->is_object()) {
+      if (auto* n = nets->as_object().if_contains(sb.network_); n && n->is_object()) {
+        sb.mac_ = StringAt(n->as_object(), "MacAddress");
+      }
+    }
+  }
+  FARGO_ASSIGN_OR_RETURN(json::array containers,
+                         engine.ContainerList({{kLabelTaskArn, arn}, {kLabelRole, kRoleContainer}}));
+  for (const auto& c : containers) {
+    if (!c.is_object()) continue;
+    sb.containers_[Get(LabelsOf(c.as_object()), kLabelContainerName)] = StringAt(c.as_object(), "Id");
+  }
+  FARGO_ASSIGN_OR_RETURN(json::array volumes, engine.VolumeList({{kLabelTaskArn, arn}}));
+  for (const auto& v : volumes) {
+    if (!v.is_object()) continue;
+    sb.volumes_[Get(LabelsOf(v.as_object()), kLabelVolumeName)] = StringAt(v.as_object(), "Name");
+  }
+  return sb;
+}
+
+Result<std::vector<std::string>> TaskSandbox::ListTasks(EngineClient& engine,
+                                                        const Labels& filters) {
+  Labels f = filters;
+  f[kLabelRole] = kRolePause;
+  f[kLabelManaged] = "true";
+  FARGO_ASSIGN_OR_RETURN(json::array list, engine.ContainerList(f));
+  std::vector<std::string> arns;
+  for (const auto& c : list) {
+    if (c.is_object()) arns.push_back(Get(LabelsOf(c.as_object()), kLabelTaskArn));
+  }
+  return arns;
+}
+
+Status TaskSandbox::RemoveTask(EngineClient& engine, std::string_view task_arn,
+                               int stop_timeout_seconds) {
+  std::string arn(task_arn);
+  std::optional<AwsError> first_error;
+  auto note = [&](const Status& st) {
+    if (!st.ok() && !IsNotFound(st.error()) && !first_error) first_error = st.error();
+  };
+  auto list = engine.ContainerList({{kLabelTaskArn, arn}});
+  if (!list.ok()) return list.error();
+  std::vector<std::string> pause_ids, task_ids;
+  for (const auto& c : *list) {
+    if (!c.is_object()) continue;
+    std::string id = StringAt(c.as_object(), "Id");
+    (Get(LabelsOf(c.as_object()), kLabelRole) == kRolePause ? pause_ids : task_ids).push_back(id);
+  }
+  // Stop the task's containers together (each gets its grace period), then
+  // remove them before the pause container they depend on.
+  if (stop_timeout_seconds > 0 && !task_ids.empty()) {
+    std::vector<std::thread> stoppers;
+    std::vector<Status> results(task_ids.size(), OkStatus());
+    for (size_t i = 0; i < task_ids.size(); ++i) {
+      stoppers.emplace_back([&, i] { results[i] = engine.ContainerStop(task_ids[i], stop_timeout_seconds); });
+    }
+    for (auto& t : stoppers) t.join();
+    for (const auto& r : results) note(r);
+  }
+  for (const auto& id : task_ids) note(engine.ContainerRemove(id, true, true));
+  for (const auto& id : pause_ids) note(engine.ContainerRemove(id, true, true));
+  auto volumes = engine.VolumeList({{kLabelTaskArn, arn}});
+  if (!volumes.ok()) return volumes.error();
+  for (const auto& v : *volumes) {
+    if (v.is_object()) note(engine.VolumeRemove(StringAt(v.as_object(), "Name"), true));
+  }
+  if (first_error) return *first_error;
+  return OkStatus();
+}
+
+std::string TaskSandbox::ContainerEngineName(std::string_view container_name) const {
+  return "fargo-" + task_id_ + "-" + std::string(container_name);
+}
+
+std::string TaskSandbox::VolumeEngineName(std::string_view volume) const {
+  return "fargo-" + task_id_ + "-" + std::string(volume);
+}
+
+Result<json::object> BuildContainerCreateBody(const ContainerSpec& spec,
+                                              std::string_view pause_id, const Labels& task_labels,
+                                              const std::map<std::string, std::string>& volumes,
+                                              const HostLimits& host) {
+  if (spec.name.empty()) return Invalid("container name is required");
+  if (spec.image.empty()) return Invalid("container " + spec.name + " has no image");
+  json::object body;
+  body["Image"] = NormalizeImageRef(spec.image);
+  if (spec.entrypoint) body["Entrypoint"] = StringArray(*spec.entrypoint);
+  if (spec.command) body["Cmd"] = StringArray(*spec.command);
+  if (!spec.env.empty()) body["Env"] = StringArray(spec.env);
+  if (!spec.working_dir.empty()) body["WorkingDir"] = spec.working_dir;
+  if (!spec.user.empty()) body["User"] = spec.user;
+  body["Tty"] = spec.tty;
+  body["OpenStdin"] = spec.interactive;
+  body["AttachStdout"] = true;
+  body["AttachStderr"] = true;
+  body["StopTimeout"] = spec.stop_timeout_seconds;
+  Labels labels = spec.labels;
+  for (const auto& [k, v] : task_labels) labels[k] = v;
+  labels[kLabelRole] = kRoleContainer;
+  labels[kLabelContainerName] = spec.name;
+  body["Labels"] = LabelsJson(labels);
+
+  json::object hc;
+  hc["NetworkMode"] = "container:" + std::string(pause_id);
+  hc["Ulimits"] = UlimitsToJson(ClampUlimits(spec.ulimits, host));
+  hc["RestartPolicy"] = json::object{{"Name", "no"}};
+  if (spec.memory_mib > 0) hc["Memory"] = spec.memory_mib * 1024 * 1024;
+  if (spec.memory_reservation_mib > 0) {
+    hc["MemoryReservation"] = spec.memory_reservation_mib * 1024 * 1024;
+  }
+  if (spec.cpu_shares > 0) hc["CpuShares"] = spec.cpu_shares;
+  if (spec.readonly_root_filesystem) hc["ReadonlyRootfs"] = true;
+  if (spec.init) hc["Init"] = true;
+  json::array mounts;
+  for (const auto& m : spec.mounts) {
+    auto it = volumes.find(m.volume);
+    if (it == volumes.end()) {
+      return Invalid("container " + spec.name + " mounts unknown volume " + m.volume);
+    }
+    if (!StartsWith(m.container_path, "/")) {
+      return Invalid("container path must be absolute: " + m.container_path);
+    }
+    mounts.push_back(json::object{{"Type", "volume"},
+                                  {"Source", it->second},
+                                  {"Target", m.container_path},
+                                  {"ReadOnly", m.read_only}});
+  }
+  if (!mounts.empty()) hc["Mounts"] = std::move(mounts);
+  body["HostConfig"] = std::move(hc);
+  return body;
+}
+
+Result<std::string> TaskSandbox::CreateContainer(const ContainerSpec& spec) {
+  if (containers_.count(spec.name)) {
+    return Invalid("container " + spec.name + " already exists in task " + task_arn_);
+  }
+  FARGO_ASSIGN_OR_RETURN(json::object body, BuildContainerCreateBody(spec, pause_id_, labels_, volumes_,
+                                                                  HostLimits::Probe()));
+  FARGO_ASSIGN_OR_RETURN(std::string id,
+                         engine_->ContainerCreate(ContainerEngineName(spec.name), body));
+  containers_[spec.name] = id;
+  return id;
+}
+
+Status TaskSandbox::Teardown(int stop_timeout_seconds) {
+  Status st = RemoveTask(*engine_, task_arn_, stop_timeout_seconds);
+  if (st.ok()) {
+    containers_.clear();
+    volumes_.clear();
+    pause_id_.clear();
+  }
+  return st;
+}
+
+}  // namespace fargo::runtime

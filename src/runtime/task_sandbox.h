@@ -1,0 +1,179 @@
+// TaskSandbox: one ECS task's network namespace and everything created in it,
+// laid out the way Fargate (awsvpc) does:
+//
+//  * every VPC is one engine bridge network ("fargo-<vpc-id>") whose single
+//    subnet is the VPC CIDR, so tasks of all subnets of a VPC reach each other
+//    directly and each task gets exactly ONE IPv4 address;
+//  * a task's address is assigned statically from its subnet's range (never
+//    the first four or the last address of the subnet, as in AWS);
+//  * a pause container (kPauseImage) owns the task's network namespace; the
+//    task's containers join it with NetworkMode "container:<pause-id>" and so
+//    share localhost, the IP and the hostname;
+//  * task-scoped volumes are engine volumes removed with the task;
+//  * everything carries labels (kLabel*) so a restarted fargo can find, adopt
+//    or remove it (TaskSandbox::Adopt / ListTasks / RemoveTask).
+//
+// Not thread-safe: one TaskSandbox is driven by one thread at a time. All
+// calls block on the engine.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "common/result.h"
+#include "runtime/engine_client.h"
+#include "runtime/ipv4.h"
+#include "runtime/ulimits.h"
+
+namespace fargo::runtime {
+
+inline constexpr const char* kLabelManaged = "fargo.managed";  // always "true"
+inline constexpr const char* kLabelRole = "fargo.role";  // network|pause|container|volume
+inline constexpr const char* kLabelTaskArn = "fargo.task-arn";
+inline constexpr const char* kLabelCluster = "fargo.cluster";
+inline constexpr const char* kLabelVpcId = "fargo.vpc-id";
+inline constexpr const char* kLabelSubnetId = "fargo.subnet-id";
+inline constexpr const char* kLabelIp = "fargo.ip";
+inline constexpr const char* kLabelEniId = "fargo.eni-id";
+inline constexpr const char* kLabelContainerName = "fargo.container-name";
+inline constexpr const char* kLabelVolumeName = "fargo.volume-name";
+
+// ---- VPC networks
+
+// "fargo-vpc-0abc..." for "vpc-0abc...".
+std::string VpcNetworkName(std::string_view vpc_id);
+
+struct VpcNetworkSpec {
+  std::string vpc_id;
+  std::string cidr;       // "10.0.0.0/16"
+  bool internal = false;  // no route off the machine (no NAT/forwarding)
+  Labels labels;          // extra labels
+};
+
+// Creates the VPC's engine network, or checks that the existing one has the
+// same CIDR. Engines refuse subnets overlapping another network; that error
+// (kEngineError / kEngineConflict) is returned as is.
+Status EnsureVpcNetwork(EngineClient& engine, const VpcNetworkSpec& spec);
+// Removes the VPC's network; kEngineConflict while tasks still use it, OK when absent.
+Status RemoveVpcNetwork(EngineClient& engine, std::string_view vpc_id);
+
+// ---- task sandbox
+
+struct SandboxSpec {
+  std::string task_arn;  // "arn:aws:ecs:<region>:<acct>:task/<cluster>/<id>"
+  std::string cluster;   // cluster name
+  VpcNetworkSpec vpc;    // ensured on Create
+  std::string subnet_id;
+  std::string subnet_cidr;  // must lie inside vpc.cidr
+  std::string ip;           // requested private address; empty = first free one
+  std::string eni_id;       // empty = DeriveEniId(task_arn)
+  std::string hostname;     // empty = "ip-10-0-1-23.ec2.internal"
+  std::vector<std::string> volumes;  // task-scoped volume names (task definition names)
+  Labels labels;                     // extra labels on everything the task owns
+};
+
+struct VolumeMount {
+  std::string volume;          // a SandboxSpec::volumes name
+  std::string container_path;  // absolute
+  bool read_only = false;
+};
+
+// One container of the task, in ECS container-definition terms.
+struct ContainerSpec {
+  std::string name;   // ECS container name, unique in the task
+  std::string image;  // normalised with NormalizeImageRef
+  std::optional<std::vector<std::string>> entrypoint;  // nullopt = image's
+  std::optional<std::vector<std::string>> command;     // nullopt = image's
+  std::vector<std::string> env;                        // "KEY=value"
+  std::string working_dir;
+  std::string user;
+  std::vector<Ulimit> ulimits;  // clamped to the host
+  std::vector<VolumeMount> mounts;
+  Labels labels;                 // dockerLabels
+  int64_t memory_mib = 0;        // hard limit; 0 = none
+  int64_t memory_reservation_mib = 0;
+  int64_t cpu_shares = 0;        // 0 = engine default
+  bool readonly_root_filesystem = false;
+  bool init = false;             // linuxParameters.initProcessEnabled
+  bool tty = false;              // pseudoTerminal
+  bool interactive = false;
+  int stop_timeout_seconds = 30;
+};
+
+// "eni-" + 17 hex digits, a stable function of the task ARN.
+std::string DeriveEniId(std::string_view task_arn);
+// The last component of the task ARN ("<id>" of ".../task/<cluster>/<id>").
+std::string TaskIdOf(std::string_view task_arn);
+// "ip-10-0-1-23.ec2.internal"
+std::string DefaultHostname(std::string_view ip);
+
+// The complete engine create body for a container of the task whose pause
+// container is `pause_id`: its network namespace, ulimits clamped to `host`,
+// `task_labels` plus role/name labels over spec.labels, and volume mounts
+// (`volumes`: task volume name -> engine volume name).
+Result<boost::json::object> BuildContainerCreateBody(
+    const ContainerSpec& spec, std::string_view pause_id, const Labels& task_labels,
+    const std::map<std::string, std::string>& volumes, const HostLimits& host);
+
+class TaskSandbox {
+ public:
+  // Ensures the VPC network and the pause image, then creates and starts the
+  // pause container with one address from the subnet, and the task volumes.
+  // On failure everything created so far is removed again.
+  static Result<TaskSandbox> Create(EngineClient& engine, const SandboxSpec& spec);
+
+  // Rebuilds the handle of an existing task from the engine's labels
+  // (kEngineNotFound when the task has no pause container).
+  static Result<TaskSandbox> Adopt(EngineClient& engine, std::string_view task_arn);
+
+  // Task ARNs that have a pause container, optionally narrowed by labels
+  // (e.g. {kLabelCluster, "default"}).
+  static Result<std::vector<std::string>> ListTasks(EngineClient& engine,
+                                                    const Labels& filters = {});
+
+  // Removes every container (task containers first, then the pause container)
+  // and volume labelled with the task ARN. Missing things are not errors.
+  static Status RemoveTask(EngineClient& engine, std::string_view task_arn,
+                           int stop_timeout_seconds = 10);
+
+  const std::string& task_arn() const { return task_arn_; }
+  const std::string& pause_id() const { return pause_id_; }
+  const std::string& network() const { return network_; }
+  const std::string& ip() const { return ip_; }
+  const std::string& mac() const { return mac_; }
+  const std::string& eni_id() const { return eni_id_; }
+  const std::string& subnet_id() const { return subnet_id_; }
+  const std::string& vpc_id() const { return vpc_id_; }
+  // The labels every object of this task carries.
+  const Labels& labels() const { return labels_; }
+
+  // Engine name of a task container / task volume.
+  std::string ContainerEngineName(std::string_view container_name) const;
+  std::string VolumeEngineName(std::string_view volume) const;
+
+  // Creates (does not start) the container; returns its engine id. The image
+  // must already be present (see EngineClient::ImagePull).
+  Result<std::string> CreateContainer(const ContainerSpec& spec);
+
+  // Engine ids of the task's containers by ECS container name.
+  const std::map<std::string, std::string>& containers() const { return containers_; }
+
+  // RemoveTask(task_arn) for this sandbox.
+  Status Teardown(int stop_timeout_seconds = 10);
+
+ private:
+  TaskSandbox() = default;
+
+  EngineClient* engine_ = nullptr;
+  std::string task_arn_, task_id_, pause_id_, network_, ip_, mac_, eni_id_, subnet_id_, vpc_id_;
+  Labels labels_;
+  std::map<std::string, std::string> volumes_;     // task name -> engine name
+  std::map<std::string, std::string> containers_;  // ECS name -> engine id
+};
+
+}  // namespace fargo::runtime
