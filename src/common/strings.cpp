@@ -157,7 +157,7 @@ std::tm Utc(double epoch, int* millis) {
 std::string Iso8601(double epoch) {
   int ms;
   std::tm tm = Utc(epoch, &ms);
-  char buf[40];
+  char buf[96];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
   return buf;
@@ -166,7 +166,7 @@ std::string Iso8601(double epoch) {
 std::string Iso8601NoFraction(double epoch) {
   int ms;
   std::tm tm = Utc(epoch, &ms);
-  char buf[40];
+  char buf[96];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;

@@ -85,7 +85,9 @@ TEST(RuntimeUlimits, ProbeCapsNproc) {
   EXPECT_GT(host.Max("nproc"), 0);
   EXPECT_LE(host.Max("nproc"), kMaxNproc);
   for (const auto& u : ClampUlimits({}, host)) {
-    if (host.Max(u.name) >= 0) EXPECT_LE(u.hard, host.Max(u.name));
+    if (host.Max(u.name) >= 0) {
+      EXPECT_LE(u.hard, host.Max(u.name));
+    }
   }
   auto j = UlimitsToJson({{"nofile", 1, 2}});
   EXPECT_EQ(boost::json::serialize(j), R"([{"Name":"nofile","Soft":1,"Hard":2}])");
