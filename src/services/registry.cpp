@@ -15,9 +15,19 @@ std::vector<std::unique_ptr<Service>> MakeServices(Env env) {
   out.push_back(std::make_unique<StsService>(env));
   out.push_back(std::make_unique<IamService>(env));
   out.push_back(std::make_unique<LogsService>(env));
-  out.push_back(std::make_unique<Ec2Service>(env));
+  auto ec2 = std::make_unique<Ec2Service>(env);
+  auto elbv2 = std::make_unique<Elbv2Service>(env);
+  // Load balancers take their VPC and zones from EC2's subnets. Both live as
+  // long as the gateway that owns them and are called on its state thread.
+  elbv2->SetSubnetResolver([ec2 = ec2.get()](const std::string& region, const std::string& subnet_id)
+                               -> std::optional<Elbv2Service::SubnetInfo> {
+    const json::object* s = ec2->Subnet(region, subnet_id);
+    if (!s) return std::nullopt;
+    return Elbv2Service::SubnetInfo{GetString(*s, "AvailabilityZone"), GetString(*s, "VpcId")};
+  });
+  out.push_back(std::move(ec2));
   out.push_back(std::make_unique<EcsService>(env));
-  out.push_back(std::make_unique<Elbv2Service>(env));
+  out.push_back(std::move(elbv2));
   out.push_back(std::make_unique<S3Service>(env));
   return out;
 }

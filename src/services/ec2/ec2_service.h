@@ -43,6 +43,12 @@ class Ec2Service final : public Service {
   // Deletes an interface; InvalidNetworkInterfaceID.NotFound if unknown.
   Status DeleteInterface(const std::string& region, const std::string& eni_id);
 
+  // The subnet document (VpcId, AvailabilityZone, CidrBlock, ...), or null.
+  // For other services on the state thread (ELBv2 resolves its subnets).
+  const json::object* Subnet(const std::string& region, const std::string& subnet_id) const {
+    return FindSubnet(region, subnet_id);
+  }
+
  private:
   // VPCs (ec2_vpcs.cpp).
   Result<json::object> CreateVpc(CallContext& ctx, json::object& in);

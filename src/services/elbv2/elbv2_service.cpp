@@ -1,17 +1,444 @@
 #include "services/elbv2/elbv2_service.h"
 
+#include <algorithm>
+#include <set>
+
+#include "services/elbv2/elbv2_attributes.h"
+#include "services/elbv2/elbv2_names.h"
+#include "services/elbv2/elbv2_util.h"
+
 namespace fargo::services {
 
-Elbv2Service::Elbv2Service(Env env) : env_(env) {}
+using namespace elbv2;  // NOLINT: this file implements the elbv2 service
 
-Status Elbv2Service::Start() { return OkStatus(); }
+namespace {
+// How long a new load balancer stays "provisioning".
+constexpr int64_t kProvisioningMillis = 500;
+}  // namespace
+
+Elbv2Service::Elbv2Service(Env env)
+    : env_(env),
+      lbs_(env.store, "elbv2.load_balancers"),
+      tgs_(env.store, "elbv2.target_groups"),
+      listeners_(env.store, "elbv2.listeners") {}
+
+Status Elbv2Service::Start() {
+  FARGO_TRY(lbs_.Load());
+  FARGO_TRY(tgs_.Load());
+  return listeners_.Load();
+}
+
+void Elbv2Service::Tick() {
+  // Forget targets whose deregistration delay has ended.
+  std::vector<std::string> keys;
+  for (const auto& [key, doc] : tgs_.all()) {
+    auto* targets = GetArray(doc, "targets");
+    if (targets && LiveTargets(doc).size() != targets->size()) keys.push_back(key);
+  }
+  for (const auto& key : keys) {
+    json::object doc = *tgs_.Find(key);
+    doc["targets"] = LiveTargets(doc);
+    (void)tgs_.Put(key, std::move(doc));
+  }
+}
 
 Result<json::object> Elbv2Service::Invoke(CallContext& ctx, json::object& input) {
   return Table().Dispatch(this, ctx, input);
 }
 
+json::object Elbv2Service::LoadBalancerView(const json::object& doc) const {
+  json::object lb = *GetObject(doc, "lb");
+  bool active = env_.clock.NowMillis() - GetInt(doc, "createdMs") >= kProvisioningMillis;
+  lb["State"] = json::object{{"Code", active ? "active" : "provisioning"}};
+  return lb;
+}
+
+std::vector<std::string> Elbv2Service::ListenerKeysOf(const std::string& region, const std::string& lb_arn) const {
+  std::vector<std::string> out;
+  listeners_.ForEachPrefix(region + "/", [&](const std::string& key, const json::object& doc) {
+    if (GetString(*GetObject(doc, "listener"), "LoadBalancerArn") == lb_arn) out.push_back(key);
+  });
+  return out;
+}
+
+Result<json::array> Elbv2Service::ResolveZones(const std::string& region, const json::object& in,
+                                               std::string& vpc_id) const {
+  json::array mappings;
+  if (auto* subnets = GetArray(in, "Subnets"))
+    for (const auto& s : *subnets) mappings.push_back(json::object{{"SubnetId", s}});
+  if (auto* m = GetArray(in, "SubnetMappings")) {
+    if (!mappings.empty())
+      return AwsError::Make("ValidationError", "You can specify subnets or subnet mappings, not both");
+    mappings = *m;
+  }
+  json::array zones;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < mappings.size(); ++i) {
+    const auto& m = mappings[i].as_object();
+    std::string subnet = GetString(m, "SubnetId");
+    if (subnet.empty()) return AwsError::Make("ValidationError", "A subnet ID must be specified");
+    if (!seen.insert(subnet).second)
+      return AwsError::Make("InvalidConfigurationRequest", "Subnet '" + subnet + "' is specified more than once");
+    std::optional<SubnetInfo> info;
+    if (subnet_resolver_) info = subnet_resolver_(region, subnet);
+    std::string zone = info ? info->zone_name : DerivedZoneName(region, i);
+    if (vpc_id.empty()) vpc_id = info ? info->vpc_id : DerivedVpcId(subnet);
+    json::object az{{"ZoneName", zone}, {"SubnetId", subnet}};
+    json::array addresses;
+    json::object addr;
+    if (auto ip = GetString(m, "PrivateIPv4Address"); !ip.empty()) addr["PrivateIPv4Address"] = ip;
+    if (auto alloc = GetString(m, "AllocationId"); !alloc.empty()) addr["AllocationId"] = alloc;
+    if (auto ip6 = GetString(m, "IPv6Address"); !ip6.empty()) addr["IPv6Address"] = ip6;
+    if (!addr.empty()) addresses.push_back(std::move(addr));
+    az["LoadBalancerAddresses"] = std::move(addresses);
+    zones.push_back(std::move(az));
+  }
+  return zones;
+}
+
+Result<json::object> Elbv2Service::CreateLoadBalancer(CallContext& ctx, json::object& in) {
+  std::string name = GetString(in, "Name");
+  FARGO_TRY(ValidateLoadBalancerName(name));
+  std::string type = GetString(in, "Type", "application");
+  std::string scheme = GetString(in, "Scheme", "internet-facing");
+  std::string vpc_id;
+  FARGO_ASSIGN_OR_RETURN(json::array zones, ResolveZones(ctx.region, in, vpc_id));
+  if (type == "application" && zones.size() < 2)
+    return AwsError::Make("ValidationError",
+                          "At least two subnets in two different Availability Zones must be specified");
+  if (zones.empty()) return AwsError::Make("ValidationError", "At least one subnet must be specified");
+  if (type == "network" || type == "gateway")
+    ;  // keeps LoadBalancerAddresses
+  else
+    for (auto& z : zones) z.as_object().erase("LoadBalancerAddresses");
+  if (type == "gateway" && Has(in, "SecurityGroups"))
+    return AwsError::Make("ValidationError", "Security groups are not supported for load balancers with type 'gateway'");
+  FARGO_ASSIGN_OR_RETURN(json::object tags, TagsFromList(GetArray(in, "Tags")));
+
+  // Same name: the same settings are an idempotent success, others a conflict.
+  const json::object* existing = nullptr;
+  lbs_.ForEachPrefix(ctx.region + "/", [&](const std::string&, const json::object& doc) {
+    if (GetString(*GetObject(doc, "lb"), "LoadBalancerName") == name) existing = &doc;
+  });
+  if (existing) {
+    const auto& lb = *GetObject(*existing, "lb");
+    if (GetString(lb, "Type") == type && GetString(lb, "Scheme") == scheme && *GetArray(lb, "AvailabilityZones") == zones)
+      return json::object{{"LoadBalancers", json::array{LoadBalancerView(*existing)}}};
+    return AwsError::Make("DuplicateLoadBalancerName", "A load balancer with the same name '" + name + "' exists, but with different settings");
+  }
+
+  std::string hex = env_.ids.Hex(16);
+  std::string arn = LoadBalancerArn(ctx.region, ctx.account, type, name, hex);
+  int64_t now = env_.clock.NowMillis();
+  json::object lb{{"LoadBalancerArn", arn}};
+  if (type != "gateway") {
+    lb["DNSName"] = DnsName(type, scheme, name, ctx.region, env_.ids.Hex(16));
+    lb["CanonicalHostedZoneId"] = CanonicalHostedZoneId(type, ctx.region);
+  }
+  lb["CreatedTime"] = static_cast<double>(now) / 1000.0;
+  lb["LoadBalancerName"] = name;
+  lb["Scheme"] = scheme;
+  lb["VpcId"] = vpc_id;
+  lb["Type"] = type;
+  lb["AvailabilityZones"] = std::move(zones);
+  if (auto* sgs = GetArray(in, "SecurityGroups")) lb["SecurityGroups"] = *sgs;
+  lb["IpAddressType"] = GetString(in, "IpAddressType", "ipv4");
+  json::object doc{{"lb", std::move(lb)},
+                   {"createdMs", now},
+                   {"attributes", ToObject(DefaultLoadBalancerAttributes(type))},
+                   {"tags", std::move(tags)}};
+  json::object view = LoadBalancerView(doc);
+  FARGO_TRY(lbs_.Put(store::Collection::Key(ctx.region, arn), std::move(doc)));
+  return json::object{{"LoadBalancers", json::array{std::move(view)}}};
+}
+
+Result<json::object> Elbv2Service::DescribeLoadBalancers(CallContext& ctx, json::object& in) {
+  auto arns = Strings(in, "LoadBalancerArns");
+  auto names = Strings(in, "Names");
+  json::array items;
+  if (!arns.empty()) {
+    for (const auto& arn : arns) {
+      auto* doc = lbs_.Find(store::Collection::Key(ctx.region, arn));
+      if (!doc) return LoadBalancerNotFound();
+      items.push_back(LoadBalancerView(*doc));
+    }
+  } else if (!names.empty()) {
+    std::vector<std::string> missing;
+    for (const auto& name : names) {
+      const json::object* found = nullptr;
+      lbs_.ForEachPrefix(ctx.region + "/", [&](const std::string&, const json::object& doc) {
+        if (GetString(*GetObject(doc, "lb"), "LoadBalancerName") == name) found = &doc;
+      });
+      if (found)
+        items.push_back(LoadBalancerView(*found));
+      else
+        missing.push_back(name);
+    }
+    if (!missing.empty()) {
+      std::string list;
+      for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+      return AwsError::Make("LoadBalancerNotFound", "Load balancers '[" + list + "]' not found");
+    }
+  } else {
+    lbs_.ForEachPrefix(ctx.region + "/", [&](const std::string&, const json::object& doc) {
+      items.push_back(LoadBalancerView(doc));
+    });
+  }
+  json::object out;
+  out["LoadBalancers"] = Page(std::move(items), in, out);
+  return out;
+}
+
+Result<json::object> Elbv2Service::DeleteLoadBalancer(CallContext& ctx, json::object& in) {
+  std::string arn = GetString(in, "LoadBalancerArn");
+  std::string key = store::Collection::Key(ctx.region, arn);
+  auto* doc = lbs_.Find(key);
+  if (!doc) return json::object{};  // deleting what does not exist succeeds, as on AWS
+  if (GetString(*GetObject(*doc, "attributes"), "deletion_protection.enabled") == "true")
+    return AwsError::Make("OperationNotPermitted",
+                          "Load balancer '" + arn + "' cannot be deleted because deletion protection is enabled");
+  auto listener_keys = ListenerKeysOf(ctx.region, arn);
+  FARGO_TRY(env_.store.Transaction([&]() -> Status {
+    for (const auto& lk : listener_keys) FARGO_TRY(listeners_.Erase(lk));
+    return lbs_.Erase(key);
+  }));
+  return json::object{};
+}
+
+Result<json::object> Elbv2Service::DescribeLoadBalancerAttributes(CallContext& ctx, json::object& in) {
+  auto* doc = lbs_.Find(store::Collection::Key(ctx.region, GetString(in, "LoadBalancerArn")));
+  if (!doc) return LoadBalancerNotFound();
+  return json::object{{"Attributes", ToKeyValueList(*GetObject(*doc, "attributes"))}};
+}
+
+Result<json::object> Elbv2Service::ModifyLoadBalancerAttributes(CallContext& ctx, json::object& in) {
+  std::string key = store::Collection::Key(ctx.region, GetString(in, "LoadBalancerArn"));
+  auto* found = lbs_.Find(key);
+  if (!found) return LoadBalancerNotFound();
+  json::object doc = *found;
+  json::object attrs = *GetObject(doc, "attributes");
+  FARGO_TRY(ApplyAttributeChanges(attrs, *GetArray(in, "Attributes"), "Load balancer"));
+  json::array out = ToKeyValueList(attrs);
+  doc["attributes"] = std::move(attrs);
+  FARGO_TRY(lbs_.Put(key, std::move(doc)));
+  return json::object{{"Attributes", std::move(out)}};
+}
+
+Result<json::object> Elbv2Service::SetSecurityGroups(CallContext& ctx, json::object& in) {
+  std::string key = store::Collection::Key(ctx.region, GetString(in, "LoadBalancerArn"));
+  auto* found = lbs_.Find(key);
+  if (!found) return LoadBalancerNotFound();
+  json::object doc = *found;
+  auto& lb = doc["lb"].as_object();
+  if (GetString(lb, "Type") == "gateway")
+    return AwsError::Make("InvalidConfigurationRequest", "Security groups are not supported for load balancers with type 'gateway'");
+  json::array sgs = *GetArray(in, "SecurityGroups");
+  lb["SecurityGroups"] = sgs;
+  FARGO_TRY(lbs_.Put(key, std::move(doc)));
+  return json::object{{"SecurityGroupIds", std::move(sgs)}};
+}
+
+Result<json::object> Elbv2Service::SetSubnets(CallContext& ctx, json::object& in) {
+  std::string key = store::Collection::Key(ctx.region, GetString(in, "LoadBalancerArn"));
+  auto* found = lbs_.Find(key);
+  if (!found) return LoadBalancerNotFound();
+  json::object doc = *found;
+  auto& lb = doc["lb"].as_object();
+  std::string vpc_id = GetString(lb, "VpcId");
+  FARGO_ASSIGN_OR_RETURN(json::array zones, ResolveZones(ctx.region, in, vpc_id));
+  std::string type = GetString(lb, "Type");
+  if (type == "application" && zones.size() < 2)
+    return AwsError::Make("ValidationError",
+                          "At least two subnets in two different Availability Zones must be specified");
+  if (zones.empty()) return AwsError::Make("ValidationError", "At least one subnet must be specified");
+  if (type == "application")
+    for (auto& z : zones) z.as_object().erase("LoadBalancerAddresses");
+  if (auto t = GetString(in, "IpAddressType"); !t.empty()) lb["IpAddressType"] = t;
+  lb["AvailabilityZones"] = zones;
+  json::object out{{"AvailabilityZones", std::move(zones)}, {"IpAddressType", lb["IpAddressType"]}};
+  FARGO_TRY(lbs_.Put(key, std::move(doc)));
+  return out;
+}
+
+Result<json::object> Elbv2Service::SetIpAddressType(CallContext& ctx, json::object& in) {
+  std::string key = store::Collection::Key(ctx.region, GetString(in, "LoadBalancerArn"));
+  auto* found = lbs_.Find(key);
+  if (!found) return LoadBalancerNotFound();
+  json::object doc = *found;
+  std::string t = GetString(in, "IpAddressType");
+  doc["lb"].as_object()["IpAddressType"] = t;
+  FARGO_TRY(lbs_.Put(key, std::move(doc)));
+  return json::object{{"IpAddressType", t}};
+}
+
+Result<json::object> Elbv2Service::DescribeCapacityReservation(CallContext& ctx, json::object& in) {
+  auto* doc = lbs_.Find(store::Collection::Key(ctx.region, GetString(in, "LoadBalancerArn")));
+  if (!doc) return LoadBalancerNotFound();
+  json::array states;
+  for (const auto& z : *GetArray(*GetObject(*doc, "lb"), "AvailabilityZones"))
+    states.push_back(json::object{{"State", json::object{{"Code", "provisioned"}}},
+                                  {"AvailabilityZone", GetString(z.as_object(), "ZoneName")}});
+  return json::object{{"LastModifiedTime", static_cast<double>(GetInt(*doc, "createdMs")) / 1000.0},
+                      {"DecreaseRequestsRemaining", 3},
+                      {"CapacityReservationState", std::move(states)}};
+}
+
+Result<json::object> Elbv2Service::DescribeAccountLimits(CallContext&, json::object&) {
+  json::array limits;
+  for (auto [n, m] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"application-load-balancers", "50"}, {"target-groups", "3000"},
+           {"targets-per-application-load-balancer", "1000"}, {"listeners-per-application-load-balancer", "50"},
+           {"rules-per-application-load-balancer", "100"}, {"network-load-balancers", "50"},
+           {"targets-per-network-load-balancer", "3000"}, {"targets-per-availability-zone-per-network-load-balancer", "500"},
+           {"listeners-per-network-load-balancer", "50"}, {"gateway-load-balancers", "100"}})
+    limits.push_back(json::object{{"Name", n}, {"Max", m}});
+  return json::object{{"Limits", std::move(limits)}};
+}
+
+// --- Tags ---------------------------------------------------------------
+
+Result<store::Collection*> Elbv2Service::CollectionOfArn(const std::string& arn, std::string& tags_member) {
+  tags_member = "tags";
+  switch (KindOfArn(arn)) {
+    case ArnKind::kLoadBalancer:
+      return &lbs_;
+    case ArnKind::kTargetGroup:
+      return &tgs_;
+    case ArnKind::kListener:
+      return &listeners_;
+    case ArnKind::kListenerRule:
+      tags_member = "ruleTags";
+      return &listeners_;
+    default:
+      return AwsError::Make("ValidationError", "'" + arn + "' is not a valid load balancer, target group, listener or rule ARN");
+  }
+}
+
+namespace {
+
+// The document key of an ARN's resource (rules live in their listener's document).
+std::string DocKeyOfArn(const std::string& region, const std::string& arn) {
+  if (KindOfArn(arn) != ArnKind::kListenerRule) return store::Collection::Key(region, arn);
+  std::string l = arn;
+  l.replace(l.find(":listener-rule/"), 15, ":listener/");
+  return store::Collection::Key(region, l.substr(0, l.rfind('/')));
+}
+
+AwsError NotFoundFor(const std::string& arn) {
+  switch (KindOfArn(arn)) {
+    case ArnKind::kLoadBalancer:
+      return LoadBalancerNotFound();
+    case ArnKind::kTargetGroup:
+      return TargetGroupNotFound();
+    case ArnKind::kListener:
+      return ListenerNotFound();
+    default:
+      return AwsError::Make("RuleNotFound", "One or more rules not found");
+  }
+}
+
+}  // namespace
+
+Result<json::object> Elbv2Service::AddTags(CallContext& ctx, json::object& in) {
+  FARGO_ASSIGN_OR_RETURN(json::object add, TagsFromList(GetArray(in, "Tags")));
+  auto arns = Strings(in, "ResourceArns");
+  // Validate everything before writing anything.
+  for (const auto& arn : arns) {
+    std::string member;
+    FARGO_ASSIGN_OR_RETURN(store::Collection * c, CollectionOfArn(arn, member));
+    auto* doc = c->Find(DocKeyOfArn(ctx.region, arn));
+    if (!doc || (member == "ruleTags" && GetString(*doc, "ruleArn") != arn)) return NotFoundFor(arn);
+    json::object merged = GetObject(*doc, member) ? *GetObject(*doc, member) : json::object{};
+    for (const auto& kv : add) merged[kv.key()] = kv.value();
+    if (merged.size() > 50)
+      return AwsError::Make("TooManyTags", "The quota for the number of tags that can be assigned to a resource has been reached");
+  }
+  FARGO_TRY(env_.store.Transaction([&]() -> Status {
+    for (const auto& arn : arns) {
+      std::string member;
+      store::Collection* c = CollectionOfArn(arn, member).value();
+      std::string key = DocKeyOfArn(ctx.region, arn);
+      json::object doc = *c->Find(key);
+      json::object merged = GetObject(doc, member) ? *GetObject(doc, member) : json::object{};
+      for (const auto& kv : add) merged[kv.key()] = kv.value();
+      doc[member] = std::move(merged);
+      FARGO_TRY(c->Put(key, std::move(doc)));
+    }
+    return OkStatus();
+  }));
+  return json::object{};
+}
+
+Result<json::object> Elbv2Service::RemoveTags(CallContext& ctx, json::object& in) {
+  auto arns = Strings(in, "ResourceArns");
+  auto keys = Strings(in, "TagKeys");
+  for (const auto& arn : arns) {
+    std::string member;
+    FARGO_ASSIGN_OR_RETURN(store::Collection * c, CollectionOfArn(arn, member));
+    auto* doc = c->Find(DocKeyOfArn(ctx.region, arn));
+    if (!doc || (member == "ruleTags" && GetString(*doc, "ruleArn") != arn)) return NotFoundFor(arn);
+  }
+  FARGO_TRY(env_.store.Transaction([&]() -> Status {
+    for (const auto& arn : arns) {
+      std::string member;
+      store::Collection* c = CollectionOfArn(arn, member).value();
+      std::string key = DocKeyOfArn(ctx.region, arn);
+      json::object doc = *c->Find(key);
+      json::object tags = GetObject(doc, member) ? *GetObject(doc, member) : json::object{};
+      for (const auto& k : keys) tags.erase(k);
+      doc[member] = std::move(tags);
+      FARGO_TRY(c->Put(key, std::move(doc)));
+    }
+    return OkStatus();
+  }));
+  return json::object{};
+}
+
+Result<json::object> Elbv2Service::DescribeTags(CallContext& ctx, json::object& in) {
+  json::array out;
+  for (const auto& arn : Strings(in, "ResourceArns")) {
+    std::string member;
+    FARGO_ASSIGN_OR_RETURN(store::Collection * c, CollectionOfArn(arn, member));
+    auto* doc = c->Find(DocKeyOfArn(ctx.region, arn));
+    if (!doc || (member == "ruleTags" && GetString(*doc, "ruleArn") != arn)) return NotFoundFor(arn);
+    auto* tags = GetObject(*doc, member);
+    out.push_back(json::object{{"ResourceArn", arn}, {"Tags", tags ? TagsToList(*tags) : json::array{}}});
+  }
+  return json::object{{"TagDescriptions", std::move(out)}};
+}
+
 const HandlerTable<Elbv2Service>& Elbv2Service::Table() {
-  static const HandlerTable<Elbv2Service> t{};
+  static const HandlerTable<Elbv2Service> t{
+      {"CreateLoadBalancer", &Elbv2Service::CreateLoadBalancer},
+      {"DescribeLoadBalancers", &Elbv2Service::DescribeLoadBalancers},
+      {"DeleteLoadBalancer", &Elbv2Service::DeleteLoadBalancer},
+      {"DescribeLoadBalancerAttributes", &Elbv2Service::DescribeLoadBalancerAttributes},
+      {"ModifyLoadBalancerAttributes", &Elbv2Service::ModifyLoadBalancerAttributes},
+      {"SetSecurityGroups", &Elbv2Service::SetSecurityGroups},
+      {"SetSubnets", &Elbv2Service::SetSubnets},
+      {"SetIpAddressType", &Elbv2Service::SetIpAddressType},
+      {"DescribeCapacityReservation", &Elbv2Service::DescribeCapacityReservation},
+      {"DescribeAccountLimits", &Elbv2Service::DescribeAccountLimits},
+      {"AddTags", &Elbv2Service::AddTags},
+      {"RemoveTags", &Elbv2Service::RemoveTags},
+      {"DescribeTags", &Elbv2Service::DescribeTags},
+      {"CreateTargetGroup", &Elbv2Service::CreateTargetGroup},
+      {"DescribeTargetGroups", &Elbv2Service::DescribeTargetGroups},
+      {"ModifyTargetGroup", &Elbv2Service::ModifyTargetGroup},
+      {"DeleteTargetGroup", &Elbv2Service::DeleteTargetGroup},
+      {"DescribeTargetGroupAttributes", &Elbv2Service::DescribeTargetGroupAttributes},
+      {"ModifyTargetGroupAttributes", &Elbv2Service::ModifyTargetGroupAttributes},
+      {"RegisterTargets", &Elbv2Service::RegisterTargets},
+      {"DeregisterTargets", &Elbv2Service::DeregisterTargets},
+      {"DescribeTargetHealth", &Elbv2Service::DescribeTargetHealth},
+      {"CreateListener", &Elbv2Service::CreateListener},
+      {"DescribeListeners", &Elbv2Service::DescribeListeners},
+      {"ModifyListener", &Elbv2Service::ModifyListener},
+      {"DeleteListener", &Elbv2Service::DeleteListener},
+      {"DescribeListenerAttributes", &Elbv2Service::DescribeListenerAttributes},
+      {"ModifyListenerAttributes", &Elbv2Service::ModifyListenerAttributes},
+      {"DescribeRules", &Elbv2Service::DescribeRules},
+  };
   return t;
 }
 

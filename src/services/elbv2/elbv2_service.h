@@ -1,5 +1,24 @@
-// ELBv2 control plane: load balancers, target groups, listeners, attributes and target health.
+// ELBv2 control plane: load balancers, target groups, listeners (with their
+// default rules), attributes, tags and target registration/health.
+//
+// State is per region. Each resource is one document of a store::Collection
+// keyed Key(region, ARN):
+//   elbv2.load_balancers {lb: <LoadBalancer>, createdMs, attributes: {k: v}, tags: {k: v}}
+//   elbv2.target_groups  {tg: <TargetGroup>, attributes, tags, targets: [<Target>]}
+//   elbv2.listeners      {listener: <Listener>, attributes, tags, ruleArn, ruleTags}
+// A TargetGroup's LoadBalancerArns is not stored: it is derived from the
+// listeners forwarding to it. A load balancer is "provisioning" for its first
+// 500 ms (injected clock) and "active" afterwards, evaluated on read.
+//
+// There is no data plane yet: registered targets are "initial" while their
+// target group is used by a load balancer and "unused" otherwise, unless
+// SetTargetHealth (for a future data plane) said otherwise.
 #pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "services/service.h"
 #include "store/collection.h"
@@ -8,15 +27,92 @@ namespace fargo::services {
 
 class Elbv2Service final : public Service {
  public:
+  // What EC2 knows of a subnet. Without a resolver (or when it answers
+  // nullopt) the Availability Zone is derived from the subnet's position
+  // (REGION + a, b, c, ...) and the VPC id from the subnet id.
+  struct SubnetInfo {
+    std::string zone_name;
+    std::string vpc_id;
+  };
+  using SubnetResolver =
+      std::function<std::optional<SubnetInfo>(const std::string& region, const std::string& subnet_id)>;
+
   explicit Elbv2Service(Env env);
   std::string name() const override { return "elbv2"; }
   Status Start() override;
+  void Tick() override;
   Result<json::object> Invoke(CallContext& ctx, json::object& input) override;
 
+  void SetSubnetResolver(SubnetResolver r) { subnet_resolver_ = std::move(r); }
+
+  // Sets the health a data plane observed for a registered target
+  // (state: healthy | unhealthy | unavailable | ...; reason/description may
+  // be empty). Fails with InvalidTarget if the target is not registered.
+  Status SetTargetHealth(const std::string& region, const std::string& target_group_arn,
+                         const std::string& target_id, int64_t port, const std::string& state,
+                         const std::string& reason, const std::string& description);
+
  private:
+  // Load balancers (elbv2_service.cpp).
+  Result<json::object> CreateLoadBalancer(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeLoadBalancers(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteLoadBalancer(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeLoadBalancerAttributes(CallContext& ctx, json::object& in);
+  Result<json::object> ModifyLoadBalancerAttributes(CallContext& ctx, json::object& in);
+  Result<json::object> SetSecurityGroups(CallContext& ctx, json::object& in);
+  Result<json::object> SetSubnets(CallContext& ctx, json::object& in);
+  Result<json::object> SetIpAddressType(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeCapacityReservation(CallContext& ctx, json::object& in);
+  Result<json::object> AddTags(CallContext& ctx, json::object& in);
+  Result<json::object> RemoveTags(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeTags(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeAccountLimits(CallContext& ctx, json::object& in);
+
+  // Target groups and targets (elbv2_target_groups.cpp).
+  Result<json::object> CreateTargetGroup(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeTargetGroups(CallContext& ctx, json::object& in);
+  Result<json::object> ModifyTargetGroup(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteTargetGroup(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeTargetGroupAttributes(CallContext& ctx, json::object& in);
+  Result<json::object> ModifyTargetGroupAttributes(CallContext& ctx, json::object& in);
+  Result<json::object> RegisterTargets(CallContext& ctx, json::object& in);
+  Result<json::object> DeregisterTargets(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeTargetHealth(CallContext& ctx, json::object& in);
+
+  // Listeners and rules (elbv2_listeners.cpp).
+  Result<json::object> CreateListener(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeListeners(CallContext& ctx, json::object& in);
+  Result<json::object> ModifyListener(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteListener(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeListenerAttributes(CallContext& ctx, json::object& in);
+  Result<json::object> ModifyListenerAttributes(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeRules(CallContext& ctx, json::object& in);
+
+  // The LoadBalancer as the API shows it (State evaluated now).
+  json::object LoadBalancerView(const json::object& doc) const;
+  // The TargetGroup as the API shows it (LoadBalancerArns derived).
+  json::object TargetGroupView(const std::string& region, const json::object& doc) const;
+  // ARNs of the load balancers whose listeners forward to `tg_arn`.
+  std::vector<std::string> LoadBalancersUsing(const std::string& region, const std::string& tg_arn) const;
+  // Listener keys of a load balancer.
+  std::vector<std::string> ListenerKeysOf(const std::string& region, const std::string& lb_arn) const;
+  // Validates and normalises DefaultActions for a listener of `lb_doc`.
+  Result<json::array> NormalizeActions(const std::string& region, const json::object& lb_doc,
+                                       const json::array& actions) const;
+  // Availability Zones for subnets/subnet mappings; sets `vpc_id`.
+  Result<json::array> ResolveZones(const std::string& region, const json::object& in, std::string& vpc_id) const;
+  // The tag map of any ELBv2 resource ARN, or the resource's NotFound error.
+  Result<store::Collection*> CollectionOfArn(const std::string& arn, std::string& tags_member);
+  // Registered targets still visible (draining ones until their delay ends).
+  json::array LiveTargets(const json::object& tg_doc) const;
+
   static const HandlerTable<Elbv2Service>& Table();
 
   Env env_;
+  store::Collection lbs_;
+  store::Collection tgs_;
+  store::Collection listeners_;
+  SubnetResolver subnet_resolver_;
 };
 
 }  // namespace fargo::services

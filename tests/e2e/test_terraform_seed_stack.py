@@ -24,7 +24,8 @@ class TerraformSeedStackTest(TerraformTestCase):
         self.assertEqual(keys, ["myapp/conf.d/default.conf", "myapp/html/50x.html", "myapp/html/index.html"])
 
         self.tf("destroy", "-auto-approve", "-input=false")
-        self.assertEqual(ecs.list_services(cluster="ecsWithTf-dev")["serviceArns"], [])
+        gone = ecs.describe_clusters(clusters=["ecsWithTf-dev"])["clusters"]
+        self.assertEqual([c["status"] for c in gone], ["INACTIVE"])
         self.assertEqual(self.fargo.client("ec2", region="eu-west-1").describe_vpcs(
             Filters=[{"Name": "tag:Name", "Values": ["ecsWithTf-dev"]}])["Vpcs"], [])
 

@@ -1,0 +1,325 @@
+// Listeners, their attributes and their default rules.
+#include <set>
+
+#include "services/elbv2/elbv2_attributes.h"
+#include "services/elbv2/elbv2_names.h"
+#include "services/elbv2/elbv2_service.h"
+#include "services/elbv2/elbv2_util.h"
+
+namespace fargo::services {
+
+using namespace elbv2;  // NOLINT: this file implements the elbv2 service
+
+namespace {
+
+constexpr const char* kDefaultSslPolicy = "ELBSecurityPolicy-2016-08";
+
+AwsError Invalid(const std::string& message) { return AwsError::Make("ValidationError", message); }
+
+bool ProtocolAllowed(const std::string& lb_type, const std::string& p) {
+  if (lb_type == "application") return p == "HTTP" || p == "HTTPS";
+  if (lb_type == "network") return p == "TCP" || p == "TLS" || p == "UDP" || p == "TCP_UDP" || p == "QUIC" || p == "TCP_QUIC";
+  return p.empty() || p == "GENEVE";
+}
+
+bool Secure(const std::string& p) { return p == "HTTPS" || p == "TLS"; }
+
+// Target group protocols a listener protocol may forward to.
+bool Compatible(const std::string& lb_type, const std::string& listener_proto, const json::object& tg) {
+  std::string tp = GetString(tg, "Protocol");
+  std::string type = GetString(tg, "TargetType");
+  if (lb_type == "application") return type == "lambda" || tp == "HTTP" || tp == "HTTPS";
+  if (lb_type == "gateway") return tp == "GENEVE";
+  if (listener_proto == "TCP") return tp == "TCP" || tp == "TCP_UDP";
+  if (listener_proto == "TLS") return tp == "TCP" || tp == "TLS";
+  if (listener_proto == "UDP") return tp == "UDP" || tp == "TCP_UDP";
+  if (listener_proto == "TCP_UDP") return tp == "TCP_UDP";
+  return tp == listener_proto;
+}
+
+json::object ListenerView(const json::object& doc) { return *GetObject(doc, "listener"); }
+
+}  // namespace
+
+Result<json::array> Elbv2Service::NormalizeActions(const std::string& region, const json::object& lb_doc,
+                                                   const json::array& actions) const {
+  if (actions.empty()) return Invalid("At least one default action must be specified");
+  const auto& lb = *GetObject(lb_doc, "lb");
+  std::string lb_arn = GetString(lb, "LoadBalancerArn");
+  std::string lb_type = GetString(lb, "Type");
+  json::array out;
+  for (const auto& a : actions) {
+    json::object action = a.as_object();
+    std::string type = GetString(action, "Type");
+    if (type != "forward") {
+      if (lb_type != "application")
+        return AwsError::Make("InvalidLoadBalancerAction",
+                              "Action type '" + type + "' is not supported for load balancers of type '" + lb_type + "'");
+      out.push_back(std::move(action));
+      continue;
+    }
+    // Forward: the target groups come from TargetGroupArn or ForwardConfig.
+    json::array groups;
+    if (auto arn = GetString(action, "TargetGroupArn"); !arn.empty())
+      groups.push_back(json::object{{"TargetGroupArn", arn}, {"Weight", 1}});
+    json::object stickiness{{"Enabled", false}};
+    if (auto* fc = GetObject(action, "ForwardConfig")) {
+      if (auto* list = GetArray(*fc, "TargetGroups"); list && !list->empty()) {
+        if (!groups.empty() && list->size() > 1)
+          return Invalid("You cannot specify both a target group ARN and a list of weighted target groups");
+        json::array given;
+        for (const auto& g : *list)
+          given.push_back(json::object{{"TargetGroupArn", GetString(g.as_object(), "TargetGroupArn")},
+                                       {"Weight", GetInt(g.as_object(), "Weight", 1)}});
+        if (!groups.empty() && GetString(given[0].as_object(), "TargetGroupArn") !=
+                                   GetString(groups[0].as_object(), "TargetGroupArn"))
+          return Invalid("The target group ARN of the forward action and its forward config must be the same");
+        groups = std::move(given);
+      }
+      if (auto* s = GetObject(*fc, "TargetGroupStickinessConfig")) {
+        stickiness["Enabled"] = GetBool(*s, "Enabled");
+        if (GetBool(*s, "Enabled")) stickiness["DurationSeconds"] = GetInt(*s, "DurationSeconds", 3600);
+      }
+    }
+    if (groups.empty()) return Invalid("A target group ARN must be specified");
+    if (lb_type != "application" && groups.size() > 1)
+      return AwsError::Make("InvalidLoadBalancerAction",
+                            "Load balancers of type '" + lb_type + "' support forwarding to only one target group");
+    for (const auto& g : groups) {
+      std::string tg_arn = GetString(g.as_object(), "TargetGroupArn");
+      auto* tg_doc = tgs_.Find(store::Collection::Key(region, tg_arn));
+      if (!tg_doc) return TargetGroupNotFound();
+      for (const auto& other : LoadBalancersUsing(region, tg_arn))
+        if (other != lb_arn)
+          return AwsError::Make("TargetGroupAssociationLimit",
+                                "The following target groups cannot be associated with more than one load balancer: '" +
+                                    tg_arn + "'");
+    }
+    json::object normalized{{"Type", "forward"}};
+    if (groups.size() == 1) normalized["TargetGroupArn"] = GetString(groups[0].as_object(), "TargetGroupArn");
+    if (Has(action, "Order")) normalized["Order"] = GetInt(action, "Order");
+    normalized["ForwardConfig"] =
+        json::object{{"TargetGroups", std::move(groups)}, {"TargetGroupStickinessConfig", std::move(stickiness)}};
+    out.push_back(std::move(normalized));
+  }
+  return out;
+}
+
+namespace {
+
+// Checks that every forward target of `actions` is compatible with a
+// listener of `protocol` on a load balancer of `lb_type`.
+Status CheckCompatible(const store::Collection& tgs, const std::string& region, const std::string& lb_type,
+                       const std::string& protocol, const json::array& actions) {
+  for (const auto& a : actions) {
+    auto* fc = GetObject(a.as_object(), "ForwardConfig");
+    if (!fc) continue;
+    for (const auto& g : *GetArray(*fc, "TargetGroups")) {
+      auto* doc = tgs.Find(store::Collection::Key(region, GetString(g.as_object(), "TargetGroupArn")));
+      if (doc && !Compatible(lb_type, protocol, *GetObject(*doc, "tg")))
+        return AwsError::Make("IncompatibleProtocols", "The listener protocol '" + protocol +
+                                                           "' is not compatible with the protocol '" +
+                                                           GetString(*GetObject(*doc, "tg"), "Protocol") +
+                                                           "' of the target group");
+    }
+  }
+  return OkStatus();
+}
+
+// Sets Protocol/Port/SslPolicy/Certificates/AlpnPolicy of `l` from `in`,
+// then validates the combination.
+Status ConfigureListener(json::object& l, const json::object& in, const std::string& lb_type, bool create) {
+  if (Has(in, "Protocol")) l["Protocol"] = GetString(in, "Protocol");
+  if (Has(in, "Port")) l["Port"] = GetInt(in, "Port");
+  std::string protocol = GetString(l, "Protocol");
+  if (create && lb_type != "gateway") {
+    if (protocol.empty()) return Invalid("A listener protocol must be specified");
+    if (!Has(l, "Port")) return Invalid("A listener port must be specified");
+  }
+  if (lb_type == "gateway" && (Has(in, "Protocol") || Has(in, "Port")))
+    return Invalid("Protocol and port cannot be specified for listeners of Gateway Load Balancers");
+  if (!ProtocolAllowed(lb_type, protocol))
+    return AwsError::Make("UnsupportedProtocol", "Protocol '" + protocol +
+                                                     "' is not supported for load balancers of type '" + lb_type + "'");
+  if (Secure(protocol)) {
+    if (auto* certs = GetArray(in, "Certificates")) {
+      json::array list;
+      for (const auto& c : *certs) list.push_back(json::object{{"CertificateArn", GetString(c.as_object(), "CertificateArn")}});
+      l["Certificates"] = std::move(list);
+    }
+    if (!GetArray(l, "Certificates") || GetArray(l, "Certificates")->empty())
+      return AwsError::Make("CertificateNotFound", "A certificate must be specified for " + protocol + " listeners");
+    if (auto p = GetString(in, "SslPolicy"); !p.empty()) l["SslPolicy"] = p;
+    if (!Has(l, "SslPolicy")) l["SslPolicy"] = kDefaultSslPolicy;
+  } else {
+    if (Has(in, "Certificates") && GetArray(in, "Certificates") && !GetArray(in, "Certificates")->empty())
+      return Invalid("Certificates can be specified only for HTTPS and TLS listeners");
+    if (!GetString(in, "SslPolicy").empty()) return Invalid("An SSL policy can be specified only for HTTPS and TLS listeners");
+    l.erase("Certificates");
+    l.erase("SslPolicy");
+  }
+  if (auto* alpn = GetArray(in, "AlpnPolicy"); alpn && !alpn->empty()) {
+    if (protocol != "TLS") return Invalid("An ALPN policy can be specified only for TLS listeners");
+    static const std::set<std::string> kPolicies = {"HTTP1Only", "HTTP2Only", "HTTP2Optional", "HTTP2Preferred", "None"};
+    std::string p = (*alpn)[0].is_string() ? std::string((*alpn)[0].as_string()) : "";
+    if (alpn->size() != 1 || !kPolicies.count(p))
+      return AwsError::Make("ALPNPolicyNotFound", "ALPN policy '" + p + "' not found");
+    l["AlpnPolicy"] = json::array{json::string(p)};
+  } else if (protocol != "TLS") {
+    l.erase("AlpnPolicy");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<json::object> Elbv2Service::CreateListener(CallContext& ctx, json::object& in) {
+  std::string lb_arn = GetString(in, "LoadBalancerArn");
+  auto* lb_doc = lbs_.Find(store::Collection::Key(ctx.region, lb_arn));
+  if (!lb_doc) return LoadBalancerNotFound();
+  std::string lb_type = GetString(*GetObject(*lb_doc, "lb"), "Type");
+  json::object l{{"ListenerArn", ""}, {"LoadBalancerArn", lb_arn}};
+  FARGO_TRY(ConfigureListener(l, in, lb_type, /*create=*/true));
+  FARGO_ASSIGN_OR_RETURN(json::array actions, NormalizeActions(ctx.region, *lb_doc, *GetArray(in, "DefaultActions")));
+  FARGO_TRY(CheckCompatible(tgs_, ctx.region, lb_type, GetString(l, "Protocol"), actions));
+  l["DefaultActions"] = std::move(actions);
+  FARGO_ASSIGN_OR_RETURN(json::object tags, TagsFromList(GetArray(in, "Tags")));
+
+  // One listener per port: the same settings are an idempotent success.
+  for (const auto& key : ListenerKeysOf(ctx.region, lb_arn)) {
+    const auto& doc = *listeners_.Find(key);
+    json::object old = ListenerView(doc);
+    if (GetInt(old, "Port") != GetInt(l, "Port")) continue;
+    std::string old_arn = GetString(old, "ListenerArn");
+    old["ListenerArn"] = "";
+    if (old == l) {
+      old["ListenerArn"] = old_arn;
+      return json::object{{"Listeners", json::array{std::move(old)}}};
+    }
+    return AwsError::Make("DuplicateListener", "A listener already exists on this port for this load balancer '" + lb_arn + "'");
+  }
+  std::string arn = ListenerArn(lb_arn, env_.ids.Hex(16));
+  l["ListenerArn"] = arn;
+  json::object doc{{"listener", l},
+                   {"attributes", ToObject(DefaultListenerAttributes(lb_type, GetString(l, "Protocol")))},
+                   {"tags", std::move(tags)},
+                   {"ruleArn", ListenerRuleArn(arn, env_.ids.Hex(16))},
+                   {"ruleTags", json::object{}}};
+  FARGO_TRY(listeners_.Put(store::Collection::Key(ctx.region, arn), std::move(doc)));
+  return json::object{{"Listeners", json::array{std::move(l)}}};
+}
+
+Result<json::object> Elbv2Service::DescribeListeners(CallContext& ctx, json::object& in) {
+  auto arns = Strings(in, "ListenerArns");
+  std::string lb_arn = GetString(in, "LoadBalancerArn");
+  if (arns.empty() && lb_arn.empty())
+    return Invalid("You must specify either listener ARNs or a load balancer ARN");
+  json::array items;
+  if (!arns.empty()) {
+    for (const auto& arn : arns) {
+      auto* doc = listeners_.Find(store::Collection::Key(ctx.region, arn));
+      if (!doc) return ListenerNotFound();
+      items.push_back(ListenerView(*doc));
+    }
+  } else {
+    if (!lbs_.Find(store::Collection::Key(ctx.region, lb_arn))) return LoadBalancerNotFound();
+    for (const auto& key : ListenerKeysOf(ctx.region, lb_arn)) items.push_back(ListenerView(*listeners_.Find(key)));
+  }
+  json::object out;
+  out["Listeners"] = Page(std::move(items), in, out);
+  return out;
+}
+
+Result<json::object> Elbv2Service::ModifyListener(CallContext& ctx, json::object& in) {
+  std::string arn = GetString(in, "ListenerArn");
+  std::string key = store::Collection::Key(ctx.region, arn);
+  auto* found = listeners_.Find(key);
+  if (!found) return ListenerNotFound();
+  json::object doc = *found;
+  json::object& l = doc["listener"].as_object();
+  std::string lb_arn = GetString(l, "LoadBalancerArn");
+  auto* lb_doc = lbs_.Find(store::Collection::Key(ctx.region, lb_arn));
+  if (!lb_doc) return LoadBalancerNotFound();
+  std::string lb_type = GetString(*GetObject(*lb_doc, "lb"), "Type");
+  std::string old_protocol = GetString(l, "Protocol");
+  FARGO_TRY(ConfigureListener(l, in, lb_type, /*create=*/false));
+  if (auto* actions = GetArray(in, "DefaultActions"); actions && !actions->empty()) {
+    FARGO_ASSIGN_OR_RETURN(json::array normalized, NormalizeActions(ctx.region, *lb_doc, *actions));
+    l["DefaultActions"] = std::move(normalized);
+  }
+  FARGO_TRY(CheckCompatible(tgs_, ctx.region, lb_type, GetString(l, "Protocol"), *GetArray(l, "DefaultActions")));
+  if (Has(in, "Port"))
+    for (const auto& other : ListenerKeysOf(ctx.region, lb_arn))
+      if (other != key && GetInt(*GetObject(*listeners_.Find(other), "listener"), "Port") == GetInt(l, "Port"))
+        return AwsError::Make("DuplicateListener", "A listener already exists on this port for this load balancer '" + lb_arn + "'");
+  if (GetString(l, "Protocol") != old_protocol) {
+    // Keep the values of attributes the new protocol still has.
+    json::object attrs = ToObject(DefaultListenerAttributes(lb_type, GetString(l, "Protocol")));
+    for (auto& kv : attrs)
+      if (auto* v = GetObject(doc, "attributes")->if_contains(kv.key())) kv.value() = *v;
+    doc["attributes"] = std::move(attrs);
+  }
+  json::object view = l;
+  FARGO_TRY(listeners_.Put(key, std::move(doc)));
+  return json::object{{"Listeners", json::array{std::move(view)}}};
+}
+
+Result<json::object> Elbv2Service::DeleteListener(CallContext& ctx, json::object& in) {
+  std::string key = store::Collection::Key(ctx.region, GetString(in, "ListenerArn"));
+  if (!listeners_.Find(key)) return ListenerNotFound();
+  FARGO_TRY(listeners_.Erase(key));
+  return json::object{};
+}
+
+Result<json::object> Elbv2Service::DescribeListenerAttributes(CallContext& ctx, json::object& in) {
+  auto* doc = listeners_.Find(store::Collection::Key(ctx.region, GetString(in, "ListenerArn")));
+  if (!doc) return ListenerNotFound();
+  return json::object{{"Attributes", ToKeyValueList(*GetObject(*doc, "attributes"))}};
+}
+
+Result<json::object> Elbv2Service::ModifyListenerAttributes(CallContext& ctx, json::object& in) {
+  std::string key = store::Collection::Key(ctx.region, GetString(in, "ListenerArn"));
+  auto* found = listeners_.Find(key);
+  if (!found) return ListenerNotFound();
+  json::object doc = *found;
+  json::object attrs = *GetObject(doc, "attributes");
+  FARGO_TRY(ApplyAttributeChanges(attrs, *GetArray(in, "Attributes"), "Listener"));
+  json::array out = ToKeyValueList(attrs);
+  doc["attributes"] = std::move(attrs);
+  FARGO_TRY(listeners_.Put(key, std::move(doc)));
+  return json::object{{"Attributes", std::move(out)}};
+}
+
+Result<json::object> Elbv2Service::DescribeRules(CallContext& ctx, json::object& in) {
+  auto rule = [](const json::object& doc) {
+    return json::object{{"RuleArn", GetString(doc, "ruleArn")},
+                        {"Priority", "default"},
+                        {"Conditions", json::array{}},
+                        {"Actions", *GetArray(*GetObject(doc, "listener"), "DefaultActions")},
+                        {"IsDefault", true}};
+  };
+  json::array items;
+  auto rule_arns = Strings(in, "RuleArns");
+  std::string listener_arn = GetString(in, "ListenerArn");
+  if (!rule_arns.empty()) {
+    for (const auto& arn : rule_arns) {
+      const json::object* match = nullptr;
+      listeners_.ForEachPrefix(ctx.region + "/", [&](const std::string&, const json::object& doc) {
+        if (GetString(doc, "ruleArn") == arn) match = &doc;
+      });
+      if (!match) return AwsError::Make("RuleNotFound", "One or more rules not found");
+      items.push_back(rule(*match));
+    }
+  } else if (!listener_arn.empty()) {
+    auto* doc = listeners_.Find(store::Collection::Key(ctx.region, listener_arn));
+    if (!doc) return ListenerNotFound();
+    items.push_back(rule(*doc));
+  } else {
+    return Invalid("You must specify either listener or rule ARNs");
+  }
+  json::object out;
+  out["Rules"] = Page(std::move(items), in, out);
+  return out;
+}
+
+}  // namespace fargo::services
