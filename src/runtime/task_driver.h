@@ -1,0 +1,52 @@
+// The two seams of the task runtime:
+//
+//  * TaskDriver — what the ECS control plane asks of a runtime. ECS calls it
+//    on the state thread; implementations queue the work and return at once
+//    (they never block on the engine). What happens is reported back as
+//    TaskReports through the callback the runtime was built with.
+//  * LogShipper — where the runtime sends the output of containers that use
+//    the awslogs driver (the log pipeline of src/dataplane implements it).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/task_plan.h"
+
+namespace fargo::runtime {
+
+class TaskDriver {
+ public:
+  virtual ~TaskDriver() = default;
+
+  // Runs a new task. Reports follow (PROVISIONING ... RUNNING ... STOPPED).
+  virtual void Launch(const TaskPlan& plan) = 0;
+
+  // Stops a task: its containers get SIGTERM, SIGKILL after their stop
+  // timeout; reports follow down to STOPPED. Unknown tasks are reported
+  // STOPPED at once.
+  virtual void Stop(const std::string& task_arn) = 0;
+
+  // Once, after a restart of fargo: `live` are the tasks the control plane
+  // believes are not STOPPED. Each one still in the engine is adopted (and
+  // reported); each one gone is reported STOPPED; every other fargo-labelled
+  // task in the engine is an orphan and is removed.
+  virtual void Adopt(const std::vector<TaskPlan>& live) = 0;
+};
+
+class LogShipper {
+ public:
+  virtual ~LogShipper() = default;
+
+  // Starts following a created container's output into `logs`, from the
+  // first byte (or, when adopting, from `since_ms`). Called on a runtime
+  // thread before the container starts. Must not block for long.
+  virtual void Follow(const std::string& container_id, const AwsLogsSpec& logs, bool tty,
+                      int64_t since_ms) = 0;
+
+  // Stops following once everything the container wrote is shipped (the
+  // container has exited) or at once when it is being removed.
+  virtual void Unfollow(const std::string& container_id) = 0;
+};
+
+}  // namespace fargo::runtime
