@@ -157,7 +157,10 @@ Status EnsureVpcNetwork(EngineClient& engine, const VpcNetworkSpec& spec) {
                                      {"Gateway", FormatIpv4(cidr->base + 1)}}}}}}};
     auto created = engine.NetworkCreate(body);
     if (created.ok()) return OkStatus();
-    if (created.error().code != kEngineConflict) return created.error();
+    const std::string& m = created.error().message;
+    bool exists = created.error().code == kEngineConflict || m.find("already exists") != std::string::npos ||
+                  m.find("already used") != std::string::npos;
+    if (!exists) return created.error();
     // Lost a race with another creator: inspect again.
   }
   return AwsError::Make(kEngineConflict, "could not create network " + name, 409);

@@ -1,0 +1,95 @@
+// TaskRunner: runs ECS tasks on a container engine, the way the ECS agent
+// does on a Fargate host.
+//
+// Each live task has one supervisor thread that owns it end to end:
+//   PROVISIONING  sandbox (network namespace + address, volumes)
+//   PENDING       images pulled when missing, containers created, started
+//                 as their dependsOn conditions allow
+//   RUNNING       every container that is meant to start has started;
+//                 health checks run; an essential container's exit ends it
+//   DEPROVISIONING containers stopped (dependents first) with their stop
+//                 timeouts, logs drained
+//   STOPPED       everything the task owned removed from the engine
+// Every change is reported through the ReportFn as a full TaskReport snapshot.
+//
+// Threading: Launch/Stop/Adopt may be called from any thread and return at
+// once. ReportFn is called on supervisor threads (never with a lock held); it
+// must not block for long (fargo posts the report to its state thread).
+//
+// Shutdown() ends supervision but leaves the tasks running, so a restarted
+// fargo adopts them (Adopt).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "runtime/engine_client.h"
+#include "runtime/task_driver.h"
+#include "runtime/task_plan.h"
+
+namespace fargo::runtime {
+
+class TaskRunner final : public TaskDriver {
+ public:
+  using ReportFn = std::function<void(const TaskReport&)>;
+  // Where progress worth a person's attention goes (image pulls, failures).
+  using LogFn = std::function<void(const std::string& line)>;
+
+  struct Options {
+    std::chrono::milliseconds poll_starting{25};   // while containers start
+    std::chrono::milliseconds poll_running{250};   // once the task runs
+  };
+
+  // REQUIRES: engine, clock and logs (when not null) outlive the runner.
+  TaskRunner(EngineClient& engine, const Clock& clock, LogShipper* logs, ReportFn report, LogFn log,
+             Options options);
+  TaskRunner(EngineClient& engine, const Clock& clock, LogShipper* logs, ReportFn report, LogFn log)
+      : TaskRunner(engine, clock, logs, std::move(report), std::move(log), Options{}) {}
+  ~TaskRunner() override;
+
+  // Ends supervision (tasks keep running in the engine) and joins every
+  // supervisor thread. Idempotent.
+  void Shutdown();
+
+  void Launch(const TaskPlan& plan) override;
+  void Stop(const std::string& task_arn) override;
+  void Adopt(const std::vector<TaskPlan>& live) override;
+
+  // Number of tasks under supervision (tests, health).
+  size_t LiveTasks() const;
+
+ private:
+  class Supervisor;
+
+  // Starts a supervisor thread for `plan`. REQUIRES: mu_ not held.
+  void Spawn(const TaskPlan& plan, bool adopt, int64_t since_ms);
+  // Joins supervisors that have finished. REQUIRES: mu_ not held.
+  void Reap();
+
+  EngineClient& engine_;
+  const Clock& clock_;
+  LogShipper* logs_;
+  ReportFn report_;
+  LogFn log_;
+  Options options_;
+
+  mutable std::mutex mu_;
+  bool shutting_down_ = false;                                  // GUARDED_BY(mu_)
+  std::map<std::string, std::shared_ptr<Supervisor>> tasks_;    // GUARDED_BY(mu_)
+  std::vector<std::thread> finished_;                           // GUARDED_BY(mu_)
+  std::vector<std::thread> background_;  // GUARDED_BY(mu_): orphan removal, stray stops
+  // Sandboxes are created one at a time: two tasks of a VPC would otherwise
+  // race for its network and pick addresses from the same snapshot.
+  std::mutex sandbox_mu_;
+  std::mutex pull_mu_;  // one image pull at a time, as the engine would queue them anyway
+};
+
+}  // namespace fargo::runtime
