@@ -606,7 +606,9 @@ void TaskRunner::Shutdown() {
 
 void TaskRunner::Spawn(const TaskPlan& plan, bool adopt, int64_t since_ms) {
   Reap();
-  auto sup = std::make_shared<Supervisor>(*this, plan);
+  TaskPlan labelled = plan;
+  if (!options_.instance.empty()) labelled.sandbox.labels[kLabelInstance] = options_.instance;
+  auto sup = std::make_shared<Supervisor>(*this, std::move(labelled));
   std::lock_guard<std::mutex> l(mu_);
   if (shutting_down_) return;
   if (tasks_.count(plan.task_arn)) return;  // already supervised
@@ -673,7 +675,9 @@ void TaskRunner::Adopt(const std::vector<TaskPlan>& live) {
   std::lock_guard<std::mutex> l(mu_);
   if (shutting_down_) return;
   background_.emplace_back([this, known] {
-    auto arns = TaskSandbox::ListTasks(engine_);
+    Labels mine;
+    if (!options_.instance.empty()) mine[kLabelInstance] = options_.instance;
+    auto arns = TaskSandbox::ListTasks(engine_, mine);
     if (!arns.ok()) {
       if (log_) log_("runtime: cannot list tasks to adopt: " + arns.error().message);
       return;

@@ -46,6 +46,9 @@ class TaskRunner final : public TaskDriver {
   struct Options {
     std::chrono::milliseconds poll_starting{25};   // while containers start
     std::chrono::milliseconds poll_running{250};   // once the task runs
+    // Labels every task of this fargo (kLabelInstance) so that two fargos
+    // on one engine never take each other's tasks for orphans. Empty: none.
+    std::string instance;
   };
 
   // REQUIRES: engine, clock and logs (when not null) outlive the runner.

@@ -42,6 +42,7 @@ inline constexpr const char* kLabelIp = "fargo.ip";
 inline constexpr const char* kLabelEniId = "fargo.eni-id";
 inline constexpr const char* kLabelContainerName = "fargo.container-name";
 inline constexpr const char* kLabelVolumeName = "fargo.volume-name";
+inline constexpr const char* kLabelInstance = "fargo.instance";  // which fargo runs the task
 
 // ---- VPC networks
 

@@ -100,9 +100,11 @@ class TaskRunnerTest : public ::testing::Test {
   }
 
   std::unique_ptr<TaskRunner> MakeRunner() {
+    TaskRunner::Options options;
+    options.instance = "runner-test-" + std::to_string(getpid());
     return std::make_unique<TaskRunner>(
         *engine_, clock_, nullptr, [this](const TaskReport& r) { reports_.Add(r); },
-        [](const std::string& line) { fprintf(stderr, "runner: %s\n", line.c_str()); });
+        [](const std::string& line) { fprintf(stderr, "runner: %s\n", line.c_str()); }, options);
   }
 
   ContainerPlan Container(const std::string& name, std::vector<std::string> cmd, bool essential = true) {
