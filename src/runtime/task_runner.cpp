@@ -541,6 +541,10 @@ class TaskRunner::Supervisor {
       Publish();
       Status st = sandbox_->Teardown(0);
       if (!st.ok()) Log("teardown: " + st.error().message);
+      // The VPC's network goes with its last task (the engine refuses while
+      // others use it), so a later VPC may reuse the CIDR.
+      std::lock_guard<std::mutex> l(r_.sandbox_mu_);
+      (void)RemoveVpcNetwork(r_.engine_, sandbox_->vpc_id());
     } else {
       for (auto& c : report_.containers) c.last_status = "STOPPED";
       report_.execution_stopped_at_ms = Now();

@@ -217,3 +217,77 @@ class TerraformTestCase(FargoTestCase):
         self.tf("apply", "-auto-approve", "-input=false")
         plan = self.tf("plan", "-detailed-exitcode", "-input=false", ok_codes=(0, 2))
         self.assertEqual(plan.returncode, 0, "second plan shows drift:\n" + plan.stdout[-8000:])
+
+
+class Engine:
+    """The Docker Engine API fargo runs tasks on (DOCKER_HOST, the Docker
+    socket or Podman's), for tests that check what really runs."""
+
+    def __init__(self):
+        host = os.environ.get("DOCKER_HOST", "")
+        if host.startswith("unix://"):
+            self.socket = host[len("unix://"):]
+        elif os.path.exists("/var/run/docker.sock"):
+            self.socket = "/var/run/docker.sock"
+        else:
+            self.socket = "/run/podman/podman.sock"
+
+    def call(self, method, path, body=None):
+        import http.client
+
+        class _Conn(http.client.HTTPConnection):
+            def connect(conn):
+                conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                conn.sock.settimeout(30)
+                conn.sock.connect(self.socket)
+
+        c = _Conn("engine")
+        c.request(method, "/v1.41" + path, body=json.dumps(body) if body is not None else None,
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, (json.loads(data) if data and data[:1] in (b"{", b"[") else data)
+
+    def answers(self):
+        try:
+            return self.call("GET", "/_ping")[0] == 200
+        except OSError:
+            return False
+
+    def has_image(self, ref):
+        return self.call("GET", f"/images/{urllib.request.quote(ref, safe='')}/json")[0] == 200
+
+    def containers(self, **labels):
+        filters = json.dumps({"label": [f"{k.replace('_', '.')}={v}" for k, v in labels.items()]})
+        status, body = self.call("GET", "/containers/json?all=true&filters=" + urllib.request.quote(filters))
+        return body if status == 200 else []
+
+    def task_containers(self, task_arn):
+        filters = json.dumps({"label": [f"fargo.task-arn={task_arn}"]})
+        status, body = self.call("GET", "/containers/json?all=true&filters=" + urllib.request.quote(filters))
+        return body if status == 200 else []
+
+
+STORY_IMAGES = ("docker.io/library/debian:buster-20230411-slim", "docker.io/library/nginx:1.24.0")
+
+
+def require_engine():
+    """The engine and the story's (locally built) images, or a loud skip."""
+    engine = Engine()
+    require(engine.answers(), f"a container engine (Docker Engine API at {engine.socket}; run scripts/engine.sh start)")
+    for image in STORY_IMAGES:
+        require(engine.has_image(image), f"the test image {image} (run tests/images/build.sh)")
+    return engine
+
+
+def wait_for(fn, timeout=60, interval=0.25, what="condition"):
+    """Polls fn() until it returns a truthy value; returns it or fails."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""RunTask -> RUNNING latency: fargo against the engine's own create+start of
+the same containers, side by side in one run.
+
+fargo: RunTask through boto3, then DescribeTasks every 10 ms until the task
+is RUNNING (what a client can observe). Reference: the Docker Engine API
+directly, doing what a task needs at minimum - the VPC's bridge network, a
+pause container with the task's address, and the task's container joined to
+it - created and started back to back. Both sides remove everything after
+each run, so every run starts from the same state.
+
+Usage: bench/task_launch.py [--runs N]   (needs the engine and the story's
+images: scripts/engine.sh start && tests/images/build.sh)
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+from fargo_harness import Fargo, require_engine  # noqa: E402
+
+IMAGE = "docker.io/library/debian:buster-20230411-slim"
+PAUSE = "localhost/fargo/pause:latest"
+
+
+def pct(values, p):
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def fargo_runs(runs):
+    fargo = Fargo().start()
+    try:
+        ecs = fargo.client("ecs", "eu-west-1")
+        ec2 = fargo.client("ec2", "eu-west-1")
+        vpc = ec2.create_vpc(CidrBlock="10.241.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.241.1.0/24")["Subnet"]["SubnetId"]
+        ecs.create_cluster(clusterName="bench")
+        ecs.register_task_definition(
+            family="bench", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
+            containerDefinitions=[{"name": "main", "image": IMAGE, "command": ["sleep", "600"], "stopTimeout": 1}])
+        out = []
+        for _ in range(runs):
+            t0 = time.monotonic()
+            arn = ecs.run_task(cluster="bench", taskDefinition="bench", launchType="FARGATE",
+                               networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}})["tasks"][0]["taskArn"]
+            while True:
+                t = ecs.describe_tasks(cluster="bench", tasks=[arn])["tasks"][0]
+                if t["lastStatus"] == "RUNNING":
+                    break
+                if t["lastStatus"] == "STOPPED":
+                    raise SystemExit("bench: task stopped: " + t.get("stoppedReason", ""))
+                time.sleep(0.01)
+            out.append(time.monotonic() - t0)
+            ecs.stop_task(cluster="bench", task=arn)
+            while ecs.describe_tasks(cluster="bench", tasks=[arn])["tasks"][0]["lastStatus"] != "STOPPED":
+                time.sleep(0.05)
+        return out
+    finally:
+        fargo.cleanup()
+
+
+def engine_runs(engine, runs):
+    out = []
+    labels = {"fargo.managed": "true", "fargo.role": "bench"}
+    for i in range(runs):
+        t0 = time.monotonic()
+        status, net = engine.call("POST", "/networks/create", {
+            "Name": "fargo-bench-ref", "Driver": "bridge", "Labels": labels,
+            "IPAM": {"Driver": "default", "Config": [{"Subnet": "10.242.0.0/16", "Gateway": "10.242.0.1"}]}})
+        assert status == 201, net
+        status, pause = engine.call("POST", "/containers/create?name=fargo-bench-ref-pause", {
+            "Image": PAUSE, "Labels": labels, "HostConfig": {"NetworkMode": "fargo-bench-ref"},
+            "NetworkingConfig": {"EndpointsConfig": {"fargo-bench-ref": {
+                "IPAMConfig": {"IPv4Address": f"10.242.1.{10 + i}"}}}}})
+        assert status == 201, pause
+        assert engine.call("POST", f"/containers/{pause['Id']}/start")[0] == 204
+        status, main = engine.call("POST", "/containers/create?name=fargo-bench-ref-main", {
+            "Image": IMAGE, "Cmd": ["sleep", "600"], "Labels": labels,
+            "HostConfig": {"NetworkMode": "container:" + pause["Id"]}})
+        assert status == 201, main
+        assert engine.call("POST", f"/containers/{main['Id']}/start")[0] == 204
+        out.append(time.monotonic() - t0)
+        engine.call("DELETE", f"/containers/{main['Id']}?force=true")
+        engine.call("DELETE", f"/containers/{pause['Id']}?force=true")
+        engine.call("DELETE", "/networks/fargo-bench-ref")
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=10)
+    args = ap.parse_args()
+    engine = require_engine()
+    runs = max(2, min(args.runs, 50))
+    ref = engine_runs(engine, runs)
+    got = fargo_runs(runs)
+    f50, f95 = pct(got, 50) * 1000, pct(got, 95) * 1000
+    e50, e95 = pct(ref, 50) * 1000, pct(ref, 95) * 1000
+    print(f"RunTask -> RUNNING over {runs} runs (ms):")
+    print(f"  fargo  p50 {f50:7.0f}  p95 {f95:7.0f}  mean {statistics.mean(got) * 1000:7.0f}")
+    print(f"  engine p50 {e50:7.0f}  p95 {e95:7.0f}  mean {statistics.mean(ref) * 1000:7.0f}  (network + pause + container, create+start)")
+    print(f"  ratio  p50 {f50 / e50:.2f}x  p95 {f95 / e95:.2f}x  (target <= 1.3x)")
+    print(json.dumps({"fargo_p50_ms": round(f50), "fargo_p95_ms": round(f95),
+                      "engine_p50_ms": round(e50), "engine_p95_ms": round(e95)}))
+
+
+if __name__ == "__main__":
+    main()
