@@ -1,5 +1,7 @@
 #include "services/sts/sts_service.h"
 
+#include "common/strings.h"
+
 namespace fargo::services {
 
 StsService::StsService(Env env) : env_(env), sessions_(env.store, "sts.sessions") {}
@@ -31,9 +33,14 @@ Result<json::object> StsService::GetCallerIdentity(CallContext& ctx, json::objec
 }
 
 Result<json::object> StsService::AssumeRole(CallContext& ctx, json::object& in) {
-  std::string role_arn = GetString(in, "RoleArn");
-  std::string session = GetString(in, "RoleSessionName");
-  int64_t duration = GetInt(in, "DurationSeconds", 3600);
+  (void)ctx;
+  return IssueRoleCredentials(GetString(in, "RoleArn"), GetString(in, "RoleSessionName"),
+                              GetInt(in, "DurationSeconds", 3600));
+}
+
+Result<json::object> StsService::IssueRoleCredentials(const std::string& role_arn,
+                                                      const std::string& session,
+                                                      int64_t duration) {
   if (duration < 900 || duration > 43200)
     return AwsError::Make("ValidationError",
                           "1 validation error detected: Value '" + std::to_string(duration) +
@@ -57,7 +64,6 @@ Result<json::object> StsService::AssumeRole(CallContext& ctx, json::object& in) 
                      {"SecretAccessKey", env_.ids.Hex(40)},
                      {"SessionToken", "FQoGZXIvYXdzE" + env_.ids.Hex(120)},
                      {"Expiration", static_cast<double>(expiration)}};
-  (void)ctx;
   return json::object{{"Credentials", creds},
                       {"AssumedRoleUser",
                        json::object{{"AssumedRoleId", role_id + ":" + session}, {"Arn", assumed_arn}}},
@@ -81,6 +87,18 @@ const HandlerTable<StsService>& StsService::Table() {
       {"GetSessionToken", &StsService::GetSessionToken},
   };
   return t;
+}
+
+json::object ContainerCredentialsBody(const json::object& issued, const std::string& role_arn) {
+  json::object creds;
+  if (auto* c = GetObject(issued, "Credentials")) creds = *c;
+  double expiration = 0;
+  if (auto* e = creds.if_contains("Expiration"); e && e->is_number()) expiration = e->to_number<double>();
+  return json::object{{"RoleArn", role_arn},
+                      {"AccessKeyId", GetString(creds, "AccessKeyId")},
+                      {"SecretAccessKey", GetString(creds, "SecretAccessKey")},
+                      {"Token", GetString(creds, "SessionToken")},
+                      {"Expiration", Iso8601NoFraction(expiration)}};
 }
 
 }  // namespace fargo::services
