@@ -249,12 +249,22 @@ class EcsTest(FargoTestCase):
         self.assertAwsError("ClientException", self.ecs.register_task_definition, cpu="8192", memory="17408", **base)
 
     # ------------------------------------------------------------ services
+    def real_network(self):
+        """A network configuration on subnets that exist: tasks on unknown
+        subnets fail to start (as in AWS) and are never pending."""
+        ec2 = self.fargo.client("ec2", region=REGION)
+        vpc = ec2.create_vpc(CidrBlock="10.10.0.0/16")["Vpc"]["VpcId"]
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.10.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+        sg = ec2.create_security_group(GroupName="svc", Description="svc", VpcId=vpc)["GroupId"]
+        return {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg], "assignPublicIp": "DISABLED"}}
+
     def test_service_lifecycle(self):
         cluster = self.seed_cluster("svc-cluster")["clusterArn"]
         td1 = self.register_seed(family="svc-app")["taskDefinitionArn"]
+        network = self.real_network()
         svc = self.ecs.create_service(
             cluster=cluster, serviceName="svc-app-myapp", taskDefinition=td1, desiredCount=1,
-            enableExecuteCommand=True, launchType="FARGATE", networkConfiguration=NETWORK,
+            enableExecuteCommand=True, launchType="FARGATE", networkConfiguration=network,
             loadBalancers=[{"targetGroupArn": TG_ARN, "containerName": "myapp", "containerPort": 80}],
             availabilityZoneRebalancing="DISABLED",
             tags=[{"key": "project", "value": "fargo-seed"}])["service"]
@@ -267,7 +277,7 @@ class EcsTest(FargoTestCase):
         s = got["services"][0]
         self.assertEqual(s["clusterArn"], cluster)
         self.assertTrue(s["enableExecuteCommand"])
-        self.assertEqual(s["networkConfiguration"], NETWORK)
+        self.assertEqual(s["networkConfiguration"], network)
         self.assertEqual(s["loadBalancers"],
                          [{"targetGroupArn": TG_ARN, "containerName": "myapp", "containerPort": 80}])
         self.assertEqual(s["launchType"], "FARGATE")
@@ -291,7 +301,7 @@ class EcsTest(FargoTestCase):
         self.assertEqual(dep["status"], "PRIMARY")
         self.assertEqual(dep["rolloutState"], "IN_PROGRESS")
         self.assertEqual(dep["taskDefinition"], td1)
-        self.assertEqual(dep["networkConfiguration"], NETWORK)
+        self.assertEqual(dep["networkConfiguration"], network)
         self.assertEqual(dep["platformVersion"], "1.4.0")
         self.assertEqual((dep["desiredCount"], dep["pendingCount"], dep["runningCount"], dep["failedTasks"]),
                          (1, 1, 0, 0))
