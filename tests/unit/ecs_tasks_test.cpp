@@ -158,6 +158,10 @@ TEST_F(EcsTasksTest, LifecycleFollowsReports) {
   EXPECT_EQ(t.at("containers").as_array()[0].at("lastStatus"), "RUNNING");
   EXPECT_EQ(t.at("containers").as_array()[0].at("imageDigest"), "sha256:abc");
 
+  auto cl = Ok("DescribeClusters", json::object{{"clusters", json::array{"c"}}});
+  EXPECT_EQ(cl["clusters"].as_array()[0].at("runningTasksCount"), 1);
+  EXPECT_EQ(Err("DeleteCluster", json::object{{"cluster", "c"}}).code, "ClusterContainsTasksException");
+
   // A report from the past is ignored.
   Feed(arn, "PENDING");
   EXPECT_EQ(Describe(arn).at("lastStatus"), "RUNNING");
