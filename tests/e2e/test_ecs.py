@@ -366,6 +366,39 @@ class EcsTest(FargoTestCase):
                          [{"arn": f"{PREFIX}:service/svc-cluster/never-existed", "reason": "MISSING"}])
         self.ecs.delete_cluster(cluster="svc-cluster")
 
+    def test_run_describe_list_stop_task(self):
+        self.ecs.create_cluster(clusterName="tasks")
+        td = self.register_seed(family="task-app")["taskDefinitionArn"]
+        network = self.real_network()
+        err = self.assertAwsError("InvalidParameterException", self.ecs.run_task, cluster="tasks",
+                                  taskDefinition=td, launchType="FARGATE")
+        self.assertEqual(err["Error"]["Message"],
+                         "Network Configuration must be provided when networkMode 'awsvpc' is specified.")
+        run = self.ecs.run_task(cluster="tasks", taskDefinition=td, launchType="FARGATE", count=2,
+                                networkConfiguration=network, startedBy="e2e",
+                                tags=[{"key": "k", "value": "v"}])
+        self.assertEqual(run["failures"], [])
+        self.assertEqual(len(run["tasks"]), 2)
+        t = run["tasks"][0]
+        self.assertRegex(t["taskArn"], rf"^{PREFIX}:task/tasks/[0-9a-f]{{32}}$")
+        self.assertEqual((t["lastStatus"], t["desiredStatus"], t["launchType"], t["platformVersion"]),
+                         ("PROVISIONING", "RUNNING", "FARGATE", "1.4.0"))
+        self.assertEqual((t["cpu"], t["memory"], t["group"]), ("1024", "2048", "family:task-app"))
+        self.assertEqual(t["attachments"][0]["type"], "ElasticNetworkInterface")
+        self.assertEqual([c["name"] for c in t["containers"]], ["myapp", "myapp-init-container"])
+
+        arns = self.ecs.list_tasks(cluster="tasks", startedBy="e2e")["taskArns"]
+        self.assertEqual(sorted(arns), sorted(x["taskArn"] for x in run["tasks"]))
+        got = self.ecs.describe_tasks(cluster="tasks", tasks=[t["taskArn"], "nope"], include=["TAGS"])
+        self.assertEqual(got["tasks"][0]["tags"], [{"key": "k", "value": "v"}])
+        self.assertEqual(got["failures"], [{"arn": f"{PREFIX}:task/tasks/nope", "reason": "MISSING"}])
+
+        stopped = self.ecs.stop_task(cluster="tasks", task=t["taskArn"], reason="done")["task"]
+        self.assertEqual((stopped["desiredStatus"], stopped["stopCode"], stopped["stoppedReason"]),
+                         ("STOPPED", "UserInitiated", "done"))
+        self.assertEqual(self.ecs.list_tasks(cluster="tasks", desiredStatus="STOPPED")["taskArns"], [t["taskArn"]])
+        self.assertAwsError("ClusterContainsTasksException", self.ecs.delete_cluster, cluster="tasks")
+
     def test_service_validation_and_force_delete(self):
         self.ecs.create_cluster(clusterName="val")
         td = self.register_seed(family="val-app")["taskDefinitionArn"]
