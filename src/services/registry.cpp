@@ -25,8 +25,35 @@ std::vector<std::unique_ptr<Service>> MakeServices(Env env) {
     if (!s) return std::nullopt;
     return Elbv2Service::SubnetInfo{GetString(*s, "AvailabilityZone"), GetString(*s, "VpcId")};
   });
+  // ECS tasks take their network from EC2's subnets and show their
+  // interfaces there (as Fargate's requester-managed ENIs).
+  auto ecs = std::make_unique<EcsService>(env);
+  ecs->SetNetworkResolver([ec2 = ec2.get()](const std::string& region, const std::string& subnet_id)
+                              -> std::optional<EcsService::SubnetNetwork> {
+    const json::object* s = ec2->Subnet(region, subnet_id);
+    if (!s) return std::nullopt;
+    const json::object* vpc = ec2->Vpc(region, GetString(*s, "VpcId"));
+    if (!vpc) return std::nullopt;
+    return EcsService::SubnetNetwork{GetString(*vpc, "VpcId"), GetString(*vpc, "CidrBlock"),
+                                     GetString(*s, "CidrBlock"), GetString(*s, "AvailabilityZone")};
+  });
+  ecs->SetInterfaceHooks(
+      [ec2 = ec2.get()](const EcsService::TaskInterface& ti) -> Result<std::string> {
+        Ec2Service::InterfaceSpec spec;
+        spec.subnet_id = ti.subnet_id;
+        spec.group_ids = ti.security_groups;
+        spec.description = ti.description;
+        spec.private_ip = ti.private_ip;
+        spec.interface_type = "interface";
+        spec.requester_managed = true;
+        FARGO_ASSIGN_OR_RETURN(json::object eni, ec2->CreateInterface(ti.region, ti.account, spec));
+        return GetString(eni, "NetworkInterfaceId");
+      },
+      [ec2 = ec2.get()](const std::string& region, const std::string& eni_id) {
+        (void)ec2->DeleteInterface(region, eni_id);
+      });
   out.push_back(std::move(ec2));
-  out.push_back(std::make_unique<EcsService>(env));
+  out.push_back(std::move(ecs));
   out.push_back(std::move(elbv2));
   out.push_back(std::make_unique<S3Service>(env));
   return out;

@@ -249,12 +249,22 @@ class EcsTest(FargoTestCase):
         self.assertAwsError("ClientException", self.ecs.register_task_definition, cpu="8192", memory="17408", **base)
 
     # ------------------------------------------------------------ services
+    def real_network(self):
+        """A network configuration on subnets that exist: tasks on unknown
+        subnets fail to start (as in AWS) and are never pending."""
+        ec2 = self.fargo.client("ec2", region=REGION)
+        vpc = ec2.create_vpc(CidrBlock="10.10.0.0/16")["Vpc"]["VpcId"]
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.10.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+        sg = ec2.create_security_group(GroupName="svc", Description="svc", VpcId=vpc)["GroupId"]
+        return {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg], "assignPublicIp": "DISABLED"}}
+
     def test_service_lifecycle(self):
         cluster = self.seed_cluster("svc-cluster")["clusterArn"]
         td1 = self.register_seed(family="svc-app")["taskDefinitionArn"]
+        network = self.real_network()
         svc = self.ecs.create_service(
             cluster=cluster, serviceName="svc-app-myapp", taskDefinition=td1, desiredCount=1,
-            enableExecuteCommand=True, launchType="FARGATE", networkConfiguration=NETWORK,
+            enableExecuteCommand=True, launchType="FARGATE", networkConfiguration=network,
             loadBalancers=[{"targetGroupArn": TG_ARN, "containerName": "myapp", "containerPort": 80}],
             availabilityZoneRebalancing="DISABLED",
             tags=[{"key": "project", "value": "fargo-seed"}])["service"]
@@ -267,7 +277,7 @@ class EcsTest(FargoTestCase):
         s = got["services"][0]
         self.assertEqual(s["clusterArn"], cluster)
         self.assertTrue(s["enableExecuteCommand"])
-        self.assertEqual(s["networkConfiguration"], NETWORK)
+        self.assertEqual(s["networkConfiguration"], network)
         self.assertEqual(s["loadBalancers"],
                          [{"targetGroupArn": TG_ARN, "containerName": "myapp", "containerPort": 80}])
         self.assertEqual(s["launchType"], "FARGATE")
@@ -291,7 +301,7 @@ class EcsTest(FargoTestCase):
         self.assertEqual(dep["status"], "PRIMARY")
         self.assertEqual(dep["rolloutState"], "IN_PROGRESS")
         self.assertEqual(dep["taskDefinition"], td1)
-        self.assertEqual(dep["networkConfiguration"], NETWORK)
+        self.assertEqual(dep["networkConfiguration"], network)
         self.assertEqual(dep["platformVersion"], "1.4.0")
         self.assertEqual((dep["desiredCount"], dep["pendingCount"], dep["runningCount"], dep["failedTasks"]),
                          (1, 1, 0, 0))
@@ -355,6 +365,39 @@ class EcsTest(FargoTestCase):
         self.assertEqual(missing["failures"],
                          [{"arn": f"{PREFIX}:service/svc-cluster/never-existed", "reason": "MISSING"}])
         self.ecs.delete_cluster(cluster="svc-cluster")
+
+    def test_run_describe_list_stop_task(self):
+        self.ecs.create_cluster(clusterName="tasks")
+        td = self.register_seed(family="task-app")["taskDefinitionArn"]
+        network = self.real_network()
+        err = self.assertAwsError("InvalidParameterException", self.ecs.run_task, cluster="tasks",
+                                  taskDefinition=td, launchType="FARGATE")
+        self.assertEqual(err["Error"]["Message"],
+                         "Network Configuration must be provided when networkMode 'awsvpc' is specified.")
+        run = self.ecs.run_task(cluster="tasks", taskDefinition=td, launchType="FARGATE", count=2,
+                                networkConfiguration=network, startedBy="e2e",
+                                tags=[{"key": "k", "value": "v"}])
+        self.assertEqual(run["failures"], [])
+        self.assertEqual(len(run["tasks"]), 2)
+        t = run["tasks"][0]
+        self.assertRegex(t["taskArn"], rf"^{PREFIX}:task/tasks/[0-9a-f]{{32}}$")
+        self.assertEqual((t["lastStatus"], t["desiredStatus"], t["launchType"], t["platformVersion"]),
+                         ("PROVISIONING", "RUNNING", "FARGATE", "1.4.0"))
+        self.assertEqual((t["cpu"], t["memory"], t["group"]), ("1024", "2048", "family:task-app"))
+        self.assertEqual(t["attachments"][0]["type"], "ElasticNetworkInterface")
+        self.assertEqual([c["name"] for c in t["containers"]], ["myapp", "myapp-init-container"])
+
+        arns = self.ecs.list_tasks(cluster="tasks", startedBy="e2e")["taskArns"]
+        self.assertEqual(sorted(arns), sorted(x["taskArn"] for x in run["tasks"]))
+        got = self.ecs.describe_tasks(cluster="tasks", tasks=[t["taskArn"], "nope"], include=["TAGS"])
+        self.assertEqual(got["tasks"][0]["tags"], [{"key": "k", "value": "v"}])
+        self.assertEqual(got["failures"], [{"arn": f"{PREFIX}:task/tasks/nope", "reason": "MISSING"}])
+
+        stopped = self.ecs.stop_task(cluster="tasks", task=t["taskArn"], reason="done")["task"]
+        self.assertEqual((stopped["desiredStatus"], stopped["stopCode"], stopped["stoppedReason"]),
+                         ("STOPPED", "UserInitiated", "done"))
+        self.assertEqual(self.ecs.list_tasks(cluster="tasks", desiredStatus="STOPPED")["taskArns"], [t["taskArn"]])
+        self.assertAwsError("ClusterContainsTasksException", self.ecs.delete_cluster, cluster="tasks")
 
     def test_service_validation_and_force_delete(self):
         self.ecs.create_cluster(clusterName="val")

@@ -48,6 +48,8 @@ class Ec2Service final : public Service {
   const json::object* Subnet(const std::string& region, const std::string& subnet_id) const {
     return FindSubnet(region, subnet_id);
   }
+  // The VPC document (VpcId, CidrBlock, ...), or null.
+  const json::object* Vpc(const std::string& region, const std::string& id) const { return FindVpc(region, id); }
 
  private:
   // VPCs (ec2_vpcs.cpp).

@@ -101,18 +101,19 @@ Result<json::object*> EcsService::ActiveCluster(const std::string& region, const
 json::object EcsService::ClusterView(const std::string& region, const json::object& doc, bool tags,
                                      bool settings, bool configurations, bool statistics) {
   std::string name = GetString(doc, "clusterName");
-  int64_t active = 0, draining = 0, running = 0, pending = 0, fargate_running = 0, fargate_pending = 0;
+  int64_t active = 0, draining = 0, running = 0, pending = 0;
   services_.ForEachPrefix(store::Collection::Key(region, name + "/"), [&](const std::string&, const json::object& s) {
     std::string st = GetString(s, "status");
     if (st == "ACTIVE") ++active;
     if (st == "DRAINING") ++draining;
-    running += GetInt(s, "runningCount");
-    pending += GetInt(s, "pendingCount");
-    if (GetString(s, "launchType") == "FARGATE" || Has(s, "capacityProviderStrategy")) {
-      fargate_running += GetInt(s, "runningCount");
-      fargate_pending += GetInt(s, "pendingCount");
-    }
   });
+  // Every task (of services or not) runs on Fargate.
+  tasks_.ForEachPrefix(store::Collection::Key(region, name + "/"), [&](const std::string&, const json::object& t) {
+    std::string last = GetString(t, "lastStatus");
+    if (last == "RUNNING") ++running;
+    else if (last == "PROVISIONING" || last == "PENDING" || last == "ACTIVATING") ++pending;
+  });
+  int64_t fargate_running = running, fargate_pending = pending;
   json::object v;
   v["clusterArn"] = doc.at("clusterArn");
   v["clusterName"] = name;
@@ -265,6 +266,12 @@ Result<json::object> EcsService::DeleteCluster(CallContext& ctx, json::object& i
   if (has_services)
     return AwsError::Make("ClusterContainsServicesException",
                           "The Cluster cannot be deleted while Services are active.");
+  bool has_tasks = false;
+  tasks_.ForEachPrefix(store::Collection::Key(ctx.region, name + "/"), [&](const std::string&, const json::object& t) {
+    if (GetString(t, "lastStatus") != "STOPPED") has_tasks = true;
+  });
+  if (has_tasks)
+    return AwsError::Make("ClusterContainsTasksException", "The Cluster cannot be deleted while Tasks are active.");
   json::object doc = *cur;
   doc["status"] = "INACTIVE";
   FARGO_TRY(clusters_.Put(store::Collection::Key(ctx.region, name), doc));

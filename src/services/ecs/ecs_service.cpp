@@ -13,13 +13,15 @@ EcsService::EcsService(Env env)
       clusters_(env.store, "ecs.clusters"),
       taskdefs_(env.store, "ecs.taskdefs"),
       families_(env.store, "ecs.families"),
-      services_(env.store, "ecs.services") {}
+      services_(env.store, "ecs.services"),
+      tasks_(env.store, "ecs.tasks") {}
 
 Status EcsService::Start() {
   FARGO_TRY(clusters_.Load());
   FARGO_TRY(taskdefs_.Load());
   FARGO_TRY(families_.Load());
-  return services_.Load();
+  FARGO_TRY(services_.Load());
+  return tasks_.Load();
 }
 
 Result<json::object> EcsService::Invoke(CallContext& ctx, json::object& input) {
@@ -35,25 +37,11 @@ Status EcsService::Advance(const std::string& key, json::object& doc) {
 }
 
 void EcsService::Tick() {
+  ExpireTasks(env_.clock.NowSeconds());
   std::vector<std::string> keys;
   for (auto& [key, doc] : services_.all())
     if (GetString(doc, "status") != "INACTIVE") keys.push_back(key);
-  for (auto& key : keys) {
-    json::object doc = *services_.Find(key);
-    (void)Advance(key, doc);
-  }
-}
-
-Status EcsService::ReportServiceTasks(const std::string& region, const std::string& cluster,
-                                      const std::string& service, const std::string& deployment_id,
-                                      int64_t running, int64_t pending, int64_t failed) {
-  std::string key = store::Collection::Key(region, cluster + "/" + service);
-  const json::object* found = services_.Find(key);
-  if (!found) return ServiceNotFound();
-  json::object doc = *found;
-  ReportTasks(doc, deployment_id, running, pending, failed);
-  AdvanceService(doc, env_.clock.NowSeconds(), env_.ids);
-  return services_.Put(key, std::move(doc));
+  for (auto& key : keys) Schedule(key);
 }
 
 // ---------------------------------------------------------------- tags
@@ -84,6 +72,13 @@ Result<EcsService::TagTarget> EcsService::FindTagTarget(const std::string& arn, 
     auto* doc = taskdefs_.FindMutable(key);
     if (!doc || GetString(*doc, "status") == "DELETE_IN_PROGRESS") return missing;
     return TagTarget{&taskdefs_, key, doc, "_tags"};
+  }
+  if (r->kind == "task") {
+    std::string key = TaskKeyOfArn(arn);
+    if (key.empty()) return InvalidParameter("The ARN provided is invalid; use the long ARN format.");
+    auto* doc = tasks_.FindMutable(key);
+    if (!doc) return missing;
+    return TagTarget{&tasks_, key, doc, "tags"};
   }
   return InvalidParameter("The specified resource type is not supported for tagging.");
 }
@@ -136,6 +131,10 @@ const HandlerTable<EcsService>& EcsService::Table() {
       {"DescribeServices", &EcsService::DescribeServices},
       {"ListServices", &EcsService::ListServices},
       {"DeleteService", &EcsService::DeleteService},
+      {"RunTask", &EcsService::RunTask},
+      {"StopTask", &EcsService::StopTask},
+      {"DescribeTasks", &EcsService::DescribeTasks},
+      {"ListTasks", &EcsService::ListTasks},
       {"ListTagsForResource", &EcsService::ListTagsForResource},
       {"TagResource", &EcsService::TagResource},
       {"UntagResource", &EcsService::UntagResource},

@@ -1,14 +1,21 @@
-// ECS control plane: clusters, task definitions, services and their tags.
-// Containers are not run here; a task runtime reports task counts through
-// ReportServiceTasks() and the service documents move on from there.
+// ECS: clusters, task definitions, services, tasks and their tags, and the
+// service scheduler. Containers are run by a runtime::TaskDriver (when one is
+// set); its TaskReports come back through ApplyTaskReport() and move the task
+// documents, and with them the services, forward.
 //
 // Collections (keys are Key(region, ...)):
 //   ecs.clusters  cluster name            -> Cluster (+ "_"-prefixed internals)
 //   ecs.taskdefs  family ":" %010d rev    -> TaskDefinition (+ "_tags")
 //   ecs.families  family                  -> {"lastRevision": n}
 //   ecs.services  cluster "/" service     -> Service (+ internals, see service_state.h)
+//   ecs.tasks     cluster "/" task id     -> Task (+ "_plan", "_credentialsId", ...)
 #pragma once
 
+#include <functional>
+#include <optional>
+#include <set>
+
+#include "runtime/task_driver.h"
 #include "services/service.h"
 #include "store/collection.h"
 
@@ -23,11 +30,54 @@ class EcsService final : public Service {
   void Tick() override;
   Result<json::object> Invoke(CallContext& ctx, json::object& input) override;
 
-  // For a task runtime: the tasks it observes for one deployment of a service.
-  // The service's counts, rollout state and events follow on the next read.
-  Status ReportServiceTasks(const std::string& region, const std::string& cluster,
-                            const std::string& service, const std::string& deployment_id, int64_t running,
-                            int64_t pending, int64_t failed);
+  // ---- wiring (all called on the state thread)
+
+  // The runtime that runs tasks; null = none (tasks stay PROVISIONING).
+  void SetTaskDriver(runtime::TaskDriver* driver) { driver_ = driver; }
+
+  // Where a task's subnet lies.
+  struct SubnetNetwork {
+    std::string vpc_id, vpc_cidr, subnet_cidr, availability_zone;
+  };
+  using NetworkResolver =
+      std::function<std::optional<SubnetNetwork>(const std::string& region, const std::string& subnet_id)>;
+  void SetNetworkResolver(NetworkResolver resolver) { network_ = std::move(resolver); }
+
+  // The interface of a task, made visible to EC2 once the runtime attached it.
+  struct TaskInterface {
+    std::string region, account;
+    std::string subnet_id, private_ip;
+    std::vector<std::string> security_groups;
+    std::string description;  // "arn:aws:ecs:<region>:<acct>:attachment/<uuid>"
+  };
+  // Returns the id of the interface created; the remover is given it back.
+  using InterfaceCreator = std::function<Result<std::string>(const TaskInterface&)>;
+  using InterfaceRemover = std::function<void(const std::string& region, const std::string& eni_id)>;
+  void SetInterfaceHooks(InterfaceCreator create, InterfaceRemover remove) {
+    create_interface_ = std::move(create);
+    remove_interface_ = std::move(remove);
+  }
+
+  // ---- the runtime's side
+
+  // Applies one (complete) runtime report to its task. Reports for unknown
+  // tasks, and reports that would move a task backwards, are ignored.
+  void ApplyTaskReport(const runtime::TaskReport& report);
+
+  // The plans of every stored task that is not STOPPED (TaskDriver::Adopt).
+  std::vector<runtime::TaskPlan> LiveTaskPlans();
+
+  // ---- the task endpoints
+
+  // The task metadata endpoint v4: `subpath` "" (container), "/task",
+  // "/stats" or "/task/stats" for the container `token` names.
+  Result<json::value> TaskMetadata(const std::string& token, const std::string& subpath);
+
+  // Who a task's credentials id stands for.
+  struct TaskCredentialsTarget {
+    std::string region, account, role_arn, task_arn;
+  };
+  std::optional<TaskCredentialsTarget> TaskCredentials(const std::string& credentials_id);
 
  private:
   // Clusters
@@ -51,6 +101,11 @@ class EcsService final : public Service {
   Result<json::object> DescribeServices(CallContext& ctx, json::object& in);
   Result<json::object> ListServices(CallContext& ctx, json::object& in);
   Result<json::object> DeleteService(CallContext& ctx, json::object& in);
+  // Tasks
+  Result<json::object> RunTask(CallContext& ctx, json::object& in);
+  Result<json::object> StopTask(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeTasks(CallContext& ctx, json::object& in);
+  Result<json::object> ListTasks(CallContext& ctx, json::object& in);
   // Tags
   Result<json::object> ListTagsForResource(CallContext& ctx, json::object& in);
   Result<json::object> TagResource(CallContext& ctx, json::object& in);
@@ -85,11 +140,61 @@ class EcsService final : public Service {
 
   static std::string TaskDefKey(const std::string& region, const std::string& family, int64_t rev);
 
+  // ---- tasks (ecs_tasks.cpp)
+
+  // Everything a new task is made of.
+  struct TaskLaunch {
+    std::string region, account;
+    const json::object* cluster = nullptr;  // Cluster document
+    const json::object* task_definition = nullptr;
+    json::object overrides;       // TaskOverride
+    json::object awsvpc;          // awsvpcConfiguration (may be empty)
+    std::string launch_type = "FARGATE";
+    std::string capacity_provider;  // "" = launch type
+    std::string started_by, group;
+    json::array tags;
+    bool enable_execute_command = false;
+    std::string service_name, deployment_id;  // for service tasks
+  };
+  // Creates, stores and (with a driver) launches a task; returns its document.
+  // Tasks whose plan cannot be built are stored STOPPED (TaskFailedToStart).
+  Result<json::object> LaunchTask(const TaskLaunch& launch);
+  // Asks a task to stop (no-op when it already is stopping).
+  Status StopTaskDoc(const std::string& key, const std::string& stop_code, const std::string& reason);
+  // The task as DescribeTasks shows it.
+  static json::object TaskView(const json::object& doc, bool tags);
+  // Persists a changed task (version + 1) and refreshes its service's counts.
+  Status PutTask(const std::string& key, json::object doc);
+  // Store key of a task ARN (or "" when it is not one).
+  static std::string TaskKeyOfArn(const std::string& arn);
+  // Deletes STOPPED tasks older than an hour.
+  void ExpireTasks(double now);
+
+  // ---- the service scheduler (ecs_scheduler.cpp)
+
+  // Brings one service's tasks towards its deployments, and its counts up to
+  // date. Re-entrant calls (a stop that completes at once) are queued.
+  void Schedule(const std::string& key);
+  void ScheduleOne(const std::string& key);
+  // Recomputes the counts of every deployment of `svc` from the stored tasks.
+  void CountTasks(const std::string& region, json::object& svc);
+  // A task of a service stopped: failure accounting and back-off.
+  void NoteServiceTaskStopped(const json::object& task);
+
   Env env_;
   store::Collection clusters_;
   store::Collection taskdefs_;
   store::Collection families_;
   store::Collection services_;
+  store::Collection tasks_;
+
+  runtime::TaskDriver* driver_ = nullptr;
+  NetworkResolver network_;
+  InterfaceCreator create_interface_;
+  InterfaceRemover remove_interface_;
+  uint64_t subnet_rr_ = 0;  // round robin over a task's subnets
+  bool scheduling_ = false;
+  std::set<std::string> reschedule_;
 };
 
 }  // namespace fargo::services

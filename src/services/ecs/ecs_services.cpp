@@ -238,7 +238,8 @@ Result<json::object> EcsService::CreateService(CallContext& ctx, json::object& i
   BeginDeployment(svc, now);
   AdvanceService(svc, now, env_.ids);
   FARGO_TRY(services_.Put(key, svc));
-  return json::object{{"service", ServiceView(svc, true)}};
+  Schedule(key);
+  return json::object{{"service", ServiceView(*services_.Find(key), true)}};
 }
 
 Result<json::object> EcsService::UpdateService(CallContext& ctx, json::object& in) {
@@ -337,7 +338,8 @@ Result<json::object> EcsService::UpdateService(CallContext& ctx, json::object& i
   }
   AdvanceService(svc, now, env_.ids);
   FARGO_TRY(services_.Put(key, svc));
-  return json::object{{"service", ServiceView(svc, true)}};
+  Schedule(key);
+  return json::object{{"service", ServiceView(*services_.Find(key), true)}};
 }
 
 Result<json::object> EcsService::DescribeServices(CallContext& ctx, json::object& in) {
@@ -407,7 +409,8 @@ Result<json::object> EcsService::DeleteService(CallContext& ctx, json::object& i
   svc["_drainingSince"] = now;
   AdvanceService(svc, now, env_.ids);
   FARGO_TRY(services_.Put(key, svc));
-  return json::object{{"service", ServiceView(svc, true)}};
+  Schedule(key);
+  return json::object{{"service", ServiceView(*services_.Find(key), true)}};
 }
 
 }  // namespace fargo::services

@@ -169,7 +169,7 @@ bool AdvanceService(json::object& svc, double now, IdGenerator& ids) {
   changed |= SetInt(svc, "runningCount", running);
   changed |= SetInt(svc, "pendingCount", pending);
 
-  if (status == "DRAINING" && running == 0 && now - Num(svc, "_drainingSince") >= kSettleSeconds) {
+  if (status == "DRAINING" && running == 0 && Int(svc, "_liveTasks") == 0 && now - Num(svc, "_drainingSince") >= kSettleSeconds) {
     svc["status"] = "INACTIVE";
     changed = true;
   }

@@ -4,9 +4,10 @@
 // members whose names start with '_'), so the state machine is testable
 // without a server.
 //
-// Task counts come from a task runtime through ReportTasks(); until one
-// reports, a deployment honestly has 0 running and desiredCount pending
-// tasks, so only a deployment with desiredCount 0 completes.
+// Task counts come from the stored tasks through ReportTasks() (the
+// scheduler counts every deployment's tasks); a deployment nothing was
+// counted for has 0 running and desiredCount pending tasks. A DRAINING
+// service becomes INACTIVE once "_liveTasks" (tasks not yet STOPPED) is 0.
 #pragma once
 
 #include <boost/json.hpp>
@@ -33,7 +34,7 @@ void StartDeployment(json::object& svc, json::object dep);
 // Adds a service event (newest first; at most 100 kept).
 void AddEvent(json::object& svc, IdGenerator& ids, double now, const std::string& message);
 
-// Records the task counts a runtime observed for one deployment.
+// Records the task counts of one deployment.
 void ReportTasks(json::object& svc, const std::string& deployment_id, int64_t running, int64_t pending,
                  int64_t failed);
 
