@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
   s->add_option("--data-dir", serve.data_dir, "where state is kept")->capture_default_str();
   s->add_option("--account", serve.account, "the AWS account id fargo answers as")->capture_default_str();
   s->add_option("--region", serve.region, "region for unsigned requests")->capture_default_str();
+  s->add_option("--task-endpoints", serve.task_endpoints_address,
+                 "address of the tasks' metadata and credentials endpoints (\"\" = off)")
+      ->capture_default_str();
+  s->add_option("--task-endpoints-port", serve.task_endpoints_port, "their port")->capture_default_str();
   s->callback([&] { std::exit(fargo::cli::RunServe(serve)); });
 
   std::string endpoint = "http://127.0.0.1:4566";

@@ -6,11 +6,18 @@
 #include <thread>
 #include <cstdlib>
 #include <sys/stat.h>
+#include <climits>
+#include <cstdlib>
 
 #include "common/clock.h"
+#include "dataplane/endpoints/task_endpoints.h"
+#include "runtime/engine_client.h"
+#include "runtime/task_runner.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
+#include "services/ecs/ecs_service.h"
 #include "services/registry.h"
+#include "services/sts/sts_service.h"
 #include "store/store.h"
 
 #ifndef FARGO_VERSION
@@ -25,6 +32,42 @@ std::string ServeOptions::DefaultDataDir() {
   if (const char* h = std::getenv("HOME")) return std::string(h) + "/.local/share/fargo";
   return ".fargo";
 }
+
+namespace {
+
+// A name for this fargo that stays the same across restarts on one data
+// directory: the runtime labels its tasks with it.
+std::string InstanceId(const std::string& data_dir) {
+  char buf[PATH_MAX];
+  std::string path = ::realpath(data_dir.c_str(), buf) ? std::string(buf) : data_dir;
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : path) h = (h ^ c) * 1099511628211ull;
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+std::string ErrorBody(const std::string& code, const std::string& message) {
+  return boost::json::serialize(boost::json::object{{"code", code}, {"message", message}});
+}
+
+// One request of a task to 169.254.170.2. REQUIRES: on the state thread.
+void AnswerTaskEndpoint(services::EcsService& ecs, services::StsService& sts, dataplane::TaskEndpoints::Kind kind,
+                        const std::string& id, const std::string& subpath,
+                        const dataplane::TaskEndpoints::Reply& reply) {
+  if (kind == dataplane::TaskEndpoints::Kind::kCredentials) {
+    auto target = ecs.TaskCredentials(id);
+    if (!target) return reply(404, ErrorBody("NotFound", "no task has the credentials id " + id));
+    auto issued = sts.IssueRoleCredentials(target->role_arn, runtime::TaskIdOf(target->task_arn), 6 * 3600);
+    if (!issued.ok()) return reply(500, ErrorBody(issued.error().code, issued.error().message));
+    return reply(200, boost::json::serialize(services::ContainerCredentialsBody(*issued, target->role_arn)));
+  }
+  auto meta = ecs.TaskMetadata(id, subpath);
+  if (!meta.ok()) return reply(404, ErrorBody(meta.error().code, meta.error().message));
+  reply(200, boost::json::serialize(*meta));
+}
+
+}  // namespace
 
 int RunServe(const ServeOptions& opt) {
   std::string dir = opt.data_dir;
@@ -41,10 +84,59 @@ int RunServe(const ServeOptions& opt) {
   RandomIdGenerator ids;
   services::Env env{**store, clock, ids, opt.account};
   server::Gateway gateway(clock, ids, opt.account, opt.region);
-  for (auto& s : services::MakeServices(env)) gateway.AddService(std::move(s));
+  services::EcsService* ecs = nullptr;
+  services::StsService* sts = nullptr;
+  for (auto& s : services::MakeServices(env)) {
+    if (auto* e = dynamic_cast<services::EcsService*>(s.get())) ecs = e;
+    if (auto* t = dynamic_cast<services::StsService*>(s.get())) sts = t;
+    gateway.AddService(std::move(s));
+  }
+
+  // The task runtime: reports cross to the state thread by Post.
+  runtime::EngineClient engine = runtime::EngineClient::FromEnvironment();
+  runtime::TaskRunner::Options runner_options;
+  runner_options.instance = InstanceId(dir);
+  runtime::TaskRunner runner(
+      engine, clock, nullptr,
+      [&gateway, ecs](const runtime::TaskReport& r) { gateway.Post([ecs, r] { ecs->ApplyTaskReport(r); }); },
+      [](const std::string& line) { std::fprintf(stderr, "fargo: %s\n", line.c_str()); }, runner_options);
+  ecs->SetTaskDriver(&runner);
+
   if (auto st = gateway.Start(); !st.ok()) {
     std::fprintf(stderr, "fargo: cannot start: %s\n", st.error().message.c_str());
     return 1;
+  }
+  if (Status ping = engine.Ping(); ping.ok()) {
+    std::fprintf(stderr, "fargo: container engine at %s\n", engine.socket_path().c_str());
+  } else {
+    std::fprintf(stderr, "fargo: no container engine answers at %s (%s): tasks will fail to start\n",
+                 engine.socket_path().c_str(), ping.error().message.c_str());
+  }
+  // Tasks that ran before a restart are adopted; fargo's other tasks go.
+  gateway.Post([ecs, &runner] { runner.Adopt(ecs->LiveTaskPlans()); });
+
+  // The task endpoints on 169.254.170.2: answers come from the state thread.
+  dataplane::TaskEndpointsOptions ep_options;
+  ep_options.address = opt.task_endpoints_address;
+  ep_options.port = opt.task_endpoints_port;
+  dataplane::TaskEndpoints endpoints(
+      ep_options, [&gateway, ecs, sts](dataplane::TaskEndpoints::Kind kind, int version, std::string id,
+                                       std::string subpath, dataplane::TaskEndpoints::Reply reply) {
+        gateway.Post([=] { AnswerTaskEndpoint(*ecs, *sts, kind, id, subpath, reply); });
+      });
+  bool endpoints_up = false;
+  if (!ep_options.address.empty()) {
+    Status local = ep_options.address == "169.254.170.2" ? dataplane::EnsureLocalAddress(ep_options.address)
+                                                        : OkStatus();
+    Status st = local.ok() ? endpoints.Start() : local;
+    endpoints_up = st.ok();
+    if (st.ok()) {
+      std::fprintf(stderr, "fargo: task endpoints on http://%s:%u\n", ep_options.address.c_str(),
+                   static_cast<unsigned>(endpoints.port()));
+    } else {
+      std::fprintf(stderr, "fargo: task metadata and credentials endpoints are off: %s\n",
+                   st.error().message.c_str());
+    }
   }
 
   boost::asio::io_context io(2);
@@ -83,7 +175,10 @@ int RunServe(const ServeOptions& opt) {
   });
   io.run();
   second.join();
-  // Reverse order of start-up.
+  // Reverse order of start-up. Tasks keep running in the engine; the next
+  // start adopts them.
+  if (endpoints_up) endpoints.Stop();
+  runner.Shutdown();
   gateway.Stop();
   (*store)->StopCheckpointer();
   return 0;

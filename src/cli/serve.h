@@ -12,6 +12,9 @@ struct ServeOptions {
   std::string data_dir = DefaultDataDir();
   std::string account = "000000000000";
   std::string region = "us-east-1";
+  // Where tasks find their metadata and credentials ("" = not served).
+  std::string task_endpoints_address = "169.254.170.2";
+  uint16_t task_endpoints_port = 80;
 
   static std::string DefaultDataDir();
 };

@@ -332,7 +332,7 @@ void EcsService::ApplyTaskReport(const runtime::TaskReport& report) {
   doc["lastStatus"] = report.last_status;
   SetTime(doc, "pullStartedAt", report.pull_started_at_ms);
   SetTime(doc, "pullStoppedAt", report.pull_stopped_at_ms);
-  SetTime(doc, "startedAt", report.started_at_ms);
+  if (!Has(doc, "startedAt")) SetTime(doc, "startedAt", report.started_at_ms);  // kept across adoption
   if (!Has(doc, "stoppingAt")) SetTime(doc, "stoppingAt", report.stopping_at_ms);
   SetTime(doc, "executionStoppedAt", report.execution_stopped_at_ms);
   SetTime(doc, "stoppedAt", report.stopped_at_ms);
