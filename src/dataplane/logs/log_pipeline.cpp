@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <future>
 
 namespace fargo::dataplane {
 
@@ -151,6 +152,13 @@ void EngineLogParser::Feed(std::string_view bytes) {
       if (remaining_ == 0) EndRecord();
     }
   }
+}
+
+void EngineLogParser::FeedOutput(runtime::StreamKind kind, std::string_view bytes, int64_t now_ms) {
+  kind_ = kind == runtime::StreamKind::kStderr ? 2 : 1;
+  record_ms_ = now_ms;
+  skipping_ = false;
+  Text(bytes);
 }
 
 void EngineLogParser::BeginRecord(int kind, uint32_t size) {
@@ -336,6 +344,12 @@ struct LogPipeline::Follower {
   std::chrono::steady_clock::time_point drain_deadline;  // guarded by LogPipeline::mu_
   std::mutex mu;                                          // guards batcher
   std::optional<LineBatcher> batcher;
+  std::promise<void> ready;  // set once attached (or not attaching)
+  bool ready_set = false;    // follower thread only
+  void SetReady() {
+    if (!ready_set) ready.set_value();
+    ready_set = true;
+  }
   int64_t now_ms = 0;  // when the chunk being parsed was read; guarded by mu
   // Follower thread only.
   uint64_t dropped_events = 0;
@@ -380,13 +394,15 @@ void LogPipeline::Stop() {
 
 void LogPipeline::Follow(const std::string& container_id, const runtime::AwsLogsSpec& logs, bool tty,
                          int64_t since_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!started_ || stopping_) return;
-  auto it = followers_.find(container_id);
-  if (it != followers_.end()) {
-    if (!it->second->done) return;
-    it->second->thread.join();  // already ended: returns at once
-    followers_.erase(it);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!started_ || stopping_) return;
+    auto it = followers_.find(container_id);
+    if (it != followers_.end()) {
+      if (!it->second->done) return;
+      it->second->thread.join();  // already ended: returns at once
+      followers_.erase(it);
+    }
   }
   auto f = std::make_unique<Follower>();
   f->id = container_id;
@@ -397,8 +413,16 @@ void LogPipeline::Follow(const std::string& container_id, const runtime::AwsLogs
   f->batcher.emplace(options_.batch, [this, fp](std::vector<IngestedEvent>&& events, size_t bytes) {
     Enqueue(*fp, std::move(events), bytes);
   });
-  f->thread = std::thread([this, fp] { Run(*fp); });
-  followers_.emplace(container_id, std::move(f));
+  std::future<void> ready = f->ready.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!started_ || stopping_) return;
+    if (followers_.count(container_id)) return;
+    f->thread = std::thread([this, fp] { Run(*fp); });
+    followers_.emplace(container_id, std::move(f));
+  }
+  // Outside the lock: the runtime starts the container once this returns.
+  ready.wait_for(options_.attach_wait);
 }
 
 void LogPipeline::Unfollow(const std::string& container_id) {
@@ -452,7 +476,32 @@ void LogPipeline::Run(Follower& f) {
   EngineLogParser parser(
       f.tty, [&f](int64_t ts, std::string_view line) { f.batcher->Add(ts, line, f.now_ms); },
       [this] { return clock_.NowMillis(); });
-  const int64_t first_since_s = f.since_ms > 0 ? f.since_ms / 1000 : 0;
+  int64_t first_since_s = f.since_ms > 0 ? f.since_ms / 1000 : 0;
+  if (options_.attach && f.since_ms == 0) {
+    int64_t attached_at = clock_.NowMillis();
+    if (RunAttached(f, parser)) {
+      // The attach stream ended: normally the container exited. If it still
+      // runs (the engine dropped the stream), go on from its log.
+      auto info = engine_.ContainerInspect(f.id);
+      std::string status;
+      if (info.ok())
+        if (const auto* state = info->if_contains("State"); state && state->is_object())
+          if (const auto* st = state->as_object().if_contains("Status"); st && st->is_string())
+            status = std::string(st->as_string());
+      if (f.cancel || status != "running") {
+        f.SetReady();
+        std::lock_guard<std::mutex> lock(f.mu);
+        parser.Flush();
+        f.batcher->Flush();
+        f.done = true;
+        return;
+      }
+      std::lock_guard<std::mutex> lock(f.mu);
+      parser.Flush();  // the log read starts on a line boundary
+      first_since_s = std::max(attached_at, f.now_ms) / 1000;
+    }
+  }
+  f.SetReady();
   auto since = [&] {
     auto c = parser.cursor();
     return c.count > 0 ? c.timestamp_ms / 1000 : first_since_s;
@@ -498,6 +547,24 @@ void LogPipeline::Run(Follower& f) {
     f.batcher->Flush();
   }
   f.done = true;
+}
+
+bool LogPipeline::RunAttached(Follower& f, EngineLogParser& parser) {
+  bool attached = false;
+  Status st = engine_.ContainerAttach(
+      f.id,
+      [&](runtime::StreamKind kind, std::string_view bytes) {
+        std::lock_guard<std::mutex> lock(f.mu);
+        f.now_ms = clock_.NowMillis();
+        parser.FeedOutput(kind, bytes, f.now_ms);
+        if (f.batcher->Due(f.now_ms)) f.batcher->Flush();
+      },
+      [&] {
+        attached = true;
+        f.SetReady();
+      },
+      f.tty, &f.cancel);
+  return attached || st.ok();
 }
 
 void LogPipeline::Enqueue(Follower& f, std::vector<IngestedEvent>&& events, size_t bytes) {

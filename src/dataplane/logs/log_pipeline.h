@@ -4,10 +4,14 @@
 //   engine logs stream ──> EngineLogParser ──> LineBatcher ──> BatchQueue ──> sink
 //   (one follower thread per container)                    (one shipper thread)
 //
-// Each followed container has a follower thread that streams
-// `GET /containers/{id}/logs?follow=1&timestamps=1` from the engine, cuts the
-// output into lines (the engine's timestamp is the line's time) and batches
-// them (a batch is shipped at 10,000 events, 1 MiB or 100 ms, whichever comes
+// Each followed container has a follower thread. A new container (followed
+// before it starts) is attached to, so its output streams live from the
+// first byte and each line's time is when it was read, as with Docker's
+// awslogs driver. An adopted one (after a restart of fargo), or one whose
+// attach stream broke while it still runs, is read with
+// `GET /containers/{id}/logs?follow=1&timestamps=1` from the engine's log
+// (the engine's timestamp is then the line's time). The follower cuts the
+// output into lines and batches them (a batch is shipped at 10,000 events, 1 MiB or 100 ms, whichever comes
 // first). Batches wait in one bounded queue for the shipper thread, which
 // hands them to the sink one at a time, in order. When the sink falls behind
 // (the state thread lags) and the queue stays full, a follower drops the
@@ -24,6 +28,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -74,6 +79,10 @@ class EngineLogParser {
   EngineLogParser(bool tty, LineFn fn, std::function<int64_t()> fallback_ms);
 
   void Feed(std::string_view bytes);
+  // Output that carries no records and no times (an attach stream, already
+  // demultiplexed): `bytes` of `kind` read at `now_ms`. Cut into lines the
+  // same way; do not mix with Feed() on one parser.
+  void FeedOutput(runtime::StreamKind kind, std::string_view bytes, int64_t now_ms);
   // Emits the partial lines still held (the stream ended).
   void Flush();
 
@@ -213,6 +222,12 @@ struct LogPipelineOptions {
   std::chrono::milliseconds drain_timeout{5000};
   // Waiting for a created container to start; pause between reconnects.
   std::chrono::milliseconds poll_interval{50};
+  // How long Follow() waits for the attach stream to be established (the
+  // runtime starts the container once Follow returns).
+  std::chrono::milliseconds attach_wait{2000};
+  // Follow new containers through attach (false: always the engine's log;
+  // slower to show lines with Podman, which polls its log files).
+  bool attach = true;
 };
 
 // The runtime::LogShipper of `fargo serve`.
@@ -243,11 +258,13 @@ class LogPipeline final : public runtime::LogShipper {
   void Stop();
 
   // Starts a follower thread for the container (ignored when it is already
-  // followed, or after Stop). It waits for the container to start, then
-  // streams its output from the beginning, or from the second of `since_ms`
-  // when > 0 (adoption after a restart: lines of that second may be shipped
-  // twice, none are lost). It ends by itself once the container exited and
-  // everything it wrote was read, or when the container is removed.
+  // followed, or after Stop). With since_ms == 0 it attaches to the
+  // container and returns once attached (at most attach_wait), so that
+  // starting the container afterwards loses nothing; with since_ms > 0
+  // (adoption after a restart) it reads the engine's log from the second of
+  // `since_ms` (lines of that second may be shipped twice, none are lost).
+  // The follower ends by itself once the container exited and everything it
+  // wrote was read, or when the container is removed.
   void Follow(const std::string& container_id, const runtime::AwsLogsSpec& logs, bool tty,
               int64_t since_ms) override;
   // The follower reads what the engine still has and ends; if its stream
@@ -267,6 +284,8 @@ class LogPipeline final : public runtime::LogShipper {
  private:
   struct Follower;
   void Run(Follower& f);
+  // Streams the attach stream until it ends; false when it could not attach.
+  bool RunAttached(Follower& f, EngineLogParser& parser);
   // One pass over the engine's log stream; false when cancelled.
   Status StreamOnce(Follower& f, EngineLogParser& parser, bool follow, int64_t since_s);
   void Enqueue(Follower& f, std::vector<IngestedEvent>&& events, size_t bytes);
