@@ -46,7 +46,7 @@ int64_t LogEventStore::MaxReferencedId() {
 }
 
 Status LogEventStore::Append(int64_t group_id, int64_t stream_id, int64_t ingestion_time,
-                             const std::vector<NewEvent>& events) {
+                             std::span<const NewEvent> events) {
   if (events.empty()) return OkStatus();
   std::string data;
   size_t total = 0;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,10 +59,14 @@ class LogEventStore {
     std::string_view message;
   };
   static constexpr int64_t kMaxChunkEvents = 10000;
-  // Stores one batch. REQUIRES: 1 <= events.size() <= kMaxChunkEvents, in
-  // chronological order.
+  // Stores one batch as one chunk (nothing when empty). REQUIRES:
+  // events.size() <= kMaxChunkEvents, in chronological order.
   Status Append(int64_t group_id, int64_t stream_id, int64_t ingestion_time,
-                const std::vector<NewEvent>& events);
+                std::span<const NewEvent> events);
+  Status Append(int64_t group_id, int64_t stream_id, int64_t ingestion_time,
+                const std::vector<NewEvent>& events) {
+    return Append(group_id, stream_id, ingestion_time, std::span<const NewEvent>(events));
+  }
   Status DeleteStream(int64_t stream_id);
   Status DeleteGroup(int64_t group_id);
   // Deletes stored chunks whose events all have a timestamp before

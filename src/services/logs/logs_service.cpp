@@ -21,7 +21,7 @@ namespace {
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 constexpr int64_t kHourMs = 3600LL * 1000;
 constexpr int64_t kMaxBatchBytes = 1048576;
-constexpr int64_t kEventOverheadBytes = 26;
+constexpr int64_t kEventOverheadBytes = kLogEventOverheadBytes;
 constexpr size_t kMaxBatchEvents = 10000;
 constexpr int64_t kMaxResponseBytes = 1048576;
 constexpr int64_t kNoEnd = std::numeric_limits<int64_t>::max();
@@ -241,10 +241,7 @@ Result<json::object> LogsService::CreateLogGroup(CallContext& ctx, json::object&
   std::string key = store::Collection::Key(ctx.region, name);
   if (groups_.Find(key))
     return AwsError::Make("ResourceAlreadyExistsException", "The specified log group already exists");
-  json::object doc{{"logGroupName", name},
-                   {"creationTime", env_.clock.NowMillis()},
-                   {"logGroupClass", GetString(in, "logGroupClass", "STANDARD")},
-                   {"gid", NextId()}};
+  json::object doc = NewGroupDoc(name, GetString(in, "logGroupClass", "STANDARD"));
   if (Has(in, "kmsKeyId")) doc["kmsKeyId"] = GetString(in, "kmsKeyId");
   if (Has(in, "deletionProtectionEnabled"))
     doc["deletionProtectionEnabled"] = GetBool(in, "deletionProtectionEnabled");
@@ -423,13 +420,23 @@ Result<json::object> LogsService::CreateLogStream(CallContext& ctx, json::object
   std::string key = StreamPrefix(g) + stream;
   if (streams_.Find(key))
     return AwsError::Make("ResourceAlreadyExistsException", "The specified log stream already exists");
-  json::object doc{{"logStreamName", stream},
-                   {"creationTime", env_.clock.NowMillis()},
-                   {"storedBytes", 0},
-                   {"seq", 1},
-                   {"sid", NextId()}};
-  FARGO_TRY(streams_.Put(key, std::move(doc)));
+  FARGO_TRY(streams_.Put(key, NewStreamDoc(stream)));
   return json::object{};
+}
+
+json::object LogsService::NewGroupDoc(const std::string& name, const std::string& log_group_class) {
+  return json::object{{"logGroupName", name},
+                      {"creationTime", env_.clock.NowMillis()},
+                      {"logGroupClass", log_group_class},
+                      {"gid", NextId()}};
+}
+
+json::object LogsService::NewStreamDoc(const std::string& name) {
+  return json::object{{"logStreamName", name},
+                      {"creationTime", env_.clock.NowMillis()},
+                      {"storedBytes", 0},
+                      {"seq", 1},
+                      {"sid", NextId()}};
 }
 
 Result<json::object> LogsService::DeleteLogStream(CallContext& ctx, json::object& in) {
@@ -484,11 +491,7 @@ Result<json::object> LogsService::PutLogEvents(CallContext& ctx, json::object& i
   if (batch->size() > kMaxBatchEvents)
     return InvalidParameter("The batch of log events in a single PutLogEvents request cannot contain more "
                             "than 10,000 events.");
-  struct Input {
-    int64_t ts;
-    std::string_view message;
-  };
-  std::vector<Input> events;
+  std::vector<logs::LogEventStore::NewEvent> events;
   events.reserve(batch->size());
   int64_t bytes = 0;
   for (const auto& v : *batch) {
@@ -497,12 +500,12 @@ Result<json::object> LogsService::PutLogEvents(CallContext& ctx, json::object& i
     const auto* m = o.if_contains("message");
     std::string_view msg = m && m->is_string() ? std::string_view(m->as_string()) : std::string_view();
     int64_t ts = GetInt(o, "timestamp");
-    if (!events.empty() && ts < events.back().ts)
+    if (!events.empty() && ts < events.back().timestamp)
       return InvalidParameter("Log events in a single PutLogEvents request must be in chronological order.");
     events.push_back({ts, msg});
     bytes += static_cast<int64_t>(msg.size()) + kEventOverheadBytes;
   }
-  if (events.back().ts - events.front().ts > kDayMs)
+  if (events.back().timestamp - events.front().timestamp > kDayMs)
     return InvalidParameter("The batch of log events in a single PutLogEvents request cannot span more than "
                             "24 hours.");
   if (bytes > kMaxBatchBytes)
@@ -514,50 +517,109 @@ Result<json::object> LogsService::PutLogEvents(CallContext& ctx, json::object& i
   const json::object* stream = streams_.Find(stream_key);
   if (!stream) return StreamNotFound();
 
+  AppendResult r;
+  FARGO_TRY(env_.store.Transaction([&]() -> Status {
+    FARGO_ASSIGN_OR_RETURN(r, AppendToStream(g, stream_key, *stream, events, env_.clock.NowMillis()));
+    return OkStatus();
+  }));
+
+  json::object resp{{"nextSequenceToken", SequenceToken(r.seq)}};
+  json::object rejected;
+  if (r.too_old_end >= 0) rejected["tooOldLogEventEndIndex"] = r.too_old_end;
+  if (r.expired_end >= 0) rejected["expiredLogEventEndIndex"] = r.expired_end;
+  if (r.too_new_start < static_cast<int64_t>(events.size())) rejected["tooNewLogEventStartIndex"] = r.too_new_start;
+  if (!rejected.empty()) resp["rejectedLogEventsInfo"] = std::move(rejected);
+  return resp;
+}
+
+Result<LogsService::AppendResult> LogsService::AppendToStream(
+    const GroupRef& g, const std::string& stream_key, const json::object& stream,
+    std::span<const logs::LogEventStore::NewEvent> events, int64_t now) {
   // Too old / expired events form a prefix of the (ordered) batch, too new
   // ones a suffix; only the middle is stored.
-  int64_t now = env_.clock.NowMillis();
   int64_t too_old_before = now - 14 * kDayMs;
   int64_t expired_before = RetentionCutoff(*g.doc);
   int64_t too_new_after = now + 2 * kHourMs;
   int64_t n = static_cast<int64_t>(events.size());
-  int64_t too_old_end = -1, expired_end = -1, too_new_start = n;
-  for (int64_t i = 0; i < n; ++i) {
-    if (events[i].ts < too_old_before) too_old_end = i;
-    if (events[i].ts < expired_before) expired_end = i;
-  }
-  while (too_new_start > 0 && events[too_new_start - 1].ts > too_new_after) --too_new_start;
-  int64_t first = std::max(too_old_end, expired_end) + 1;
+  AppendResult r;
+  r.too_new_start = n;
+  auto first_not_before = [&](int64_t t) {
+    return std::partition_point(events.begin(), events.end(), [t](const auto& e) { return e.timestamp < t; }) -
+           events.begin();
+  };
+  r.too_old_end = first_not_before(too_old_before) - 1;
+  r.expired_end = first_not_before(expired_before) - 1;
+  r.too_new_start = std::partition_point(events.begin(), events.end(),
+                                         [&](const auto& e) { return e.timestamp <= too_new_after; }) -
+                    events.begin();
+  int64_t first = std::max(r.too_old_end, r.expired_end) + 1;
+  std::span<const logs::LogEventStore::NewEvent> accepted;
+  if (first < r.too_new_start) accepted = events.subspan(first, r.too_new_start - first);
 
-  json::object doc = *stream;
+  json::object doc = stream;
   int64_t gid = GetInt(*g.doc, "gid"), sid = GetInt(doc, "sid");
   int64_t stored = 0;
-  std::vector<logs::LogEventStore::NewEvent> accepted;
-  accepted.reserve(static_cast<size_t>(std::max<int64_t>(too_new_start - first, 0)));
-  for (int64_t i = first; i < too_new_start; ++i) {
-    accepted.push_back({events[i].ts, events[i].message});
-    stored += static_cast<int64_t>(events[i].message.size());
+  for (const auto& e : accepted) stored += static_cast<int64_t>(e.message.size());
+  for (size_t off = 0; off < accepted.size(); off += logs::LogEventStore::kMaxChunkEvents) {
+    size_t len = std::min<size_t>(logs::LogEventStore::kMaxChunkEvents, accepted.size() - off);
+    FARGO_TRY(events_.Append(gid, sid, now, accepted.subspan(off, len)));
   }
-  FARGO_TRY(env_.store.Transaction([&]() -> Status {
-    FARGO_TRY(events_.Append(gid, sid, now, accepted));
-    if (first < too_new_start) {
-      int64_t lo = events[first].ts, hi = events[too_new_start - 1].ts;
-      doc["firstEventTimestamp"] = Has(doc, "firstEventTimestamp") ? std::min(lo, GetInt(doc, "firstEventTimestamp")) : lo;
-      doc["lastEventTimestamp"] = Has(doc, "lastEventTimestamp") ? std::max(hi, GetInt(doc, "lastEventTimestamp")) : hi;
-      doc["lastIngestionTime"] = now;
-      doc["storedBytes"] = GetInt(doc, "storedBytes") + stored;
-    }
-    doc["seq"] = GetInt(doc, "seq") + 1;
-    return streams_.Put(stream_key, doc);
-  }));
+  if (!accepted.empty()) {
+    int64_t lo = accepted.front().timestamp, hi = accepted.back().timestamp;
+    doc["firstEventTimestamp"] = Has(doc, "firstEventTimestamp") ? std::min(lo, GetInt(doc, "firstEventTimestamp")) : lo;
+    doc["lastEventTimestamp"] = Has(doc, "lastEventTimestamp") ? std::max(hi, GetInt(doc, "lastEventTimestamp")) : hi;
+    doc["lastIngestionTime"] = now;
+    doc["storedBytes"] = GetInt(doc, "storedBytes") + stored;
+  }
+  r.seq = GetInt(doc, "seq") + 1;
+  doc["seq"] = r.seq;
+  FARGO_TRY(streams_.Put(stream_key, std::move(doc)));
+  return r;
+}
 
-  json::object resp{{"nextSequenceToken", SequenceToken(GetInt(doc, "seq"))}};
-  json::object rejected;
-  if (too_old_end >= 0) rejected["tooOldLogEventEndIndex"] = too_old_end;
-  if (expired_end >= 0) rejected["expiredLogEventEndIndex"] = expired_end;
-  if (too_new_start < n) rejected["tooNewLogEventStartIndex"] = too_new_start;
-  if (!rejected.empty()) resp["rejectedLogEventsInfo"] = std::move(rejected);
-  return resp;
+Status LogsService::IngestEvents(const std::string& region, const std::string& group, const std::string& stream,
+                                 bool create_group, std::vector<IngestedEvent>&& events) {
+  std::string group_key = store::Collection::Key(region, group);
+  json::object* group_doc = groups_.FindMutable(group_key);
+  if (!group_doc) {
+    if (!create_group) return GroupNotFound();
+    if (!IsValidGroupName(group)) return PatternViolation(group, "logGroupName", "[\\.\\-_/#A-Za-z0-9]+");
+  }
+
+  // Views into `events`: long messages become several events, no copies.
+  std::vector<logs::LogEventStore::NewEvent> batch;
+  batch.reserve(events.size());
+  for (const auto& e : events) {
+    std::string_view m = e.message;
+    while (!m.empty()) {
+      size_t cut = Utf8CutPoint(m, kMaxLogEventMessageBytes);
+      batch.push_back({e.timestamp_ms, m.substr(0, cut)});
+      m.remove_prefix(cut);
+    }
+  }
+  auto by_time = [](const auto& a, const auto& b) { return a.timestamp < b.timestamp; };
+  if (!std::is_sorted(batch.begin(), batch.end(), by_time)) std::stable_sort(batch.begin(), batch.end(), by_time);
+
+  int64_t now = env_.clock.NowMillis();
+  return env_.store.Transaction([&]() -> Status {
+    if (!group_doc) {
+      FARGO_TRY(groups_.Put(group_key, NewGroupDoc(group, "STANDARD")));
+      group_doc = groups_.FindMutable(group_key);
+    }
+    GroupRef g{group_key, region, group, group_doc};
+    std::string stream_key = StreamPrefix(g) + stream;
+    const json::object* doc = streams_.Find(stream_key);
+    json::object fresh;
+    if (!doc) {
+      if (!IsValidStreamName(stream)) return PatternViolation(stream, "logStreamName", "[^:*]*");
+      fresh = NewStreamDoc(stream);
+      if (batch.empty()) return streams_.Put(stream_key, std::move(fresh));
+      doc = &fresh;
+    }
+    if (batch.empty()) return OkStatus();
+    FARGO_TRY(AppendToStream(g, stream_key, *doc, batch, now));
+    return OkStatus();
+  });
 }
 
 Result<json::object> LogsService::GetLogEvents(CallContext& ctx, json::object& in) {

@@ -5,6 +5,10 @@
 // stream has a numeric id ("gid"/"sid") that its events refer to.
 #pragma once
 
+#include <span>
+#include <vector>
+
+#include "common/log_event.h"
 #include "services/logs/log_event_store.h"
 #include "services/service.h"
 #include "store/collection.h"
@@ -19,6 +23,21 @@ class LogsService final : public Service {
   // Deletes events that fell out of their group's retention period.
   void Tick() override;
   Result<json::object> Invoke(CallContext& ctx, json::object& input) override;
+
+  // The awslogs driver's way in (the log pipeline's sink, posted to the
+  // state thread): appends `events` to `stream` of `group` in `region`,
+  // creating the stream when missing. A missing group is created when
+  // `create_group` (awslogs-create-group), else the batch is dropped and
+  // ResourceNotFoundException returned, as the driver would be told.
+  // Messages longer than kMaxLogEventMessageBytes are split (at UTF-8
+  // boundaries) into several events, empty ones skipped; the batch is
+  // stably sorted by timestamp when it is not already, may hold any number
+  // of events, and is stored in one transaction with the same rules and
+  // stream bookkeeping as PutLogEvents (too old / expired / too new events
+  // are not stored; the sequence token advances once). An empty batch only
+  // creates what is missing. Events are readable as soon as this returns.
+  Status IngestEvents(const std::string& region, const std::string& group, const std::string& stream,
+                      bool create_group, std::vector<IngestedEvent>&& events);
 
  private:
   // Groups
@@ -76,6 +95,28 @@ class LogsService final : public Service {
                               const std::string& group, const json::object& doc) const;
 
   int64_t NextId() { return ++last_id_; }
+
+  // New group / stream documents (CreateLogGroup, CreateLogStream and
+  // IngestEvents agree on what a fresh one holds).
+  json::object NewGroupDoc(const std::string& name, const std::string& log_group_class);
+  json::object NewStreamDoc(const std::string& name);
+
+  // Which events of a batch PutLogEvents rejects (indexes as in
+  // rejectedLogEventsInfo; -1 / the batch size when none).
+  struct AppendResult {
+    int64_t too_old_end = -1;
+    int64_t expired_end = -1;
+    int64_t too_new_start = 0;
+    int64_t seq = 0;  // the stream's sequence number after the batch
+  };
+  // Appends chronologically ordered `events` to the stream whose current
+  // document is `stream` (not yet stored when the stream is new): drops the
+  // too old, expired and too new ones, stores the rest in chunks of at most
+  // LogEventStore::kMaxChunkEvents, updates the stream's bookkeeping and
+  // sequence number. REQUIRES: inside a Store::Transaction.
+  Result<AppendResult> AppendToStream(const GroupRef& g, const std::string& stream_key,
+                                      const json::object& stream,
+                                      std::span<const logs::LogEventStore::NewEvent> events, int64_t now);
 
   Env env_;
   store::Collection groups_;   // key: Key(region, group name)
