@@ -3,6 +3,8 @@
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
+#include <future>
+#include <memory>
 #include <thread>
 #include <cstdlib>
 #include <sys/stat.h>
@@ -11,11 +13,13 @@
 
 #include "common/clock.h"
 #include "dataplane/endpoints/task_endpoints.h"
+#include "dataplane/logs/log_pipeline.h"
 #include "runtime/engine_client.h"
 #include "runtime/task_runner.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
 #include "services/ecs/ecs_service.h"
+#include "services/logs/logs_service.h"
 #include "services/registry.h"
 #include "services/sts/sts_service.h"
 #include "store/store.h"
@@ -86,7 +90,9 @@ int RunServe(const ServeOptions& opt) {
   server::Gateway gateway(clock, ids, opt.account, opt.region);
   services::EcsService* ecs = nullptr;
   services::StsService* sts = nullptr;
+  services::LogsService* logs = nullptr;
   for (auto& s : services::MakeServices(env)) {
+    if (auto* l = dynamic_cast<services::LogsService*>(s.get())) logs = l;
     if (auto* e = dynamic_cast<services::EcsService*>(s.get())) ecs = e;
     if (auto* t = dynamic_cast<services::StsService*>(s.get())) sts = t;
     gateway.AddService(std::move(s));
@@ -96,8 +102,26 @@ int RunServe(const ServeOptions& opt) {
   runtime::EngineClient engine = runtime::EngineClient::FromEnvironment();
   runtime::TaskRunner::Options runner_options;
   runner_options.instance = InstanceId(dir);
+  // awslogs: each batch is stored on the state thread; the pipeline waits
+  // for that, which is how it notices a lagging state thread.
+  dataplane::LogPipeline log_pipeline(
+      engine, clock, [&gateway, logs](const runtime::AwsLogsSpec& spec, std::vector<IngestedEvent> events) {
+        auto batch = std::make_shared<std::vector<IngestedEvent>>(std::move(events));
+        auto done = std::make_shared<std::promise<void>>();
+        auto stored = done->get_future();
+        gateway.Post([logs, spec, batch, done] {
+          Status st = logs->IngestEvents(spec.region, spec.group, spec.stream, spec.create_group, std::move(*batch));
+          if (!st.ok()) {
+            std::fprintf(stderr, "fargo: awslogs %s/%s: %s\n", spec.group.c_str(), spec.stream.c_str(),
+                         st.error().message.c_str());
+          }
+          done->set_value();
+        });
+        stored.wait();
+      });
+  (void)log_pipeline.Start();
   runtime::TaskRunner runner(
-      engine, clock, nullptr,
+      engine, clock, &log_pipeline,
       [&gateway, ecs](const runtime::TaskReport& r) { gateway.Post([ecs, r] { ecs->ApplyTaskReport(r); }); },
       [](const std::string& line) { std::fprintf(stderr, "fargo: %s\n", line.c_str()); }, runner_options);
   ecs->SetTaskDriver(&runner);
@@ -179,6 +203,7 @@ int RunServe(const ServeOptions& opt) {
   // start adopts them.
   if (endpoints_up) endpoints.Stop();
   runner.Shutdown();
+  log_pipeline.Stop();
   gateway.Stop();
   (*store)->StopCheckpointer();
   return 0;

@@ -347,6 +347,8 @@ class TaskRunner::Supervisor {
         }
         continue;
       }
+      // Output is followed from before the start, so the first line is kept.
+      Follow(i, 0);
       Status st = r_.engine_.ContainerStart(cr.runtime_id);
       if (!st.ok()) {
         s.gave_up = true;
@@ -365,7 +367,6 @@ class TaskRunner::Supervisor {
       if (cp.health_check) {
         s.next_check_ms = Now() + 1000LL * std::max(1, cp.health_check->interval_seconds) / 6;
       }
-      Follow(i, 0);
       Publish();
     }
     return true;

@@ -244,9 +244,11 @@ class Engine:
         c = _Conn("engine")
         c.request(method, "/v1.41" + path, body=json.dumps(body) if body is not None else None,
                   headers={"Content-Type": "application/json"})
-        r = c.getresponse()
-        data = r.read()
-        c.close()
+        try:
+            r = c.getresponse()
+            data = r.read()
+        finally:
+            c.close()
         return r.status, (json.loads(data) if data and data[:1] in (b"{", b"[") else data)
 
     def answers(self):

@@ -66,7 +66,7 @@ class TaskWorld:
     def register(self, family, containers, **extra):
         return self.ecs.register_task_definition(
             family=family, requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
-            cpu="256", memory="512", containerDefinitions=containers, **extra)["taskDefinition"]["taskDefinitionArn"]
+            cpu="256", memory="512", containerDefinitions=containers, executionRoleArn=self.role_arn, **extra)["taskDefinition"]["taskDefinitionArn"]
 
     def run(self, td, **extra):
         r = self.ecs.run_task(cluster=self.cluster, taskDefinition=td, launchType="FARGATE",
@@ -181,8 +181,7 @@ class StoryTasksTest(FargoTestCase):
         self.assertEqual(len(new), 1)
         self.assertNotEqual(new, old)
         self.assertEqual(w.task(new[0])["taskDefinitionArn"], td)
-        stopped = w.task(old[0])
-        self.assertEqual(stopped["lastStatus"], "STOPPED")
+        stopped = w.wait_status(old[0], "STOPPED", 30)
         self.assertEqual(stopped["stopCode"], "ServiceSchedulerInitiated")
         messages = [e["message"] for e in svc["events"]]
         self.assertTrue(any("has started 1 tasks" in m for m in messages), messages)
