@@ -7,7 +7,7 @@ is RUNNING (what a client can observe). Reference: the Docker Engine API
 directly, doing what a task needs at minimum - the VPC's bridge network, a
 pause container with the task's address, and the task's container joined to
 it - created and started back to back. Both sides remove everything after
-each run, so every run starts from the same state.
+each run, so every run starts from the same state; the two sides alternate.
 
 Usage: bench/task_launch.py [--runs N]   (needs the engine and the story's
 images: scripts/engine.sh start && tests/images/build.sh)
@@ -33,63 +33,65 @@ def pct(values, p):
     return values[k]
 
 
-def fargo_runs(runs):
-    fargo = Fargo().start()
-    try:
-        ecs = fargo.client("ecs", "eu-west-1")
-        ec2 = fargo.client("ec2", "eu-west-1")
+class FargoSide:
+    """One fargo with a VPC, a subnet, a cluster and a one-container task definition."""
+
+    def __init__(self):
+        self.fargo = Fargo().start()
+        self.ecs = ecs = self.fargo.client("ecs", "eu-west-1")
+        ec2 = self.fargo.client("ec2", "eu-west-1")
         vpc = ec2.create_vpc(CidrBlock="10.241.0.0/16")["Vpc"]["VpcId"]
-        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.241.1.0/24")["Subnet"]["SubnetId"]
+        self.subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.241.1.0/24")["Subnet"]["SubnetId"]
         ecs.create_cluster(clusterName="bench")
         ecs.register_task_definition(
             family="bench", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
             containerDefinitions=[{"name": "main", "image": IMAGE, "command": ["sleep", "600"], "stopTimeout": 1}])
-        out = []
-        for _ in range(runs):
-            t0 = time.monotonic()
-            arn = ecs.run_task(cluster="bench", taskDefinition="bench", launchType="FARGATE",
-                               networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}})["tasks"][0]["taskArn"]
-            while True:
-                t = ecs.describe_tasks(cluster="bench", tasks=[arn])["tasks"][0]
-                if t["lastStatus"] == "RUNNING":
-                    break
-                if t["lastStatus"] == "STOPPED":
-                    raise SystemExit("bench: task stopped: " + t.get("stoppedReason", ""))
-                time.sleep(0.01)
-            out.append(time.monotonic() - t0)
-            ecs.stop_task(cluster="bench", task=arn)
-            while ecs.describe_tasks(cluster="bench", tasks=[arn])["tasks"][0]["lastStatus"] != "STOPPED":
-                time.sleep(0.05)
-        return out
-    finally:
-        fargo.cleanup()
 
-
-def engine_runs(engine, runs):
-    out = []
-    labels = {"fargo.managed": "true", "fargo.role": "bench"}
-    for i in range(runs):
+    def run_once(self):
+        ecs = self.ecs
         t0 = time.monotonic()
-        status, net = engine.call("POST", "/networks/create", {
-            "Name": "fargo-bench-ref", "Driver": "bridge", "Labels": labels,
-            "IPAM": {"Driver": "default", "Config": [{"Subnet": "10.242.0.0/16", "Gateway": "10.242.0.1"}]}})
-        assert status == 201, net
-        status, pause = engine.call("POST", "/containers/create?name=fargo-bench-ref-pause", {
-            "Image": PAUSE, "Labels": labels, "HostConfig": {"NetworkMode": "fargo-bench-ref"},
-            "NetworkingConfig": {"EndpointsConfig": {"fargo-bench-ref": {
-                "IPAMConfig": {"IPv4Address": f"10.242.1.{10 + i}"}}}}})
-        assert status == 201, pause
-        assert engine.call("POST", f"/containers/{pause['Id']}/start")[0] == 204
-        status, main = engine.call("POST", "/containers/create?name=fargo-bench-ref-main", {
-            "Image": IMAGE, "Cmd": ["sleep", "600"], "Labels": labels,
-            "HostConfig": {"NetworkMode": "container:" + pause["Id"]}})
-        assert status == 201, main
-        assert engine.call("POST", f"/containers/{main['Id']}/start")[0] == 204
-        out.append(time.monotonic() - t0)
-        engine.call("DELETE", f"/containers/{main['Id']}?force=true")
-        engine.call("DELETE", f"/containers/{pause['Id']}?force=true")
-        engine.call("DELETE", "/networks/fargo-bench-ref")
-    return out
+        arn = ecs.run_task(cluster="bench", taskDefinition="bench", launchType="FARGATE",
+                           networkConfiguration={"awsvpcConfiguration": {"subnets": [self.subnet]}})["tasks"][0]["taskArn"]
+        while True:
+            t = ecs.describe_tasks(cluster="bench", tasks=[arn])["tasks"][0]
+            if t["lastStatus"] == "RUNNING":
+                break
+            if t["lastStatus"] == "STOPPED":
+                raise SystemExit("bench: task stopped: " + t.get("stoppedReason", ""))
+            time.sleep(0.01)
+        took = time.monotonic() - t0
+        ecs.stop_task(cluster="bench", task=arn)
+        while ecs.describe_tasks(cluster="bench", tasks=[arn])["tasks"][0]["lastStatus"] != "STOPPED":
+            time.sleep(0.05)
+        return took
+
+    def close(self):
+        self.fargo.cleanup()
+
+
+def engine_once(engine, i):
+    labels = {"fargo.managed": "true", "fargo.role": "bench"}
+    t0 = time.monotonic()
+    status, net = engine.call("POST", "/networks/create", {
+        "Name": "fargo-bench-ref", "Driver": "bridge", "Labels": labels,
+        "IPAM": {"Driver": "default", "Config": [{"Subnet": "10.242.0.0/16", "Gateway": "10.242.0.1"}]}})
+    assert status == 201, net
+    status, pause = engine.call("POST", "/containers/create?name=fargo-bench-ref-pause", {
+        "Image": PAUSE, "Labels": labels, "HostConfig": {"NetworkMode": "fargo-bench-ref"},
+        "NetworkingConfig": {"EndpointsConfig": {"fargo-bench-ref": {
+            "IPAMConfig": {"IPv4Address": f"10.242.1.{10 + i}"}}}}})
+    assert status == 201, pause
+    assert engine.call("POST", f"/containers/{pause['Id']}/start")[0] == 204
+    status, main = engine.call("POST", "/containers/create?name=fargo-bench-ref-main", {
+        "Image": IMAGE, "Cmd": ["sleep", "600"], "Labels": labels,
+        "HostConfig": {"NetworkMode": "container:" + pause["Id"]}})
+    assert status == 201, main
+    assert engine.call("POST", f"/containers/{main['Id']}/start")[0] == 204
+    took = time.monotonic() - t0
+    engine.call("DELETE", f"/containers/{main['Id']}?force=true")
+    engine.call("DELETE", f"/containers/{pause['Id']}?force=true")
+    engine.call("DELETE", "/networks/fargo-bench-ref")
+    return took
 
 
 def main():
@@ -98,8 +100,14 @@ def main():
     args = ap.parse_args()
     engine = require_engine()
     runs = max(2, min(args.runs, 50))
-    ref = engine_runs(engine, runs)
-    got = fargo_runs(runs)
+    side = FargoSide()
+    ref, got = [], []
+    try:
+        for i in range(runs):  # interleaved, so both see the same machine
+            ref.append(engine_once(engine, i))
+            got.append(side.run_once())
+    finally:
+        side.close()
     f50, f95 = pct(got, 50) * 1000, pct(got, 95) * 1000
     e50, e95 = pct(ref, 50) * 1000, pct(ref, 95) * 1000
     print(f"RunTask -> RUNNING over {runs} runs (ms):")

@@ -9,7 +9,7 @@
 #   MODE=pipeline (default)  the pipeline in-process (gtest-filtered run of
 #                            fargo_unit_tests, LogPipelineEngine.*)
 #   MODE=full                through `fargo serve` + ecs RunTask + logs
-#                            GetLogEvents; see run_full_stack below.
+#                            GetLogEvents (bench/task_logs.py)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${BUILD:-$ROOT/build}"
@@ -26,16 +26,11 @@ run_pipeline() {
     | grep -E '^\[ (pipeline|logs) |FAILED|SKIPPED|PASSED'
 }
 
-# Full-stack hook, for when `fargo serve` runs tasks: start fargo (bench/lib.sh
-# start_fargo), register a task definition whose container runs
-# `seq 1 $LINES` with the awslogs driver (awslogs-group, awslogs-region,
-# awslogs-stream-prefix, awslogs-create-group=true), RunTask, note the time,
-# then poll `logs get-log-events --no-start-from-head --limit 1` on
-# <prefix>/<container>/<task-id> until the message is "$LINES" (or TIMEOUT),
-# and print lines/s and time-to-visible in the same format as run_pipeline.
+# Through `fargo serve`: RunTask of a container printing $LINES lines with
+# the awslogs driver, read back with GetLogEvents (bench/task_logs.py).
 run_full_stack() {
-  echo "bench: MODE=full is not available yet: fargo serve does not run tasks with awslogs" >&2
-  exit 2
+  "$ROOT/scripts/engine.sh" start
+  timeout "$TIMEOUT" python3 "$ROOT/bench/task_logs.py" --lines "$LINES" --timeout "$TIMEOUT"
 }
 
 case "$MODE" in

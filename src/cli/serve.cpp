@@ -166,8 +166,10 @@ int RunServe(const ServeOptions& opt) {
   boost::asio::io_context io(2);
   boost::json::array names;
   for (const auto& n : gateway.ServiceNames()) names.emplace_back(n);
-  std::string health = boost::json::serialize(boost::json::object{
-      {"status", "running"}, {"version", FARGO_VERSION}, {"services", names}});
+  std::string health = boost::json::serialize(boost::json::object{{"status", "running"},
+                                                                 {"version", FARGO_VERSION},
+                                                                 {"services", names},
+                                                                 {"instance", runner_options.instance}});
   server::HttpServer http(io, gateway, [&health](const protocol::HttpRequest& req)
                                            -> std::optional<protocol::HttpResponse> {
     if (req.path != "/_fargo/health") return std::nullopt;

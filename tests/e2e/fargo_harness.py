@@ -54,6 +54,7 @@ class Fargo:
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="fargo-e2e-")
         self.proc = None
+        self.instance = None
         self.log_path = os.path.join(self.data_dir, "fargo.log")
 
     @property
@@ -72,6 +73,7 @@ class Fargo:
             try:
                 with urllib.request.urlopen(self.endpoint + "/_fargo/health", timeout=1) as r:
                     if r.status == 200:
+                        self.instance = json.loads(r.read()).get("instance")
                         return self
             except OSError:
                 time.sleep(0.05)
@@ -96,8 +98,28 @@ class Fargo:
 
     def cleanup(self):
         self.stop()
+        self.remove_tasks()
         if self.own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def remove_tasks(self):
+        """fargo leaves its tasks running when it stops (a restart adopts
+        them); a test's fargo is gone for good, so its tasks go too."""
+        if not self.instance:
+            return
+        engine = Engine()
+        if not engine.answers():
+            return
+        for c in engine.containers(fargo_instance=self.instance):
+            engine.call("DELETE", f"/containers/{c['Id']}?force=true&v=true")
+        status, vols = engine.call("GET", "/volumes?filters=" + urllib.request.quote(
+            json.dumps({"label": [f"fargo.instance={self.instance}"]})))
+        for v in (vols or {}).get("Volumes") or [] if status == 200 else []:
+            engine.call("DELETE", f"/volumes/{v['Name']}?force=true")
+        status, nets = engine.call("GET", "/networks?filters=" + urllib.request.quote(
+            json.dumps({"label": ["fargo.managed=true"]})))
+        for n in nets if status == 200 else []:
+            engine.call("DELETE", f"/networks/{n['Name']}")  # refused while another fargo uses it
 
     def health(self):
         with urllib.request.urlopen(self.endpoint + "/_fargo/health", timeout=2) as r:
