@@ -244,7 +244,9 @@ Status EngineClient::Stream(std::string_view method, std::string_view target,
     while (!parser.is_done()) {
       parser.get().body().data = tmp.data();
       parser.get().body().size = tmp.size();
-      http::read(s, buf, parser, ec);
+      // read_some: hand over what arrived, not only full buffers (a followed
+      // log trickles in a line at a time).
+      http::read_some(s, buf, parser, ec);
       if (ec == http::error::need_buffer) ec = {};
       size_t n = tmp.size() - parser.get().body().size;
       if (n) deliver(std::string_view(tmp.data(), n));

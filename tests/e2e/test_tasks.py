@@ -12,6 +12,7 @@ both are set up by `make test`.
 import ipaddress
 import json
 import os
+import subprocess
 import time
 import unittest
 
@@ -328,6 +329,39 @@ class RestartSafetyTest(unittest.TestCase):
         self.assertEqual(stopped["containers"][0]["exitCode"], 137)
         wait_for(lambda: (lambda a: a if a and victim not in a and len(a) == 2 else None)(two_running()), 60,
                  what="a replacement after the restart")
+
+    def test_engine_restart_under_fargo(self):
+        engine = require_engine()
+        script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "engine.sh")
+        if not os.path.exists("/run/podman/fargo-service.pid"):
+            self.skipTest("*** the engine was not started by scripts/engine.sh: not restarting it ***")
+        fargo = Fargo().start()
+        self.addCleanup(fargo.cleanup)
+        w = TaskWorld(fargo, _octet() - 41, cluster="engine")
+        self.addCleanup(lambda: w.stop_everything())
+        td = w.register("ticker", [w.container("main", ["sh", "-c", "while true; do echo tick; sleep 0.2; done"])])
+        w.ecs.create_service(cluster=w.cluster, serviceName="ticker", taskDefinition=td, desiredCount=1,
+                             launchType="FARGATE", networkConfiguration=w.network())
+
+        def running():
+            arns = w.ecs.list_tasks(cluster=w.cluster, serviceName="ticker")["taskArns"]
+            return arns if arns and w.task(arns[0])["lastStatus"] == "RUNNING" else None
+        arn = wait_for(running, 60, what="the ticker running")[0]
+        stream = f"ecs/main/{task_id(arn)}"
+        w.wait_log(stream, "tick")
+
+        subprocess.run([script, "stop"], check=True)
+        time.sleep(1)
+        subprocess.run([script, "start"], check=True)
+        self.assertTrue(engine.answers())
+        time.sleep(2)
+        self.assertEqual(running(), [arn], "the task outlived the engine's restart")
+        before = len(w.log_text(stream).splitlines())
+        wait_for(lambda: len(w.log_text(stream).splitlines()) >= before + 5, 10,
+                 what="its output to keep reaching CloudWatch")
+        w.ecs.stop_task(cluster=w.cluster, task=arn)
+        wait_for(lambda: (lambda a: a if a and a[0] != arn else None)(running()), 60,
+                 what="a replacement launched on the restarted engine")
 
     def _reconnect(self, fargo):
         w = TaskWorld.__new__(TaskWorld)

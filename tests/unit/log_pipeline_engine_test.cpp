@@ -167,8 +167,8 @@ TEST_F(LogPipelineEngine, EveryLineArrivesInOrder) {
 TEST_F(LogPipelineEngine, FromTheEngineLogWithTimes) {
   // What adoption after a restart uses: the engine's log, with its times.
   if (!std::getenv("FARGO_TEST_LOGS_MODE"))
-    GTEST_SKIP() << "known issue: with Podman, reading the engine's log loses and repeats lines of the "
-                    "same second (set FARGO_TEST_LOGS_MODE=1 to run)";
+    GTEST_SKIP() << "known issue: with Podman, reading an exited container's log back may repeat a line "
+                    "of its last second (set FARGO_TEST_LOGS_MODE=1 to run)";
   // The container has already exited, as when fargo was down while it ran.
   // (Podman's follow=1 reader can skip lines of a file being written, so a
   // live container is followed through attach.)

@@ -473,16 +473,27 @@ Status LogPipeline::StreamOnce(Follower& f, EngineLogParser& parser, bool follow
 }
 
 void LogPipeline::Run(Follower& f) {
-  EngineLogParser parser(
-      f.tty, [&f](int64_t ts, std::string_view line) { f.batcher->Add(ts, line, f.now_ms); },
-      [this] { return clock_.NowMillis(); });
+  auto make_parser = [&f, this] {
+    return EngineLogParser(
+        f.tty, [&f](int64_t ts, std::string_view line) { f.batcher->Add(ts, line, f.now_ms); },
+        [this] { return clock_.NowMillis(); });
+  };
+  EngineLogParser parser = make_parser();
   int64_t first_since_s = f.since_ms > 0 ? f.since_ms / 1000 : 0;
   if (options_.attach && f.since_ms == 0) {
     int64_t attached_at = clock_.NowMillis();
-    if (RunAttached(f, parser)) {
+    // The attach stream has no records; the engine's log, read after it,
+    // does: each gets its own parser.
+    EngineLogParser attach_parser = make_parser();
+    if (RunAttached(f, attach_parser)) {
       // The attach stream ended: normally the container exited. If it still
-      // runs (the engine dropped the stream), go on from its log.
+      // runs (the engine dropped the stream, or restarted), go on from its log.
       auto info = engine_.ContainerInspect(f.id);
+      // An engine that is restarting answers again shortly.
+      while (!info.ok() && !runtime::IsNotFound(info.error()) && !f.cancel && !f.unfollowed) {
+        SleepUnlessCancelled(f, options_.poll_interval * 4);
+        info = engine_.ContainerInspect(f.id);
+      }
       std::string status;
       if (info.ok())
         if (const auto* state = info->if_contains("State"); state && state->is_object())
@@ -491,13 +502,13 @@ void LogPipeline::Run(Follower& f) {
       if (f.cancel || status != "running") {
         f.SetReady();
         std::lock_guard<std::mutex> lock(f.mu);
-        parser.Flush();
+        attach_parser.Flush();
         f.batcher->Flush();
         f.done = true;
         return;
       }
       std::lock_guard<std::mutex> lock(f.mu);
-      parser.Flush();  // the log read starts on a line boundary
+      attach_parser.Flush();  // the log read starts on a line boundary
       first_since_s = std::max(attached_at, f.now_ms) / 1000;
     }
   }
