@@ -57,7 +57,9 @@ class TaskWorld:
         return {"awsvpcConfiguration": {"subnets": [self.subnet], "assignPublicIp": "DISABLED"}}
 
     def container(self, name, command, essential=True, image=DEBIAN, logs=True, **extra):
-        c = {"name": name, "image": image, "essential": essential, "command": command, "stopTimeout": 2}
+        c = {"name": name, "image": image, "essential": essential, "stopTimeout": 2}
+        if command is not None:
+            c["command"] = command
         if logs:
             c["logConfiguration"] = {"logDriver": "awslogs", "options": {
                 "awslogs-group": self.log_group, "awslogs-region": REGION, "awslogs-stream-prefix": "ecs"}}
@@ -282,6 +284,18 @@ class StoryTasksTest(FargoTestCase):
                            aws_session_token=creds["Token"]).get_caller_identity()
         self.assertIn(":assumed-role/story-task/", who["Arn"])
         w.ecs.stop_task(cluster=w.cluster, task=arn)
+
+    def test_7_tasks_of_one_vpc_reach_each_other(self):
+        w = self.world
+        web = w.run(w.register("story-web", [w.container("nginx", None, image="nginx:1.24.0", logs=False)]))
+        ip = w.wait_status(web, "RUNNING")["containers"][0]["networkInterfaces"][0]["privateIpv4Address"]
+        td = w.register("story-client", [w.container(
+            "client", ["sh", "-c", f"for i in 1 2 3 4 5; do wget -qO- http://{ip}/ && break; sleep 1; done; sleep 3600"])])
+        client = w.run(td)
+        w.wait_status(client, "RUNNING")
+        w.wait_log(f"ecs/client/{task_id(client)}", "Welcome to nginx!")
+        for arn in (web, client):
+            w.ecs.stop_task(cluster=w.cluster, task=arn)
 
 
 class RestartSafetyTest(unittest.TestCase):
