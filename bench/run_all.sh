@@ -6,3 +6,10 @@ for b in logs_throughput.sh; do
   echo "== $b"
   ./"$b"
 done
+# The task runtime: needs a container engine and the story's images.
+../scripts/engine.sh start
+command -v podman >/dev/null && ../tests/images/build.sh >/dev/null
+echo "== task_launch.py"
+python3 task_launch.py --runs 10
+echo "== task_logs_throughput.sh (full stack)"
+MODE=full ./task_logs_throughput.sh
