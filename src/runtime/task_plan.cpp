@@ -1,22 +1,12 @@
 #include "runtime/task_plan.h"
 
+#include "runtime/json_util.h"
+
 namespace fargo::runtime {
 
 namespace json = boost::json;
 
 namespace {
-
-json::array Strings(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) a.push_back(json::string(s));
-  return a;
-}
-
-json::object LabelsJson(const Labels& labels) {
-  json::object o;
-  for (const auto& [k, v] : labels) o[k] = v;
-  return o;
-}
 
 // Readers that tolerate missing members (plans written by older versions).
 std::string Str(const json::object& o, std::string_view k) {
@@ -70,7 +60,7 @@ json::object SandboxJson(const SandboxSpec& s) {
       {"ip", s.ip},
       {"eniId", s.eni_id},
       {"hostname", s.hostname},
-      {"volumes", Strings(s.volumes)},
+      {"volumes", StringArray(s.volumes)},
       {"labels", LabelsJson(s.labels)},
   };
 }
@@ -101,9 +91,9 @@ json::object ContainerSpecJson(const ContainerSpec& c) {
   json::object o;
   o["name"] = c.name;
   o["image"] = c.image;
-  if (c.entrypoint) o["entrypoint"] = Strings(*c.entrypoint);
-  if (c.command) o["command"] = Strings(*c.command);
-  o["env"] = Strings(c.env);
+  if (c.entrypoint) o["entrypoint"] = StringArray(*c.entrypoint);
+  if (c.command) o["command"] = StringArray(*c.command);
+  o["env"] = StringArray(c.env);
   o["workingDir"] = c.working_dir;
   o["user"] = c.user;
   json::array ulimits;
@@ -179,7 +169,7 @@ json::object ToJson(const TaskPlan& plan) {
     o["dependsOn"] = std::move(deps);
     if (c.health_check) {
       const auto& h = *c.health_check;
-      o["healthCheck"] = json::object{{"command", Strings(h.command)},
+      o["healthCheck"] = json::object{{"command", StringArray(h.command)},
                                       {"interval", h.interval_seconds},
                                       {"timeout", h.timeout_seconds},
                                       {"retries", h.retries},

@@ -1,5 +1,7 @@
 #include "runtime/task_sandbox.h"
 
+#include "runtime/json_util.h"
+
 #include <cstdio>
 #include <thread>
 
@@ -24,18 +26,6 @@ uint64_t Fnv1a(std::string_view s, uint64_t seed) {
     h *= 1099511628211ull;
   }
   return h;
-}
-
-json::array StringArray(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) a.push_back(json::string(s));
-  return a;
-}
-
-json::object LabelsJson(const Labels& labels) {
-  json::object o;
-  for (const auto& [k, v] : labels) o[k] = v;
-  return o;
 }
 
 Labels LabelsOf(const json::object& o) {

@@ -302,15 +302,20 @@ class RestartSafetyTest(unittest.TestCase):
     """kill -9 fargo while tasks run: it adopts them, removes orphans, and
     carries on with no duplicates."""
 
-    def test_kill9_adopts_running_tasks_without_duplicates(self):
+    def service(self, octet, cluster, name, command, desired):
+        """A fresh fargo running `command` as service `name`; cleaned up after the test."""
         engine = require_engine()
         fargo = Fargo().start()
         self.addCleanup(fargo.cleanup)
-        w = TaskWorld(fargo, _octet() - 40, cluster="restart")
+        w = TaskWorld(fargo, octet, cluster=cluster)
         self.addCleanup(lambda: w.stop_everything())
-        td = w.register("restart", [w.container("main", ["sh", "-c", "echo up; sleep 3600"])])
-        w.ecs.create_service(cluster=w.cluster, serviceName="web", taskDefinition=td, desiredCount=2,
+        td = w.register(name, [w.container("main", ["sh", "-c", command])])
+        w.ecs.create_service(cluster=w.cluster, serviceName=name, taskDefinition=td, desiredCount=desired,
                              launchType="FARGATE", networkConfiguration=w.network())
+        return engine, fargo, w
+
+    def test_kill9_adopts_running_tasks_without_duplicates(self):
+        engine, fargo, w = self.service(_octet() - 40, "restart", "web", "echo up; sleep 3600", 2)
 
         def two_running():
             arns = w.ecs.list_tasks(cluster=w.cluster, serviceName="web")["taskArns"]
@@ -345,17 +350,11 @@ class RestartSafetyTest(unittest.TestCase):
                  what="a replacement after the restart")
 
     def test_engine_restart_under_fargo(self):
-        engine = require_engine()
         script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "engine.sh")
         if not os.path.exists("/run/podman/fargo-service.pid"):
             self.skipTest("*** the engine was not started by scripts/engine.sh: not restarting it ***")
-        fargo = Fargo().start()
-        self.addCleanup(fargo.cleanup)
-        w = TaskWorld(fargo, _octet() - 41, cluster="engine")
-        self.addCleanup(lambda: w.stop_everything())
-        td = w.register("ticker", [w.container("main", ["sh", "-c", "while true; do echo tick; sleep 0.2; done"])])
-        w.ecs.create_service(cluster=w.cluster, serviceName="ticker", taskDefinition=td, desiredCount=1,
-                             launchType="FARGATE", networkConfiguration=w.network())
+        engine, fargo, w = self.service(_octet() - 41, "engine", "ticker",
+                                        "while true; do echo tick; sleep 0.2; done", 1)
 
         def running():
             arns = w.ecs.list_tasks(cluster=w.cluster, serviceName="ticker")["taskArns"]

@@ -18,6 +18,8 @@
 
 #include <gtest/gtest.h>
 
+#include "scoped_cleanup.h"
+
 #include "runtime/engine_client.h"
 #include "runtime/ipv4.h"
 #include "runtime/pause_image.h"
@@ -33,19 +35,7 @@ namespace json = boost::json;
 
 constexpr const char* kBusybox = "/bin/busybox";
 
-// Runs `fn` on scope exit (cleanup that must happen even when an ASSERT fails).
-class Cleanup {
- public:
-  explicit Cleanup(std::function<void()> fn) : fn_(std::move(fn)) {}
-  ~Cleanup() {
-    if (fn_) fn_();
-  }
-  Cleanup(const Cleanup&) = delete;
-  Cleanup& operator=(const Cleanup&) = delete;
-
- private:
-  std::function<void()> fn_;
-};
+using fargo::test_util::Cleanup;
 
 // A name unique to this process, so concurrent runs do not collide.
 std::string Unique(std::string_view prefix) {

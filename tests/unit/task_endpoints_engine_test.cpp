@@ -21,6 +21,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "scoped_cleanup.h"
+
 #include "dataplane/endpoints/task_endpoints.h"
 #include "runtime/engine_client.h"
 #include "runtime/task_sandbox.h"
@@ -36,18 +38,7 @@ using runtime::TaskSandbox;
 constexpr const char* kImage = "docker.io/library/debian:buster-20230411-slim";
 constexpr const char* kEndpointIp = "169.254.170.2";
 
-class Cleanup {
- public:
-  explicit Cleanup(std::function<void()> fn) : fn_(std::move(fn)) {}
-  ~Cleanup() {
-    if (fn_) fn_();
-  }
-  Cleanup(const Cleanup&) = delete;
-  Cleanup& operator=(const Cleanup&) = delete;
-
- private:
-  std::function<void()> fn_;
-};
+using fargo::test_util::Cleanup;
 
 std::string Unique(std::string_view prefix) { return std::string(prefix) + std::to_string(getpid()); }
 
