@@ -3,7 +3,7 @@ and destroys it — offline, with the provider from the filesystem mirror."""
 import os
 import unittest
 
-from fargo_harness import TerraformTestCase, ROOT
+from fargo_harness import Engine, STORY_IMAGES, TerraformTestCase, ROOT, wait_for
 
 
 
@@ -22,6 +22,24 @@ class TerraformSeedStackTest(TerraformTestCase):
         s3 = self.fargo.client("s3", region="eu-west-1")
         keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="ecswithtf-dev-cdp-ecs-artifacts")["Contents"])
         self.assertEqual(keys, ["myapp/conf.d/default.conf", "myapp/html/50x.html", "myapp/html/index.html"])
+
+        # The service's task really runs: the init container completes, then nginx.
+        engine = Engine()
+        if engine.answers() and all(engine.has_image(i) for i in STORY_IMAGES):
+            def running():
+                arns = ecs.list_tasks(cluster="ecsWithTf-dev", serviceName="ecsWithTf-dev-myapp")["taskArns"]
+                tasks = ecs.describe_tasks(cluster="ecsWithTf-dev", tasks=arns)["tasks"] if arns else []
+                return tasks[0] if tasks and tasks[0]["lastStatus"] == "RUNNING" else None
+            task = wait_for(running, 90, what="the service's task running")
+            containers = {c["name"]: c for c in task["containers"]}
+            self.assertEqual(containers["myapp-init-container"]["exitCode"], 0)
+            self.assertEqual(containers["myapp"]["lastStatus"], "RUNNING")
+            ip = containers["myapp"]["networkInterfaces"][0]["privateIpv4Address"]
+            enis = self.fargo.client("ec2", region="eu-west-1").describe_network_interfaces(
+                Filters=[{"Name": "addresses.private-ip-address", "Values": [ip]}])["NetworkInterfaces"]
+            self.assertEqual(len(enis), 1)
+        else:
+            print("*** no container engine or story images: the seed service's task is not checked ***", flush=True)
 
         self.tf("destroy", "-auto-approve", "-input=false")
         gone = ecs.describe_clusters(clusters=["ecsWithTf-dev"])["clusters"]
