@@ -170,14 +170,14 @@ int RunServe(const ServeOptions& opt) {
                                                                  {"version", FARGO_VERSION},
                                                                  {"services", names},
                                                                  {"instance", runner_options.instance}});
-  server::HttpServer http(io, gateway, [&health](const protocol::HttpRequest& req)
-                                           -> std::optional<protocol::HttpResponse> {
+  auto local = [&health](const protocol::HttpRequest& req) -> std::optional<protocol::HttpResponse> {
     if (req.path != "/_fargo/health") return std::nullopt;
     protocol::HttpResponse r;
     r.headers.emplace_back("Content-Type", "application/json");
     r.body = health;
     return r;
-  });
+  };
+  server::HttpServer http(io, gateway, local);
   auto port = http.Start(opt.host, opt.port);
   if (!port.ok()) {
     std::fprintf(stderr, "fargo: %s\n", port.error().message.c_str());
@@ -186,11 +186,27 @@ int RunServe(const ServeOptions& opt) {
   }
   std::fprintf(stderr, "fargo %s listening on http://%s:%u (data: %s)\n", FARGO_VERSION,
                opt.host.c_str(), static_cast<unsigned>(*port), dir.c_str());
+  // Tasks reach the same APIs next to their endpoints (every container gets
+  // AWS_ENDPOINT_URL), as tasks on Fargate reach AWS: an init container
+  // copies its files from fargo's S3 with its task role's credentials.
+  server::HttpServer task_api(io, gateway, local);
+  bool task_api_up = false;
+  if (endpoints_up) {
+    auto p = task_api.Start(ep_options.address, opt.task_api_port);
+    task_api_up = p.ok();
+    if (p.ok()) {
+      std::fprintf(stderr, "fargo: tasks reach the AWS APIs at http://%s:%u\n", ep_options.address.c_str(),
+                   static_cast<unsigned>(*p));
+    } else {
+      std::fprintf(stderr, "fargo: tasks cannot reach the AWS APIs: %s\n", p.error().message.c_str());
+    }
+  }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
     std::fprintf(stderr, "fargo: shutting down\n");
     http.Stop();
+    if (task_api_up) task_api.Stop();
     io.stop();
   });
   // Two network threads: connections are strands, and requests are decoded

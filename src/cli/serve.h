@@ -15,6 +15,8 @@ struct ServeOptions {
   // Where tasks find their metadata and credentials ("" = not served).
   std::string task_endpoints_address = "169.254.170.2";
   uint16_t task_endpoints_port = 80;
+  // Where tasks reach the AWS APIs (on the task endpoints' address).
+  uint16_t task_api_port = 4566;
 
   static std::string DefaultDataDir();
 };

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the busybox-based stand-in images the tests and the story use, once:
-# an image whose tag already exists is left alone (pass --force to rebuild).
+# an image built by this very script (its hash is in the image's labels) is left
+# alone (pass --force to rebuild).
 # Needs podman and a static busybox (/bin/busybox from Debian's busybox-static).
 set -eu
 
@@ -14,6 +15,9 @@ fi
 if ! "$BUSYBOX" --list >/dev/null 2>&1; then
   echo "build.sh: $BUSYBOX is not a busybox binary" >&2; exit 1
 fi
+
+# Images carry the hash of this script: a changed script rebuilds them.
+BUILD_ID=$(sha256sum "$0" | cut -c1-16)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -57,11 +61,12 @@ O
 # build TAG DIR: imports DIR as TAG with the Dockerfile instructions in $CHANGES.
 build() {
   tag=$1; dir=$2
-  if [ "$FORCE" = 0 ] && podman image exists "$tag"; then
-    echo "build.sh: $tag exists"; return 0
+  if [ "$FORCE" = 0 ] && podman image exists "$tag" &&
+     [ "$(podman image inspect --format '{{index .Labels "fargo.build"}}' "$tag" 2>/dev/null)" = "$BUILD_ID" ]; then
+    echo "build.sh: $tag is up to date"; return 0
   fi
   tar -C "$dir" -cf "$work/rootfs.tar" .
-  eval "podman import -q $CHANGES \"$work/rootfs.tar\" \"$tag\"" >/dev/null
+  eval "podman import -q $CHANGES --change 'LABEL fargo.build=$BUILD_ID' \"$work/rootfs.tar\" \"$tag\"" >/dev/null
   echo "build.sh: built $tag"
 }
 
@@ -95,16 +100,42 @@ chmod 755 "$d/usr/sbin/nginx"
 CHANGES="--change 'CMD [\"httpd\", \"-f\", \"-p\", \"80\", \"-h\", \"/usr/share/nginx/html\"]' --change 'EXPOSE 80' --change 'STOPSIGNAL SIGQUIT' --change 'ENV NGINX_VERSION=1.24.0'"
 build docker.io/library/nginx:1.24.0 "$d"
 
-# aws-cli: an `aws` stand-in that answers --version and echoes other calls.
+# aws-cli: an `aws` stand-in that answers --version and does `s3 cp` (one
+# object, or a prefix with --recursive) against $AWS_ENDPOINT_URL, which fargo
+# sets in every task; anything else is echoed.
 d="$work/awscli"; base_rootfs "$d"
 cat > "$d/usr/local/bin/aws" <<'A'
 #!/bin/sh
-# Stand-in for the AWS CLI v2 (no network access in tests).
+# Stand-in for the AWS CLI v2 (no registry, no Python in tests).
+ep="${AWS_ENDPOINT_URL:-https://s3.amazonaws.com}"
 case "${1:-}" in
   --version) echo "aws-cli/2.11.13 Python/3.11.2 Linux/5.10 exe/x86_64.amzn.2 prompt/off"; exit 0 ;;
   "") echo "usage: aws [options] <command> <subcommand> [parameters]" >&2; exit 252 ;;
+  s3) ;;
+  *) echo "aws $*"; exit 0 ;;
 esac
-echo "aws $*"
+[ "${2:-}" = cp ] || { echo "aws $*"; exit 0; }
+src=$3; dst=$4; recursive=0
+for a in "$@"; do [ "$a" = --recursive ] && recursive=1; done
+path=${src#s3://}; bucket=${path%%/*}; key=${path#"$bucket"}; key=${key#/}
+fetch() {  # key destination
+  mkdir -p "$(dirname "$2")"
+  if wget -q -O "$2" "$ep/$bucket/$1"; then
+    echo "download: s3://$bucket/$1 to $2"
+  else
+    echo "download failed: s3://$bucket/$1 to $2" >&2; return 1
+  fi
+}
+if [ "$recursive" = 1 ]; then
+  keys=$(wget -q -O- "$ep/$bucket?list-type=2&prefix=$key") || { echo "fatal error: cannot list s3://$bucket/$key" >&2; exit 1; }
+  status=0
+  for k in $(echo "$keys" | tr '<' '\n' | sed -n 's/^Key>//p'); do
+    fetch "$k" "${dst%/}/${k#"$key"}" || status=1
+  done
+  exit $status
+fi
+case "$dst" in */) dst="$dst${key##*/}" ;; esac
+fetch "$key" "$dst"
 A
 chmod 755 "$d/usr/local/bin/aws"
 CHANGES="--change 'ENTRYPOINT [\"/usr/local/bin/aws\"]' --change 'WORKDIR /aws'"
