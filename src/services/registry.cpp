@@ -52,10 +52,15 @@ std::vector<std::unique_ptr<Service>> MakeServices(Env env) {
       [ec2 = ec2.get()](const std::string& region, const std::string& eni_id) {
         (void)ec2->DeleteInterface(region, eni_id);
       });
+  // Containers' environmentFiles are objects of fargo's S3.
+  auto s3 = std::make_unique<S3Service>(env);
+  ecs->SetObjectReader([s3 = s3.get()](const std::string& bucket, const std::string& key) {
+    return s3->ReadObject(bucket, key);
+  });
   out.push_back(std::move(ec2));
   out.push_back(std::move(ecs));
   out.push_back(std::move(elbv2));
-  out.push_back(std::make_unique<S3Service>(env));
+  out.push_back(std::move(s3));
   return out;
 }
 

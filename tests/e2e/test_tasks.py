@@ -4,7 +4,8 @@ A Debian container sleeping in a service with its own awsvpc address,
 "Hello World!" in its CloudWatch stream, a replacement when the task stops,
 a rolling update to a new revision, an init container feeding a shared
 volume, exit codes and stop reasons, the task's credentials and metadata
-endpoints, and fargo surviving kill -9 without orphans or duplicates.
+endpoints, environment files read from fargo's S3, and fargo surviving
+kill -9 without orphans or duplicates.
 
 Needs a container engine and the story's images (tests/images/build.sh);
 both are set up by `make test`.
@@ -296,6 +297,34 @@ class StoryTasksTest(FargoTestCase):
         w.wait_log(f"ecs/client/{task_id(client)}", "Welcome to nginx!")
         for arn in (web, client):
             w.ecs.stop_task(cluster=w.cluster, task=arn)
+
+    def test_8_environment_files_come_from_fargos_s3(self):
+        w = self.world
+        s3 = self.fargo.client("s3")
+        s3.create_bucket(Bucket="story-config")
+        s3.put_object(Bucket="story-config", Key="env/app.env",
+                      Body=b"# settings\nGREETING=hello from s3\nOTHER=x=y\n")
+        td = w.register("story-envfiles", [w.container(
+            "app", ["sh", "-c", "echo GREETING=$GREETING; echo OTHER=$OTHER; sleep 3600"],
+            environmentFiles=[{"value": "arn:aws:s3:::story-config/env/app.env", "type": "s3"}])])
+        arn = w.run(td)
+        w.wait_status(arn, "RUNNING")
+        stream = f"ecs/app/{task_id(arn)}"
+        w.wait_log(stream, "GREETING=hello from s3")
+        w.wait_log(stream, "OTHER=x=y")
+        w.ecs.stop_task(cluster=w.cluster, task=arn)
+        w.wait_status(arn, "STOPPED")
+
+        # A file that is not there: the task fails to start.
+        td = w.register("story-envfiles-missing", [w.container(
+            "app", ["sleep", "3600"],
+            environmentFiles=[{"value": "arn:aws:s3:::story-config/env/gone.env", "type": "s3"}])])
+        arn = w.run(td)
+        task = w.wait_status(arn, "STOPPED")
+        self.assertEqual(task["stopCode"], "TaskFailedToStart")
+        self.assertTrue(task["stoppedReason"].startswith(
+            "ResourceInitializationError: failed to download env files: "), task["stoppedReason"])
+        self.assertIn("NoSuchKey", task["stoppedReason"])
 
 
 class RestartSafetyTest(unittest.TestCase):

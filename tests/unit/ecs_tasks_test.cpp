@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "ecs_fixture.h"
 #include "services/ecs/task_plan_builder.h"
@@ -427,6 +428,132 @@ TEST(EcsPlanBuilderTest, EnvironmentVolumesLogsAndDependencies) {
   ASSERT_TRUE(plain.ok());
   for (auto& e : plain.value().containers[1].spec.env)
     EXPECT_NE(e.rfind("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", 0), 0u);
+}
+
+TEST(EcsPlanBuilderTest, EnvFileParsing) {
+  auto vars = ecs::ParseEnvFile(
+      "# a comment\n"
+      "\n"
+      "A=1\n"
+      "URL=http://h/?x=1&y=2\n"
+      "QUOTED=\"kept\" 'as is'\n"
+      "  # indented and without an equals sign: not applied\n"
+      "NOEQUALS\n"
+      "=novalue\n"
+      "EMPTY=\n"
+      "CRLF=yes\r\n"
+      "A=2\n"
+      "SPACED = x\n"
+      "LAST=no newline");
+  std::vector<std::pair<std::string, std::string>> want = {
+      {"A", "2"}, {"URL", "http://h/?x=1&y=2"}, {"QUOTED", "\"kept\" 'as is'"},
+      {"CRLF", "yes"}, {"SPACED ", " x"}, {"LAST", "no newline"}};
+  EXPECT_EQ(vars, want);
+  EXPECT_TRUE(ecs::ParseEnvFile("").empty());
+}
+
+TEST(EcsPlanBuilderTest, EnvironmentFilesRankBelowEnvironment) {
+  json::object td = json::parse(R"({
+    "family": "f", "revision": 1, "cpu": "256", "memory": "512",
+    "containerDefinitions": [
+      {"name": "app", "image": "busybox",
+       "environment": [{"name": "A", "value": "env"}],
+       "environmentFiles": [{"value": "arn:aws:s3:::b/one.env", "type": "s3"},
+                            {"value": "arn:aws:s3:::b/dir/two.env", "type": "s3"}]},
+      {"name": "side", "image": "busybox"}]})")
+                        .as_object();
+  std::map<std::string, std::string> objects = {
+      {"b/one.env", "A=file\nB=one\nAWS_REGION=from-file\n"},
+      {"b/dir/two.env", "B=two\nC=two\n"},
+      {"b/other.env", "D=other\n"}};
+  std::vector<std::string> reads;
+  ecs::PlanInput in;
+  in.region = "eu-west-1";
+  in.task_arn = "arn:aws:ecs:eu-west-1:0:task/c/0123456789abcdef0123456789abcdef";
+  in.cluster = "c";
+  in.task_definition = &td;
+  in.read_object = [&](const std::string& bucket, const std::string& key) -> Result<std::string> {
+    reads.push_back(bucket + "/" + key);
+    auto it = objects.find(bucket + "/" + key);
+    if (it == objects.end()) return AwsError::Make("NoSuchKey", "The specified key does not exist.", 404);
+    return it->second;
+  };
+  auto r = ecs::BuildTaskPlan(in);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(reads, (std::vector<std::string>{"b/one.env", "b/dir/two.env"}));
+  const auto& s = r.value().containers[0].spec;
+  EXPECT_TRUE(HasEnv(s, "A=env"));   // environment wins over files
+  EXPECT_TRUE(HasEnv(s, "B=one"));   // the first file wins over later ones
+  EXPECT_TRUE(HasEnv(s, "C=two"));
+  EXPECT_TRUE(HasEnv(s, "AWS_REGION=from-file"));
+  EXPECT_TRUE(HasEnv(s, "AWS_DEFAULT_REGION=eu-west-1"));
+  EXPECT_FALSE(HasEnv(s, "A=file"));
+  EXPECT_FALSE(HasEnv(s, "B=two"));
+  EXPECT_FALSE(HasEnv(s, "D=other"));
+  for (auto& e : r.value().containers[1].spec.env) EXPECT_NE(e.rfind("B=", 0), 0u);
+
+  // A container override's files replace the definition's; its environment
+  // still wins.
+  in.overrides = json::parse(R"({"containerOverrides": [{"name": "app",
+      "environment": [{"name": "D", "value": "override"}],
+      "environmentFiles": [{"value": "arn:aws:s3:::b/other.env", "type": "s3"}]}]})")
+                     .as_object();
+  reads.clear();
+  r = ecs::BuildTaskPlan(in);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(reads, (std::vector<std::string>{"b/other.env"}));
+  EXPECT_TRUE(HasEnv(r.value().containers[0].spec, "D=override"));
+  EXPECT_FALSE(HasEnv(r.value().containers[0].spec, "B=one"));
+
+  // A file that cannot be read fails the plan.
+  in.overrides = json::parse(R"({"containerOverrides": [{"name": "app",
+      "environmentFiles": [{"value": "arn:aws:s3:::b/missing.env", "type": "s3"}]}]})")
+                     .as_object();
+  r = ecs::BuildTaskPlan(in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "failed to download env files: arn:aws:s3:::b/missing.env: NoSuchKey: The specified key does not exist.");
+  in.overrides = json::parse(R"({"containerOverrides": [{"name": "app",
+      "environmentFiles": [{"value": "arn:aws:s3:::no-key", "type": "s3"}]}]})")
+                     .as_object();
+  r = ecs::BuildTaskPlan(in);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("invalid S3 object ARN"), std::string::npos);
+  in.overrides = {};
+  in.read_object = nullptr;
+  EXPECT_FALSE(ecs::BuildTaskPlan(in).ok());
+}
+
+TEST_F(EcsTasksTest, UnreadableEnvironmentFileFailsTheTask) {
+  ecs_->SetObjectReader([](const std::string& bucket, const std::string& key) -> Result<std::string> {
+    if (bucket != "cfg") return AwsError::Make("NoSuchBucket", "The specified bucket does not exist", 404);
+    if (key == "app.env") return std::string("GREETING=hello from s3\n");
+    return AwsError::Make("NoSuchKey", "The specified key does not exist.", 404);
+  });
+  auto with_file = [](const std::string& arn) {
+    return json::object{{"environmentFiles", json::array{json::object{{"value", arn}, {"type", "s3"}}}}};
+  };
+  std::string good = Register("good", json::array{Container("app", with_file("arn:aws:s3:::cfg/app.env"))});
+  auto t = RunOne(good);
+  EXPECT_EQ(t.at("lastStatus"), "PROVISIONING");
+  ASSERT_EQ(driver_.launched.size(), 1u);
+  EXPECT_TRUE(HasEnv(driver_.launched[0].containers[0].spec, "GREETING=hello from s3"));
+
+  std::string missing = Register("missing", json::array{Container("app", with_file("arn:aws:s3:::cfg/gone.env"))});
+  t = RunOne(missing);
+  EXPECT_EQ(t.at("lastStatus"), "STOPPED");
+  EXPECT_EQ(t.at("desiredStatus"), "STOPPED");
+  EXPECT_EQ(t.at("stopCode"), "TaskFailedToStart");
+  EXPECT_EQ(t.at("stoppedReason"),
+            "ResourceInitializationError: failed to download env files: arn:aws:s3:::cfg/gone.env: "
+            "NoSuchKey: The specified key does not exist.");
+  EXPECT_EQ(driver_.launched.size(), 1u);
+
+  std::string nobucket = Register("nobucket", json::array{Container("app", with_file("arn:aws:s3:::nope/app.env"))});
+  t = RunOne(nobucket);
+  EXPECT_EQ(t.at("stopCode"), "TaskFailedToStart");
+  EXPECT_NE(std::string(t.at("stoppedReason").as_string()).find("NoSuchBucket"), std::string::npos);
+  EXPECT_EQ(driver_.launched.size(), 1u);
 }
 
 }  // namespace

@@ -43,6 +43,11 @@ class EcsService final : public Service {
       std::function<std::optional<SubnetNetwork>(const std::string& region, const std::string& subnet_id)>;
   void SetNetworkResolver(NetworkResolver resolver) { network_ = std::move(resolver); }
 
+  // Reads an object of fargo's S3 (a container's environmentFiles): its
+  // bytes, or S3's error (NoSuchBucket, NoSuchKey). Unset: none can be read.
+  using ObjectReader = std::function<Result<std::string>(const std::string& bucket, const std::string& key)>;
+  void SetObjectReader(ObjectReader reader) { read_object_ = std::move(reader); }
+
   // The interface of a task, made visible to EC2 once the runtime attached it.
   struct TaskInterface {
     std::string region, account;
@@ -190,6 +195,7 @@ class EcsService final : public Service {
 
   runtime::TaskDriver* driver_ = nullptr;
   NetworkResolver network_;
+  ObjectReader read_object_;
   InterfaceCreator create_interface_;
   InterfaceRemover remove_interface_;
   uint64_t subnet_rr_ = 0;  // round robin over a task's subnets

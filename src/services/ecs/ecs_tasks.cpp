@@ -252,6 +252,7 @@ Result<json::object> EcsService::LaunchTask(const TaskLaunch& l) {
     pin.network = pn;
     pin.credentials_id = creds;
     pin.service_name = l.service_name;
+    pin.read_object = read_object_;
     auto plan = BuildTaskPlan(pin);
     if (plan.ok()) task["_plan"] = runtime::ToJson(plan.value());
     else failure = "ResourceInitializationError: " + plan.error().message;

@@ -48,6 +48,46 @@ class EnvList {
   std::map<std::string, size_t> index_;
 };
 
+// "arn:<partition>:s3:::<bucket>/<key>" -> bucket, key.
+bool SplitS3Arn(const std::string& arn, std::string* bucket, std::string* key) {
+  size_t pos = 0;
+  std::vector<std::string> parts;
+  for (int i = 0; i < 5; ++i) {
+    size_t colon = arn.find(':', pos);
+    if (colon == std::string::npos) return false;
+    parts.push_back(arn.substr(pos, colon - pos));
+    pos = colon + 1;
+  }
+  if (parts[0] != "arn" || parts[2] != "s3" || !parts[3].empty() || !parts[4].empty()) return false;
+  std::string resource = arn.substr(pos);
+  size_t slash = resource.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == resource.size()) return false;
+  *bucket = resource.substr(0, slash);
+  *key = resource.substr(slash + 1);
+  return true;
+}
+
+// The variables of `files` (EnvironmentFile objects) into `env`, below what
+// it already holds and below earlier files.
+Status AddEnvFiles(const json::array& files, const ObjectReader& read, EnvList& env) {
+  for (const auto& fv : files) {
+    if (!fv.is_object()) continue;
+    std::string arn = GetString(fv.as_object(), "value");
+    std::string type = GetString(fv.as_object(), "type", "s3");
+    auto fail = [&](const std::string& why) {
+      return AwsError::Make("ResourceInitializationError", "failed to download env files: " + arn + ": " + why);
+    };
+    if (type != "s3") return fail("unsupported environment file type " + type);
+    std::string bucket, key;
+    if (!SplitS3Arn(arn, &bucket, &key)) return fail("invalid S3 object ARN");
+    if (!read) return fail("S3 is not available");
+    auto text = read(bucket, key);
+    if (!text.ok()) return fail(text.error().code + ": " + text.error().message);
+    for (const auto& [name, value] : ParseEnvFile(text.value())) env.SetDefault(name, value);
+  }
+  return OkStatus();
+}
+
 const json::object* OverrideFor(const json::object& overrides, const std::string& name) {
   if (const json::array* cos = GetArray(overrides, "containerOverrides"))
     for (const auto& co : *cos)
@@ -78,6 +118,28 @@ int64_t ResourceNumber(const json::object& c, std::string_view k) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> ParseEnvFile(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::map<std::string, size_t> index;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+    size_t eq = line.find('=');
+    if (eq == std::string_view::npos || eq == 0 || eq + 1 == line.size()) continue;
+    std::string name(line.substr(0, eq)), value(line.substr(eq + 1));
+    if (auto it = index.find(name); it != index.end()) {
+      out[it->second].second = std::move(value);
+      continue;
+    }
+    index[name] = out.size();
+    out.emplace_back(std::move(name), std::move(value));
+  }
+  return out;
+}
 
 std::string MetadataToken(const std::string& task_id, size_t index) {
   return task_id + "-" + std::to_string(index);
@@ -139,6 +201,9 @@ Result<runtime::TaskPlan> BuildTaskPlan(const PlanInput& in) {
     EnvList env;
     env.Add(GetArray(c, "environment"));
     if (ov) env.Add(GetArray(*ov, "environment"));
+    const json::array* files = ov && GetArray(*ov, "environmentFiles") ? GetArray(*ov, "environmentFiles")
+                                                                        : GetArray(c, "environmentFiles");
+    if (files) FARGO_TRY(AddEnvFiles(*files, in.read_object, env));
     env.SetDefault("AWS_REGION", in.region);
     env.SetDefault("AWS_DEFAULT_REGION", in.region);
     env.Set("AWS_EXECUTION_ENV", "AWS_ECS_FARGATE");

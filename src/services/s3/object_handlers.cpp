@@ -245,6 +245,14 @@ S3Service::HttpResponse S3Service::PutObject(Req& r) {
   return ok;
 }
 
+Result<std::string> S3Service::ReadObject(const std::string& bucket, const std::string& key) {
+  if (!FindBucket(bucket)) return AwsError::Make("NoSuchBucket", "The specified bucket does not exist", 404);
+  auto row = objects_.Latest(bucket, key);
+  if (!row || row->delete_marker) return AwsError::Make("NoSuchKey", "The specified key does not exist.", 404);
+  if (row->size == 0) return std::string();
+  return objects_.ReadBlob(row->blob, 0, row->size);
+}
+
 S3Service::HttpResponse S3Service::GetObject(Req& r, bool head) {
   HttpResponse err;
   auto row = Resolve(r, &err);

@@ -29,6 +29,11 @@ class S3Service final : public Service {
   Result<json::object> Invoke(CallContext& ctx, json::object& input) override;
   Result<protocol::HttpResponse> InvokeRest(CallContext& ctx) override;
 
+  // For other services, on the state thread: the bytes of the latest version
+  // of an object. Errors as GetObject names them (NoSuchBucket, NoSuchKey,
+  // the latter also when the latest version is a delete marker).
+  Result<std::string> ReadObject(const std::string& bucket, const std::string& key);
+
  private:
   using HttpResponse = protocol::HttpResponse;
   // One request's addressing and decoded body.
