@@ -2,6 +2,7 @@
 and destroys it — offline, with the provider from the filesystem mirror."""
 import os
 import unittest
+import urllib.request
 
 from fargo_harness import Engine, STORY_IMAGES, TerraformTestCase, ROOT, wait_for
 
@@ -38,6 +39,10 @@ class TerraformSeedStackTest(TerraformTestCase):
             enis = self.fargo.client("ec2", region="eu-west-1").describe_network_interfaces(
                 Filters=[{"Name": "addresses.private-ip-address", "Values": [ip]}])["NetworkInterfaces"]
             self.assertEqual(len(enis), 1)
+            # The init container copied the config and pages from fargo's S3
+            # into the shared volumes; nginx serves them on the task's address.
+            with urllib.request.urlopen(f"http://{ip}/", timeout=5) as r:
+                self.assertIn("Hello from fargo", r.read().decode())
         else:
             print("*** no container engine or story images: the seed service's task is not checked ***", flush=True)
 

@@ -391,6 +391,7 @@ TEST(EcsPlanBuilderTest, EnvironmentVolumesLogsAndDependencies) {
   EXPECT_TRUE(HasEnv(s, "AWS_REGION=mine"));
   EXPECT_TRUE(HasEnv(s, "AWS_DEFAULT_REGION=eu-west-1"));
   EXPECT_TRUE(HasEnv(s, "AWS_EXECUTION_ENV=AWS_ECS_FARGATE"));
+  EXPECT_TRUE(HasEnv(s, "AWS_ENDPOINT_URL=http://169.254.170.2:4566")) << "SDKs in the task reach fargo";
   EXPECT_TRUE(HasEnv(s, "ECS_CONTAINER_METADATA_URI_V4=http://169.254.170.2/v4/0123456789abcdef0123456789abcdef-1"));
   EXPECT_TRUE(HasEnv(s, "ECS_CONTAINER_METADATA_URI=http://169.254.170.2/v3/0123456789abcdef0123456789abcdef-1"));
   EXPECT_TRUE(HasEnv(s, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/cred-1"));

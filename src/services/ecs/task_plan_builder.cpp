@@ -207,6 +207,9 @@ Result<runtime::TaskPlan> BuildTaskPlan(const PlanInput& in) {
     env.SetDefault("AWS_REGION", in.region);
     env.SetDefault("AWS_DEFAULT_REGION", in.region);
     env.Set("AWS_EXECUTION_ENV", "AWS_ECS_FARGATE");
+    // Where the task's SDKs and CLIs find the AWS APIs: fargo, next to the
+    // task endpoints (a definition may point elsewhere).
+    env.SetDefault("AWS_ENDPOINT_URL", kTaskApiEndpoint);
     std::string token = MetadataToken(task_id, index);
     env.Set("ECS_CONTAINER_METADATA_URI_V4", "http://169.254.170.2/v4/" + token);
     env.Set("ECS_CONTAINER_METADATA_URI", "http://169.254.170.2/v3/" + token);

@@ -15,6 +15,10 @@
 
 namespace fargo::services::ecs {
 
+// Where a task's containers reach the AWS APIs (AWS_ENDPOINT_URL): fargo
+// serves them on the task endpoints' address.
+inline constexpr const char* kTaskApiEndpoint = "http://169.254.170.2:4566";
+
 namespace json = boost::json;
 
 struct PlanNetwork {
