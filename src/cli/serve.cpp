@@ -137,7 +137,14 @@ int RunServe(const ServeOptions& opt) {
                  engine.socket_path().c_str(), ping.error().message.c_str());
   }
   // Tasks that ran before a restart are adopted; fargo's other tasks go.
-  gateway.Post([ecs, &runner] { runner.Adopt(ecs->LiveTaskPlans()); });
+  gateway.Post([ecs, logs, &runner] {
+    std::vector<runtime::TaskPlan> live = ecs->LiveTaskPlans();
+    for (auto& plan : live)
+      for (auto& c : plan.containers)
+        if (c.awslogs)
+          c.awslogs->resume_after_ms = logs->LastEventTimestamp(c.awslogs->region, c.awslogs->group, c.awslogs->stream);
+    runner.Adopt(live);
+  });
 
   // The task endpoints on 169.254.170.2: answers come from the state thread.
   dataplane::TaskEndpointsOptions ep_options;

@@ -39,6 +39,9 @@ struct AwsLogsSpec {
   std::string group;
   std::string stream;  // "<prefix>/<container-name>/<task-id>"
   bool create_group = false;
+  // Adoption only (not stored): the newest event already shipped, so output
+  // written while fargo was away is read from there.
+  int64_t resume_after_ms = 0;
 };
 
 // dependsOn: start this container only once `container` reached `condition`.

@@ -239,7 +239,8 @@ class TaskRunner::Supervisor {
       if (status == "running" || status == "exited" || status == "stopped") {
         st.started = true;
         cr.last_status = "RUNNING";
-        Follow(i, since_ms);
+        const auto& logs = plan_.containers[i].awslogs;
+        Follow(i, logs && logs->resume_after_ms > 0 ? logs->resume_after_ms + 1 : since_ms);
       }
       if (status == "exited" || status == "stopped") RecordExit(i, *in);
     }

@@ -344,7 +344,8 @@ class RestartSafetyTest(unittest.TestCase):
         return engine, fargo, w
 
     def test_kill9_adopts_running_tasks_without_duplicates(self):
-        engine, fargo, w = self.service(_octet() - 40, "restart", "web", "echo up; sleep 3600", 2)
+        engine, fargo, w = self.service(_octet() - 40, "restart", "web",
+                                        "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.1; done", 2)
 
         def two_running():
             arns = w.ecs.list_tasks(cluster=w.cluster, serviceName="web")["taskArns"]
@@ -354,7 +355,9 @@ class RestartSafetyTest(unittest.TestCase):
         ids_before = {t["containers"][0]["runtimeId"]
                       for t in w.ecs.describe_tasks(cluster=w.cluster, tasks=before)["tasks"]}
 
-        fargo.restart_after_kill9()
+        fargo.kill9()
+        time.sleep(2)  # the tasks go on printing while fargo is away
+        fargo.start()
         w = self._reconnect(fargo)
         time.sleep(3)  # a few scheduler rounds
         after = wait_for(two_running, 60, what="two running tasks after restart")
@@ -366,6 +369,14 @@ class RestartSafetyTest(unittest.TestCase):
         pauses = [c for c in engine.containers(fargo_cluster="restart", fargo_role="pause")
                   if c["State"] == "running"]
         self.assertEqual(len(pauses), 2, "no duplicate sandboxes in the engine")
+
+        # What a task printed while fargo was away still reaches CloudWatch.
+        stream = f"ecs/main/{task_id(after[0])}"
+        def numbers():
+            return sorted({int(l.split()[1]) for l in w.log_text(stream).splitlines() if l.startswith("line ")})
+        seen = wait_for(lambda: (lambda n: n if n and n[-1] >= 60 else None)(numbers()), 30,
+                        what="lines from before, during and after the restart")
+        self.assertEqual(seen, list(range(seen[0], seen[-1] + 1)), "no line lost across kill -9")
 
         # A container dying under the restarted fargo is still noticed and replaced.
         victim = after[0]

@@ -577,6 +577,14 @@ Result<LogsService::AppendResult> LogsService::AppendToStream(
   return r;
 }
 
+int64_t LogsService::LastEventTimestamp(const std::string& region, const std::string& group,
+                                       const std::string& stream) {
+  auto g = FindGroup(region, group);
+  if (!g.ok()) return 0;
+  const json::object* doc = FindStream(*g, stream);
+  return doc ? GetInt(*doc, "lastEventTimestamp") : 0;
+}
+
 Status LogsService::IngestEvents(const std::string& region, const std::string& group, const std::string& stream,
                                  bool create_group, std::vector<IngestedEvent>&& events) {
   std::string group_key = store::Collection::Key(region, group);
