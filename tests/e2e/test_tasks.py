@@ -97,8 +97,11 @@ class TaskWorld:
         return wait_for(lambda: text in self.log_text(stream), timeout, what=f"{text!r} in {stream}")
 
     def stop_everything(self):
-        for svc in self.ecs.list_services(cluster=self.cluster)["serviceArns"]:
-            self.ecs.delete_service(cluster=self.cluster, service=svc, force=True)
+        for svc in self.ecs.describe_services(
+                cluster=self.cluster, services=self.ecs.list_services(cluster=self.cluster)["serviceArns"] or ["-"]
+        )["services"]:
+            if svc["status"] == "ACTIVE":  # DRAINING ones are on their way out already
+                self.ecs.delete_service(cluster=self.cluster, service=svc["serviceArn"], force=True)
         for arn in self.ecs.list_tasks(cluster=self.cluster)["taskArns"]:
             self.ecs.stop_task(cluster=self.cluster, task=arn)
         wait_for(lambda: not self.ecs.list_tasks(cluster=self.cluster)["taskArns"], 60,
@@ -325,6 +328,24 @@ class StoryTasksTest(FargoTestCase):
         self.assertTrue(task["stoppedReason"].startswith(
             "ResourceInitializationError: failed to download env files: "), task["stoppedReason"])
         self.assertIn("NoSuchKey", task["stoppedReason"])
+
+    def test_9_a_service_replaces_a_task_that_fails_its_health_check(self):
+        w = self.world
+        td = w.register("story-sick", [w.container(
+            "app", ["sleep", "3600"], logs=False,
+            healthCheck={"command": ["CMD-SHELL", "test -f /tmp/never"], "interval": 5, "timeout": 2, "retries": 1})])
+        w.ecs.create_service(cluster=w.cluster, serviceName="sick", taskDefinition=td, desiredCount=1,
+                             launchType="FARGATE", networkConfiguration=w.network())
+        first = wait_for(lambda: w.ecs.list_tasks(cluster=w.cluster, serviceName="sick")["taskArns"], 30,
+                         what="the sick service's task")[0]
+        stopped = w.wait_status(first, "STOPPED", 60)
+        self.assertEqual(stopped["stoppedReason"], "Task failed container health checks")
+        self.assertEqual(stopped["healthStatus"], "UNHEALTHY")
+        wait_for(lambda: [a for a in w.ecs.list_tasks(cluster=w.cluster, serviceName="sick")["taskArns"] if a != first],
+                 30, what="a replacement")
+        events = [e["message"] for e in w.ecs.describe_services(cluster=w.cluster, services=["sick"])["services"][0]["events"]]
+        self.assertTrue(any("failed container health checks" in m for m in events), events)
+        w.ecs.delete_service(cluster=w.cluster, service="sick", force=True)
 
 
 class RestartSafetyTest(unittest.TestCase):

@@ -106,6 +106,27 @@ TEST_F(EcsSchedulerTest, ReplacesStoppedTasks) {
   EXPECT_EQ(Svc().at("deployments").as_array()[0].at("failedTasks"), 1);
 }
 
+TEST_F(EcsSchedulerTest, ReplacesTasksThatFailHealthChecks) {
+  Create(1);
+  RunAll();
+  std::string sick = Live()[0];
+  auto r = Report(sick, "RUNNING");
+  r.health_status = "UNHEALTHY";
+  ecs_->ApplyTaskReport(r);
+  Advance(1000);
+  EXPECT_EQ(Describe(sick).at("desiredStatus"), "STOPPED");
+  EXPECT_EQ(Describe(sick).at("stopCode"), "ServiceSchedulerInitiated");
+  EXPECT_EQ(Describe(sick).at("stoppedReason"), "Task failed container health checks");
+  auto live = Live();
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_NE(live[0], sick) << "a replacement is launched";
+  bool evented = false;
+  json::object svc = Svc();
+  for (auto& e : svc.at("events").as_array())
+    evented |= e.at("message").as_string().find("failed container health checks") != std::string::npos;
+  EXPECT_TRUE(evented);
+}
+
 TEST_F(EcsSchedulerTest, BacksOffWhileTasksKeepFailing) {
   Create(1);
   ASSERT_EQ(driver_.launched.size(), 1u);

@@ -176,14 +176,26 @@ void EcsService::ScheduleOne(const std::string& key) {
   json::object* primary = PrimaryDeployment(svc);
   std::string primary_id = primary ? GetString(*primary, "id") : "";
   bool long_runner = false;
+  std::vector<std::string> unhealthy;  // keys of RUNNING tasks whose essential containers failed health checks
   tasks_.ForEachPrefix(store::Collection::Key(region, cluster_name + "/"), [&](const std::string& k, const json::object& t) {
     if (GetString(t, "_service") != name) return;
     if (GetString(t, "lastStatus") == "STOPPED" || GetString(t, "desiredStatus") != "RUNNING") return;
+    if (GetString(t, "lastStatus") == "RUNNING" && GetString(t, "healthStatus") == "UNHEALTHY") {
+      unhealthy.push_back(k);
+      return;
+    }
     LiveTask lt{k, TaskIdOfKey(k), GetString(t, "startedBy"), GetString(t, "lastStatus") == "RUNNING",
                 Num(t, "createdAt")};
     if (lt.running && now - Num(t, "_runningSince") >= kQuickDeathSeconds) long_runner = true;
     (lt.deployment == primary_id && status == "ACTIVE" ? primary_tasks : old_tasks).push_back(std::move(lt));
   });
+  // A service replaces the tasks that fail their health checks.
+  for (const auto& k : unhealthy) {
+    if (StopTaskDoc(k, "ServiceSchedulerInitiated", "Task failed container health checks").ok()) {
+      AddEvent(svc, env_.ids, now, "(service " + name + ") (task " + TaskIdOfKey(k) + ") failed container health checks.");
+      (void)services_.Put(key, svc);
+    }
+  }
   if (long_runner && GetInt(svc, "_failStreak") > 0) {
     svc["_failStreak"] = 0;
     svc.erase("_nextLaunchAt");
