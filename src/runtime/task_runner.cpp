@@ -63,6 +63,17 @@ class TaskRunner::Supervisor {
     detach_ = true;
     cv_.notify_all();
   }
+  // A container of this task may have changed state: look now.
+  void Wake() {
+    std::lock_guard<std::mutex> l(mu_);
+    wake_ = true;
+    cv_.notify_all();
+  }
+  // Whether the engine container `id` belongs to this task. Any thread.
+  bool Owns(const std::string& id) {
+    std::lock_guard<std::mutex> l(mu_);
+    return ids_.count(id) > 0;
+  }
   bool done() const { return done_.load(); }
 
   void Run(bool adopt, int64_t since_ms) {
@@ -97,8 +108,23 @@ class TaskRunner::Supervisor {
   // Sleeps up to `d`; true when asked to stop or detach meanwhile.
   bool Sleep(std::chrono::milliseconds d) {
     std::unique_lock<std::mutex> l(mu_);
-    cv_.wait_for(l, d, [this] { return stop_ || detach_; });
+    cv_.wait_for(l, d, [this] { return stop_ || detach_ || wake_; });
+    wake_ = false;
     return stop_ || detach_;
+  }
+  void Track(const std::string& id) {
+    std::lock_guard<std::mutex> l(mu_);
+    ids_.insert(id);
+  }
+  // How long to sleep while running: the poll, or less when a health check
+  // is due sooner.
+  std::chrono::milliseconds RunningSleep() {
+    int64_t wait = r_.options_.poll_running.count();
+    for (size_t i = 0; i < plan_.containers.size(); ++i) {
+      if (!plan_.containers[i].health_check || !state_[i].started || state_[i].exited) continue;
+      wait = std::min(wait, std::max<int64_t>(10, state_[i].next_check_ms - Now()));
+    }
+    return std::chrono::milliseconds(wait);
   }
   void Publish() {
     if (Detached()) return;
@@ -196,6 +222,7 @@ class TaskRunner::Supervisor {
         return false;
       }
       report_.containers[i].runtime_id = *id;
+      Track(*id);
       state_[i].created = true;
       state_[i].wait_since_ms = Now();
     }
@@ -226,6 +253,7 @@ class TaskRunner::Supervisor {
       auto& cr = report_.containers[i];
       auto& st = state_[i];
       cr.runtime_id = it->second;
+      Track(it->second);
       st.created = true;
       st.wait_since_ms = Now();
       auto in = r_.engine_.ContainerInspect(it->second);
@@ -498,7 +526,7 @@ class TaskRunner::Supervisor {
         }
       }
       bool running = report_.last_status == "RUNNING";
-      if (Sleep(running ? r_.options_.poll_running : r_.options_.poll_starting)) {
+      if (Sleep(running ? RunningSleep() : r_.options_.poll_starting)) {
         if (Detached()) return;
       }
     }
@@ -567,6 +595,8 @@ class TaskRunner::Supervisor {
   std::condition_variable cv_;
   bool stop_ = false;    // GUARDED_BY(mu_)
   bool detach_ = false;  // GUARDED_BY(mu_)
+  bool wake_ = false;    // GUARDED_BY(mu_)
+  std::set<std::string> ids_;  // GUARDED_BY(mu_): the task's engine containers
   std::atomic<bool> done_{false};
 };
 
@@ -581,7 +611,43 @@ TaskRunner::TaskRunner(EngineClient& engine, const Clock& clock, LogShipper* log
 
 TaskRunner::~TaskRunner() { Shutdown(); }
 
+void TaskRunner::Start() {
+  std::lock_guard<std::mutex> l(mu_);
+  if (events_.joinable() || shutting_down_) return;
+  events_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "fargo-events");
+    WatchEvents();
+  });
+}
+
+void TaskRunner::WatchEvents() {
+  while (!events_cancel_) {
+    Status st = engine_.Events({{kLabelManaged, "true"}}, [this](const json::object& e) {
+      std::string type = Str(e, "Type"), action = Str(e, "Action");
+      if (action.empty()) action = Str(e, "status");
+      if ((!type.empty() && type != "container") || (action != "die" && action != "stop" && action != "kill" &&
+                                                     action != "oom" && action != "remove")) {
+        return;
+      }
+      std::string id = Str(e, "id");
+      if (id.empty()) id = Str(e, "ID");
+      std::vector<std::shared_ptr<Supervisor>> owners;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        for (auto& [arn, sup] : tasks_)
+          if (sup->Owns(id)) owners.push_back(sup);
+      }
+      for (auto& sup : owners) sup->Wake();
+    }, &events_cancel_);
+    (void)st;
+    // The stream ended (engine restarting): wait a little, then watch again.
+    for (int i = 0; i < 10 && !events_cancel_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 void TaskRunner::Shutdown() {
+  events_cancel_ = true;
+  if (events_.joinable()) events_.join();
   std::vector<std::thread> threads;
   {
     std::lock_guard<std::mutex> l(mu_);

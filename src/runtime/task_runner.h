@@ -45,7 +45,9 @@ class TaskRunner final : public TaskDriver {
 
   struct Options {
     std::chrono::milliseconds poll_starting{25};   // while containers start
-    std::chrono::milliseconds poll_running{250};   // once the task runs
+    // Once the task runs, exits are noticed through the engine's events
+    // (Start); this slower poll is the fallback when the stream is down.
+    std::chrono::milliseconds poll_running{2000};
     // Labels every task of this fargo (kLabelInstance) so that two fargos
     // on one engine never take each other's tasks for orphans. Empty: none.
     std::string instance;
@@ -57,6 +59,10 @@ class TaskRunner final : public TaskDriver {
   TaskRunner(EngineClient& engine, const Clock& clock, LogShipper* logs, ReportFn report, LogFn log)
       : TaskRunner(engine, clock, logs, std::move(report), std::move(log), Options{}) {}
   ~TaskRunner() override;
+
+  // Watches the engine's events, so a container's exit is noticed at once.
+  // Without it the runner still works, polling (Options::poll_running).
+  void Start();
 
   // Ends supervision (tasks keep running in the engine) and joins every
   // supervisor thread. Idempotent.
@@ -76,6 +82,8 @@ class TaskRunner final : public TaskDriver {
   void Spawn(const TaskPlan& plan, bool adopt, int64_t since_ms);
   // Joins supervisors that have finished. REQUIRES: mu_ not held.
   void Reap();
+  // The events thread: wakes the supervisor of a container that died.
+  void WatchEvents();
 
   EngineClient& engine_;
   const Clock& clock_;
@@ -92,7 +100,9 @@ class TaskRunner final : public TaskDriver {
   // Sandboxes are created one at a time: two tasks of a VPC would otherwise
   // race for its network and pick addresses from the same snapshot.
   std::mutex sandbox_mu_;
-  std::mutex pull_mu_;  // one image pull at a time, as the engine would queue them anyway
+  std::mutex pull_mu_;
+  CancelToken events_cancel_{false};
+  std::thread events_;  // one image pull at a time, as the engine would queue them anyway
 };
 
 }  // namespace fargo::runtime

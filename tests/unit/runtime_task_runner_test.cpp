@@ -102,9 +102,11 @@ class TaskRunnerTest : public ::testing::Test {
   std::unique_ptr<TaskRunner> MakeRunner() {
     TaskRunner::Options options;
     options.instance = "runner-test-" + std::to_string(getpid());
-    return std::make_unique<TaskRunner>(
+    auto runner = std::make_unique<TaskRunner>(
         *engine_, clock_, nullptr, [this](const TaskReport& r) { reports_.Add(r); },
         [](const std::string& line) { fprintf(stderr, "runner: %s\n", line.c_str()); }, options);
+    runner->Start();
+    return runner;
   }
 
   ContainerPlan Container(const std::string& name, std::vector<std::string> cmd, bool essential = true) {
@@ -199,6 +201,8 @@ TEST_F(TaskRunnerTest, EssentialContainerExitStopsTheTaskWithItsExitCode) {
   EXPECT_EQ(stopped->stopped_reason, "Essential container in task exited");
   EXPECT_EQ(stopped->containers[1].exit_code, 3);
   EXPECT_TRUE(stopped->containers[0].exit_code.has_value()) << "the sidecar was stopped too";
+  fprintf(stderr, "exit noticed %lld ms after the container started\n",
+          static_cast<long long>(stopped->containers[1].finished_at_ms - stopped->containers[1].started_at_ms));
 }
 
 TEST_F(TaskRunnerTest, NonEssentialExitLeavesTheTaskRunning) {
