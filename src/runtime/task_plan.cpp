@@ -8,27 +8,7 @@ namespace json = boost::json;
 
 namespace {
 
-// Readers that tolerate missing members (plans written by older versions).
-std::string Str(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-int64_t Int(const json::object& o, std::string_view k, int64_t def = 0) {
-  auto* v = o.if_contains(k);
-  return v && v->is_number() ? v->to_number<int64_t>() : def;
-}
-bool Bool(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_bool() && v->as_bool();
-}
-const json::object* Obj(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_object() ? &v->as_object() : nullptr;
-}
-const json::array* Arr(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_array() ? &v->as_array() : nullptr;
-}
+using namespace jsonr;
 
 Result<std::vector<std::string>> StringList(const json::array& a, std::string_view what) {
   std::vector<std::string> out;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "runtime/image_ref.h"
+#include "runtime/json_util.h"
 #include "runtime/task_sandbox.h"
 
 namespace fargo::runtime {
@@ -12,15 +13,7 @@ namespace json = boost::json;
 
 namespace {
 
-std::string Str(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-const json::object* Obj(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_object() ? &v->as_object() : nullptr;
-}
+using namespace jsonr;
 
 // The digest an image is known by: its registry digest when it came from a
 // registry, else its local id.
