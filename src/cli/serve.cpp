@@ -117,7 +117,11 @@ int RunServe(const ServeOptions& opt) {
           }
           done->set_value();
         });
-        stored.wait();
+        // Bounded: a state thread that is gone (shutdown) never answers.
+        if (stored.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+          std::fprintf(stderr, "fargo: awslogs %s/%s: a batch was not stored in time\n", spec.group.c_str(),
+                       spec.stream.c_str());
+        }
       });
   (void)log_pipeline.Start();
   runtime::TaskRunner runner(
@@ -189,6 +193,9 @@ int RunServe(const ServeOptions& opt) {
   auto port = http.Start(opt.host, opt.port);
   if (!port.ok()) {
     std::fprintf(stderr, "fargo: %s\n", port.error().message.c_str());
+    if (endpoints_up) endpoints.Stop();
+    runner.Shutdown();
+    log_pipeline.Stop();
     gateway.Stop();
     return 1;
   }
