@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "common/clock.h"
+#include "common/strings.h"
 #include "dataplane/endpoints/task_endpoints.h"
 #include "dataplane/logs/log_pipeline.h"
 #include "runtime/engine_client.h"
@@ -44,8 +45,7 @@ namespace {
 std::string InstanceId(const std::string& data_dir) {
   char buf[PATH_MAX];
   std::string path = ::realpath(data_dir.c_str(), buf) ? std::string(buf) : data_dir;
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : path) h = (h ^ c) * 1099511628211ull;
+  uint64_t h = Fnv1a(path);
   char out[17];
   std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
   return out;

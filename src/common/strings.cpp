@@ -236,4 +236,10 @@ bool GlobMatch(std::string_view p, std::string_view t) {
   return pi == p.size();
 }
 
+uint64_t Fnv1a(std::string_view s, uint64_t seed) {
+  uint64_t h = seed;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
 }  // namespace fargo

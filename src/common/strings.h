@@ -34,4 +34,9 @@ std::optional<double> ParseTimestamp(std::string_view text);
 // Shell-style glob with '*' and '?' (used by EC2 filters and IAM path prefixes).
 bool GlobMatch(std::string_view pattern, std::string_view text);
 
+// FNV-1a (64 bits) of `s` starting from `seed`: ids and hashes that are
+// stable across restarts without being stored.
+inline constexpr uint64_t kFnv1aOffset = 14695981039346656037ull;
+uint64_t Fnv1a(std::string_view s, uint64_t seed = kFnv1aOffset);
+
 }  // namespace fargo

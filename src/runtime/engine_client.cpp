@@ -119,6 +119,15 @@ http::request<http::string_body> MakeRequest(std::string_view method, const std:
 
 std::string Q(std::string_view v) { return UrlEncode(v); }
 
+// Connects `s` to the engine's socket and writes one request.
+Status Send(DeadlineSocket& s, const std::string& socket_path, const http::request<http::string_body>& req) {
+  boost::system::error_code ec;
+  s.socket().connect(asio::local::stream_protocol::endpoint(socket_path), ec);
+  if (!ec) http::write(s, req, ec);
+  if (ec) return Unavailable(socket_path, ec.message());
+  return OkStatus();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- transport
@@ -173,12 +182,8 @@ Result<EngineClient::Response> EngineClient::Request(std::string_view method,
                                                      std::string_view content_type) {
   asio::io_context io;
   DeadlineSocket s(io, Clock::now() + options_.timeout, nullptr);
+  FARGO_TRY(Send(s, options_.socket_path, MakeRequest(method, Path(target), body, content_type, false)));
   boost::system::error_code ec;
-  s.socket().connect(asio::local::stream_protocol::endpoint(options_.socket_path), ec);
-  if (ec) return Unavailable(options_.socket_path, ec.message());
-  auto req = MakeRequest(method, Path(target), body, content_type, false);
-  http::write(s, req, ec);
-  if (ec) return Unavailable(options_.socket_path, ec.message());
   beast::flat_buffer buf;
   http::response_parser<http::string_body> parser;
   parser.body_limit(boost::none);
@@ -203,12 +208,8 @@ Status EngineClient::Stream(std::string_view method, std::string_view target,
   asio::io_context io;
   // Headers must arrive within the control timeout; the body may take forever.
   DeadlineSocket s(io, Clock::time_point::max(), cancel);
+  FARGO_TRY(Send(s, options_.socket_path, MakeRequest(method, Path(target), body, "application/json", upgrade)));
   boost::system::error_code ec;
-  s.socket().connect(asio::local::stream_protocol::endpoint(options_.socket_path), ec);
-  if (ec) return Unavailable(options_.socket_path, ec.message());
-  auto req = MakeRequest(method, Path(target), body, "application/json", upgrade);
-  http::write(s, req, ec);
-  if (ec) return Unavailable(options_.socket_path, ec.message());
 
   beast::flat_buffer buf;
   http::response_parser<http::buffer_body> parser;

@@ -19,15 +19,6 @@ constexpr const char* kRoleContainer = "container";
 constexpr const char* kRoleVolume = "volume";
 constexpr const char* kRoleNetwork = "network";
 
-uint64_t Fnv1a(std::string_view s, uint64_t seed) {
-  uint64_t h = seed;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 Labels LabelsOf(const json::object& o) {
   Labels out;
   const json::value* l = o.if_contains("Labels");
@@ -93,7 +84,7 @@ std::string VpcNetworkName(std::string_view vpc_id) { return "fargo-" + std::str
 std::string DeriveEniId(std::string_view task_arn) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%016llx%016llx",
-                static_cast<unsigned long long>(Fnv1a(task_arn, 14695981039346656037ull)),
+                static_cast<unsigned long long>(Fnv1a(task_arn)),
                 static_cast<unsigned long long>(Fnv1a(task_arn, 0x9e3779b97f4a7c15ull)));
   return "eni-" + std::string(buf, 17);
 }
@@ -213,7 +204,7 @@ Result<TaskSandbox> TaskSandbox::Create(EngineClient& engine, const SandboxSpec&
     used.insert(vpc_cidr->base + 1);  // the engine bridge's own address
   }
   HostLimits host = HostLimits::Probe();
-  uint64_t hint = Fnv1a(spec.task_arn, 14695981039346656037ull);
+  uint64_t hint = Fnv1a(spec.task_arn);
   for (int attempt = 0;; ++attempt) {
     std::optional<uint32_t> addr = requested;
     if (!addr) addr = AllocateSubnetAddress(*subnet, used, hint);

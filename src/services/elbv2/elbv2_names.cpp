@@ -3,6 +3,8 @@
 #include <cctype>
 #include <map>
 
+#include "common/strings.h"
+
 namespace fargo::services::elbv2 {
 namespace {
 
@@ -162,11 +164,7 @@ std::string DerivedZoneName(std::string_view region, size_t index) {
 
 std::string DerivedVpcId(std::string_view subnet_id) {
   // FNV-1a, 64 bits, stretched to 17 hex digits: stable across restarts.
-  uint64_t h = 1469598103934665603ull;
-  for (char c : subnet_id) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
+  uint64_t h = Fnv1a(subnet_id, 1469598103934665603ull);
   static const char* kHex = "0123456789abcdef";
   std::string out = "vpc-";
   uint64_t v = h;

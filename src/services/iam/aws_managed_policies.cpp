@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/strings.h"
+
 namespace fargo::services::iam {
 
 namespace {
@@ -16,8 +18,7 @@ std::string AllowAll(std::string_view actions) {
 // restarts without being stored.
 std::string StableId(std::string_view name) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  uint64_t h = 1469598103934665603ull;
-  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  uint64_t h = Fnv1a(name, 1469598103934665603ull);
   std::string id = "ANPA";
   for (int i = 0; i < 17; ++i) {
     h = h * 6364136223846793005ull + 1442695040888963407ull;
