@@ -110,15 +110,18 @@ class Fargo:
         engine = Engine()
         if not engine.answers():
             return
-        for c in engine.containers(fargo_instance=self.instance):
-            engine.call("DELETE", f"/containers/{c['Id']}?force=true&v=true")
-        status, vols = engine.call("GET", "/volumes?filters=" + urllib.request.quote(
-            json.dumps({"label": [f"fargo.instance={self.instance}"]})))
-        for v in (vols or {}).get("Volumes") or [] if status == 200 else []:
+        # A second pass catches what the engine was still creating for a
+        # fargo that had to be killed.
+        for attempt in range(2):
+            found = engine.containers(fargo_instance=self.instance)
+            for c in found:
+                engine.call("DELETE", f"/containers/{c['Id']}?force=true&v=true")
+            if not found:
+                break
+            time.sleep(1)
+        for v in (engine._list("volumes", [f"fargo.instance={self.instance}"]) or {}).get("Volumes") or []:
             engine.call("DELETE", f"/volumes/{v['Name']}?force=true")
-        status, nets = engine.call("GET", "/networks?filters=" + urllib.request.quote(
-            json.dumps({"label": ["fargo.managed=true"]})))
-        for n in nets if status == 200 else []:
+        for n in engine._list("networks", ["fargo.managed=true"]):
             engine.call("DELETE", f"/networks/{n['Name']}")  # refused while another fargo uses it
 
     def health(self):
@@ -282,15 +285,17 @@ class Engine:
     def has_image(self, ref):
         return self.call("GET", f"/images/{urllib.request.quote(ref, safe='')}/json")[0] == 200
 
-    def containers(self, **labels):
-        filters = json.dumps({"label": [f"{k.replace('_', '.')}={v}" for k, v in labels.items()]})
-        status, body = self.call("GET", "/containers/json?all=true&filters=" + urllib.request.quote(filters))
+    def _list(self, what, labels):
+        """GET /<what>/json filtered by "key=value" labels, or [] on failure."""
+        filters = urllib.request.quote(json.dumps({"label": labels}))
+        status, body = self.call("GET", f"/{what}?all=true&filters={filters}")
         return body if status == 200 else []
 
+    def containers(self, **labels):
+        return self._list("containers/json", [f"{k.replace('_', '.')}={v}" for k, v in labels.items()])
+
     def task_containers(self, task_arn):
-        filters = json.dumps({"label": [f"fargo.task-arn={task_arn}"]})
-        status, body = self.call("GET", "/containers/json?all=true&filters=" + urllib.request.quote(filters))
-        return body if status == 200 else []
+        return self._list("containers/json", [f"fargo.task-arn={task_arn}"])
 
 
 STORY_IMAGES = ("docker.io/library/debian:buster-20230411-slim", "docker.io/library/nginx:1.24.0")
