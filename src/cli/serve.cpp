@@ -149,6 +149,7 @@ int RunServe(const ServeOptions& opt) {
         if (c.awslogs)
           c.awslogs->resume_after_ms = logs->LastEventTimestamp(c.awslogs->region, c.awslogs->group, c.awslogs->stream);
     runner.Adopt(live);
+    ecs->ResumeStops();
   });
 
   // The task endpoints on 169.254.170.2: answers come from the state thread.

@@ -257,13 +257,15 @@ class TaskRunner::Supervisor {
       }
       const json::object* s = Obj(*in, "State");
       std::string status = s ? Str(*s, "Status") : "";
-      if (status == "running" || status == "exited" || status == "stopped") {
+      // Anything but a container that was only created has been started
+      // (running, stopping, exited, ...): never start it a second time.
+      if (!status.empty() && status != "created" && status != "configured" && status != "initialized") {
         st.started = true;
         cr.last_status = "RUNNING";
         const auto& logs = plan_.containers[i].awslogs;
         Follow(i, logs && logs->resume_after_ms > 0 ? logs->resume_after_ms + 1 : since_ms);
       }
-      if (status == "exited" || status == "stopped") RecordExit(i, *in);
+      if (status == "exited" || status == "stopped" || status == "dead") RecordExit(i, *in);
     }
     if (std::none_of(state_.begin(), state_.end(), [](const State& s) { return s.created; })) {
       // Nothing of the task was created yet: it never got far enough to run.

@@ -290,6 +290,20 @@ TEST_F(EcsTasksTest, PlansSurviveARestart) {
   EXPECT_EQ(Describe(arn).at("lastStatus"), "PROVISIONING");
 }
 
+TEST_F(EcsTasksTest, StopsUnderWayAreAskedForAgainAfterARestart) {
+  std::string running(RunOne(td_).at("taskArn").as_string());
+  std::string stopping(RunOne(td_).at("taskArn").as_string());
+  Feed(running, "RUNNING");
+  Feed(stopping, "RUNNING");
+  Ok("StopTask", json::object{{"cluster", "c"}, {"task", stopping}});
+  Feed(stopping, "DEPROVISIONING");  // fargo goes away before the runtime reports STOPPED
+  MakeService();
+  driver_.stopped.clear();
+  EXPECT_EQ(ecs_->LiveTaskPlans().size(), 2u) << "both are adopted";
+  ecs_->ResumeStops();
+  EXPECT_EQ(driver_.stopped, std::vector<std::string>{stopping}) << "only the one that was stopping";
+}
+
 TEST_F(EcsTasksTest, MetadataAndCredentials) {
   std::string td = Register("roled", json::array{Container("app", {{"logConfiguration", json::object{
       {"logDriver", "awslogs"},

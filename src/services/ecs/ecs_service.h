@@ -72,6 +72,10 @@ class EcsService final : public Service {
   // The plans of every stored task that is not STOPPED (TaskDriver::Adopt).
   std::vector<runtime::TaskPlan> LiveTaskPlans();
 
+  // After TaskDriver::Adopt: asks again for the stops that were under way
+  // when fargo went away (tasks not STOPPED whose desiredStatus is STOPPED).
+  void ResumeStops();
+
   // ---- the task endpoints
 
   // The task metadata endpoint v4: `subpath` "" (container), "/task",

@@ -439,6 +439,13 @@ std::vector<runtime::TaskPlan> EcsService::LiveTaskPlans() {
   return out;
 }
 
+void EcsService::ResumeStops() {
+  if (!driver_) return;
+  for (auto& [key, doc] : tasks_.all())
+    if (GetString(doc, "lastStatus") != "STOPPED" && GetString(doc, "desiredStatus") == "STOPPED")
+      driver_->Stop(GetString(doc, "taskArn"));
+}
+
 // ---------------------------------------------------------------- endpoints
 
 std::optional<EcsService::TaskCredentialsTarget> EcsService::TaskCredentials(const std::string& credentials_id) {
