@@ -1,39 +1,137 @@
 #!/usr/bin/env bash
 # Makes sure a Docker Engine API answers, for the task runtime.
-#   scripts/engine.sh start   use DOCKER_HOST, /var/run/docker.sock, or start Podman's API service
+#   scripts/engine.sh start   use DOCKER_HOST, /var/run/docker.sock, or install,
+#                             configure and start Podman's API service
+#   scripts/engine.sh check   say whether Podman is installed and configured as fargo needs
 #   scripts/engine.sh stop    stop the Podman API service this script started
 #   scripts/engine.sh clean   remove every container, volume and network fargo labelled
-# Podman on this kernel needs runc (crun fails in cgroups hybrid mode) and
-# rlimits no higher than the host's hard limits: a containers.conf drop-in sets both.
+#   scripts/engine.sh undo    stop it and remove what `start` wrote (not the packages)
+#
+# What `start` installs and changes when it brings Podman up (see README, "The
+# container engine"):
+#   - packages: podman, runc, catatonit, netavark, aardvark-dns, iptables,
+#     busybox-static (for the test images). Podman is installed without its
+#     other recommends, so each piece fargo relies on is named here:
+#       runc         the OCI runtime (crun fails on this kernel's cgroups hybrid mode)
+#       catatonit    the init process of containers with initProcessEnabled (--init)
+#       netavark     the network backend: CNI gives --internal networks no address
+#                    on the host, so tasks could not reach their gateway
+#       aardvark-dns netavark's DNS
+#   - /etc/containers/containers.conf.d/fargo.conf: runtime, network backend,
+#     init path, and default rlimits no higher than the host's hard limits;
+#   - the API service on /run/podman/podman.sock.
+# A Podman already on the CNI backend is switched to netavark when it has no
+# containers; with containers it is left alone and `start` fails, naming the fix.
 set -euo pipefail
 SOCK=/run/podman/podman.sock
 PIDFILE=/run/podman/fargo-service.pid
+DROPIN=/etc/containers/containers.conf.d/fargo.conf
+PODMAN_PKGS=(podman runc catatonit netavark aardvark-dns iptables busybox-static)
 SUDO=""
 [[ $(id -u) -ne 0 ]] && SUDO="sudo"
 
 answers() { curl -s -m 2 --unix-socket "$1" http://d/_ping >/dev/null 2>&1; }
+say() { echo "engine: $*" >&2; }
 
-start() {
-  if [[ -n "${DOCKER_HOST:-}" ]] || answers /var/run/docker.sock || answers "$SOCK"; then return 0; fi
-  if ! command -v podman >/dev/null; then
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends podman runc busybox-static >/dev/null
-  fi
-  $SUDO mkdir -p /etc/containers/containers.conf.d /run/podman
-  local nofile nproc
+missing_packages() {
+  local p
+  for p in "${PODMAN_PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+
+install_podman() {
+  local missing
+  missing=$(missing_packages | tr '\n' ' ')
+  [[ -z "${missing// }" ]] && return 0
+  say "installing $missing"
+  $SUDO apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+init_binary() {
+  local p
+  for p in /usr/libexec/podman/catatonit /usr/bin/catatonit; do
+    [[ -x "$p" ]] && { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+write_config() {
+  local nofile nproc init
   nofile=$(ulimit -Hn); [[ "$nofile" == unlimited ]] && nofile=1048576
   nproc=$(ulimit -Hu); [[ "$nproc" == unlimited || "$nproc" -gt 32768 ]] && nproc=32768
-  printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n\n[engine]\nruntime = "runc"\n' \
-    "$nofile" "$nofile" "$nproc" "$nproc" | $SUDO tee /etc/containers/containers.conf.d/fargo.conf >/dev/null
+  init=$(init_binary)
+  local want
+  want=$(printf '# Written by fargo scripts/engine.sh; scripts/engine.sh undo removes it.\n[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\ninit_path = "%s"\n\n[network]\nnetwork_backend = "netavark"\n\n[engine]\nruntime = "runc"\n' \
+    "$nofile" "$nofile" "$nproc" "$nproc" "$init")
+  $SUDO mkdir -p "$(dirname "$DROPIN")" /run/podman
+  [[ -f "$DROPIN" && "$(cat "$DROPIN")" == "$want" ]] && return 1
+  echo "$want" | $SUDO tee "$DROPIN" >/dev/null
+}
+
+backend() { $SUDO podman info --format '{{.Host.NetworkBackend}}' 2>/dev/null; }
+
+# Podman keeps a backend it already used (its containers' networks live
+# there). Switching needs no reset when it has no containers.
+ensure_backend() {
+  local now
+  now=$(backend)
+  [[ "$now" == netavark ]] && return 0
+  local n
+  n=$($SUDO podman ps -aq 2>/dev/null | wc -l)
+  if [[ "$n" -gt 0 ]]; then
+    say "Podman uses the '$now' network backend and has $n containers; fargo needs netavark"
+    say "(CNI gives --internal networks no gateway on the host, so tasks cannot reach 169.254.170.2)."
+    say "fix: 'podman system reset' (removes Podman's containers, images and volumes), then 'make run' again"
+    return 1
+  fi
+  # No containers: drop the CNI choice Podman remembered and use netavark.
+  $SUDO rm -f /var/lib/containers/storage/defaultNetworkBackend
+  now=$(backend)
+  if [[ "$now" != netavark ]]; then
+    say "Podman still reports network backend '$now' after configuring netavark; fix: 'podman system reset'"
+    return 1
+  fi
+  say "switched Podman's network backend to netavark (it had no containers)"
+}
+
+check() {
+  local ok=0 missing
+  missing=$(missing_packages | tr '\n' ' ')
+  [[ -n "${missing// }" ]] && { say "missing packages: $missing"; ok=1; }
+  command -v podman >/dev/null || return 1
+  [[ -f "$DROPIN" ]] || { say "missing $DROPIN"; ok=1; }
+  [[ "$(backend)" == netavark ]] || { say "network backend is '$(backend)', not netavark"; ok=1; }
+  init_binary >/dev/null || { say "no catatonit init binary"; ok=1; }
+  [[ "$($SUDO podman info --format '{{.Host.OCIRuntime.Name}}' 2>/dev/null)" == runc ]] || { say "OCI runtime is not runc"; ok=1; }
+  return $ok
+}
+
+start() {
+  if [[ -n "${DOCKER_HOST:-}" ]] || answers /var/run/docker.sock; then return 0; fi
+  install_podman
+  local changed=0
+  write_config && changed=1
+  ensure_backend
+  if answers "$SOCK"; then
+    # A service started before the configuration changed keeps its old one.
+    [[ $changed -eq 1 && -f "$PIDFILE" ]] || return 0
+    stop
+  fi
   $SUDO sh -c "nohup podman system service --time=0 unix://$SOCK >/run/podman/fargo-service.log 2>&1 & echo \$! > $PIDFILE"
   for _ in $(seq 1 100); do answers "$SOCK" && return 0; sleep 0.1; done
-  echo "engine: podman API service did not answer on $SOCK" >&2
+  say "podman API service did not answer on $SOCK (see /run/podman/fargo-service.log)"
   return 1
 }
 
 stop() {
   [[ -f "$PIDFILE" ]] || return 0
-  $SUDO kill "$(cat "$PIDFILE")" 2>/dev/null || true
+  local pid
+  pid=$(cat "$PIDFILE")
+  $SUDO kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do $SUDO kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   $SUDO rm -f "$PIDFILE"
 }
 
@@ -44,9 +142,16 @@ clean() {
   $SUDO podman network ls -q --filter label=fargo.managed=true | xargs -r $SUDO podman network rm -f >/dev/null 2>&1 || true
 }
 
+undo() {
+  stop
+  $SUDO rm -f "$DROPIN"
+}
+
 case "${1:-start}" in
   start) start ;;
+  check) check ;;
   stop) stop ;;
   clean) clean ;;
-  *) echo "usage: $0 start|stop|clean" >&2; exit 2 ;;
+  undo) undo ;;
+  *) echo "usage: $0 start|check|stop|clean|undo" >&2; exit 2 ;;
 esac
