@@ -15,6 +15,7 @@
 #include "common/strings.h"
 #include "dataplane/endpoints/task_endpoints.h"
 #include "dataplane/logs/log_pipeline.h"
+#include "runtime/engine_check.h"
 #include "runtime/engine_client.h"
 #include "runtime/task_runner.h"
 #include "server/gateway.h"
@@ -137,6 +138,18 @@ int RunServe(const ServeOptions& opt) {
   }
   if (Status ping = engine.Ping(); ping.ok()) {
     std::fprintf(stderr, "fargo: container engine at %s\n", engine.socket_path().c_str());
+    // What fargo relies on in the engine, checked off this thread: each
+    // problem is one line here and the stopped reason of the tasks it blocks.
+    runner.SetEngineFacts(std::async(std::launch::async, [&engine, instance = runner_options.instance] {
+                            runtime::EngineCheck check(engine, {{}, instance});
+                            runtime::EngineFacts f = check.Run();
+                            if (f.reachable)
+                              std::fprintf(stderr, "fargo: container engine is %s %s (API %s)\n", f.engine.c_str(),
+                                           f.version.c_str(), f.api_version.c_str());
+                            for (const std::string& p : f.Problems())
+                              std::fprintf(stderr, "fargo: engine problem: %s\n", p.c_str());
+                            return f;
+                          }).share());
   } else {
     std::fprintf(stderr, "fargo: no container engine answers at %s (%s): tasks will fail to start\n",
                  engine.socket_path().c_str(), ping.error().message.c_str());

@@ -148,6 +148,15 @@ class TaskRunner::Supervisor {
   // False when the task cannot run (the failure is recorded).
   bool Provision() {
     report_.last_status = "PROVISIONING";
+    int blocked_container = -1;
+    if (std::string why = r_.EngineBlocks(plan_, &blocked_container); !why.empty()) {
+      if (blocked_container >= 0) {
+        report_.containers[blocked_container].reason = why;
+        report_.containers[blocked_container].last_status = "STOPPED";
+      }
+      Fail("TaskFailedToStart", why);
+      return false;
+    }
     Result<TaskSandbox> sb = [&] {
       std::lock_guard<std::mutex> l(r_.sandbox_mu_);
       return TaskSandbox::Create(r_.engine_, plan_.sandbox);
@@ -605,6 +614,24 @@ TaskRunner::TaskRunner(EngineClient& engine, const Clock& clock, LogShipper* log
       options_(options) {}
 
 TaskRunner::~TaskRunner() { Shutdown(); }
+
+void TaskRunner::SetEngineFacts(std::shared_future<EngineFacts> facts) {
+  std::lock_guard<std::mutex> l(mu_);
+  engine_facts_ = std::move(facts);
+}
+
+std::string TaskRunner::EngineBlocks(const TaskPlan& plan, int* container) {
+  *container = -1;
+  std::shared_future<EngineFacts> facts;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    facts = engine_facts_;
+  }
+  // A check that has not finished in time decides nothing: the task then
+  // meets whatever the engine says itself.
+  if (!facts.valid() || facts.wait_for(std::chrono::seconds(20)) != std::future_status::ready) return {};
+  return TaskBlockedBy(facts.get(), plan, container);
+}
 
 void TaskRunner::Start() {
   std::lock_guard<std::mutex> l(mu_);

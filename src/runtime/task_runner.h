@@ -23,6 +23,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "runtime/engine_check.h"
 #include "runtime/engine_client.h"
 #include "runtime/task_driver.h"
 #include "runtime/task_plan.h"
@@ -68,6 +70,12 @@ class TaskRunner final : public TaskDriver {
   // supervisor thread. Idempotent.
   void Shutdown();
 
+  // What the start-up engine check found (EngineCheck, run off this
+  // thread). Tasks launched afterwards wait up to a few seconds for it, and
+  // a task the engine cannot run stops with the problem and its fix as
+  // reason instead of failing in a puzzling way.
+  void SetEngineFacts(std::shared_future<EngineFacts> facts);
+
   void Launch(const TaskPlan& plan) override;
   void Stop(const std::string& task_arn) override;
   void Adopt(const std::vector<TaskPlan>& live) override;
@@ -92,7 +100,11 @@ class TaskRunner final : public TaskDriver {
   LogFn log_;
   Options options_;
 
+  // "" or why `plan` cannot run (engine_check.h's TaskBlockedBy).
+  std::string EngineBlocks(const TaskPlan& plan, int* container);
+
   mutable std::mutex mu_;
+  std::shared_future<EngineFacts> engine_facts_;                // GUARDED_BY(mu_)
   bool shutting_down_ = false;                                  // GUARDED_BY(mu_)
   std::map<std::string, std::shared_ptr<Supervisor>> tasks_;    // GUARDED_BY(mu_)
   std::vector<std::thread> finished_;                           // GUARDED_BY(mu_)

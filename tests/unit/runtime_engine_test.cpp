@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -36,6 +37,11 @@ namespace json = boost::json;
 constexpr const char* kBusybox = "/bin/busybox";
 
 using fargo::test_util::Cleanup;
+
+bool InCi() {
+  const char* ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
+}
 
 // A name unique to this process, so concurrent runs do not collide.
 std::string Unique(std::string_view prefix) {
@@ -70,6 +76,7 @@ class RuntimeEngineTest : public ::testing::Test {
               "\n*** RuntimeEngine tests SKIPPED: no container engine answers at %s (%s). "
               "Run scripts/engine.sh start. ***\n\n",
               engine_->socket_path().c_str(), ping.error().message.c_str());
+      if (InCi()) FAIL() << "no container engine under CI";
       GTEST_SKIP() << "no container engine at " << engine_->socket_path();
     }
   }
@@ -80,6 +87,7 @@ class RuntimeEngineTest : public ::testing::Test {
     auto busybox = ReadFile(kBusybox);
     if (!busybox) {
       fprintf(stderr, "\n*** %s missing (install busybox-static); test SKIPPED ***\n\n", kBusybox);
+      if (InCi()) ADD_FAILURE() << kBusybox << " missing under CI (scripts/engine.sh start installs busybox-static)";
       return nullptr;
     }
     auto id = engine_->ImageImportTar(BusyboxRootfsTar(*busybox), image_,

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "common/clock.h"
+#include "runtime/engine_check.h"
 #include "runtime/engine_client.h"
 #include "runtime/task_runner.h"
 #include "runtime/task_sandbox.h"
@@ -229,6 +231,38 @@ TEST_F(TaskRunnerTest, MissingImageStopsTheTaskWithCannotPullContainerError) {
   EXPECT_EQ(stopped->stop_code, "TaskFailedToStart");
   EXPECT_EQ(stopped->stopped_reason.rfind("CannotPullContainerError", 0), 0u) << stopped->stopped_reason;
   EXPECT_EQ(stopped->containers[0].reason.rfind("CannotPullContainerError", 0), 0u);
+}
+
+// The start-up engine check found no init binary: a task that asks for
+// initProcessEnabled stops with that problem and its fix, and a task that
+// does not ask for it runs.
+TEST_F(TaskRunnerTest, TaskNeedingAMissingInitBinaryStopsWithTheFix) {
+  EngineFacts facts;
+  facts.reachable = true;
+  facts.engine = "Podman";
+  facts.runtime = facts.gateway = Fact::kOk;
+  facts.init = Fact::kProblem;
+  facts.init_problem = "the container engine has no init binary (stat /usr/libexec/podman/catatonit). "
+                       "Fix: apt-get install catatonit";
+  std::promise<EngineFacts> ready;
+  ready.set_value(facts);
+  runner_->SetEngineFacts(ready.get_future().share());
+
+  ContainerPlan with_init = Container("main", {"sleep", "30"});
+  with_init.spec.init = true;
+  TaskPlan blocked = Plan({Container("sidecar", {"sleep", "30"}, false), with_init});
+  runner_->Launch(blocked);
+  auto stopped = reports_.WaitFor(blocked.task_arn, [](const TaskReport& r) { return Is(r, "STOPPED"); });
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(stopped->stop_code, "TaskFailedToStart");
+  EXPECT_EQ(stopped->stopped_reason, "CannotCreateContainerError: " + facts.init_problem);
+  EXPECT_EQ(stopped->containers[1].reason, stopped->stopped_reason);
+
+  TaskPlan plain = Plan({Container("main", {"sleep", "30"})});
+  runner_->Launch(plain);
+  EXPECT_TRUE(reports_.WaitFor(plain.task_arn, [](const TaskReport& r) { return Is(r, "RUNNING"); }));
+  runner_->Stop(plain.task_arn);
+  EXPECT_TRUE(reports_.WaitFor(plain.task_arn, [](const TaskReport& r) { return Is(r, "STOPPED"); }));
 }
 
 TEST_F(TaskRunnerTest, FailedSuccessDependencyStopsTheTask) {

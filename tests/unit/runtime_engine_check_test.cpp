@@ -1,0 +1,154 @@
+// The start-up engine check: against the real engine, the suite asserts that
+// the engine has what fargo relies on (an OCI runtime that starts containers,
+// an init binary, a host gateway on internal networks) instead of assuming
+// it; with a faked host, a missing gateway is named with its fix; and which
+// problems block which tasks.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "runtime/engine_check.h"
+#include "runtime/engine_client.h"
+#include "runtime/task_sandbox.h"
+
+namespace fargo::runtime {
+namespace {
+
+namespace json = boost::json;
+
+bool InCi() {
+  const char* ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
+}
+
+// ---- which problems block which tasks (no engine needed)
+
+TaskPlan PlanWithInit(bool init) {
+  TaskPlan p;
+  p.task_arn = "arn:aws:ecs:us-east-1:000000000000:task/c/0123456789abcdef0123456789abcdef";
+  p.containers.resize(2);
+  p.containers[0].spec.name = "init";
+  p.containers[1].spec.name = "app";
+  p.containers[1].spec.init = init;
+  return p;
+}
+
+EngineFacts AllOk() {
+  EngineFacts f;
+  f.reachable = true;
+  f.runtime = f.init = f.gateway = Fact::kOk;
+  return f;
+}
+
+TEST(TaskBlockedBy, NothingBlocksWhenAllIsWellOrUnknown) {
+  int container = 7;
+  EXPECT_EQ(TaskBlockedBy(AllOk(), PlanWithInit(true), &container), "");
+  EXPECT_EQ(container, -1);
+  EXPECT_EQ(TaskBlockedBy(EngineFacts{}, PlanWithInit(true), &container), "");
+}
+
+TEST(TaskBlockedBy, AMissingInitBlocksOnlyTasksThatAskForIt) {
+  EngineFacts f = AllOk();
+  f.init = Fact::kProblem;
+  f.init_problem = "no init. Fix: apt-get install catatonit";
+  int container = -1;
+  EXPECT_EQ(TaskBlockedBy(f, PlanWithInit(false), &container), "");
+  EXPECT_EQ(TaskBlockedBy(f, PlanWithInit(true), &container),
+            "CannotCreateContainerError: no init. Fix: apt-get install catatonit");
+  EXPECT_EQ(container, 1);
+}
+
+TEST(TaskBlockedBy, NoGatewayOrNoRuntimeBlocksEveryTask) {
+  EngineFacts f = AllOk();
+  f.gateway = Fact::kProblem;
+  f.gateway_problem = "no gateway. Fix: netavark";
+  int container = 0;
+  EXPECT_EQ(TaskBlockedBy(f, PlanWithInit(false), &container),
+            "ResourceInitializationError: unable to create the task's network: no gateway. Fix: netavark");
+  EXPECT_EQ(container, -1);
+  f.runtime = Fact::kProblem;
+  f.runtime_problem = "cannot start. Fix: runc";
+  EXPECT_EQ(TaskBlockedBy(f, PlanWithInit(false), &container), "CannotStartContainerError: cannot start. Fix: runc");
+}
+
+// ---- against the engine
+
+class EngineCheckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine_.emplace(EngineClient::FromEnvironment());
+    Status ping = engine_->Ping();
+    if (!ping.ok()) {
+      fprintf(stderr, "\n*** EngineCheck tests SKIPPED: no container engine at %s. Run scripts/engine.sh start. ***\n\n",
+              engine_->socket_path().c_str());
+      if (InCi()) FAIL() << "no container engine under CI";
+      GTEST_SKIP();
+    }
+  }
+
+  EngineCheck::Options Options() { return {{}, "engine-check-test-" + std::to_string(getpid())}; }
+
+  // Nothing of the probe is left in the engine.
+  void ExpectNothingLeft() {
+    auto containers = engine_->ContainerList({{kLabelManaged, "true"}});
+    ASSERT_TRUE(containers.ok());
+    for (auto& c : *containers)
+      for (auto& n : c.at("Names").as_array())
+        EXPECT_EQ(std::string(n.as_string()).find("fargo-probe-"), std::string::npos) << n;
+    auto networks = engine_->NetworkList({{kLabelManaged, "true"}});
+    ASSERT_TRUE(networks.ok());
+    for (auto& n : *networks)
+      EXPECT_EQ(std::string(n.at("Name").as_string()).find("fargo-probe-"), std::string::npos) << n.at("Name");
+  }
+
+  std::optional<EngineClient> engine_;
+};
+
+TEST_F(EngineCheckTest, TheEngineHasWhatFargoReliesOn) {
+  EngineFacts f = EngineCheck(*engine_, Options()).Run();
+  ASSERT_TRUE(f.reachable);
+  EXPECT_FALSE(f.version.empty());
+  EXPECT_FALSE(f.api_version.empty());
+  EXPECT_EQ(f.runtime, Fact::kOk) << f.runtime_problem;
+  EXPECT_EQ(f.init, Fact::kOk) << f.init_problem;
+  EXPECT_EQ(f.gateway, Fact::kOk) << f.gateway_problem;
+  EXPECT_TRUE(f.Problems().empty());
+  if (f.IsPodman()) {
+    // scripts/engine.sh configures Podman explicitly: netavark, runc.
+    auto info = engine_->Call("GET", "/libpod/info");
+    ASSERT_TRUE(info.ok()) << info.error().message;
+    const json::object& host = info->at("host").as_object();
+    EXPECT_EQ(host.at("networkBackend"), "netavark");
+    EXPECT_EQ(host.at("ociRuntime").at("name"), "runc");
+  }
+  ExpectNothingLeft();
+}
+
+TEST_F(EngineCheckTest, AnInternalNetworkWithoutHostGatewayIsNamedWithItsFix) {
+  std::string asked;
+  EngineCheck check(*engine_, Options(), [&](const std::string& ip) {
+    asked = ip;
+    return false;
+  });
+  EngineFacts f = check.Run();
+  ASSERT_EQ(f.gateway, Fact::kProblem);
+  EXPECT_EQ(asked.rfind("198.1", 0), 0u) << asked;  // the probe's own benchmarking subnet
+  std::vector<std::string> problems = f.Problems();
+  ASSERT_EQ(problems.size(), 1u);
+  const std::string& line = problems[0];
+  EXPECT_NE(line.find("no gateway address on the host"), std::string::npos) << line;
+  EXPECT_NE(line.find("Fix: "), std::string::npos) << line;
+  if (f.IsPodman()) EXPECT_NE(line.find("netavark"), std::string::npos) << line;
+  ExpectNothingLeft();
+}
+
+TEST(EngineCheckHost, LoopbackIsAHostAddressAndADocumentationAddressIsNot) {
+  EXPECT_TRUE(EngineCheck::HostInterfaceHasAddress("127.0.0.1"));
+  EXPECT_FALSE(EngineCheck::HostInterfaceHasAddress("192.0.2.77"));
+  EXPECT_FALSE(EngineCheck::HostInterfaceHasAddress("not an address"));
+}
+
+}  // namespace
+}  // namespace fargo::runtime
