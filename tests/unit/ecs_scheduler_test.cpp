@@ -147,18 +147,44 @@ TEST_F(EcsSchedulerTest, BacksOffWhileTasksKeepFailing) {
   EXPECT_TRUE(Live().empty());  // 4 s
   Advance(600);
   ASSERT_EQ(Live().size(), 1u);
-  // Back-off never exceeds 30 s.
-  for (int i = 0; i < 6; ++i) {
+  // Tasks that never reach RUNNING are throttled as AWS throttles them:
+  // the wait keeps doubling (8 s, 16 s, ... ) up to 27 minutes.
+  int64_t wait_s = 8;
+  for (int i = 0; i < 12; ++i) {
     Fail(Live()[0]);
-    Advance(30 * 1000 + 100);
-    ASSERT_EQ(Live().size(), 1u) << i;
+    Advance(wait_s * 1000 - 200);
+    ASSERT_TRUE(Live().empty()) << "launched before " << wait_s << " s";
+    Advance(400);
+    ASSERT_EQ(Live().size(), 1u) << "not launched after " << wait_s << " s";
+    wait_s = std::min<int64_t>(wait_s * 2, 27 * 60);
   }
+  EXPECT_EQ(wait_s, 27 * 60);
+  // A new task definition leaves the throttle at once.
+  Fail(Live()[0]);
+  Update({{"taskDefinition", td2_}});
+  ASSERT_EQ(Live().size(), 1u);
   // A task that stays up resets it.
   RunAll();
   Advance(11 * 1000);
   std::string t = Live()[0];
   Fail(t);
   Advance(1100);
+  EXPECT_EQ(Live().size(), 1u);
+}
+
+TEST_F(EcsSchedulerTest, CrashLoopAfterRunningBacksOffAtMostThirtySeconds) {
+  Create(1);
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_EQ(Live().size(), 1u) << i;
+    std::string t = Live()[0];
+    Feed(t, "RUNNING");
+    Advance(100);
+    auto r = Report(t, "STOPPED");
+    r.stop_code = "EssentialContainerExited";
+    r.stopped_reason = "Essential container in task exited";
+    ecs_->ApplyTaskReport(r);
+    Advance(30 * 1000 + 100);
+  }
   EXPECT_EQ(Live().size(), 1u);
 }
 

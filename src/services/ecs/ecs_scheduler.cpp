@@ -19,9 +19,14 @@ namespace {
 
 // A task that stops within this long after reaching RUNNING "died quickly".
 constexpr double kQuickDeathSeconds = 10;
-// Crash-loop back-off: 1 s, doubling, at most 30 s.
+// Launch back-off, doubling from 1 s. Tasks that never reach RUNNING are
+// throttled as AWS's service throttle logic does, "incrementally increased up
+// to a maximum of 27 minutes" (Amazon ECS Developer Guide, "Amazon ECS service
+// throttle logic"); AWS does not throttle tasks that die after RUNNING, but
+// fargo still spaces such a crash loop out, by at most 30 s.
 constexpr double kBackoffFirstSeconds = 1;
-constexpr double kBackoffMaxSeconds = 30;
+constexpr double kThrottleMaxSeconds = 27 * 60;
+constexpr double kCrashLoopMaxSeconds = 30;
 // Consecutive failures after which the service says it cannot start tasks.
 constexpr int64_t kUnstableStreak = 3;
 
@@ -104,7 +109,8 @@ void EcsService::NoteServiceTaskStopped(const json::object& task) {
   if (!reached || ran < kQuickDeathSeconds) {
     int64_t streak = GetInt(svc, "_failStreak") + 1;
     svc["_failStreak"] = streak;
-    double delay = std::min(kBackoffMaxSeconds, kBackoffFirstSeconds * std::pow(2.0, static_cast<double>(streak - 1)));
+    double cap = reached ? kCrashLoopMaxSeconds : kThrottleMaxSeconds;
+    double delay = std::min(cap, kBackoffFirstSeconds * std::pow(2.0, static_cast<double>(std::min<int64_t>(streak, 20) - 1)));
     svc["_nextLaunchAt"] = now + delay;
     if (streak == kUnstableStreak)
       AddEvent(svc, env_.ids, now,

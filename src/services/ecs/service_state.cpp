@@ -77,6 +77,9 @@ void StartDeployment(json::object& svc, json::object dep) {
     o["updatedAt"] = dep["createdAt"];
   }
   svc["_steady"] = false;
+  // A new deployment leaves the launch throttle, as on AWS.
+  svc.erase("_failStreak");
+  svc.erase("_nextLaunchAt");
   deps.insert(deps.begin(), std::move(dep));
 }
 
