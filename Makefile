@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 DATA  ?= $(HOME)/.local/share/fargo
 
-.PHONY: run test build setup setup-test bench clean
+.PHONY: run test build setup setup-test bench fuzz clean
 
 run: setup build
 	@scripts/engine.sh start || echo "fargo: no container engine; tasks will fail to start" >&2
@@ -26,6 +26,10 @@ setup-test:
 
 bench: build
 	bench/run_all.sh
+
+# Every libFuzzer target for FUZZ_SECONDS (default 30) each.
+fuzz:
+	scripts/fuzz.sh
 
 clean:
 	rm -rf $(BUILD)
