@@ -8,7 +8,7 @@ DATA  ?= $(HOME)/.local/share/fargo
 .PHONY: run test build setup setup-test bench fuzz clean
 
 run: setup build
-	@scripts/engine.sh start || echo "fargo: no container engine; tasks will fail to start" >&2
+	@scripts/engine.sh start || echo "fargo: the container engine is not ready (see above for the fix); the APIs run, tasks will fail to start" >&2
 	$(BUILD)/fargo serve --port 4566 --data-dir $(DATA)
 
 test:
