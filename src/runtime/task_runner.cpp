@@ -69,8 +69,8 @@ class TaskRunner::Supervisor {
   }
   bool done() const { return done_.load(); }
 
-  void Run(bool adopt, int64_t since_ms) {
-    bool proceed = adopt ? AdoptExisting(since_ms) : Provision();
+  void Run(bool adopt) {
+    bool proceed = adopt ? AdoptExisting() : Provision();
     if (proceed) Supervise();
     if (!Detached()) Deprovision();
     done_ = true;
@@ -224,7 +224,7 @@ class TaskRunner::Supervisor {
   }
 
   // A task fargo ran before it restarted: rebuild what the engine still has.
-  bool AdoptExisting(int64_t since_ms) {
+  bool AdoptExisting() {
     auto sb = TaskSandbox::Adopt(r_.engine_, plan_.task_arn);
     if (!sb.ok()) {
       report_.last_status = "STOPPED";
@@ -262,8 +262,12 @@ class TaskRunner::Supervisor {
       if (!status.empty() && status != "created" && status != "configured" && status != "initialized") {
         st.started = true;
         cr.last_status = "RUNNING";
+        // From where its stored output ends (nothing stored: its first byte).
         const auto& logs = plan_.containers[i].awslogs;
-        Follow(i, logs && logs->resume_after_ms > 0 ? logs->resume_after_ms + 1 : since_ms);
+        OutputOffsets resume;
+        if (logs)
+          if (auto r = logs->resume.find(cr.runtime_id); r != logs->resume.end()) resume = r->second;
+        Follow(i, resume);
       }
       if (status == "exited" || status == "stopped" || status == "dead") RecordExit(i, *in);
     }
@@ -277,10 +281,10 @@ class TaskRunner::Supervisor {
     return true;
   }
 
-  void Follow(size_t i, int64_t since_ms) {
+  void Follow(size_t i, const std::optional<OutputOffsets>& resume) {
     const auto& cp = plan_.containers[i];
     if (!cp.awslogs || !r_.logs_ || state_[i].following) return;
-    r_.logs_->Follow(report_.containers[i].runtime_id, *cp.awslogs, cp.spec.tty, since_ms);
+    r_.logs_->Follow(report_.containers[i].runtime_id, *cp.awslogs, cp.spec.tty, resume);
     state_[i].following = true;
   }
 
@@ -372,7 +376,7 @@ class TaskRunner::Supervisor {
         continue;
       }
       // Output is followed from before the start, so the first line is kept.
-      Follow(i, 0);
+      Follow(i, std::nullopt);
       Status st = r_.engine_.ContainerStart(cr.runtime_id);
       if (!st.ok()) {
         s.gave_up = true;
@@ -671,7 +675,7 @@ void TaskRunner::Shutdown() {
   }
 }
 
-void TaskRunner::Spawn(const TaskPlan& plan, bool adopt, int64_t since_ms) {
+void TaskRunner::Spawn(const TaskPlan& plan, bool adopt) {
   Reap();
   TaskPlan labelled = plan;
   if (!options_.instance.empty()) labelled.sandbox.labels[kLabelInstance] = options_.instance;
@@ -684,9 +688,9 @@ void TaskRunner::Spawn(const TaskPlan& plan, bool adopt, int64_t since_ms) {
   // The thread removes its own entry when done and hands its std::thread
   // to finished_ for joining (a thread cannot join itself).
   auto holder = std::make_shared<std::thread>();
-  *holder = std::thread([this, sup, arn, adopt, since_ms, holder] {
+  *holder = std::thread([this, sup, arn, adopt, holder] {
     pthread_setname_np(pthread_self(), "fargo-task");
-    sup->Run(adopt, since_ms);
+    sup->Run(adopt);
     std::lock_guard<std::mutex> g(mu_);
     tasks_.erase(arn);
     finished_.push_back(std::move(*holder));
@@ -703,7 +707,7 @@ void TaskRunner::Reap() {
     if (t.joinable()) t.join();
 }
 
-void TaskRunner::Launch(const TaskPlan& plan) { Spawn(plan, false, 0); }
+void TaskRunner::Launch(const TaskPlan& plan) { Spawn(plan, false); }
 
 void TaskRunner::Stop(const std::string& task_arn) {
   std::shared_ptr<Supervisor> sup;
@@ -732,10 +736,9 @@ void TaskRunner::Stop(const std::string& task_arn) {
 
 void TaskRunner::Adopt(const std::vector<TaskPlan>& live) {
   std::set<std::string> known;
-  int64_t now = clock_.NowMillis();
   for (const auto& p : live) {
     known.insert(p.task_arn);
-    Spawn(p, true, now);
+    Spawn(p, true);
   }
   // Orphans: fargo-labelled tasks the control plane does not know (or knows
   // as stopped) are removed in the background.

@@ -577,14 +577,6 @@ Result<LogsService::AppendResult> LogsService::AppendToStream(
   return r;
 }
 
-int64_t LogsService::LastEventTimestamp(const std::string& region, const std::string& group,
-                                       const std::string& stream) {
-  auto g = FindGroup(region, group);
-  if (!g.ok()) return 0;
-  const json::object* doc = FindStream(*g, stream);
-  return doc ? GetInt(*doc, "lastEventTimestamp") : 0;
-}
-
 std::map<std::string, OutputOffsets> LogsService::IngestCursors(const std::string& region, const std::string& group,
                                                                 const std::string& stream) {
   auto g = FindGroup(region, group);

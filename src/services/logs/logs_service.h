@@ -48,10 +48,6 @@ class LogsService final : public Service {
   std::map<std::string, OutputOffsets> IngestCursors(const std::string& region, const std::string& group,
                                                      const std::string& stream);
 
-  // The time of the newest event of a stream, or 0 when there is none (a
-  // restarted fargo resumes shipping a container's output from there).
-  int64_t LastEventTimestamp(const std::string& region, const std::string& group, const std::string& stream);
-
  private:
   // Groups
   Result<json::object> CreateLogGroup(CallContext& ctx, json::object& in);
