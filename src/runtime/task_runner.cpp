@@ -269,7 +269,8 @@ class TaskRunner::Supervisor {
           if (auto r = logs->resume.find(cr.runtime_id); r != logs->resume.end()) resume = r->second;
         Follow(i, resume);
       }
-      if (status == "exited" || status == "stopped" || status == "dead") RecordExit(i, *in);
+      // One that exited while fargo was away is noticed by CheckExits, as if
+      // it had exited now: an essential one ends the task.
     }
     if (std::none_of(state_.begin(), state_.end(), [](const State& s) { return s.created; })) {
       // Nothing of the task was created yet: it never got far enough to run.
