@@ -44,7 +44,7 @@ struct AwsLogsSpec {
   bool create_group = false;
   // Adoption only (not stored): by container id, where the output already
   // stored in the stream ends, so shipping resumes exactly there.
-  std::map<std::string, OutputOffsets> resume;
+  std::map<std::string, OutputOffsets> resume = {};
 };
 
 // dependsOn: start this container only once `container` reached `condition`.

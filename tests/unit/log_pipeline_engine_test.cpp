@@ -168,7 +168,7 @@ TEST_F(LogPipelineEngine, EveryLineArrivesInOrder) {
 
 // Runs a pipeline that reads `id` from the engine's log (as adoption after a
 // restart does, from `resume`) until the container exited and all was read.
-void ReadBack(runtime::EngineClient& engine, const Clock& clock, const std::string& id,
+void ReadBack(runtime::EngineClient& engine, const fargo::Clock& clock, const std::string& id,
               const runtime::AwsLogsSpec& spec, const OutputOffsets& resume, Sink& sink) {
   LogPipeline p(engine, clock, [&](const runtime::AwsLogsSpec& s, std::vector<IngestedEvent> b, const LogCursor& c) {
     sink(s, std::move(b), c);
@@ -264,6 +264,67 @@ TEST_F(LogPipelineEngine, ResumesWhereTheStoredOutputEnds) {
     EXPECT_EQ(out, want_out);
     EXPECT_EQ(err, want_err);
   }
+}
+
+// A restart while the container runs: the first pipeline's batches up to
+// one of them are what was stored (the rest died with it); a second
+// pipeline, given that batch's cursor, reads the engine's log while the
+// container goes on printing (three lines per write) and ships the rest.
+TEST_F(LogPipelineEngine, AdoptedWhileRunningGoesOnExactlyOnce) {
+  std::string id = Create(
+      "n=0; while [ $n -lt 1500 ]; do printf '%d\\n%d\\n%d\\n' $((n+1)) $((n+2)) $((n+3)); n=$((n+3)); "
+      "sleep 0.01; done");
+  ASSERT_FALSE(id.empty());
+  std::mutex mu;
+  std::vector<std::pair<std::vector<IngestedEvent>, LogCursor>> batches;
+  {
+    LogPipeline p(*engine_, clock_, [&](const runtime::AwsLogsSpec&, std::vector<IngestedEvent> b, const LogCursor& c) {
+      std::lock_guard<std::mutex> lock(mu);
+      batches.emplace_back(std::move(b), c);
+    });
+    ASSERT_TRUE(p.Start().ok());
+    p.Follow(id, spec_, false, std::nullopt);
+    ASSERT_TRUE(engine_->ContainerStart(id).ok());
+    auto deadline = Clock::now() + 20s;
+    while (Clock::now() < deadline) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (batches.size() >= 4) break;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    p.Stop();
+  }
+  std::vector<std::string> stored;
+  OutputOffsets resume;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_GE(batches.size(), 4u);
+    for (size_t i = 0; i < 3; ++i)
+      for (auto& e : batches[i].first) stored.push_back(e.message);
+    resume = batches[2].second.offsets;
+    EXPECT_EQ(batches[2].second.container_id, id);
+  }
+  auto info = engine_->ContainerInspect(id);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->at("State").at("Status"), "running") << "the container should still run when adopted";
+  Sink rest;
+  LogPipeline p(*engine_, clock_, [&](const runtime::AwsLogsSpec& s, std::vector<IngestedEvent> b, const LogCursor& c) {
+    rest(s, std::move(b), c);
+  });
+  ASSERT_TRUE(p.Start().ok());
+  p.Follow(id, spec_, false, resume);
+  auto code = engine_->ContainerWait(id);
+  ASSERT_TRUE(code.ok());
+  p.Unfollow(id);
+  auto deadline = Clock::now() + 60s;
+  while (p.stats().followers > 0 && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  p.Stop();
+  std::vector<std::string> all = stored;
+  for (auto& m : Messages(rest)) all.push_back(m);
+  EXPECT_EQ(all, Seq(1, 1500));
+  std::printf("[ adopted ] %zu lines stored before, %zu shipped after adoption, in %zu batches\n", stored.size(),
+              all.size() - stored.size(), rest.batches);
 }
 
 TEST_F(LogPipelineEngine, TtyPartialAndStderrLines) {
