@@ -51,6 +51,10 @@ class LogShipper {
   // Stops following once everything the container wrote is shipped (the
   // container has exited) or at once when it is being removed.
   virtual void Unfollow(const std::string& container_id) = 0;
+
+  // True while the container's output is still being read (after Unfollow:
+  // until everything it wrote is shipped, or the follower was cut off).
+  virtual bool Following(const std::string& container_id) const = 0;
 };
 
 }  // namespace fargo::runtime

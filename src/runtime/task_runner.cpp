@@ -1,8 +1,10 @@
 #include "runtime/task_runner.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "runtime/image_ref.h"
 #include "runtime/json_util.h"
@@ -562,11 +564,22 @@ class TaskRunner::Supervisor {
           report_.containers[i].last_status = "STOPPED";
         }
       }
+      std::vector<std::string> followed;
       for (size_t i = 0; i < state_.size(); ++i) {
         if (report_.containers[i].last_status != "STOPPED") report_.containers[i].last_status = "STOPPED";
-        if (state_[i].following && r_.logs_) r_.logs_->Unfollow(report_.containers[i].runtime_id);
+        if (state_[i].following && r_.logs_) {
+          r_.logs_->Unfollow(report_.containers[i].runtime_id);
+          followed.push_back(report_.containers[i].runtime_id);
+        }
         state_[i].following = false;
       }
+      // Removing a container takes its log: first its output is shipped
+      // (read back from the log when it exited while fargo was away). The
+      // shipper cuts a follower off in bounded time; this bound is a guard.
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+      for (const auto& id : followed)
+        while (r_.logs_->Following(id) && std::chrono::steady_clock::now() < give_up)
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
       report_.execution_stopped_at_ms = Now();
       Publish();
       Status st = sandbox_->Teardown(0);

@@ -3,7 +3,8 @@
 A service of two tasks prints a counter (three lines per write, so lines share
 a timestamp) while fargo is killed with kill -9 and started again on the same
 data directory five times in a row, 3 s down each time; a one-off task writing
-to stdout and stderr exits while fargo is down. Every stream, read from the
+to stdout and stderr, then a burst of 50,000 lines, exits while fargo is down
+(and is removed once its output is stored). Every stream, read from the
 head with GetLogEvents, holds each counter value exactly once, with no gap.
 
 Engine-backed: only fargo's APIs and the Docker Engine API (DOCKER_HOST, the
@@ -21,14 +22,28 @@ RESTARTS = 5
 DOWN_SECONDS = 3
 COUNTER = ("n=0; while true; do printf 'n=%d\\nn=%d\\nn=%d\\n' $((n+1)) $((n+2)) $((n+3)); "
            "n=$((n+3)); sleep 0.1; done")
-ONE_OFF_LINES = 25
-ONE_OFF = (f"for i in $(seq 1 {ONE_OFF_LINES}); do if [ $((i % 2)) = 0 ]; then echo n=$i >&2; "
-           "else echo n=$i; fi; sleep 0.1; done")
+# 25 lines on stdout and stderr, then a burst: the restarted fargo reads it
+# back from the engine's log, which goes when the task is removed.
+ONE_OFF_LINES = 50000
+ONE_OFF = ("for i in $(seq 1 25); do if [ $((i % 2)) = 0 ]; then echo n=$i >&2; "
+           f"else echo n=$i; fi; sleep 0.1; done; seq 26 {ONE_OFF_LINES} | sed 's/^/n=/'")
 
 
 def counter_values(w, stream):
-    """The n= values of a stream, read from the head, in stored order."""
-    return [int(line[2:]) for line in w.log_text(stream).splitlines() if line.startswith("n=")]
+    """The n= values of a stream, read from the head (every page), in stored order."""
+    values, token = [], None
+    while True:
+        args = {"logGroupName": w.log_group, "logStreamName": stream, "startFromHead": True}
+        if token:
+            args["nextToken"] = token
+        try:
+            page = w.logs.get_log_events(**args)
+        except w.logs.exceptions.ResourceNotFoundException:
+            return values
+        values += [int(e["message"][2:]) for e in page["events"] if e["message"].startswith("n=")]
+        if not page["events"] or page["nextForwardToken"] == token:
+            return values
+        token = page["nextForwardToken"]
 
 
 class LogsAcrossRestartsTest(unittest.TestCase):
@@ -82,7 +97,7 @@ class LogsAcrossRestartsTest(unittest.TestCase):
         stopped = w.wait_status(one_off, "STOPPED", 30)
         self.assertEqual(stopped["containers"][0]["exitCode"], 0)
         one_off_stream = f"ecs/main/{task_id(one_off)}"
-        wait_for(lambda: len(counter_values(w, one_off_stream)) >= ONE_OFF_LINES, 30,
+        wait_for(lambda: len(counter_values(w, one_off_stream)) >= ONE_OFF_LINES, 60,
                  what="the one-off task's output, written while fargo was down")
         self.assertOnceEach(counter_values(w, one_off_stream), one_off_stream, upto=ONE_OFF_LINES)
         self.assertEqual(len(counter_values(w, one_off_stream)), ONE_OFF_LINES)

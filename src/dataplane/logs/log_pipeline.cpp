@@ -364,6 +364,7 @@ struct LogPipeline::Follower {
   runtime::CancelToken cancel{false};
   std::atomic<bool> unfollowed{false};
   std::atomic<bool> done{false};
+  std::atomic<bool> final_read{false};  // reading the exited container's log one last time
   std::chrono::steady_clock::time_point drain_deadline;  // guarded by LogPipeline::mu_
   std::mutex mu;                                          // guards batcher
   std::optional<LineBatcher> batcher;
@@ -454,6 +455,12 @@ void LogPipeline::Unfollow(const std::string& container_id) {
   if (it == followers_.end() || it->second->unfollowed) return;
   it->second->drain_deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
   it->second->unfollowed = true;
+}
+
+bool LogPipeline::Following(const std::string& container_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = followers_.find(container_id);
+  return it != followers_.end() && !it->second->done;
 }
 
 LogPipeline::Stats LogPipeline::stats() const {
@@ -558,9 +565,14 @@ void LogPipeline::Run(Follower& f) {
       continue;
     }
     bool last = *status != "running" && *status != "paused" && *status != "restarting";
+    f.final_read = last;
+    auto started = std::chrono::steady_clock::now();
     Status st = ReadLog(f, parser);
     if (f.cancel || (last && st.ok())) break;
-    SleepUnlessCancelled(f, st.ok() ? options_.log_poll_interval : options_.poll_interval * 4);
+    // The engine reads the whole log file for each read (Podman filters by
+    // time as it goes): a long log is read less often.
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    SleepUnlessCancelled(f, st.ok() ? std::max(options_.log_poll_interval, 2 * took) : options_.poll_interval * 4);
   }
   {
     std::lock_guard<std::mutex> lock(f.mu);
@@ -640,7 +652,8 @@ void LogPipeline::Tick() {
         it = followers_.erase(it);
         continue;
       }
-      if (f.unfollowed && !f.cancel && now >= f.drain_deadline) f.cancel = true;
+      auto deadline = f.drain_deadline + (f.final_read ? options_.final_read_timeout : std::chrono::milliseconds(0));
+      if (f.unfollowed && !f.cancel && now >= deadline) f.cancel = true;
       // A follower busy parsing ships its own batches; an idle one (blocked
       // reading the engine) gets its waiting batch shipped from here. Never
       // wait for room: this thread is the one that makes it.

@@ -258,11 +258,15 @@ struct LogPipelineOptions {
   // After Unfollow, how long the follower may still read what the engine
   // has before it is cut off.
   std::chrono::milliseconds drain_timeout{5000};
+  // A follower reading an exited container's log for the last time (it
+  // ends by itself) is cut off only this much later than drain_timeout.
+  std::chrono::milliseconds final_read_timeout{60000};
   // Waiting for a created container to start; pause between reconnects.
   std::chrono::milliseconds poll_interval{50};
   // Pause between two reads of a running container's log (adopted after a
-  // restart, or after its attach stream broke). The log is read whole each
-  // time, never followed: Podman's follow=1 reader loses and reorders lines.
+  // restart, or after its attach stream broke), or twice as long as the
+  // last read took, whichever is longer. The log is read, never followed:
+  // Podman's follow=1 reader loses and reorders lines.
   std::chrono::milliseconds log_poll_interval{250};
   // How long Follow() waits for the attach stream to be established (the
   // runtime starts the container once Follow returns).
@@ -315,6 +319,7 @@ class LogPipeline final : public runtime::LogShipper {
   // has not ended after drain_timeout (the container still runs), it is cut
   // off. Does not block.
   void Unfollow(const std::string& container_id) override;
+  bool Following(const std::string& container_id) const override;
 
   struct Stats {
     uint64_t followers = 0;        // currently following
