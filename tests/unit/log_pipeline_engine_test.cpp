@@ -95,6 +95,14 @@ class LogPipelineEngine : public ::testing::Test {
     return *id;
   }
 
+  // A container of `script` that ran to completion (as one that exited
+  // while fargo was down).
+  std::string CreateExited(const std::string& script) {
+    std::string id = Create(script);
+    EXPECT_TRUE(!id.empty() && engine_->ContainerStart(id).ok() && engine_->ContainerWait(id).ok());
+    return id;
+  }
+
   // Starts the container, waits for it to exit, unfollows, and waits for
   // the pipeline's follower to end.
   void RunToCompletion(LogPipeline& p, const std::string& id) {
@@ -189,6 +197,13 @@ std::vector<std::string> Messages(Sink& sink) {
   return out;
 }
 
+// How many bytes `seq from to` prints.
+int64_t SeqBytes(int64_t from, int64_t to) {
+  int64_t n = 0;
+  for (int64_t i = from; i <= to; ++i) n += static_cast<int64_t>(std::to_string(i).size()) + 1;
+  return n;
+}
+
 std::vector<std::string> Seq(int64_t from, int64_t to) {
   std::vector<std::string> out;
   for (int64_t i = from; i <= to; ++i) out.push_back(std::to_string(i));
@@ -201,16 +216,12 @@ TEST_F(LogPipelineEngine, FromTheEngineLogWithTimes) {
   // followed with follow=1, which Podman 4.3 answers for a finished
   // k8s-file log with about half the lines, some out of order: the resume
   // logic then repeated lines. The log is now read without follow.)
-  std::string id = Create("seq 1 20000");
+  std::string id = CreateExited("seq 1 20000");
   ASSERT_FALSE(id.empty());
-  ASSERT_TRUE(engine_->ContainerStart(id).ok());
-  ASSERT_TRUE(engine_->ContainerWait(id).ok());
   Sink sink;
   ReadBack(*engine_, clock_, id, spec_, {}, sink);
   EXPECT_EQ(Messages(sink), Seq(1, 20000));
-  int64_t bytes = 0;
-  for (int i = 1; i <= 20000; ++i) bytes += static_cast<int64_t>(std::to_string(i).size()) + 1;
-  EXPECT_EQ(sink.cursor.offsets, (OutputOffsets{bytes, 0}));  // the last batch's
+  EXPECT_EQ(sink.cursor.offsets, (OutputOffsets{SeqBytes(1, 20000), 0}));  // the last batch's
   int64_t now = clock_.NowMillis();
   EXPECT_GT(sink.events.front().timestamp_ms, now - 600000);
   EXPECT_LE(sink.events.back().timestamp_ms, now + 1000);
@@ -220,10 +231,9 @@ TEST_F(LogPipelineEngine, FromTheEngineLogWithTimes) {
 // shipped again, the rest is, including lines of the same millisecond and a
 // line the cursor ends inside of.
 TEST_F(LogPipelineEngine, ResumesWhereTheStoredOutputEnds) {
-  std::string id = Create("seq 1 3000; head -c 300000 /dev/zero | tr '\\0' x; echo; seq 3001 3100 >&2; seq 3101 6000");
+  std::string id =
+      CreateExited("seq 1 3000; head -c 300000 /dev/zero | tr '\\0' x; echo; seq 3001 3100 >&2; seq 3101 6000");
   ASSERT_FALSE(id.empty());
-  ASSERT_TRUE(engine_->ContainerStart(id).ok());
-  ASSERT_TRUE(engine_->ContainerWait(id).ok());
   Sink all;
   ReadBack(*engine_, clock_, id, spec_, {}, all);
   std::vector<std::string> everything = Messages(all);
@@ -231,10 +241,7 @@ TEST_F(LogPipelineEngine, ResumesWhereTheStoredOutputEnds) {
   // Resume after line 1500 (inside the first batch), inside the long line
   // and after the stderr lines (stdout and stderr have offsets of their own).
   std::string long_line(300000, 'x');
-  int64_t after_1500 = 0;
-  for (int i = 1; i <= 1500; ++i) after_1500 += static_cast<int64_t>(std::to_string(i).size()) + 1;
-  int64_t before_long = 0;
-  for (int i = 1; i <= 3000; ++i) before_long += static_cast<int64_t>(std::to_string(i).size()) + 1;
+  const int64_t after_1500 = SeqBytes(1, 1500), before_long = SeqBytes(1, 3000);
   struct Case {
     OutputOffsets resume;
     std::vector<std::string> want;
