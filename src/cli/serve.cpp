@@ -106,12 +106,15 @@ int RunServe(const ServeOptions& opt) {
   // awslogs: each batch is stored on the state thread; the pipeline waits
   // for that, which is how it notices a lagging state thread.
   dataplane::LogPipeline log_pipeline(
-      engine, clock, [&gateway, logs](const runtime::AwsLogsSpec& spec, std::vector<IngestedEvent> events) {
+      engine, clock,
+      [&gateway, logs](const runtime::AwsLogsSpec& spec, std::vector<IngestedEvent> events, const LogCursor& cursor) {
         auto batch = std::make_shared<std::vector<IngestedEvent>>(std::move(events));
         auto done = std::make_shared<std::promise<void>>();
         auto stored = done->get_future();
-        gateway.Post([logs, spec, batch, done] {
-          Status st = logs->IngestEvents(spec.region, spec.group, spec.stream, spec.create_group, std::move(*batch));
+        gateway.Post([logs, spec, batch, cursor, done] {
+          // The cursor is stored with the batch: a restart resumes after it.
+          Status st = logs->IngestEvents(spec.region, spec.group, spec.stream, spec.create_group, std::move(*batch),
+                                         &cursor);
           if (!st.ok()) {
             std::fprintf(stderr, "fargo: awslogs %s/%s: %s\n", spec.group.c_str(), spec.stream.c_str(),
                          st.error().message.c_str());
@@ -160,7 +163,7 @@ int RunServe(const ServeOptions& opt) {
     for (auto& plan : live)
       for (auto& c : plan.containers)
         if (c.awslogs)
-          c.awslogs->resume_after_ms = logs->LastEventTimestamp(c.awslogs->region, c.awslogs->group, c.awslogs->stream);
+          c.awslogs->resume = logs->IngestCursors(c.awslogs->region, c.awslogs->group, c.awslogs->stream);
     runner.Adopt(live);
     ecs->ResumeStops();
   });

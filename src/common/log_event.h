@@ -15,6 +15,23 @@ struct IngestedEvent {
   std::string message;       // the line, without its newline
 };
 
+// How far into a container's output the log pipeline has got: bytes of its
+// stdout and of its stderr (with a TTY, all output counts as stdout), from
+// the container's first byte. The engine's log holds the same bytes, so a
+// restarted fargo reads it back and skips this many of each.
+struct OutputOffsets {
+  int64_t stdout_bytes = 0;
+  int64_t stderr_bytes = 0;
+  bool operator==(const OutputOffsets&) const = default;
+};
+
+// Stored with a batch of one container's events, in the same transaction:
+// the offsets just past the batch's last line.
+struct LogCursor {
+  std::string container_id;
+  OutputOffsets offsets;
+};
+
 // CloudWatch Logs' per-event overhead and limit: an event's message may hold
 // at most 256 KiB minus the 26 bytes CloudWatch counts for every event. The
 // awslogs driver splits longer lines into events of at most this size.

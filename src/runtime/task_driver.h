@@ -8,9 +8,11 @@
 //    the awslogs driver (the log pipeline of src/dataplane implements it).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/log_event.h"
 #include "runtime/task_plan.h"
 
 namespace fargo::runtime {
@@ -39,14 +41,20 @@ class LogShipper {
   virtual ~LogShipper() = default;
 
   // Starts following a created container's output into `logs`, from the
-  // first byte (or, when adopting, from `since_ms`). Called on a runtime
-  // thread before the container starts. Must not block for long.
+  // first byte; when adopting, from `resume`, the offsets stored with the
+  // container's last batch (zero when none was stored). Called on a runtime
+  // thread, before the container starts when not adopting. Must not block
+  // for long.
   virtual void Follow(const std::string& container_id, const AwsLogsSpec& logs, bool tty,
-                      int64_t since_ms) = 0;
+                      const std::optional<OutputOffsets>& resume) = 0;
 
   // Stops following once everything the container wrote is shipped (the
   // container has exited) or at once when it is being removed.
   virtual void Unfollow(const std::string& container_id) = 0;
+
+  // True while the container's output is still being read (after Unfollow:
+  // until everything it wrote is shipped, or the follower was cut off).
+  virtual bool Following(const std::string& container_id) const = 0;
 };
 
 }  // namespace fargo::runtime

@@ -13,11 +13,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/json.hpp>
+
+#include "common/log_event.h"
 
 #include "common/result.h"
 #include "runtime/task_sandbox.h"
@@ -39,9 +42,9 @@ struct AwsLogsSpec {
   std::string group;
   std::string stream;  // "<prefix>/<container-name>/<task-id>"
   bool create_group = false;
-  // Adoption only (not stored): the newest event already shipped, so output
-  // written while fargo was away is read from there.
-  int64_t resume_after_ms = 0;
+  // Adoption only (not stored): by container id, where the output already
+  // stored in the stream ends, so shipping resumes exactly there.
+  std::map<std::string, OutputOffsets> resume = {};
 };
 
 // dependsOn: start this container only once `container` reached `condition`.

@@ -1,8 +1,10 @@
 #include "runtime/task_runner.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "runtime/image_ref.h"
 #include "runtime/json_util.h"
@@ -69,8 +71,8 @@ class TaskRunner::Supervisor {
   }
   bool done() const { return done_.load(); }
 
-  void Run(bool adopt, int64_t since_ms) {
-    bool proceed = adopt ? AdoptExisting(since_ms) : Provision();
+  void Run(bool adopt) {
+    bool proceed = adopt ? AdoptExisting() : Provision();
     if (proceed) Supervise();
     if (!Detached()) Deprovision();
     done_ = true;
@@ -233,7 +235,7 @@ class TaskRunner::Supervisor {
   }
 
   // A task fargo ran before it restarted: rebuild what the engine still has.
-  bool AdoptExisting(int64_t since_ms) {
+  bool AdoptExisting() {
     auto sb = TaskSandbox::Adopt(r_.engine_, plan_.task_arn);
     if (!sb.ok()) {
       report_.last_status = "STOPPED";
@@ -271,10 +273,15 @@ class TaskRunner::Supervisor {
       if (!status.empty() && status != "created" && status != "configured" && status != "initialized") {
         st.started = true;
         cr.last_status = "RUNNING";
+        // From where its stored output ends (nothing stored: its first byte).
         const auto& logs = plan_.containers[i].awslogs;
-        Follow(i, logs && logs->resume_after_ms > 0 ? logs->resume_after_ms + 1 : since_ms);
+        OutputOffsets resume;
+        if (logs)
+          if (auto r = logs->resume.find(cr.runtime_id); r != logs->resume.end()) resume = r->second;
+        Follow(i, resume);
       }
-      if (status == "exited" || status == "stopped" || status == "dead") RecordExit(i, *in);
+      // One that exited while fargo was away is noticed by CheckExits, as if
+      // it had exited now: an essential one ends the task.
     }
     if (std::none_of(state_.begin(), state_.end(), [](const State& s) { return s.created; })) {
       // Nothing of the task was created yet: it never got far enough to run.
@@ -286,10 +293,10 @@ class TaskRunner::Supervisor {
     return true;
   }
 
-  void Follow(size_t i, int64_t since_ms) {
+  void Follow(size_t i, const std::optional<OutputOffsets>& resume) {
     const auto& cp = plan_.containers[i];
     if (!cp.awslogs || !r_.logs_ || state_[i].following) return;
-    r_.logs_->Follow(report_.containers[i].runtime_id, *cp.awslogs, cp.spec.tty, since_ms);
+    r_.logs_->Follow(report_.containers[i].runtime_id, *cp.awslogs, cp.spec.tty, resume);
     state_[i].following = true;
   }
 
@@ -381,7 +388,7 @@ class TaskRunner::Supervisor {
         continue;
       }
       // Output is followed from before the start, so the first line is kept.
-      Follow(i, 0);
+      Follow(i, std::nullopt);
       Status st = r_.engine_.ContainerStart(cr.runtime_id);
       if (!st.ok()) {
         s.gave_up = true;
@@ -566,11 +573,22 @@ class TaskRunner::Supervisor {
           report_.containers[i].last_status = "STOPPED";
         }
       }
+      std::vector<std::string> followed;
       for (size_t i = 0; i < state_.size(); ++i) {
         if (report_.containers[i].last_status != "STOPPED") report_.containers[i].last_status = "STOPPED";
-        if (state_[i].following && r_.logs_) r_.logs_->Unfollow(report_.containers[i].runtime_id);
+        if (state_[i].following && r_.logs_) {
+          r_.logs_->Unfollow(report_.containers[i].runtime_id);
+          followed.push_back(report_.containers[i].runtime_id);
+        }
         state_[i].following = false;
       }
+      // Removing a container takes its log: first its output is shipped
+      // (read back from the log when it exited while fargo was away). The
+      // shipper cuts a follower off in bounded time; this bound is a guard.
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+      for (const auto& id : followed)
+        while (r_.logs_->Following(id) && std::chrono::steady_clock::now() < give_up)
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
       report_.execution_stopped_at_ms = Now();
       Publish();
       Status st = sandbox_->Teardown(0);
@@ -698,7 +716,7 @@ void TaskRunner::Shutdown() {
   }
 }
 
-void TaskRunner::Spawn(const TaskPlan& plan, bool adopt, int64_t since_ms) {
+void TaskRunner::Spawn(const TaskPlan& plan, bool adopt) {
   Reap();
   TaskPlan labelled = plan;
   if (!options_.instance.empty()) labelled.sandbox.labels[kLabelInstance] = options_.instance;
@@ -711,9 +729,9 @@ void TaskRunner::Spawn(const TaskPlan& plan, bool adopt, int64_t since_ms) {
   // The thread removes its own entry when done and hands its std::thread
   // to finished_ for joining (a thread cannot join itself).
   auto holder = std::make_shared<std::thread>();
-  *holder = std::thread([this, sup, arn, adopt, since_ms, holder] {
+  *holder = std::thread([this, sup, arn, adopt, holder] {
     pthread_setname_np(pthread_self(), "fargo-task");
-    sup->Run(adopt, since_ms);
+    sup->Run(adopt);
     std::lock_guard<std::mutex> g(mu_);
     tasks_.erase(arn);
     finished_.push_back(std::move(*holder));
@@ -730,7 +748,7 @@ void TaskRunner::Reap() {
     if (t.joinable()) t.join();
 }
 
-void TaskRunner::Launch(const TaskPlan& plan) { Spawn(plan, false, 0); }
+void TaskRunner::Launch(const TaskPlan& plan) { Spawn(plan, false); }
 
 void TaskRunner::Stop(const std::string& task_arn) {
   std::shared_ptr<Supervisor> sup;
@@ -759,10 +777,9 @@ void TaskRunner::Stop(const std::string& task_arn) {
 
 void TaskRunner::Adopt(const std::vector<TaskPlan>& live) {
   std::set<std::string> known;
-  int64_t now = clock_.NowMillis();
   for (const auto& p : live) {
     known.insert(p.task_arn);
-    Spawn(p, true, now);
+    Spawn(p, true);
   }
   // Orphans: fargo-labelled tasks the control plane does not know (or knows
   // as stopped) are removed in the background.

@@ -87,7 +87,7 @@ class TaskRunner final : public TaskDriver {
   class Supervisor;
 
   // Starts a supervisor thread for `plan`. REQUIRES: mu_ not held.
-  void Spawn(const TaskPlan& plan, bool adopt, int64_t since_ms);
+  void Spawn(const TaskPlan& plan, bool adopt);
   // Joins supervisors that have finished. REQUIRES: mu_ not held.
   void Reap();
   // The events thread: wakes the supervisor of a container that died.

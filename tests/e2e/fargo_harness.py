@@ -3,6 +3,7 @@
 Tests use Python's unittest (no extra packages). The fargo binary comes from
 $FARGO_BIN (set by ctest) or build/fargo.
 """
+import collections
 import json
 import os
 import shutil
@@ -308,6 +309,14 @@ def require_engine():
     for image in STORY_IMAGES:
         require(engine.has_image(image), f"the test image {image} (run tests/images/build.sh)")
     return engine
+
+
+def repeats_and_gaps(values, upto=None):
+    """For counter values 1, 2, ... as stored: those stored more than once,
+    and those missing up to `upto` (default: the highest stored)."""
+    counts = collections.Counter(values)
+    top = upto if upto is not None else max(values, default=0)
+    return sorted(v for v, c in counts.items() if c > 1), sorted(set(range(1, top + 1)) - set(values))
 
 
 def wait_for(fn, timeout=60, interval=0.25, what="condition"):

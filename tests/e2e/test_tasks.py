@@ -17,7 +17,7 @@ import subprocess
 import time
 import unittest
 
-from fargo_harness import Fargo, FargoTestCase, require_engine, wait_for
+from fargo_harness import Fargo, FargoTestCase, repeats_and_gaps, require_engine, wait_for
 
 REGION = "eu-west-1"
 DEBIAN = "debian:buster-20230411-slim"
@@ -415,7 +415,7 @@ class RestartSafetyTest(unittest.TestCase):
         if not os.path.exists("/run/podman/fargo-service.pid"):
             self.skipTest("*** the engine was not started by scripts/engine.sh: not restarting it ***")
         engine, fargo, w = self.service(_octet() - 41, "engine", "ticker",
-                                        "while true; do echo tick; sleep 0.2; done", 1)
+                                        "n=0; while true; do n=$((n+1)); echo tick $n; sleep 0.2; done", 1)
 
         def running():
             arns = w.ecs.list_tasks(cluster=w.cluster, serviceName="ticker")["taskArns"]
@@ -433,6 +433,10 @@ class RestartSafetyTest(unittest.TestCase):
         before = len(w.log_text(stream).splitlines())
         wait_for(lambda: len(w.log_text(stream).splitlines()) >= before + 5, 10,
                  what="its output to keep reaching CloudWatch")
+        # Each line once: none lost while the engine was down, none repeated
+        # when the pipeline went on from the engine's log.
+        ticks = [int(l.split()[1]) for l in w.log_text(stream).splitlines() if l.startswith("tick ")]
+        self.assertEqual(repeats_and_gaps(ticks), ([], []), "ticks stored twice / missing")
         w.ecs.stop_task(cluster=w.cluster, task=arn)
         wait_for(lambda: (lambda a: a if a and a[0] != arn else None)(running()), 60,
                  what="a replacement launched on the restarted engine")

@@ -39,10 +39,20 @@ std::ostream& operator<<(std::ostream& o, const Line& l) { return o << l.ts << "
 
 struct Collector {
   std::vector<Line> lines;
+  std::vector<OutputOffsets> after;  // by line
   EngineLogParser Parser(bool tty) {
     return EngineLogParser(
-        tty, [this](int64_t ts, std::string_view l) { lines.push_back({ts, std::string(l)}); },
+        tty,
+        [this](int64_t ts, std::string_view l, const OutputOffsets& a) {
+          lines.push_back({ts, std::string(l)});
+          after.push_back(a);
+        },
         [] { return int64_t{42}; });
+  }
+  std::vector<std::string> texts() const {
+    std::vector<std::string> t;
+    for (const auto& l : lines) t.push_back(l.text);
+    return t;
   }
 };
 
@@ -142,20 +152,74 @@ TEST(LogPipelineParser, LongLinesAreCutIntoEventSizedPieces) {
   EXPECT_EQ(c.lines[2].ts, kT0);
 }
 
-TEST(LogPipelineParser, RestartSkipsWhatWasAlreadySeen) {
+TEST(LogPipelineParser, LinesCarryTheOffsetsPastThem) {
   Collector c;
   auto p = c.Parser(false);
-  std::string a = Frame(1, std::string(kTs0) + " a\n"), b = Frame(1, std::string(kTs1) + " b1\n"),
-              b2 = Frame(1, std::string(kTs1) + " b2\n"), d = Frame(1, std::string(kTs1) + " b3\n");
-  p.Feed(a + b + b2 + d.substr(0, 12));  // the stream breaks inside the last record
-  EXPECT_EQ(p.cursor().timestamp_ms, kT0 + 1250);
-  EXPECT_EQ(p.cursor().count, 2);
-  p.Restart();
-  // Re-read from the second of the cursor: b1, b2 again, then new ones.
-  p.Feed(b + b2 + d + Frame(2, "2026-11-25T08:47:25Z c\n"));
-  std::vector<std::string> texts;
-  for (auto& l : c.lines) texts.push_back(l.text);
-  EXPECT_EQ(texts, (std::vector<std::string>{"a", "b1", "b2", "b3", "c"}));
+  p.Feed(Frame(1, std::string(kTs0) + " ab\n") + Frame(2, std::string(kTs0) + " e\n") +
+         Frame(1, std::string(kTs0) + " \n") + Frame(1, std::string(kTs1) + " par") +
+         Frame(1, std::string(kTs1) + " t\n"));
+  EXPECT_EQ(c.texts(), (std::vector<std::string>{"ab", "e", "part"}));
+  EXPECT_EQ(c.after, (std::vector<OutputOffsets>{{3, 0}, {3, 2}, {9, 2}}));  // the empty line counts
+  EXPECT_EQ(p.emitted(), (OutputOffsets{9, 2}));
+  p.Feed(Frame(2, std::string(kTs1) + " held"));
+  EXPECT_EQ(p.consumed(), (OutputOffsets{9, 6}));
+  EXPECT_EQ(p.emitted(), (OutputOffsets{9, 2}));
+}
+
+// Reading the log again after a broken stream, from the window the parser
+// gives: lines of the same second (same millisecond even) are not repeated,
+// and the record cut off mid-way goes on where it broke.
+TEST(LogPipelineParser, ReadingAgainRepeatsNothing) {
+  Collector c;
+  auto p = c.Parser(false);
+  std::string a = Frame(1, std::string(kTs0) + " a\n"), b1 = Frame(1, std::string(kTs1) + " b\n"),
+              b2 = Frame(1, std::string(kTs1) + " b\n"), e = Frame(2, std::string(kTs1) + " e\n"),
+              b3 = Frame(1, std::string(kTs1) + " b3\n");
+  p.Feed(a + b1 + e + b2 + b3.substr(0, 8 + 26));  // breaks inside b3's text
+  EXPECT_EQ(c.texts(), (std::vector<std::string>{"a", "b", "e", "b"}));
+  auto w = p.NextWindow();
+  EXPECT_EQ(w.since_s, kT0 / 1000);  // a second before the newest record
+  EXPECT_EQ(w.start, (OutputOffsets{0, 0}));
+  p.Restart(w);
+  p.Feed(a + b1 + e + b2 + b3 + Frame(2, "2026-11-25T08:47:25Z c\n"));
+  EXPECT_EQ(c.texts(), (std::vector<std::string>{"a", "b", "e", "b", "b3", "c"}));
+  // The next read starts at the first records of 08:47:24 (b1 and e).
+  w = p.NextWindow();
+  EXPECT_EQ(w.since_s, kT0 / 1000 + 1);
+  EXPECT_EQ(w.start, (OutputOffsets{2, 0}));
+  p.Restart(w);
+  p.Feed(b1 + e + b2 + b3 + Frame(2, "2026-11-25T08:47:25Z c\n") + Frame(1, "2026-11-25T08:47:26Z d\n"));
+  EXPECT_EQ(c.texts(), (std::vector<std::string>{"a", "b", "e", "b", "b3", "c", "d"}));
+  EXPECT_EQ(p.emitted(), (OutputOffsets{11, 4}));
+}
+
+// Adoption: what was stored (up to the offsets stored with it) is skipped,
+// even when the stored part ends inside a record (a long line shipped in
+// pieces, or a partial line flushed at shutdown).
+TEST(LogPipelineParser, SkipToResumesInsideARecord) {
+  Collector c;
+  auto p = c.Parser(false);
+  p.SkipTo({5, 1});
+  p.Feed(Frame(1, std::string(kTs0) + " 1\n2\n34\n") + Frame(2, std::string(kTs0) + " xy\n") +
+         Frame(1, std::string(kTs0) + " 5\n"));
+  EXPECT_EQ(c.texts(), (std::vector<std::string>{"4", "y", "5"}));
+  EXPECT_EQ(c.after, (std::vector<OutputOffsets>{{7, 1}, {7, 3}, {9, 3}}));
+}
+
+// The attach stream broke while the container runs: the engine's log, read
+// from the first byte with the same parser, ships only what came after.
+TEST(LogPipelineParser, TheLogGoesOnWhereTheAttachStreamStopped) {
+  Collector c;
+  auto p = c.Parser(false);
+  p.FeedOutput(runtime::StreamKind::kStdout, "one\ntw", 100);
+  p.FeedOutput(runtime::StreamKind::kStderr, "err\n", 100);
+  auto w = p.NextWindow();
+  EXPECT_EQ(w.since_s, 0);
+  p.Restart(w);
+  p.Feed(Frame(1, std::string(kTs0) + " one\n") + Frame(2, std::string(kTs0) + " err\n") +
+         Frame(1, std::string(kTs0) + " two\n") + Frame(1, std::string(kTs1) + " three\n"));
+  EXPECT_EQ(c.texts(), (std::vector<std::string>{"one", "err", "two", "three"}));
+  EXPECT_EQ(c.lines[2].ts, 100);  // the line began in the attach stream
 }
 
 TEST(LogPipelineBatcher, FlushesAtTheEventLimit) {
@@ -251,17 +315,18 @@ TEST(LogPipelineLifecycle, StopsPromptlyWithoutAnEngine) {
   runtime::EngineClient engine({"/nonexistent/fargo-test.sock"});
   SystemClock clock;
   int batches = 0;
-  LogPipeline p(engine, clock, [&](const runtime::AwsLogsSpec&, std::vector<IngestedEvent>) { ++batches; });
-  p.Follow("before-start", {"us-east-1", "g", "s", true}, false, 0);  // ignored
+  LogPipeline p(engine, clock,
+                [&](const runtime::AwsLogsSpec&, std::vector<IngestedEvent>, const LogCursor&) { ++batches; });
+  p.Follow("before-start", {"us-east-1", "g", "s", true}, false, std::nullopt);  // ignored
   ASSERT_TRUE(p.Start().ok());
   EXPECT_EQ(p.stats().followers, 0u);
-  p.Follow("abc", {"us-east-1", "g", "s", true}, false, 0);
+  p.Follow("abc", {"us-east-1", "g", "s", true}, false, std::nullopt);
   EXPECT_EQ(p.stats().followers, 1u);
   p.Unfollow("abc");
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 200 && p.stats().followers > 0; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(p.stats().followers, 0u);  // gave up: unfollowed and the engine does not answer
-  p.Follow("def", {"us-east-1", "g", "s", true}, false, 0);
+  p.Follow("def", {"us-east-1", "g", "s", true}, false, std::nullopt);
   p.Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
   EXPECT_EQ(batches, 0);

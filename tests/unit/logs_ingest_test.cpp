@@ -2,6 +2,7 @@
 // read back through the public operations in-process.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -176,6 +177,29 @@ TEST_F(LogsIngestTest, VisibleToFilterLogEvents) {
   ASSERT_EQ(r->at("events").as_array().size(), 1u);
   EXPECT_EQ(r->at("events").as_array()[0].at("message"), "GET /boom 500");
   EXPECT_EQ(r->at("events").as_array()[0].at("logStreamName"), "s");
+}
+
+// The log pipeline's resume point: stored with each batch, by container,
+// the newest one winning; gone with the stream.
+TEST_F(LogsIngestTest, CursorsAreStoredWithTheirBatch) {
+  EXPECT_TRUE(logs_->IngestCursors("us-east-1", "g", "s").empty());
+  LogCursor a1{"aaa", {10, 0}}, b1{"bbb", {4, 2}}, a2{"aaa", {25, 7}};
+  ASSERT_TRUE(logs_->IngestEvents("us-east-1", "g", "s", true, Events({{kNow, "a"}}), &a1).ok());
+  ASSERT_TRUE(logs_->IngestEvents("us-east-1", "g", "s", true, Events({{kNow, "b"}}), &b1).ok());
+  ASSERT_TRUE(logs_->IngestEvents("us-east-1", "g", "s", true, Events({{kNow, "a2"}}), &a2).ok());
+  auto cursors = logs_->IngestCursors("us-east-1", "g", "s");
+  EXPECT_EQ(cursors, (std::map<std::string, OutputOffsets>{{"aaa", {25, 7}}, {"bbb", {4, 2}}}));
+  EXPECT_TRUE(logs_->IngestCursors("us-east-1", "g", "other").empty());
+  EXPECT_TRUE(logs_->IngestCursors("eu-west-1", "g", "s").empty());
+
+  // Not stored when the batch is not.
+  LogCursor lost{"ccc", {1, 1}};
+  EXPECT_FALSE(logs_->IngestEvents("us-east-1", "/none", "s", false, Events({{kNow, "x"}}), &lost).ok());
+  EXPECT_TRUE(logs_->IngestCursors("us-east-1", "/none", "s").empty());
+
+  ASSERT_TRUE(Call("DeleteLogStream", {{"logGroupName", "g"}, {"logStreamName", "s"}}).ok());
+  ASSERT_TRUE(logs_->IngestEvents("us-east-1", "g", "s", true, {}).ok());
+  EXPECT_TRUE(logs_->IngestCursors("us-east-1", "g", "s").empty());
 }
 
 }  // namespace

@@ -157,7 +157,7 @@ void EngineLogParser::Feed(std::string_view bytes) {
 void EngineLogParser::FeedOutput(runtime::StreamKind kind, std::string_view bytes, int64_t now_ms) {
   kind_ = kind == runtime::StreamKind::kStderr ? 2 : 1;
   record_ms_ = now_ms;
-  skipping_ = false;
+  record_sec_ = 0;
   Text(bytes);
 }
 
@@ -171,70 +171,72 @@ void EngineLogParser::BeginRecord(int kind, uint32_t size) {
 bool EngineLogParser::EndTime() {
   auto ms = ParseRfc3339Millis(time_);
   record_ms_ = ms ? *ms : fallback_ms_();
-  state_ = State::kText;
-  record_start_ = partial_[kind_].text.size();
-  skipping_ = false;
-  if (skip_active_) {
-    if (record_ms_ < skip_until_.timestamp_ms) {
-      skipping_ = true;
-    } else if (record_ms_ == skip_until_.timestamp_ms && skip_seen_ < skip_until_.count) {
-      skipping_ = true;
-      ++skip_seen_;
-    } else {
-      skip_active_ = false;  // past what was seen before
-    }
+  record_sec_ = 0;
+  if (ms && *ms >= 1000) {
+    record_sec_ = *ms / 1000;
+    second_start_[kind_].emplace(record_sec_, pos_[kind_]);
+    newest_sec_ = std::max(newest_sec_, record_sec_);
   }
+  state_ = State::kText;
   return ms.has_value();
 }
 
-void EngineLogParser::EndRecord() {
-  if (!skipping_) {
-    if (record_ms_ > cursor_.timestamp_ms || cursor_.count == 0)
-      cursor_ = {record_ms_, 1};
-    else if (record_ms_ == cursor_.timestamp_ms)
-      ++cursor_.count;
-  }
-  skipping_ = false;
-  state_ = tty_ ? State::kTime : State::kHeader;
-}
+void EngineLogParser::EndRecord() { state_ = tty_ ? State::kTime : State::kHeader; }
 
 void EngineLogParser::Text(std::string_view bytes) {
-  if (skipping_) return;
-  Partial& p = partial_[kind_];
+  const int k = kind_;
+  // Already handled (a log read again from an earlier point).
+  if (pos_[k] < consumed_[k]) {
+    size_t skip = static_cast<size_t>(std::min<int64_t>(consumed_[k] - pos_[k], static_cast<int64_t>(bytes.size())));
+    bytes.remove_prefix(skip);
+    pos_[k] += static_cast<int64_t>(skip);
+  }
+  Partial& p = partial_[k];
   while (!bytes.empty()) {
     size_t nl = bytes.find('\n');
     if (nl == std::string_view::npos) {
-      if (p.text.empty()) p.timestamp_ms = record_ms_;
+      if (p.text.empty()) {
+        p.timestamp_ms = record_ms_;
+        p.start = pos_[k];
+      }
       p.text.append(bytes);
+      pos_[k] += static_cast<int64_t>(bytes.size());
+      consumed_[k] = pos_[k];
       // Bounded: a line too long for one event goes out in pieces.
       while (p.text.size() > kMaxLogEventMessageBytes) {
         size_t cut = Utf8CutPoint(p.text, kMaxLogEventMessageBytes);
-        fn_(p.timestamp_ms, std::string_view(p.text).substr(0, cut));
+        emitted_[k] = p.start + static_cast<int64_t>(cut);
+        fn_(p.timestamp_ms, std::string_view(p.text).substr(0, cut), emitted());
         p.text.erase(0, cut);
-        record_start_ = 0;
+        p.start += static_cast<int64_t>(cut);
       }
       return;
     }
     std::string_view line = bytes.substr(0, nl);
+    int64_t end = pos_[k] + static_cast<int64_t>(nl) + 1;
     if (p.text.empty()) {
-      Emit(record_ms_, line);
+      Emit(k, record_ms_, line, pos_[k], end);
     } else {
       p.text.append(line);
-      Emit(p.timestamp_ms, p.text);
+      std::string text = std::move(p.text);
       p.text.clear();
+      Emit(k, p.timestamp_ms, text, p.start, end);
     }
-    record_start_ = 0;
+    pos_[k] = consumed_[k] = end;
     bytes.remove_prefix(nl + 1);
   }
 }
 
-void EngineLogParser::Emit(int64_t timestamp_ms, std::string_view line) {
+void EngineLogParser::Emit(int kind, int64_t timestamp_ms, std::string_view line, int64_t start, int64_t end) {
   if (tty_ && !line.empty() && line.back() == '\r') line.remove_suffix(1);
+  emitted_[kind] = start;
   while (!line.empty()) {
-    size_t cut = Utf8CutPoint(line, kMaxLogEventMessageBytes);
-    fn_(timestamp_ms, line.substr(0, cut));
-    line.remove_prefix(cut);
+    std::string_view piece = line.substr(0, Utf8CutPoint(line, kMaxLogEventMessageBytes));
+    line.remove_prefix(piece.size());
+    emitted_[kind] = line.empty() ? end : emitted_[kind] + static_cast<int64_t>(piece.size());
+    fn_(timestamp_ms, piece, emitted());
   }
+  emitted_[kind] = end;  // an empty line is skipped, not repeated
 }
 
 void EngineLogParser::Flush() {
@@ -243,32 +245,52 @@ void EngineLogParser::Flush() {
     if (p.text.empty()) continue;
     std::string text = std::move(p.text);
     p.text.clear();
-    Emit(p.timestamp_ms, text);
+    Emit(k, p.timestamp_ms, text, p.start, p.start + static_cast<int64_t>(text.size()));
   }
 }
 
-void EngineLogParser::Restart() {
-  // A record cut off mid-way is read again in full: forget its first part.
-  if (state_ == State::kText && !skipping_ && partial_[kind_].text.size() >= record_start_)
-    partial_[kind_].text.resize(record_start_);
+void EngineLogParser::SkipTo(const OutputOffsets& offsets) {
+  consumed_[1] = emitted_[1] = offsets.stdout_bytes;
+  consumed_[2] = emitted_[2] = offsets.stderr_bytes;
+}
+
+EngineLogParser::Window EngineLogParser::NextWindow() const {
+  if (newest_sec_ == 0) return {};  // no record read yet: from the first byte
+  int64_t since = newest_sec_ - 1;
+  // A record cut off mid-way is read again from its start.
+  bool mid_record = tty_ ? state_ != State::kTime || !time_.empty() : state_ != State::kHeader || header_len_ > 0;
+  if (mid_record && record_sec_ > 0) since = std::min(since, record_sec_);
+  Window w{since, {}};
+  int64_t* start[3] = {nullptr, &w.start.stdout_bytes, &w.start.stderr_bytes};
+  for (int k : {1, 2}) {
+    // The stream's first record at or after `since`; none read yet: the
+    // stream's next byte.
+    auto it = second_start_[k].lower_bound(since);
+    *start[k] = it != second_start_[k].end() ? it->second : pos_[k];
+  }
+  return w;
+}
+
+void EngineLogParser::Restart(const Window& w) {
   state_ = tty_ ? State::kTime : State::kHeader;
   header_len_ = 0;
   remaining_ = 0;
   time_.clear();
-  skipping_ = false;
-  skip_active_ = cursor_.count > 0;
-  skip_until_ = cursor_;
-  skip_seen_ = 0;
+  record_sec_ = 0;
+  pos_[1] = w.start.stdout_bytes;
+  pos_[2] = w.start.stderr_bytes;
+  for (int k : {1, 2}) second_start_[k].erase(second_start_[k].begin(), second_start_[k].lower_bound(w.since_s));
 }
 
 // ---------------------------------------------------------------- LineBatcher
 
-void LineBatcher::Add(int64_t timestamp_ms, std::string_view line, int64_t now_ms) {
+void LineBatcher::Add(int64_t timestamp_ms, std::string_view line, int64_t now_ms, const OutputOffsets& after) {
   size_t cost = line.size() + kLogEventOverheadBytes;
   if (!events_.empty() && (events_.size() >= limits_.max_events || bytes_ + cost > limits_.max_bytes)) Flush();
   if (events_.empty()) first_added_ms_ = now_ms;
   events_.push_back(IngestedEvent{timestamp_ms, std::string(line)});
   bytes_ += cost;
+  offsets_ = after;
   if (events_.size() >= limits_.max_events || bytes_ >= limits_.max_bytes) Flush();
 }
 
@@ -337,10 +359,12 @@ struct LogPipeline::Follower {
   std::string id;
   std::shared_ptr<const runtime::AwsLogsSpec> spec;
   bool tty = false;
-  int64_t since_ms = 0;
+  std::optional<OutputOffsets> resume;  // adopted: what was stored before
+  std::atomic<bool> attached{false};
   runtime::CancelToken cancel{false};
   std::atomic<bool> unfollowed{false};
   std::atomic<bool> done{false};
+  std::atomic<bool> final_read{false};  // reading the exited container's log one last time
   std::chrono::steady_clock::time_point drain_deadline;  // guarded by LogPipeline::mu_
   std::mutex mu;                                          // guards batcher
   std::optional<LineBatcher> batcher;
@@ -393,7 +417,7 @@ void LogPipeline::Stop() {
 }
 
 void LogPipeline::Follow(const std::string& container_id, const runtime::AwsLogsSpec& logs, bool tty,
-                         int64_t since_ms) {
+                         const std::optional<OutputOffsets>& resume) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!started_ || stopping_) return;
@@ -408,10 +432,10 @@ void LogPipeline::Follow(const std::string& container_id, const runtime::AwsLogs
   f->id = container_id;
   f->spec = std::make_shared<const runtime::AwsLogsSpec>(logs);
   f->tty = tty;
-  f->since_ms = since_ms;
+  f->resume = resume;
   Follower* fp = f.get();
   f->batcher.emplace(options_.batch, [this, fp](std::vector<IngestedEvent>&& events, size_t bytes) {
-    Enqueue(*fp, std::move(events), bytes);
+    Enqueue(*fp, std::move(events), bytes, fp->batcher->offsets());
   });
   std::future<void> ready = f->ready.get_future();
   {
@@ -431,6 +455,12 @@ void LogPipeline::Unfollow(const std::string& container_id) {
   if (it == followers_.end() || it->second->unfollowed) return;
   it->second->drain_deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
   it->second->unfollowed = true;
+}
+
+bool LogPipeline::Following(const std::string& container_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = followers_.find(container_id);
+  return it != followers_.end() && !it->second->done;
 }
 
 LogPipeline::Stats LogPipeline::stats() const {
@@ -457,10 +487,23 @@ bool LogPipeline::SleepUnlessCancelled(Follower& f, std::chrono::milliseconds d)
   return false;
 }
 
-Status LogPipeline::StreamOnce(Follower& f, EngineLogParser& parser, bool follow, int64_t since_s) {
-  std::string target = "/containers/" + f.id + "/logs?follow=" + (follow ? "1" : "0") +
-                       "&stdout=1&stderr=1&timestamps=1";
-  if (since_s > 0) target += "&since=" + std::to_string(since_s);
+Result<std::string> LogPipeline::ContainerStatus(const std::string& id) {
+  auto info = engine_.ContainerInspect(id);
+  if (!info.ok()) {
+    if (runtime::IsNotFound(info.error())) return std::string();
+    return info.error();
+  }
+  if (const auto* state = info->if_contains("State"); state && state->is_object())
+    if (const auto* st = state->as_object().if_contains("Status"); st && st->is_string())
+      return std::string(st->as_string());
+  return std::string("unknown");
+}
+
+Status LogPipeline::ReadLog(Follower& f, EngineLogParser& parser) {
+  EngineLogParser::Window w = parser.NextWindow();
+  parser.Restart(w);
+  std::string target = "/containers/" + f.id + "/logs?follow=0&stdout=1&stderr=1&timestamps=1";
+  if (w.since_s > 0) target += "&since=" + std::to_string(w.since_s);
   return engine_.Stream(
       "GET", target, {},
       [&](std::string_view chunk) {
@@ -473,84 +516,63 @@ Status LogPipeline::StreamOnce(Follower& f, EngineLogParser& parser, bool follow
 }
 
 void LogPipeline::Run(Follower& f) {
-  auto make_parser = [&f, this] {
-    return EngineLogParser(
-        f.tty, [&f](int64_t ts, std::string_view line) { f.batcher->Add(ts, line, f.now_ms); },
-        [this] { return clock_.NowMillis(); });
-  };
-  EngineLogParser parser = make_parser();
-  int64_t first_since_s = f.since_ms > 0 ? f.since_ms / 1000 : 0;
-  if (options_.attach && f.since_ms == 0) {
-    int64_t attached_at = clock_.NowMillis();
-    // The attach stream has no records; the engine's log, read after it,
-    // does: each gets its own parser.
-    EngineLogParser attach_parser = make_parser();
-    if (RunAttached(f, attach_parser)) {
-      // The attach stream ended: normally the container exited. If it still
-      // runs (the engine dropped the stream, or restarted), go on from its log.
-      auto info = engine_.ContainerInspect(f.id);
+  // One parser for the attach stream and the log reads after it: they share
+  // the output offsets, so a log read ships only what the attach stream had
+  // not.
+  EngineLogParser parser(
+      f.tty,
+      [&f](int64_t ts, std::string_view line, const OutputOffsets& after) { f.batcher->Add(ts, line, f.now_ms, after); },
+      [this] { return clock_.NowMillis(); });
+  if (f.resume) {
+    parser.SkipTo(*f.resume);
+  } else if (options_.attach) {
+    Status attach = RunAttached(f, parser);
+    if (f.attached) {
+      // The attach stream ended: normally the container exited and
+      // everything it wrote came through. If it still runs (the engine
+      // dropped the stream, or restarted), or the stream broke, go on from
+      // its log.
+      auto status = ContainerStatus(f.id);
       // An engine that is restarting answers again shortly.
-      while (!info.ok() && !runtime::IsNotFound(info.error()) && !f.cancel && !f.unfollowed) {
+      while (!status.ok() && !f.cancel && !f.unfollowed) {
         SleepUnlessCancelled(f, options_.poll_interval * 4);
-        info = engine_.ContainerInspect(f.id);
+        status = ContainerStatus(f.id);
       }
-      std::string status;
-      if (info.ok())
-        if (const auto* state = info->if_contains("State"); state && state->is_object())
-          if (const auto* st = state->as_object().if_contains("Status"); st && st->is_string())
-            status = std::string(st->as_string());
-      if (f.cancel || status != "running") {
+      if (f.cancel || (attach.ok() && status.ok() && *status != "running")) {
         f.SetReady();
         std::lock_guard<std::mutex> lock(f.mu);
-        attach_parser.Flush();
+        parser.Flush();
         f.batcher->Flush();
         f.done = true;
         return;
       }
-      std::lock_guard<std::mutex> lock(f.mu);
-      attach_parser.Flush();  // the log read starts on a line boundary
-      first_since_s = std::max(attached_at, f.now_ms) / 1000;
     }
   }
   f.SetReady();
-  auto since = [&] {
-    auto c = parser.cursor();
-    return c.count > 0 ? c.timestamp_ms / 1000 : first_since_s;
-  };
-  bool first = true;
+  // Read the engine's log until the container has exited and a read after
+  // that got everything. Each read covers what was not consumed yet.
   while (!f.cancel) {
-    if (!first) parser.Restart();
-    first = false;
-    int64_t before = parser.cursor().count;
-    Status st = StreamOnce(f, parser, true, since());
-    if (f.cancel) break;
-    bool progressed = parser.cursor().count != before;
-    // The stream ended: the container exited, has not started yet, is gone,
-    // or the connection broke.
-    auto info = engine_.ContainerInspect(f.id);
-    if (!info.ok()) {
-      if (runtime::IsNotFound(info.error()) || f.unfollowed) break;
+    auto status = ContainerStatus(f.id);
+    if (!status.ok()) {  // the engine does not answer (restarting?)
+      if (f.unfollowed) break;
       SleepUnlessCancelled(f, options_.poll_interval * 4);
       continue;
     }
-    std::string status;
-    if (const auto* state = info->if_contains("State"); state && state->is_object())
-      if (const auto* s = state->as_object().if_contains("Status"); s && s->is_string())
-        status = std::string(s->as_string());
-    if (status == "created" || status == "configured" || status == "initialized") {
+    if (status->empty()) break;  // removed
+    if (*status == "created" || *status == "configured" || *status == "initialized") {
       if (f.unfollowed) break;  // it will not start any more
       SleepUnlessCancelled(f, options_.poll_interval);
       continue;
     }
-    if (status == "running" || status == "paused" || status == "restarting") {
-      if (!progressed || !st.ok()) SleepUnlessCancelled(f, options_.poll_interval);
-      continue;
-    }
-    // Exited: one last read without follow picks up anything a broken
-    // stream missed (what was already read is skipped).
-    parser.Restart();
-    (void)StreamOnce(f, parser, false, since());
-    break;
+    bool last = *status != "running" && *status != "paused" && *status != "restarting";
+    f.final_read = last;
+    auto started = std::chrono::steady_clock::now();
+    Status st = ReadLog(f, parser);
+    if (f.cancel || (last && st.ok())) break;
+    // The engine reads the whole log file for each read (Podman filters by
+    // time as it goes): a long log is read less often.
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    SleepUnlessCancelled(f, st.ok() ? std::max(options_.log_poll_interval, 2 * took) : options_.poll_interval * 4);
   }
   {
     std::lock_guard<std::mutex> lock(f.mu);
@@ -560,9 +582,8 @@ void LogPipeline::Run(Follower& f) {
   f.done = true;
 }
 
-bool LogPipeline::RunAttached(Follower& f, EngineLogParser& parser) {
-  bool attached = false;
-  Status st = engine_.ContainerAttach(
+Status LogPipeline::RunAttached(Follower& f, EngineLogParser& parser) {
+  return engine_.ContainerAttach(
       f.id,
       [&](runtime::StreamKind kind, std::string_view bytes) {
         std::lock_guard<std::mutex> lock(f.mu);
@@ -571,16 +592,17 @@ bool LogPipeline::RunAttached(Follower& f, EngineLogParser& parser) {
         if (f.batcher->Due(f.now_ms)) f.batcher->Flush();
       },
       [&] {
-        attached = true;
+        f.attached = true;
         f.SetReady();
       },
       f.tty, &f.cancel);
-  return attached || st.ok();
 }
 
-void LogPipeline::Enqueue(Follower& f, std::vector<IngestedEvent>&& events, size_t bytes) {
+void LogPipeline::Enqueue(Follower& f, std::vector<IngestedEvent>&& events, size_t bytes,
+                          const OutputOffsets& offsets) {
   size_t n = events.size();
-  if (queue_.Push(LogBatch{f.spec, std::move(events), bytes}, options_.max_enqueue_wait)) return;
+  if (queue_.Push(LogBatch{f.spec, std::move(events), bytes, LogCursor{f.id, offsets}}, options_.max_enqueue_wait))
+    return;
   f.dropped_events += n;
   int64_t now = clock_.NowMillis();
   if (f.last_drop_log_ms == 0 || now - f.last_drop_log_ms >= 1000) {
@@ -601,7 +623,7 @@ void LogPipeline::ShipLoop() {
     if (b) {
       size_t n = b->events.size();
       try {
-        sink_(*b->spec, std::move(b->events));
+        sink_(*b->spec, std::move(b->events), b->cursor);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "fargo: logs: shipping to %s failed: %s\n", b->spec->group.c_str(), e.what());
       }
@@ -630,13 +652,14 @@ void LogPipeline::Tick() {
         it = followers_.erase(it);
         continue;
       }
-      if (f.unfollowed && !f.cancel && now >= f.drain_deadline) f.cancel = true;
+      auto deadline = f.drain_deadline + (f.final_read ? options_.final_read_timeout : std::chrono::milliseconds(0));
+      if (f.unfollowed && !f.cancel && now >= deadline) f.cancel = true;
       // A follower busy parsing ships its own batches; an idle one (blocked
       // reading the engine) gets its waiting batch shipped from here. Never
       // wait for room: this thread is the one that makes it.
       std::unique_lock<std::mutex> fl(f.mu, std::try_to_lock);
       if (fl && f.batcher->Due(now_ms)) {
-        LogBatch b{f.spec, {}, 0};
+        LogBatch b{f.spec, {}, 0, LogCursor{f.id, f.batcher->offsets()}};
         b.events = f.batcher->Take(&b.bytes);
         if (!queue_.TryPush(b)) f.batcher->PutBack(std::move(b.events), b.bytes);
       }

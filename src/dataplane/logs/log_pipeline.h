@@ -8,9 +8,12 @@
 // before it starts) is attached to, so its output streams live from the
 // first byte and each line's time is when it was read, as with Docker's
 // awslogs driver. An adopted one (after a restart of fargo), or one whose
-// attach stream broke while it still runs, is read with
-// `GET /containers/{id}/logs?follow=1&timestamps=1` from the engine's log
-// (the engine's timestamp is then the line's time). The follower cuts the
+// attach stream broke while it still runs, is read from the engine's log,
+// `GET /containers/{id}/logs?timestamps=1&since=...` every log_poll_interval
+// (the engine's timestamp is then the line's time). Every line carries its
+// output offsets (see EngineLogParser), and each batch the offsets past its
+// last line: the sink stores them with the batch, and a restarted fargo
+// resumes exactly there, so each line is stored once. The follower cuts the
 // output into lines and batches them (a batch is shipped at 10,000 events, 1 MiB or 100 ms, whichever comes
 // first). Batches wait in one bounded queue for the shipper thread, which
 // hands them to the sink one at a time, in order. When the sink falls behind
@@ -65,15 +68,29 @@ std::optional<int64_t> ParseRfc3339Millis(std::string_view text);
 // kMaxLogEventMessageBytes is emitted in pieces of at most that size (cut at
 // UTF-8 boundaries), so a partial line never holds more than that.
 //
-// Resuming: records are counted, so after a broken stream the caller can
-// read again from the second of the last record (the engine's `since` has
-// one-second resolution) and Restart() skips what was already seen.
+// Positions: every byte of output has an offset in its stream (stdout or
+// stderr, counted from the container's first byte), the same in the attach
+// stream and in the engine's log. Each line is emitted with the offsets just
+// past it (its line end included): stored with the line, they say where a
+// restarted fargo resumes. Bytes before consumed() (handled already, or
+// stored before a restart: SkipTo) are skipped wherever they show up again,
+// so reading a log again from an earlier point repeats nothing.
+//
+// Reading the engine's log again (a broken stream, the next poll): a read
+// starts at a Window, a `since` second and the offsets of its first byte.
+// Engine times have one-second resolution (Podman) or nanoseconds (Docker);
+// within one stream they do not go back, so the parser remembers the offset
+// of the first record of each recent second, and NextWindow() starts a
+// second before the newest record seen (so records of both streams around
+// that second are in the read; the engine's `since` is inclusive to the
+// second on both).
 //
 // Thread-compatible.
 class EngineLogParser {
  public:
-  // Receives each line; `line` is valid only during the call.
-  using LineFn = std::function<void(int64_t timestamp_ms, std::string_view line)>;
+  // Receives each line; `line` is valid only during the call. `after`: the
+  // offsets just past it.
+  using LineFn = std::function<void(int64_t timestamp_ms, std::string_view line, const OutputOffsets& after)>;
 
   // `fallback_ms` gives the time of a record whose time cannot be parsed.
   EngineLogParser(bool tty, LineFn fn, std::function<int64_t()> fallback_ms);
@@ -81,21 +98,32 @@ class EngineLogParser {
   void Feed(std::string_view bytes);
   // Output that carries no records and no times (an attach stream, already
   // demultiplexed): `bytes` of `kind` read at `now_ms`. Cut into lines the
-  // same way; do not mix with Feed() on one parser.
+  // same way. Reads of the engine's log may follow (Restart() first).
   void FeedOutput(runtime::StreamKind kind, std::string_view bytes, int64_t now_ms);
   // Emits the partial lines still held (the stream ended).
   void Flush();
 
-  // The position after the last complete record: its time and how many
-  // records carried exactly that time. {0, 0} before any.
-  struct Cursor {
-    int64_t timestamp_ms = 0;
-    int64_t count = 0;
+  // Output up to `offsets` was stored before (adoption after a restart): it
+  // is skipped. REQUIRES: nothing fed yet.
+  void SkipTo(const OutputOffsets& offsets);
+  // Just past the last byte handled (emitted, held in a partial line, or
+  // skipped).
+  OutputOffsets consumed() const { return {consumed_[1], consumed_[2]}; }
+  // Just past the last line emitted (or skipped).
+  OutputOffsets emitted() const { return {emitted_[1], emitted_[2]}; }
+
+  // Where a read of the engine's log starts: `since_s` (unix seconds; 0:
+  // from the container's first byte) and the offsets of the first byte the
+  // read returns.
+  struct Window {
+    int64_t since_s = 0;
+    OutputOffsets start;
   };
-  Cursor cursor() const { return cursor_; }
-  // A new stream starts (a reconnect): framing starts over, and records up
-  // to the cursor are skipped. Partial lines are kept.
-  void Restart();
+  // The window of the next read; it covers every byte not yet consumed.
+  Window NextWindow() const;
+  // A new read of the engine's log starts at `w`: framing starts over,
+  // bytes before consumed() are skipped, partial lines are kept.
+  void Restart(const Window& w);
 
  private:
   enum class State { kHeader, kTime, kText };
@@ -105,7 +133,9 @@ class EngineLogParser {
   bool EndTime();
   void Text(std::string_view bytes);
   void EndRecord();
-  void Emit(int64_t timestamp_ms, std::string_view line);
+  // Emits `line` of stream `kind`, which spans [start, end) of the stream
+  // (`end` past its line end).
+  void Emit(int kind, int64_t timestamp_ms, std::string_view line, int64_t start, int64_t end);
 
   bool tty_;
   LineFn fn_;
@@ -117,17 +147,19 @@ class EngineLogParser {
   int kind_ = 1;            // 1 stdout, 2 stderr
   std::string time_;        // the record's time text so far
   int64_t record_ms_ = 0;
-  bool skipping_ = false;   // this record was already seen
-  size_t record_start_ = 0; // size of the current stream's partial line when this record began
-  Cursor cursor_;
-  Cursor skip_until_;       // Restart(): skip records up to here
-  bool skip_active_ = false;
-  int64_t skip_seen_ = 0;   // records at skip_until_.timestamp_ms passed since Restart()
+  int64_t record_sec_ = 0;  // the current record's second; 0 when it has no engine time
+  // By stream kind (index 1 stdout, 2 stderr):
+  int64_t pos_[3] = {};       // offset of the next byte of the current read
+  int64_t consumed_[3] = {};  // see consumed()
+  int64_t emitted_[3] = {};   // see emitted()
+  std::map<int64_t, int64_t> second_start_[3];  // second -> offset of its first record
+  int64_t newest_sec_ = 0;                      // of any record read
   struct Partial {
     std::string text;
     int64_t timestamp_ms = 0;
+    int64_t start = 0;  // offset of text[0]
   };
-  Partial partial_[3];  // by stream kind
+  Partial partial_[3];
 };
 
 // Limits of one batch (the awslogs driver's: a PutLogEvents call).
@@ -144,8 +176,9 @@ class LineBatcher {
   using EmitFn = std::function<void(std::vector<IngestedEvent>&& batch, size_t bytes)>;
   LineBatcher(BatchLimits limits, EmitFn emit) : limits_(limits), emit_(std::move(emit)) {}
 
-  // `now_ms` is when the line was read (starts the delay of a new batch).
-  void Add(int64_t timestamp_ms, std::string_view line, int64_t now_ms);
+  // `now_ms` is when the line was read (starts the delay of a new batch);
+  // `after`: the output offsets just past the line.
+  void Add(int64_t timestamp_ms, std::string_view line, int64_t now_ms, const OutputOffsets& after = {});
   // True when the batch is not empty and its delay has passed.
   bool Due(int64_t now_ms) const {
     return !events_.empty() && now_ms - first_added_ms_ >= limits_.max_delay_ms;
@@ -158,6 +191,9 @@ class LineBatcher {
   void PutBack(std::vector<IngestedEvent>&& events, size_t bytes);
 
   size_t events() const { return events_.size(); }
+  // The offsets just past the last line added: while `emit` runs or before
+  // Take(), those of the batch's last line.
+  const OutputOffsets& offsets() const { return offsets_; }
   size_t bytes() const { return bytes_; }
 
  private:
@@ -166,6 +202,7 @@ class LineBatcher {
   std::vector<IngestedEvent> events_;
   size_t bytes_ = 0;
   int64_t first_added_ms_ = 0;
+  OutputOffsets offsets_;
 };
 
 // A batch on its way to the sink.
@@ -173,6 +210,7 @@ struct LogBatch {
   std::shared_ptr<const runtime::AwsLogsSpec> spec;
   std::vector<IngestedEvent> events;
   size_t bytes = 0;
+  LogCursor cursor;  // the container, and the offsets just past the batch
 };
 
 // The bounded FIFO between followers and the shipper. It holds at most
@@ -220,8 +258,16 @@ struct LogPipelineOptions {
   // After Unfollow, how long the follower may still read what the engine
   // has before it is cut off.
   std::chrono::milliseconds drain_timeout{5000};
+  // A follower reading an exited container's log for the last time (it
+  // ends by itself) is cut off only this much later than drain_timeout.
+  std::chrono::milliseconds final_read_timeout{60000};
   // Waiting for a created container to start; pause between reconnects.
   std::chrono::milliseconds poll_interval{50};
+  // Pause between two reads of a running container's log (adopted after a
+  // restart, or after its attach stream broke), or twice as long as the
+  // last read took, whichever is longer. The log is read, never followed:
+  // Podman's follow=1 reader loses and reorders lines.
+  std::chrono::milliseconds log_poll_interval{250};
   // How long Follow() waits for the attach stream to be established (the
   // runtime starts the container once Follow returns).
   std::chrono::milliseconds attach_wait{2000};
@@ -244,7 +290,9 @@ struct LogPipelineOptions {
 // it ships everything already read before returning.
 class LogPipeline final : public runtime::LogShipper {
  public:
-  using Sink = std::function<void(const runtime::AwsLogsSpec&, std::vector<IngestedEvent>)>;
+  // `cursor`: the container and the output offsets just past the batch;
+  // storing it with the events is what makes a restart repeat nothing.
+  using Sink = std::function<void(const runtime::AwsLogsSpec&, std::vector<IngestedEvent>, const LogCursor& cursor)>;
 
   LogPipeline(runtime::EngineClient& engine, const Clock& clock, Sink sink, LogPipelineOptions options = {});
   ~LogPipeline() override;
@@ -258,19 +306,20 @@ class LogPipeline final : public runtime::LogShipper {
   void Stop();
 
   // Starts a follower thread for the container (ignored when it is already
-  // followed, or after Stop). With since_ms == 0 it attaches to the
-  // container and returns once attached (at most attach_wait), so that
-  // starting the container afterwards loses nothing; with since_ms > 0
-  // (adoption after a restart) it reads the engine's log from the second of
-  // `since_ms` (lines of that second may be shipped twice, none are lost).
+  // followed, or after Stop). Without `resume` it attaches to the container
+  // and returns once attached (at most attach_wait), so that starting the
+  // container afterwards loses nothing; with `resume` (adoption after a
+  // restart: the offsets stored with its last batch) it reads the engine's
+  // log and ships what comes after those offsets.
   // The follower ends by itself once the container exited and everything it
   // wrote was read, or when the container is removed.
   void Follow(const std::string& container_id, const runtime::AwsLogsSpec& logs, bool tty,
-              int64_t since_ms) override;
+              const std::optional<OutputOffsets>& resume) override;
   // The follower reads what the engine still has and ends; if its stream
   // has not ended after drain_timeout (the container still runs), it is cut
   // off. Does not block.
   void Unfollow(const std::string& container_id) override;
+  bool Following(const std::string& container_id) const override;
 
   struct Stats {
     uint64_t followers = 0;        // currently following
@@ -284,11 +333,14 @@ class LogPipeline final : public runtime::LogShipper {
  private:
   struct Follower;
   void Run(Follower& f);
-  // Streams the attach stream until it ends; false when it could not attach.
-  bool RunAttached(Follower& f, EngineLogParser& parser);
-  // One pass over the engine's log stream; false when cancelled.
-  Status StreamOnce(Follower& f, EngineLogParser& parser, bool follow, int64_t since_s);
-  void Enqueue(Follower& f, std::vector<IngestedEvent>&& events, size_t bytes);
+  // Streams the attach stream until it ends (f.attached: it was established).
+  Status RunAttached(Follower& f, EngineLogParser& parser);
+  // One read of the engine's log (not followed), from the parser's next window.
+  Status ReadLog(Follower& f, EngineLogParser& parser);
+  // The container's state ("running", "exited", ...); "" when it is gone,
+  // an error when the engine does not answer.
+  Result<std::string> ContainerStatus(const std::string& id);
+  void Enqueue(Follower& f, std::vector<IngestedEvent>&& events, size_t bytes, const OutputOffsets& offsets);
   void ShipLoop();
   // Shipper tick: ships batches that waited long enough, cuts off followers
   // past their drain deadline, joins finished followers.

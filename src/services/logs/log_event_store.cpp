@@ -34,7 +34,29 @@ Status LogEventStore::Init() {
       " count INTEGER NOT NULL, data BLOB NOT NULL);"
       "CREATE INDEX IF NOT EXISTS logs_chunks_by_stream ON logs_chunks(sid, min_ts, max_ts);"
       "CREATE INDEX IF NOT EXISTS logs_chunks_by_stream_end ON logs_chunks(sid, max_ts, min_ts);"
-      "CREATE INDEX IF NOT EXISTS logs_chunks_by_group ON logs_chunks(gid, min_ts, max_ts);");
+      "CREATE INDEX IF NOT EXISTS logs_chunks_by_group ON logs_chunks(gid, min_ts, max_ts);"
+      "CREATE TABLE IF NOT EXISTS logs_cursors ("
+      " sid INTEGER NOT NULL, container TEXT NOT NULL, gid INTEGER NOT NULL,"
+      " stdout_bytes INTEGER NOT NULL, stderr_bytes INTEGER NOT NULL, PRIMARY KEY (sid, container));"
+      "CREATE INDEX IF NOT EXISTS logs_cursors_by_group ON logs_cursors(gid);");
+}
+
+Status LogEventStore::PutCursor(int64_t group_id, int64_t stream_id, const LogCursor& cursor) {
+  auto* st = store_.Prepare(
+      "INSERT INTO logs_cursors(sid, container, gid, stdout_bytes, stderr_bytes) VALUES (?1, ?2, ?3, ?4, ?5)"
+      " ON CONFLICT(sid, container) DO UPDATE SET gid = ?3, stdout_bytes = ?4, stderr_bytes = ?5");
+  st->Bind(1, stream_id).Bind(2, cursor.container_id).Bind(3, group_id);
+  st->Bind(4, cursor.offsets.stdout_bytes).Bind(5, cursor.offsets.stderr_bytes);
+  return st->Run();
+}
+
+std::map<std::string, OutputOffsets> LogEventStore::Cursors(int64_t stream_id) {
+  auto* st = store_.Prepare("SELECT container, stdout_bytes, stderr_bytes FROM logs_cursors WHERE sid = ?1");
+  st->Bind(1, stream_id);
+  std::map<std::string, OutputOffsets> out;
+  while (st->Step()) out[st->Text(0)] = OutputOffsets{st->Int(1), st->Int(2)};
+  st->Reset();
+  return out;
 }
 
 int64_t LogEventStore::MaxReferencedId() {
@@ -66,15 +88,21 @@ Status LogEventStore::Append(int64_t group_id, int64_t stream_id, int64_t ingest
 }
 
 Status LogEventStore::DeleteStream(int64_t stream_id) {
-  auto* st = store_.Prepare("DELETE FROM logs_chunks WHERE sid = ?1");
-  st->Bind(1, stream_id);
-  return st->Run();
+  for (const char* sql : {"DELETE FROM logs_chunks WHERE sid = ?1", "DELETE FROM logs_cursors WHERE sid = ?1"}) {
+    auto* st = store_.Prepare(sql);
+    st->Bind(1, stream_id);
+    FARGO_TRY(st->Run());
+  }
+  return OkStatus();
 }
 
 Status LogEventStore::DeleteGroup(int64_t group_id) {
-  auto* st = store_.Prepare("DELETE FROM logs_chunks WHERE gid = ?1");
-  st->Bind(1, group_id);
-  return st->Run();
+  for (const char* sql : {"DELETE FROM logs_chunks WHERE gid = ?1", "DELETE FROM logs_cursors WHERE gid = ?1"}) {
+    auto* st = store_.Prepare(sql);
+    st->Bind(1, group_id);
+    FARGO_TRY(st->Run());
+  }
+  return OkStatus();
 }
 
 Status LogEventStore::ExpireGroup(int64_t group_id, int64_t cutoff_ms) {

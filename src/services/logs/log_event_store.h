@@ -15,11 +15,13 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/log_event.h"
 #include "common/result.h"
 #include "store/store.h"
 
@@ -67,6 +69,13 @@ class LogEventStore {
                 const std::vector<NewEvent>& events) {
     return Append(group_id, stream_id, ingestion_time, std::span<const NewEvent>(events));
   }
+  // Where the stored output of `cursor.container_id` in the stream ends
+  // (the log pipeline's resume point after a restart). REQUIRES: inside the
+  // Store::Transaction that appends the events it covers.
+  Status PutCursor(int64_t group_id, int64_t stream_id, const LogCursor& cursor);
+  // The stream's cursors, by container id.
+  std::map<std::string, OutputOffsets> Cursors(int64_t stream_id);
+  // Deleting a stream or group deletes its events and cursors.
   Status DeleteStream(int64_t stream_id);
   Status DeleteGroup(int64_t group_id);
   // Deletes stored chunks whose events all have a timestamp before

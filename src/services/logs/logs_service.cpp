@@ -577,16 +577,16 @@ Result<LogsService::AppendResult> LogsService::AppendToStream(
   return r;
 }
 
-int64_t LogsService::LastEventTimestamp(const std::string& region, const std::string& group,
-                                       const std::string& stream) {
+std::map<std::string, OutputOffsets> LogsService::IngestCursors(const std::string& region, const std::string& group,
+                                                                const std::string& stream) {
   auto g = FindGroup(region, group);
-  if (!g.ok()) return 0;
+  if (!g.ok()) return {};
   const json::object* doc = FindStream(*g, stream);
-  return doc ? GetInt(*doc, "lastEventTimestamp") : 0;
+  return doc ? events_.Cursors(GetInt(*doc, "sid")) : std::map<std::string, OutputOffsets>{};
 }
 
 Status LogsService::IngestEvents(const std::string& region, const std::string& group, const std::string& stream,
-                                 bool create_group, std::vector<IngestedEvent>&& events) {
+                                 bool create_group, std::vector<IngestedEvent>&& events, const LogCursor* cursor) {
   std::string group_key = store::Collection::Key(region, group);
   json::object* group_doc = groups_.FindMutable(group_key);
   if (!group_doc) {
@@ -621,12 +621,17 @@ Status LogsService::IngestEvents(const std::string& region, const std::string& g
     if (!doc) {
       if (!IsValidStreamName(stream)) return PatternViolation(stream, "logStreamName", "[^:*]*");
       fresh = NewStreamDoc(stream);
-      if (batch.empty()) return streams_.Put(stream_key, std::move(fresh));
+      int64_t sid = GetInt(fresh, "sid");
+      if (batch.empty()) {
+        FARGO_TRY(streams_.Put(stream_key, std::move(fresh)));
+        return cursor ? events_.PutCursor(GetInt(*group_doc, "gid"), sid, *cursor) : OkStatus();
+      }
       doc = &fresh;
     }
-    if (batch.empty()) return OkStatus();
-    FARGO_TRY(AppendToStream(g, stream_key, *doc, batch, now));
-    return OkStatus();
+    int64_t sid = GetInt(*doc, "sid");
+    if (!batch.empty()) FARGO_TRY(AppendToStream(g, stream_key, *doc, batch, now));
+    // With the events it covers, or not at all: a restart resumes there.
+    return cursor ? events_.PutCursor(GetInt(*group_doc, "gid"), sid, *cursor) : OkStatus();
   });
 }
 

@@ -36,12 +36,17 @@ class LogsService final : public Service {
   // stream bookkeeping as PutLogEvents (too old / expired / too new events
   // are not stored; the sequence token advances once). An empty batch only
   // creates what is missing. Events are readable as soon as this returns.
+  // `cursor` (where the batch ends in its container's output), when given,
+  // is stored in the same transaction, so it never covers more or less than
+  // what is stored.
   Status IngestEvents(const std::string& region, const std::string& group, const std::string& stream,
-                      bool create_group, std::vector<IngestedEvent>&& events);
+                      bool create_group, std::vector<IngestedEvent>&& events, const LogCursor* cursor = nullptr);
 
-  // The time of the newest event of a stream, or 0 when there is none (a
-  // restarted fargo resumes shipping a container's output from there).
-  int64_t LastEventTimestamp(const std::string& region, const std::string& group, const std::string& stream);
+  // The cursors stored with a stream's ingested batches, by container id:
+  // where each container's stored output ends (a restarted fargo resumes
+  // shipping the container's output there). Empty when there are none.
+  std::map<std::string, OutputOffsets> IngestCursors(const std::string& region, const std::string& group,
+                                                     const std::string& stream);
 
  private:
   // Groups
