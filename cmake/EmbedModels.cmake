@@ -1,6 +1,8 @@
 # Links models/<service>.json.gz into the binary with .incbin, so fargo needs
 # neither Python nor botocore at run time. tools/vendor_models.py refreshes them.
-set(FARGO_MODEL_SERVICES sts iam logs ec2 ecs elbv2 s3 ssm)
+# The list of models is models/models.txt, which the vendoring script reads too.
+file(STRINGS "${CMAKE_SOURCE_DIR}/models/models.txt" FARGO_MODEL_SERVICES REGEX "^[a-z0-9-]+$")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/models/models.txt")
 set(_asm "${CMAKE_BINARY_DIR}/generated/embedded_models.S")
 set(_cpp "${CMAKE_BINARY_DIR}/generated/embedded_models.cpp")
 set(_asm_text "")

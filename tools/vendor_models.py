@@ -7,7 +7,10 @@ usage: tools/vendor_models.py [BOTOCORE_DATA_DIR]
 """
 import gzip, json, os, sys
 
-SERVICES = ["sts", "iam", "logs", "ec2", "ecs", "elbv2", "s3", "ssm"]
+MODELS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models")
+# The one list of models, shared with cmake/EmbedModels.cmake.
+with open(os.path.join(MODELS_DIR, "models.txt")) as _f:
+    SERVICES = [l.strip() for l in _f if l.strip() and not l.startswith("#")]
 DROP = {"documentation", "documentationUrl", "examples", "deprecatedMessage"}
 
 
@@ -25,7 +28,7 @@ def main():
     else:
         import botocore
         data = os.path.join(os.path.dirname(botocore.__file__), "data")
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models")
+    out = MODELS_DIR
     os.makedirs(out, exist_ok=True)
     for svc in SERVICES:
         versions = sorted(os.listdir(os.path.join(data, svc)))

@@ -14,15 +14,19 @@
 #include "common/clock.h"
 #include "common/strings.h"
 #include "dataplane/endpoints/task_endpoints.h"
+#include "protocol/codec.h"
 #include "dataplane/logs/log_pipeline.h"
 #include "runtime/engine_check.h"
 #include "runtime/engine_client.h"
 #include "runtime/task_runner.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
+#include "services/ec2/ec2_service.h"
 #include "services/ecs/ecs_service.h"
+#include "services/elbv2/elbv2_service.h"
+#include "services/iam/iam_service.h"
 #include "services/logs/logs_service.h"
-#include "services/registry.h"
+#include "services/s3/s3_service.h"
 #include "services/sts/sts_service.h"
 #include "store/store.h"
 
@@ -52,23 +56,119 @@ std::string InstanceId(const std::string& data_dir) {
   return out;
 }
 
-std::string ErrorBody(const std::string& code, const std::string& message) {
-  return boost::json::serialize(boost::json::object{{"code", code}, {"message", message}});
+// Every service fargo serves, built concretely and wired to each other here:
+// adding a service is a model in models/models.txt, a folder in
+// src/services/, and its lines in this struct and MakeServices.
+struct Services {
+  std::unique_ptr<services::StsService> sts;
+  std::unique_ptr<services::IamService> iam;
+  std::unique_ptr<services::LogsService> logs;
+  std::unique_ptr<services::Ec2Service> ec2;
+  std::unique_ptr<services::EcsService> ecs;
+  std::unique_ptr<services::Elbv2Service> elbv2;
+  std::unique_ptr<services::S3Service> s3;
+
+  // Hands them all to the gateway, which owns them from then on.
+  void MoveTo(server::Gateway& gateway) {
+    gateway.AddService(std::move(sts));
+    gateway.AddService(std::move(iam));
+    gateway.AddService(std::move(logs));
+    gateway.AddService(std::move(ec2));
+    gateway.AddService(std::move(ecs));
+    gateway.AddService(std::move(elbv2));
+    gateway.AddService(std::move(s3));
+  }
+};
+
+Services MakeServices(const services::Env& env) {
+  Services out;
+  out.sts = std::make_unique<services::StsService>(env);
+  out.iam = std::make_unique<services::IamService>(env);
+  out.logs = std::make_unique<services::LogsService>(env);
+  out.ec2 = std::make_unique<services::Ec2Service>(env);
+  out.elbv2 = std::make_unique<services::Elbv2Service>(env);
+  // Load balancers take their VPC and zones from EC2's subnets. Both live as
+  // long as the gateway that owns them and are called on its state thread.
+  out.elbv2->SetSubnetResolver([ec2 = out.ec2.get()](const std::string& region, const std::string& subnet_id)
+                               -> std::optional<services::Elbv2Service::SubnetInfo> {
+    const boost::json::object* s = ec2->Subnet(region, subnet_id);
+    if (!s) return std::nullopt;
+    return services::Elbv2Service::SubnetInfo{GetString(*s, "AvailabilityZone"), GetString(*s, "VpcId")};
+  });
+  // ECS tasks take their network from EC2's subnets and show their
+  // interfaces there (as Fargate's requester-managed ENIs).
+  out.ecs = std::make_unique<services::EcsService>(env);
+  out.ecs->SetNetworkResolver([ec2 = out.ec2.get()](const std::string& region, const std::string& subnet_id)
+                              -> std::optional<services::EcsService::SubnetNetwork> {
+    const boost::json::object* s = ec2->Subnet(region, subnet_id);
+    if (!s) return std::nullopt;
+    const boost::json::object* vpc = ec2->Vpc(region, GetString(*s, "VpcId"));
+    if (!vpc) return std::nullopt;
+    return services::EcsService::SubnetNetwork{GetString(*vpc, "VpcId"), GetString(*vpc, "CidrBlock"),
+                                     GetString(*s, "CidrBlock"), GetString(*s, "AvailabilityZone")};
+  });
+  out.ecs->SetInterfaceHooks(
+      [ec2 = out.ec2.get()](const services::EcsService::TaskInterface& ti) -> Result<std::string> {
+        services::Ec2Service::InterfaceSpec spec;
+        spec.subnet_id = ti.subnet_id;
+        spec.group_ids = ti.security_groups;
+        spec.description = ti.description;
+        spec.private_ip = ti.private_ip;
+        spec.interface_type = "interface";
+        spec.requester_managed = true;
+        FARGO_ASSIGN_OR_RETURN(boost::json::object eni, ec2->CreateInterface(ti.region, ti.account, spec));
+        return GetString(eni, "NetworkInterfaceId");
+      },
+      [ec2 = out.ec2.get()](const std::string& region, const std::string& eni_id) {
+        (void)ec2->DeleteInterface(region, eni_id);
+      });
+  // Containers' environmentFiles are objects of fargo's S3.
+  out.s3 = std::make_unique<services::S3Service>(env);
+  out.ecs->SetObjectReader([s3 = out.s3.get()](const std::string& bucket, const std::string& key) {
+    return s3->ReadObject(bucket, key);
+  });
+  return out;
+}
+
+// Runs a network event loop until it stops. A handler's exception is logged
+// and the loop goes on: one bad request must not take the daemon down.
+void RunLoop(boost::asio::io_context& io) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fargo: network event loop: %s\n", e.what());
+    }
+  }
 }
 
 // One request of a task to 169.254.170.2. REQUIRES: on the state thread.
 void AnswerTaskEndpoint(services::EcsService& ecs, services::StsService& sts, dataplane::TaskEndpoints::Kind kind,
                         const std::string& id, const std::string& subpath,
                         const dataplane::TaskEndpoints::Reply& reply) {
+  // Errors are written by the codec layer, as every error fargo answers.
+  auto fail = [&reply](const AwsError& e) {
+    protocol::HttpResponse r = protocol::EncodeTaskEndpointError(e);
+    reply(r.status, r.body);
+  };
   if (kind == dataplane::TaskEndpoints::Kind::kCredentials) {
     auto target = ecs.TaskCredentials(id);
-    if (!target) return reply(404, ErrorBody("NotFound", "no task has the credentials id " + id));
+    if (!target) return fail(AwsError::Make("NotFound", "no task has the credentials id " + id, 404));
     auto issued = sts.IssueRoleCredentials(target->role_arn, runtime::TaskIdOf(target->task_arn), 6 * 3600);
-    if (!issued.ok()) return reply(500, ErrorBody(issued.error().code, issued.error().message));
+    if (!issued.ok()) {
+      AwsError e = issued.error();
+      e.status = 500;
+      return fail(e);
+    }
     return reply(200, boost::json::serialize(services::ContainerCredentialsBody(*issued, target->role_arn)));
   }
   auto meta = ecs.TaskMetadata(id, subpath);
-  if (!meta.ok()) return reply(404, ErrorBody(meta.error().code, meta.error().message));
+  if (!meta.ok()) {
+    AwsError e = meta.error();
+    e.status = 404;
+    return fail(e);
+  }
   reply(200, boost::json::serialize(*meta));
 }
 
@@ -89,15 +189,12 @@ int RunServe(const ServeOptions& opt) {
   RandomIdGenerator ids;
   services::Env env{**store, clock, ids, opt.account};
   server::Gateway gateway(clock, ids, opt.account, opt.region);
-  services::EcsService* ecs = nullptr;
-  services::StsService* sts = nullptr;
-  services::LogsService* logs = nullptr;
-  for (auto& s : services::MakeServices(env)) {
-    if (auto* l = dynamic_cast<services::LogsService*>(s.get())) logs = l;
-    if (auto* e = dynamic_cast<services::EcsService*>(s.get())) ecs = e;
-    if (auto* t = dynamic_cast<services::StsService*>(s.get())) sts = t;
-    gateway.AddService(std::move(s));
-  }
+  // Typed pointers stay here; the gateway owns the services and outlives their use.
+  Services built = MakeServices(env);
+  services::EcsService* ecs = built.ecs.get();
+  services::StsService* sts = built.sts.get();
+  services::LogsService* logs = built.logs.get();
+  built.MoveTo(gateway);
 
   // The task runtime: reports cross to the state thread by Post.
   runtime::EngineClient engine = runtime::EngineClient::FromEnvironment();
@@ -245,9 +342,9 @@ int RunServe(const ServeOptions& opt) {
   // there, so parsing overlaps with the state thread's work.
   std::thread second([&io] {
     pthread_setname_np(pthread_self(), "fargo-net");
-    io.run();
+    RunLoop(io);
   });
-  io.run();
+  RunLoop(io);
   second.join();
   // Reverse order of start-up. Tasks keep running in the engine; the next
   // start adopts them.

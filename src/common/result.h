@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace fargo {
 
@@ -14,9 +15,11 @@ struct AwsError {
   std::string message;   // human-readable, as AWS words it
   int status = 400;      // HTTP status
   bool sender = true;    // query protocols' <Type>Sender</Type> vs Receiver
+  // REST-XML: further elements of <Error>, in order (S3's BucketName, Key, ...).
+  std::vector<std::pair<std::string, std::string>> details;
 
   static AwsError Make(std::string code, std::string message, int status = 400) {
-    return AwsError{std::move(code), std::move(message), status, status < 500};
+    return AwsError{std::move(code), std::move(message), status, status < 500, {}};
   }
 };
 

@@ -216,15 +216,16 @@ std::optional<double> ParseTimestamp(std::string_view text) {
   return std::nullopt;
 }
 
-bool GlobMatch(std::string_view p, std::string_view t) {
+bool GlobMatch(std::string_view p, std::string_view t, GlobSyntax syntax) {
+  const bool question = syntax == GlobSyntax::kStarAndQuestion;
   size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
   while (ti < t.size()) {
-    if (pi < p.size() && (p[pi] == '?' || p[pi] == t[ti])) {
-      ++pi;
-      ++ti;
-    } else if (pi < p.size() && p[pi] == '*') {
+    if (pi < p.size() && p[pi] == '*') {
       star = pi++;
       mark = ti;
+    } else if (pi < p.size() && ((question && p[pi] == '?') || p[pi] == t[ti])) {
+      ++pi;
+      ++ti;
     } else if (star != std::string_view::npos) {
       pi = star + 1;
       ti = ++mark;

@@ -31,8 +31,12 @@ std::string Rfc822(double epoch_seconds);
 // Accepts ISO 8601 (with or without fraction / offset), RFC 822, or epoch seconds.
 std::optional<double> ParseTimestamp(std::string_view text);
 
-// Shell-style glob with '*' and '?' (used by EC2 filters and IAM path prefixes).
-bool GlobMatch(std::string_view pattern, std::string_view text);
+// Shell-style glob: '*' matches any run of characters and, with
+// kStarAndQuestion, '?' any one (EC2 filters, IAM path prefixes); kStarOnly
+// takes '?' literally (CloudWatch Logs filter patterns).
+enum class GlobSyntax { kStarAndQuestion, kStarOnly };
+bool GlobMatch(std::string_view pattern, std::string_view text,
+               GlobSyntax syntax = GlobSyntax::kStarAndQuestion);
 
 // FNV-1a (64 bits) of `s` starting from `seed`: ids and hashes that are
 // stable across restarts without being stored.

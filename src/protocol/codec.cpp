@@ -655,11 +655,33 @@ HttpResponse EncodeResponse(const ServiceModel& model, const Operation& op,
       return r;
     }
     default:
-      // REST protocols serialize in their own codec (rest_xml.h).
+      // REST-XML (S3) responses are written by the service itself; only its
+      // errors come from here (EncodeRestXmlError).
       r.status = 500;
       r.body = "unsupported protocol";
       return r;
   }
+}
+
+HttpResponse EncodeRestXmlError(const AwsError& e, const std::string& request_id) {
+  HttpResponse r;
+  r.status = e.status;
+  r.headers.emplace_back("Content-Type", "application/xml");
+  if (!request_id.empty()) r.headers.emplace_back("x-amz-request-id", request_id);
+  r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + XmlEscape(e.code) + "</Code><Message>" +
+           XmlEscape(e.message) + "</Message>";
+  for (const auto& [k, v] : e.details) r.body += "<" + k + ">" + XmlEscape(v) + "</" + k + ">";
+  if (!request_id.empty()) r.body += "<RequestId>" + request_id + "</RequestId>";
+  r.body += "</Error>";
+  return r;
+}
+
+HttpResponse EncodeTaskEndpointError(const AwsError& e) {
+  HttpResponse r;
+  r.status = e.status;
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.body = json::serialize(json::object{{"code", e.code}, {"message", e.message}});
+  return r;
 }
 
 HttpResponse EncodeError(const ServiceModel* model, const AwsError& e, const std::string& request_id) {
@@ -685,12 +707,7 @@ HttpResponse EncodeError(const ServiceModel* model, const AwsError& e, const std
                "</Message></Error></Errors><RequestID>" + request_id + "</RequestID></Response>";
       return r;
     case Protocol::kRestXml:
-      r.headers.emplace_back("Content-Type", "application/xml");
-      r.headers.emplace_back("x-amz-request-id", request_id);
-      r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + XmlEscape(e.code) +
-               "</Code><Message>" + XmlEscape(e.message) + "</Message><RequestId>" + request_id +
-               "</RequestId></Error>";
-      return r;
+      return EncodeRestXmlError(e, request_id);
     default:
       r.headers.emplace_back("Content-Type", "text/xml");
       r.headers.emplace_back("x-amzn-RequestId", request_id);

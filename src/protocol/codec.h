@@ -51,6 +51,14 @@ HttpResponse EncodeResponse(const ServiceModel& model, const Operation& op,
 HttpResponse EncodeError(const ServiceModel* model, const AwsError& error,
                          const std::string& request_id);
 
+// REST-XML's <Error> document (S3), with the error's details as further
+// elements; without <RequestId> when `request_id` is empty.
+HttpResponse EncodeRestXmlError(const AwsError& error, const std::string& request_id);
+
+// The error document of the ECS agent's task endpoints (credentials,
+// metadata): {"code": ..., "message": ...} with the error's status.
+HttpResponse EncodeTaskEndpointError(const AwsError& error);
+
 // Helpers for XML writers (also used by REST-XML).
 void WriteXmlValue(const ServiceModel& model, const Shape& shape, const boost::json::value& v,
                    const std::string& element, std::string& out, bool ec2);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/json_access.h"
 #include "protocol/embedded_models.h"
 
 namespace fargo::protocol {
@@ -16,16 +17,6 @@ namespace {
 [[noreturn]] void ModelDefect(const std::string& what) {
   std::fprintf(stderr, "fargo: malformed service model: %s\n", what.c_str());
   std::abort();
-}
-
-std::string Str(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-bool Bool(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_bool() && v->as_bool();
 }
 
 std::optional<double> Num(const json::object& o, std::string_view k) {
@@ -81,20 +72,20 @@ std::unique_ptr<ServiceModel> ServiceModel::Parse(std::string_view text) {
   auto m = std::make_unique<ServiceModel>();
   const auto& root = doc.as_object();
   const auto& meta = root.at("metadata").as_object();
-  std::string proto = Str(meta, "protocol");
+  std::string proto = GetString(meta, "protocol");
   if (proto == "json") m->protocol_ = Protocol::kJson;
   else if (proto == "query") m->protocol_ = Protocol::kQuery;
   else if (proto == "ec2") m->protocol_ = Protocol::kEc2;
   else if (proto == "rest-xml") m->protocol_ = Protocol::kRestXml;
   else if (proto == "rest-json") m->protocol_ = Protocol::kRestJson;
   else ModelDefect("protocol " + proto);
-  m->api_version_ = Str(meta, "apiVersion");
-  m->target_prefix_ = Str(meta, "targetPrefix");
-  m->signing_name_ = Str(meta, "signingName");
-  m->endpoint_prefix_ = Str(meta, "endpointPrefix");
+  m->api_version_ = GetString(meta, "apiVersion");
+  m->target_prefix_ = GetString(meta, "targetPrefix");
+  m->signing_name_ = GetString(meta, "signingName");
+  m->endpoint_prefix_ = GetString(meta, "endpointPrefix");
   if (m->signing_name_.empty()) m->signing_name_ = m->endpoint_prefix_;
-  m->xml_namespace_ = Str(meta, "xmlNamespace");
-  m->json_version_ = Str(meta, "jsonVersion");
+  m->xml_namespace_ = GetString(meta, "xmlNamespace");
+  m->json_version_ = GetString(meta, "jsonVersion");
 
   const auto& shapes = root.at("shapes").as_object();
   // Two passes: allocate every shape, then link references.
@@ -105,30 +96,30 @@ std::unique_ptr<ServiceModel> ServiceModel::Parse(std::string_view text) {
   }
   auto ref = [&](const json::value& v) -> const Shape* {
     const auto& o = v.as_object();
-    auto it = m->shapes_.find(Str(o, "shape"));
-    if (it == m->shapes_.end()) ModelDefect("dangling shape ref " + Str(o, "shape"));
+    auto it = m->shapes_.find(GetString(o, "shape"));
+    if (it == m->shapes_.end()) ModelDefect("dangling shape ref " + GetString(o, "shape"));
     return it->second.get();
   };
   for (const auto& kv : shapes) {
     Shape& s = *m->shapes_.at(std::string(kv.key()));
     const auto& o = kv.value().as_object();
-    s.type = TypeOf(Str(o, "type"));
-    s.flattened = Bool(o, "flattened");
+    s.type = TypeOf(GetString(o, "type"));
+    s.flattened = GetBool(o, "flattened");
     s.min = Num(o, "min");
     s.max = Num(o, "max");
-    s.pattern = Str(o, "pattern");
-    s.timestamp_format = Str(o, "timestampFormat");
-    s.streaming = Bool(o, "streaming");
-    s.is_union = Bool(o, "union");
-    s.document = Bool(o, "document");
-    s.payload = Str(o, "payload");
-    s.location_name = Str(o, "locationName");
+    s.pattern = GetString(o, "pattern");
+    s.timestamp_format = GetString(o, "timestampFormat");
+    s.streaming = GetBool(o, "streaming");
+    s.is_union = GetBool(o, "union");
+    s.document = GetBool(o, "document");
+    s.payload = GetString(o, "payload");
+    s.location_name = GetString(o, "locationName");
     if (auto* ns = o.if_contains("xmlNamespace"); ns && ns->is_object())
-      s.xml_namespace_uri = Str(ns->as_object(), "uri");
-    s.is_error = Bool(o, "exception");
+      s.xml_namespace_uri = GetString(ns->as_object(), "uri");
+    s.is_error = GetBool(o, "exception");
     if (auto* e = o.if_contains("error"); e && e->is_object()) {
       const auto& eo = e->as_object();
-      s.error_code = Str(eo, "code");
+      s.error_code = GetString(eo, "code");
       if (auto st = Num(eo, "httpStatusCode")) s.error_status = static_cast<int>(*st);
       auto* sf = eo.if_contains("senderFault");
       s.error_sender = !(sf && sf->is_bool() && !sf->as_bool());
@@ -145,17 +136,17 @@ std::unique_ptr<ServiceModel> ServiceModel::Parse(std::string_view text) {
           Member mb;
           mb.name = std::string(mk.key());
           mb.shape = ref(mk.value());
-          mb.location = Str(mo, "location");
-          mb.location_name = Str(mo, "locationName");
-          mb.query_name = Str(mo, "queryName");
-          mb.timestamp_format = Str(mo, "timestampFormat");
-          mb.flattened = Bool(mo, "flattened");
-          mb.xml_attribute = Bool(mo, "xmlAttribute");
-          mb.idempotency_token = Bool(mo, "idempotencyToken");
-          mb.host_label = Bool(mo, "hostLabel");
+          mb.location = GetString(mo, "location");
+          mb.location_name = GetString(mo, "locationName");
+          mb.query_name = GetString(mo, "queryName");
+          mb.timestamp_format = GetString(mo, "timestampFormat");
+          mb.flattened = GetBool(mo, "flattened");
+          mb.xml_attribute = GetBool(mo, "xmlAttribute");
+          mb.idempotency_token = GetBool(mo, "idempotencyToken");
+          mb.host_label = GetBool(mo, "hostLabel");
           if (auto* ns = mo.if_contains("xmlNamespace"); ns && ns->is_object()) {
-            mb.xml_namespace_uri = Str(ns->as_object(), "uri");
-            mb.xml_namespace_prefix = Str(ns->as_object(), "prefix");
+            mb.xml_namespace_uri = GetString(ns->as_object(), "uri");
+            mb.xml_namespace_prefix = GetString(ns->as_object(), "prefix");
           }
           for (const auto& r : required) mb.required |= (r == mb.name);
           s.member_index.emplace(mb.name, s.members.size());
@@ -164,12 +155,12 @@ std::unique_ptr<ServiceModel> ServiceModel::Parse(std::string_view text) {
       }
     } else if (s.type == ShapeType::kList) {
       s.member = ref(o.at("member"));
-      s.member_location_name = Str(o.at("member").as_object(), "locationName");
+      s.member_location_name = GetString(o.at("member").as_object(), "locationName");
     } else if (s.type == ShapeType::kMap) {
       s.key = ref(o.at("key"));
       s.value = ref(o.at("value"));
-      s.key_location_name = Str(o.at("key").as_object(), "locationName");
-      s.value_location_name = Str(o.at("value").as_object(), "locationName");
+      s.key_location_name = GetString(o.at("key").as_object(), "locationName");
+      s.value_location_name = GetString(o.at("value").as_object(), "locationName");
     }
   }
   for (const auto& kv : root.at("operations").as_object()) {
@@ -178,14 +169,14 @@ std::unique_ptr<ServiceModel> ServiceModel::Parse(std::string_view text) {
     op.name = std::string(kv.key());
     if (auto* http = o.if_contains("http"); http && http->is_object()) {
       const auto& h = http->as_object();
-      if (auto meth = Str(h, "method"); !meth.empty()) op.http_method = meth;
-      if (auto uri = Str(h, "requestUri"); !uri.empty()) op.request_uri = uri;
+      if (auto meth = GetString(h, "method"); !meth.empty()) op.http_method = meth;
+      if (auto uri = GetString(h, "requestUri"); !uri.empty()) op.request_uri = uri;
       if (auto rc = Num(h, "responseCode")) op.response_code = static_cast<int>(*rc);
     }
     if (auto* in = o.if_contains("input")) op.input = ref(*in);
     if (auto* out = o.if_contains("output")) {
       op.output = ref(*out);
-      op.result_wrapper = Str(out->as_object(), "resultWrapper");
+      op.result_wrapper = GetString(out->as_object(), "resultWrapper");
     }
     if (auto* errs = o.if_contains("errors"); errs && errs->is_array())
       for (const auto& e : errs->as_array()) op.errors.push_back(ref(e));

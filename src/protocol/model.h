@@ -123,7 +123,7 @@ class ServiceModel {
 class ModelRegistry {
  public:
   static ModelRegistry& Instance();
-  // Services we carry: "sts", "iam", "logs", "ec2", "ecs", "elbv2", "s3", "ssm".
+  // Services we carry: those listed in models/models.txt.
   std::vector<std::string> Services() const;
   // nullptr when the service is not compiled in.
   const ServiceModel* Get(std::string_view service);

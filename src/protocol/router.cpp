@@ -5,33 +5,44 @@
 
 namespace fargo::protocol {
 
-namespace {
+Router::Router(ModelRegistry& models, std::string default_region)
+    : models_(models), default_region_(std::move(default_region)) {
+  // The models carry how clients address them (botocore's metadata).
+  for (const std::string& name : models_.Services()) {
+    const ServiceModel* m = models_.Get(name);
+    switch (m->protocol()) {
+      case Protocol::kJson:
+        if (!m->target_prefix().empty()) json_by_target_prefix_.emplace(m->target_prefix(), m);
+        break;
+      case Protocol::kQuery:
+      case Protocol::kEc2:
+        query_by_signing_name_.emplace(m->signing_name(), m);
+        if (!m->api_version().empty()) query_by_version_.emplace(m->api_version(), m);
+        break;
+      case Protocol::kRestXml:
+      case Protocol::kRestJson:
+        rest_by_signing_name_.emplace(m->signing_name(), m);
+        if (!rest_default_) rest_default_ = m;
+        break;
+    }
+  }
+}
 
-// Signing names and query API versions of the query-protocol services.
-struct QueryService {
-  const char* service;
-  const char* signing_name;
-  const char* version;
-};
-constexpr QueryService kQueryServices[] = {
-    {"iam", "iam", "2010-05-08"},
-    {"sts", "sts", "2011-06-15"},
-    {"ec2", "ec2", "2016-11-15"},
-    {"elbv2", "elasticloadbalancing", "2015-12-01"},
-};
-
-// JSON 1.1 target prefixes.
-struct JsonService {
-  const char* service;
-  const char* target_prefix;
-};
-constexpr JsonService kJsonServices[] = {
-    {"logs", "Logs_20140328"},
-    {"ecs", "AmazonEC2ContainerServiceV20141113"},
-    {"ssm", "AmazonSSM"},
-};
-
-}  // namespace
+const ServiceModel* Router::ModelOfHead(const HttpRequest& head) const {
+  if (auto* target = head.Header("x-amz-target")) {
+    auto it = json_by_target_prefix_.find(target->substr(0, target->rfind('.')));
+    return it == json_by_target_prefix_.end() ? nullptr : it->second;
+  }
+  if (auto scope = ScopeOf(head)) {
+    for (const auto* table : {&query_by_signing_name_, &rest_by_signing_name_}) {
+      auto it = table->find(scope->service);
+      if (it != table->end()) return it->second;
+    }
+  }
+  const std::string* ctype = head.Header("content-type");
+  if (ctype && StartsWith(ToLower(*ctype), "application/x-www-form-urlencoded")) return nullptr;
+  return rest_default_;
+}
 
 Result<Route> Router::Resolve(const HttpRequest& req, const ServiceModel** model_out) const {
   *model_out = nullptr;
@@ -44,23 +55,24 @@ Result<Route> Router::Resolve(const HttpRequest& req, const ServiceModel** model
     auto dot = target->rfind('.');
     std::string prefix = dot == std::string::npos ? *target : target->substr(0, dot);
     std::string op = dot == std::string::npos ? std::string() : target->substr(dot + 1);
-    for (const auto& js : kJsonServices) {
-      if (prefix != js.target_prefix) continue;
-      route.model = models_.Get(js.service);
-      *model_out = route.model;
-      route.op = route.model->FindOperation(op);
-      if (!route.op)
-        return AwsError::Make("UnknownOperationException", "Unknown operation " + *target);
-      return route;
-    }
-    return AwsError::Make("UnknownOperationException", "Unknown target prefix " + prefix);
+    auto js = json_by_target_prefix_.find(prefix);
+    if (js == json_by_target_prefix_.end())
+      return AwsError::Make("UnknownOperationException", "Unknown target prefix " + prefix);
+    route.model = js->second;
+    *model_out = route.model;
+    route.op = route.model->FindOperation(op);
+    if (!route.op) return AwsError::Make("UnknownOperationException", "Unknown operation " + *target);
+    return route;
   }
 
-  // Signed for S3: never a query action, whatever the body looks like.
-  if (scope && scope->service == "s3") {
-    route.model = models_.Get("s3");
-    *model_out = route.model;
-    return route;
+  // Signed for a REST service (S3): never a query action, whatever the body looks like.
+  if (scope) {
+    auto rest = rest_by_signing_name_.find(scope->service);
+    if (rest != rest_by_signing_name_.end()) {
+      route.model = rest->second;
+      *model_out = route.model;
+      return route;
+    }
   }
 
   const std::string* ctype = req.Header("content-type");
@@ -69,20 +81,20 @@ Result<Route> Router::Resolve(const HttpRequest& req, const ServiceModel** model
   for (const auto& kv : req.query) params.emplace(kv.first, kv.second);
   auto action = params.find("Action");
   if (action != params.end() && (form || req.method == "GET")) {
-    const char* service = nullptr;
+    const ServiceModel* model = nullptr;
     if (scope) {
-      for (const auto& qs : kQueryServices)
-        if (scope->service == qs.signing_name) service = qs.service;
+      auto it = query_by_signing_name_.find(scope->service);
+      if (it != query_by_signing_name_.end()) model = it->second;
     }
-    if (!service) {
+    if (!model) {
       auto ver = params.find("Version");
-      for (const auto& qs : kQueryServices)
-        if (ver != params.end() && ver->second == qs.version) service = qs.service;
+      auto it = ver == params.end() ? query_by_version_.end() : query_by_version_.find(ver->second);
+      if (it != query_by_version_.end()) model = it->second;
     }
-    if (!service)
+    if (!model)
       return AwsError::Make("InvalidAction", "Could not determine the service for action " +
                                                  action->second);
-    route.model = models_.Get(service);
+    route.model = model;
     *model_out = route.model;
     route.op = route.model->FindOperation(action->second);
     if (!route.op)
@@ -93,7 +105,8 @@ Result<Route> Router::Resolve(const HttpRequest& req, const ServiceModel** model
   }
 
   // Everything else is REST: S3.
-  route.model = models_.Get("s3");
+  if (!rest_default_) return AwsError::Make("InvalidAction", "No service answers " + req.method + " " + req.path);
+  route.model = rest_default_;
   *model_out = route.model;
   return route;
 }

@@ -4,6 +4,7 @@
 // otherwise method + path (REST-XML: S3).
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "common/result.h"
@@ -23,16 +24,26 @@ struct Route {
 
 class Router {
  public:
-  explicit Router(ModelRegistry& models, std::string default_region)
-      : models_(models), default_region_(std::move(default_region)) {}
+  // Learns each model's target prefix, signing name and API version.
+  explicit Router(ModelRegistry& models, std::string default_region);
 
   // On failure the error carries the protocol's unknown-operation code; the
   // model (if one was identified) is in `*model_out` so the error is shaped right.
   Result<Route> Resolve(const HttpRequest& req, const ServiceModel** model_out) const;
 
+  // The service a request addresses as far as its method, path and headers
+  // tell (before its body is read): by X-Amz-Target, by SigV4 signing name,
+  // else the REST service unless it is a form post. nullptr when unknown.
+  const ServiceModel* ModelOfHead(const HttpRequest& head) const;
+
  private:
   ModelRegistry& models_;
   std::string default_region_;
+  std::map<std::string, const ServiceModel*> json_by_target_prefix_;   // JSON 1.1
+  std::map<std::string, const ServiceModel*> query_by_signing_name_;   // query, EC2 query
+  std::map<std::string, const ServiceModel*> query_by_version_;
+  std::map<std::string, const ServiceModel*> rest_by_signing_name_;    // REST-XML (S3)
+  const ServiceModel* rest_default_ = nullptr;                         // unsigned REST requests
 };
 
 }  // namespace fargo::protocol

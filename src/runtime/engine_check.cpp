@@ -4,6 +4,7 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 
+#include "common/json_access.h"
 #include "common/strings.h"
 #include "runtime/ipv4.h"
 #include "runtime/pause_image.h"
@@ -15,11 +16,6 @@ namespace fargo::runtime {
 namespace json = boost::json;
 
 namespace {
-
-std::string Str(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 bool Mentions(const std::string& message, std::initializer_list<const char*> words) {
   for (const char* w : words)
@@ -97,13 +93,13 @@ EngineFacts EngineCheck::Run() {
   if (!version.ok()) return f;
   f.reachable = true;
   f.engine = "Docker";
-  f.version = Str(*version, "Version");
-  f.api_version = Str(*version, "ApiVersion");
+  f.version = GetString(*version, "Version");
+  f.api_version = GetString(*version, "ApiVersion");
   if (auto* comps = version->if_contains("Components"); comps && comps->is_array())
     for (auto& c : comps->as_array())
-      if (c.is_object() && Str(c.as_object(), "Name").find("Podman") != std::string::npos) {
+      if (c.is_object() && GetString(c.as_object(), "Name").find("Podman") != std::string::npos) {
         f.engine = "Podman";
-        f.version = Str(c.as_object(), "Version");
+        f.version = GetString(c.as_object(), "Version");
       }
   bool podman = f.IsPodman();
   if (!EnsurePauseImage(engine_).ok()) return f;  // the tasks report that failure themselves

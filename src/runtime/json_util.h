@@ -9,6 +9,8 @@
 
 #include <boost/json.hpp>
 
+#include "common/json_access.h"
+
 namespace fargo::runtime {
 
 inline boost::json::array StringArray(const std::vector<std::string>& v) {
@@ -23,30 +25,14 @@ inline boost::json::object LabelsJson(const std::map<std::string, std::string>& 
   return o;
 }
 
-// Readers that tolerate missing or mistyped members (engine answers, plans
-// written by older versions).
+// The runtime's short names for common/json_access.h's readers.
 namespace jsonr {
 
-inline std::string Str(const boost::json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-inline int64_t Int(const boost::json::object& o, std::string_view k, int64_t def = 0) {
-  auto* v = o.if_contains(k);
-  return v && v->is_number() ? v->to_number<int64_t>() : def;
-}
-inline bool Bool(const boost::json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_bool() && v->as_bool();
-}
-inline const boost::json::object* Obj(const boost::json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_object() ? &v->as_object() : nullptr;
-}
-inline const boost::json::array* Arr(const boost::json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_array() ? &v->as_array() : nullptr;
-}
+inline std::string Str(const boost::json::object& o, std::string_view k) { return GetString(o, k); }
+inline int64_t Int(const boost::json::object& o, std::string_view k, int64_t def = 0) { return GetInt(o, k, def); }
+inline bool Bool(const boost::json::object& o, std::string_view k) { return GetBool(o, k); }
+inline const boost::json::object* Obj(const boost::json::object& o, std::string_view k) { return GetObject(o, k); }
+inline const boost::json::array* Arr(const boost::json::object& o, std::string_view k) { return GetArray(o, k); }
 
 }  // namespace jsonr
 }  // namespace fargo::runtime

@@ -782,7 +782,9 @@ void TaskRunner::Adopt(const std::vector<TaskPlan>& live) {
     Spawn(p, true);
   }
   // Orphans: fargo-labelled tasks the control plane does not know (or knows
-  // as stopped) are removed in the background.
+  // as stopped) are removed in the background. `live` is a snapshot: a task
+  // launched after it was taken is supervised (in tasks_ from before its
+  // first container exists) and is never an orphan.
   std::lock_guard<std::mutex> l(mu_);
   if (shutting_down_) return;
   background_.emplace_back([this, known] {
@@ -793,11 +795,19 @@ void TaskRunner::Adopt(const std::vector<TaskPlan>& live) {
       if (log_) log_("runtime: cannot list tasks to adopt: " + arns.error().message);
       return;
     }
+    size_t removed = 0;
     for (const auto& arn : *arns) {
       if (known.count(arn)) continue;
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        if (shutting_down_) return;  // supervisors are detaching: the next start sweeps
+        if (tasks_.count(arn)) continue;
+      }
       if (log_) log_("runtime: removing orphaned task " + arn);
       (void)TaskSandbox::RemoveTask(engine_, arn, 10);
+      ++removed;
     }
+    if (log_) log_("runtime: orphan sweep done, " + std::to_string(removed) + " removed");
   });
 }
 

@@ -35,11 +35,6 @@ Labels LabelsOf(const json::object& o) {
   return out;
 }
 
-std::string StringAt(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
 std::string Get(const Labels& l, const char* key) {
   auto it = l.find(key);
   return it == l.end() ? std::string() : it->second;
@@ -57,7 +52,7 @@ std::string NetworkSubnet(const json::object& net) {
   if (!cfg || !cfg->is_array()) return {};
   for (const auto& c : cfg->as_array()) {
     if (!c.is_object()) continue;
-    std::string s = StringAt(c.as_object(), "Subnet");
+    std::string s = GetString(c.as_object(), "Subnet");
     if (!s.empty() && s.find(':') == std::string::npos) return s;
   }
   return {};
@@ -248,8 +243,8 @@ Result<TaskSandbox> TaskSandbox::Create(EngineClient& engine, const SandboxSpec&
   if (auto* ns = inspect->if_contains("NetworkSettings"); ns && ns->is_object()) {
     if (auto* nets = ns->as_object().if_contains("Networks"); nets && nets->is_object()) {
       if (auto* n = nets->as_object().if_contains(sb.network_); n && n->is_object()) {
-        sb.mac_ = StringAt(n->as_object(), "MacAddress");
-        std::string actual = StringAt(n->as_object(), "IPAddress");
+        sb.mac_ = GetString(n->as_object(), "MacAddress");
+        std::string actual = GetString(n->as_object(), "IPAddress");
         if (!actual.empty() && actual != sb.ip_) {
           return fail(AwsError::Make(kEngineError,
                                      "engine assigned " + actual + " instead of " + sb.ip_, 500));
@@ -283,7 +278,7 @@ Result<TaskSandbox> TaskSandbox::Adopt(EngineClient& engine, std::string_view ta
   sb.engine_ = &engine;
   sb.task_arn_ = arn;
   sb.task_id_ = TaskIdOf(arn);
-  sb.pause_id_ = StringAt(pause, "Id");
+  sb.pause_id_ = GetString(pause, "Id");
   sb.ip_ = Get(l, kLabelIp);
   sb.eni_id_ = Get(l, kLabelEniId);
   sb.subnet_id_ = Get(l, kLabelSubnetId);
@@ -295,7 +290,7 @@ Result<TaskSandbox> TaskSandbox::Adopt(EngineClient& engine, std::string_view ta
   if (auto* ns = inspect.if_contains("NetworkSettings"); ns && ns->is_object()) {
     if (auto* nets = ns->as_object().if_contains("Networks"); nets && nets->is_object()) {
       if (auto* n = nets->as_object().if_contains(sb.network_); n && n->is_object()) {
-        sb.mac_ = StringAt(n->as_object(), "MacAddress");
+        sb.mac_ = GetString(n->as_object(), "MacAddress");
       }
     }
   }
@@ -303,12 +298,12 @@ Result<TaskSandbox> TaskSandbox::Adopt(EngineClient& engine, std::string_view ta
                          engine.ContainerList({{kLabelTaskArn, arn}, {kLabelRole, kRoleContainer}}));
   for (const auto& c : containers) {
     if (!c.is_object()) continue;
-    sb.containers_[Get(LabelsOf(c.as_object()), kLabelContainerName)] = StringAt(c.as_object(), "Id");
+    sb.containers_[Get(LabelsOf(c.as_object()), kLabelContainerName)] = GetString(c.as_object(), "Id");
   }
   FARGO_ASSIGN_OR_RETURN(json::array volumes, engine.VolumeList({{kLabelTaskArn, arn}}));
   for (const auto& v : volumes) {
     if (!v.is_object()) continue;
-    sb.volumes_[Get(LabelsOf(v.as_object()), kLabelVolumeName)] = StringAt(v.as_object(), "Name");
+    sb.volumes_[Get(LabelsOf(v.as_object()), kLabelVolumeName)] = GetString(v.as_object(), "Name");
   }
   return sb;
 }
@@ -338,7 +333,7 @@ Status TaskSandbox::RemoveTask(EngineClient& engine, std::string_view task_arn,
   std::vector<std::string> pause_ids, task_ids;
   for (const auto& c : *list) {
     if (!c.is_object()) continue;
-    std::string id = StringAt(c.as_object(), "Id");
+    std::string id = GetString(c.as_object(), "Id");
     (Get(LabelsOf(c.as_object()), kLabelRole) == kRolePause ? pause_ids : task_ids).push_back(id);
   }
   // Stop the task's containers together (each gets its grace period), then
@@ -357,7 +352,7 @@ Status TaskSandbox::RemoveTask(EngineClient& engine, std::string_view task_arn,
   auto volumes = engine.VolumeList({{kLabelTaskArn, arn}});
   if (!volumes.ok()) return volumes.error();
   for (const auto& v : *volumes) {
-    if (v.is_object()) note(engine.VolumeRemove(StringAt(v.as_object(), "Name"), true));
+    if (v.is_object()) note(engine.VolumeRemove(GetString(v.as_object(), "Name"), true));
   }
   if (first_error) return *first_error;
   return OkStatus();

@@ -66,13 +66,65 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
   // calling (network) thread, so the state thread only executes handlers.
   auto call = std::make_shared<PreparedCall>();
   call->http = std::move(req);
-  if (auto early = Prepare(*call)) {
-    done(std::move(*early));
+  try {
+    if (auto early = Prepare(*call)) {
+      done(std::move(*early));
+      return;
+    }
+  } catch (const std::exception& e) {
+    // Decoding input no codec foresaw must answer, not end the daemon.
+    std::fprintf(stderr, "fargo: preparing %s %s failed: %s\n", call->http.method.c_str(),
+                 call->http.raw_path.c_str(), e.what());
+    done(protocol::EncodeError(call->model, AwsError::Make("InternalFailure", "internal error", 500),
+                               call->request_id));
     return;
   }
   boost::asio::post(state_io_, [this, call, done = std::move(done)]() mutable {
     done(Execute(*call));
   });
+}
+
+namespace {
+
+// Request body limits. An S3 PUT carries up to 5 GiB (S3's single-upload
+// maximum); PutLogEvents up to 1 MiB of events, which JSON escaping can grow;
+// every other API call is far smaller than the default.
+constexpr uint64_t kMiB = 1024 * 1024;
+constexpr uint64_t kRestPutLimit = 5 * 1024 * kMiB;
+constexpr uint64_t kRestLimit = 16 * kMiB;
+constexpr uint64_t kPutLogEventsLimit = 8 * kMiB;
+constexpr uint64_t kApiLimit = 2 * kMiB;
+
+bool IsRest(const protocol::ServiceModel* m) {
+  return m && (m->protocol() == protocol::Protocol::kRestXml || m->protocol() == protocol::Protocol::kRestJson);
+}
+
+}  // namespace
+
+uint64_t Gateway::MaxRequestBody(const HttpRequest& head) const {
+  const protocol::ServiceModel* m = router_.ModelOfHead(head);
+  if (IsRest(m)) return head.method == "PUT" ? kRestPutLimit : kRestLimit;
+  const std::string* target = head.Header("x-amz-target");
+  if (m && m->service() == "logs" && target && EndsWith(*target, ".PutLogEvents")) return kPutLogEventsLimit;
+  return kApiLimit;
+}
+
+AwsError Gateway::BodyTooLarge(const HttpRequest& head, uint64_t size) const {
+  uint64_t limit = MaxRequestBody(head);
+  if (IsRest(router_.ModelOfHead(head))) {
+    // S3's answer to an upload over its maximum.
+    AwsError e = AwsError::Make("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size");
+    e.details = {{"ProposedSize", std::to_string(size)}, {"MaxSizeAllowed", std::to_string(limit)}};
+    return e;
+  }
+  return AwsError::Make("RequestEntityTooLarge",
+                        "Request body of " + std::to_string(size) + " bytes exceeds the limit of " +
+                            std::to_string(limit) + " bytes",
+                        413);
+}
+
+HttpResponse Gateway::Reject(const HttpRequest& head, const AwsError& error) const {
+  return protocol::EncodeError(router_.ModelOfHead(head), error, ids_.Uuid());
 }
 
 std::vector<std::string> Gateway::ServiceNames() const {

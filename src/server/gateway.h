@@ -37,6 +37,17 @@ class Gateway {
   // response. Thread-safe.
   void Handle(protocol::HttpRequest req, std::function<void(protocol::HttpResponse)> done);
 
+  // The most body bytes the operation `head` (a request whose body is not
+  // read yet) addresses accepts: S3 takes 5 GiB in one PUT, an API call far
+  // less. Any thread.
+  uint64_t MaxRequestBody(const protocol::HttpRequest& head) const;
+  // The answer to a request that cannot reach a service (too large, not
+  // HTTP, an internal failure), shaped as the service `head` addresses
+  // answers errors, by the codecs. Any thread.
+  protocol::HttpResponse Reject(const protocol::HttpRequest& head, const AwsError& error) const;
+  // The error for a body over MaxRequestBody(head), as AWS words it.
+  AwsError BodyTooLarge(const protocol::HttpRequest& head, uint64_t size) const;
+
   // Runs `fn` on the state thread (tests, shutdown hooks).
   void Post(std::function<void()> fn);
 

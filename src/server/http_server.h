@@ -4,6 +4,8 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -15,14 +17,24 @@
 
 namespace fargo::server {
 
+struct HttpServerOptions {
+  // A connection that sends nothing this long (between requests, or in the
+  // middle of one) is closed, as the task endpoints do.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+  // Larger request headers get 400 RequestHeaderSectionTooLarge. Bodies are
+  // limited per operation (Gateway::MaxRequestBody).
+  uint32_t max_header_bytes = 64 * 1024;
+};
+
 class HttpServer {
  public:
   // Requests for which `local` returns a response (health, fargo's own
   // endpoints) are answered on the event loop without reaching the gateway.
   using LocalHandler = std::function<std::optional<protocol::HttpResponse>(const protocol::HttpRequest&)>;
+  using Options = HttpServerOptions;  // short name inside the class
 
   // REQUIRES: io and gateway outlive the server.
-  HttpServer(boost::asio::io_context& io, Gateway& gateway, LocalHandler local);
+  HttpServer(boost::asio::io_context& io, Gateway& gateway, LocalHandler local, Options options = {});
 
   // Binds and starts accepting. Returns the bound port (useful with port 0).
   Result<uint16_t> Start(const std::string& host, uint16_t port);
@@ -35,6 +47,7 @@ class HttpServer {
   boost::asio::io_context& io_;
   Gateway& gateway_;
   LocalHandler local_;
+  Options options_;
   boost::asio::ip::tcp::acceptor acceptor_;
 };
 

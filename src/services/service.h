@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "common/clock.h"
+#include "common/json_access.h"
 #include "common/result.h"
 #include "protocol/http_types.h"
 #include "protocol/model.h"
@@ -77,27 +78,6 @@ class HandlerTable {
   std::unordered_map<std::string, Fn> table_;
 };
 
-// Small accessors for handler data.
-inline std::string GetString(const json::object& o, std::string_view k, std::string def = "") {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : def;
-}
-inline int64_t GetInt(const json::object& o, std::string_view k, int64_t def = 0) {
-  auto* v = o.if_contains(k);
-  return v && v->is_number() ? v->to_number<int64_t>() : def;
-}
-inline bool GetBool(const json::object& o, std::string_view k, bool def = false) {
-  auto* v = o.if_contains(k);
-  return v && v->is_bool() ? v->as_bool() : def;
-}
-inline const json::array* GetArray(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_array() ? &v->as_array() : nullptr;
-}
-inline const json::object* GetObject(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_object() ? &v->as_object() : nullptr;
-}
-inline bool Has(const json::object& o, std::string_view k) { return o.contains(k); }
+// Handler data is read with common/json_access.h (GetString, GetInt, ...).
 
 }  // namespace fargo::services

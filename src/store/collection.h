@@ -29,11 +29,9 @@ class Collection {
     });
   }
 
+  // Read-only: a change is a copy handed to Put, so nothing is visible
+  // before it is durable.
   const boost::json::object* Find(const std::string& key) const {
-    auto it = docs_.find(key);
-    return it == docs_.end() ? nullptr : &it->second;
-  }
-  boost::json::object* FindMutable(const std::string& key) {
     auto it = docs_.find(key);
     return it == docs_.end() ? nullptr : &it->second;
   }

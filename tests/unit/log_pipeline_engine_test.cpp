@@ -27,6 +27,7 @@
 
 #include <gtest/gtest.h>
 
+#include "test_env.h"
 #include "common/clock.h"
 #include "dataplane/logs/log_pipeline.h"
 #include "runtime/engine_client.h"
@@ -43,10 +44,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kImage = "docker.io/library/debian:buster-20230411-slim";
 
-bool InCi() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
+using fargo::test_util::InCi;
 
 int64_t LinesWanted(int64_t dflt) {
   const char* n = std::getenv("FARGO_BENCH_LINES");

@@ -1,4 +1,5 @@
 // CloudWatch Logs filter patterns, as FilterLogEvents applies them.
+#include "common/strings.h"
 #include "services/logs/filter_pattern.h"
 
 #include <gtest/gtest.h>
@@ -159,13 +160,15 @@ TEST(LogsFilterPatternTest, InvalidPatternsAreRejected) {
   ExpectInvalid("[]");
 }
 
-TEST(LogsFilterPatternTest, WildcardMatch) {
-  EXPECT_TRUE(WildcardMatch("*", ""));
-  EXPECT_TRUE(WildcardMatch("a*c", "abbbc"));
-  EXPECT_TRUE(WildcardMatch("a*b*c", "axxbyyc"));
-  EXPECT_FALSE(WildcardMatch("a*c", "abbb"));
-  EXPECT_TRUE(WildcardMatch("abc", "abc"));
-  EXPECT_FALSE(WildcardMatch("abc", "abcd"));
+TEST(LogsFilterPatternTest, StarOnlyGlob) {
+  EXPECT_TRUE(GlobMatch("*", "", GlobSyntax::kStarOnly));
+  EXPECT_TRUE(GlobMatch("a*c", "abbbc", GlobSyntax::kStarOnly));
+  EXPECT_TRUE(GlobMatch("a*b*c", "axxbyyc", GlobSyntax::kStarOnly));
+  EXPECT_FALSE(GlobMatch("a*c", "abbb", GlobSyntax::kStarOnly));
+  EXPECT_TRUE(GlobMatch("abc", "abc", GlobSyntax::kStarOnly));
+  EXPECT_FALSE(GlobMatch("abc", "abcd", GlobSyntax::kStarOnly));
+  EXPECT_FALSE(GlobMatch("a?c", "abc", GlobSyntax::kStarOnly));  // '?' is literal in filter patterns
+  EXPECT_TRUE(GlobMatch("a?c", "a?c", GlobSyntax::kStarOnly));
 }
 
 }  // namespace

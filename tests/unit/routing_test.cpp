@@ -99,6 +99,65 @@ TEST_F(RouterTest, S3SignedFormBodiesStayS3) {
   EXPECT_EQ(route->op, nullptr);
 }
 
+// The router learns how clients address each model from the model's own
+// metadata: every JSON model by its target prefix, every query model by its
+// signing name and by its API version.
+TEST_F(RouterTest, EveryModelIsAddressableAsItsMetadataSays) {
+  auto& reg = ModelRegistry::Instance();
+  int json_models = 0, query_models = 0;
+  for (const std::string& name : reg.Services()) {
+    const ServiceModel* m = reg.Get(name);
+    ASSERT_FALSE(m->operations().empty()) << name;
+    const std::string& op = m->operations().begin()->first;
+    if (m->protocol() == Protocol::kJson) {
+      ++json_models;
+      HttpRequest req = Post("{}", {{"x-amz-target", m->target_prefix() + "." + op}});
+      auto r = Resolve(req);
+      ASSERT_TRUE(r.ok()) << name << ": " << r.error().message;
+      EXPECT_EQ(r->model, m);
+      EXPECT_EQ(router_.ModelOfHead(req), m);
+    } else if (m->protocol() == Protocol::kQuery || m->protocol() == Protocol::kEc2) {
+      ++query_models;
+      const std::map<std::string, std::string> form{{"content-type", "application/x-www-form-urlencoded"}};
+      auto by_version = Resolve(Post("Action=" + op + "&Version=" + m->api_version(), form));
+      ASSERT_TRUE(by_version.ok()) << name << ": " << by_version.error().message;
+      EXPECT_EQ(by_version->model, m);
+      auto signed_headers = form;
+      signed_headers["authorization"] = Auth(m->signing_name().c_str());
+      HttpRequest req = Post("Action=" + op, signed_headers);
+      auto by_signer = Resolve(req);
+      ASSERT_TRUE(by_signer.ok()) << name << ": " << by_signer.error().message;
+      EXPECT_EQ(by_signer->model, m);
+      EXPECT_EQ(router_.ModelOfHead(req), m);
+    }
+  }
+  EXPECT_GE(json_models, 3);   // logs, ecs, ssm
+  EXPECT_GE(query_models, 4);  // iam, sts, ec2, elbv2
+}
+
+TEST_F(RouterTest, HeadOfAnUnsignedFormPostNamesNoService) {
+  HttpRequest r = Post("", {{"content-type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(router_.ModelOfHead(r), nullptr);
+  r.headers.clear();
+  r.method = "PUT";
+  ASSERT_NE(router_.ModelOfHead(r), nullptr);
+  EXPECT_EQ(router_.ModelOfHead(r)->service(), "s3");
+}
+
+TEST(Errors, RestXmlErrorsCarryTheirDetails) {
+  AwsError e = AwsError::Make("NoSuchBucket", "The specified bucket does not exist", 404);
+  e.details = {{"BucketName", "a<b"}};
+  auto r = EncodeError(ModelRegistry::Instance().Get("s3"), e, "rid");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchBucket</Code>"
+            "<Message>The specified bucket does not exist</Message><BucketName>a&lt;b</BucketName>"
+            "<RequestId>rid</RequestId></Error>");
+  auto agent = EncodeTaskEndpointError(AwsError::Make("NotFound", "no task", 404));
+  EXPECT_EQ(agent.status, 404);
+  EXPECT_EQ(agent.body, "{\"code\":\"NotFound\",\"message\":\"no task\"}");
+}
+
 TEST(Errors, ShapedPerProtocol) {
   auto& reg = ModelRegistry::Instance();
   AwsError e = AwsError::Make("NoSuchEntity", "The role with name x cannot be found.", 404);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "test_env.h"
 #include "runtime/engine_check.h"
 #include "runtime/engine_client.h"
 #include "runtime/task_sandbox.h"
@@ -18,10 +19,7 @@ namespace {
 
 namespace json = boost::json;
 
-bool InCi() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
+using fargo::test_util::InCi;
 
 // ---- which problems block which tasks (no engine needed)
 

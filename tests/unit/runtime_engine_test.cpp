@@ -19,6 +19,7 @@
 
 #include <gtest/gtest.h>
 
+#include "test_env.h"
 #include "scoped_cleanup.h"
 
 #include "runtime/engine_client.h"
@@ -38,10 +39,7 @@ constexpr const char* kBusybox = "/bin/busybox";
 
 using fargo::test_util::Cleanup;
 
-bool InCi() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
+using fargo::test_util::InCi;
 
 // A name unique to this process, so concurrent runs do not collide.
 std::string Unique(std::string_view prefix) {

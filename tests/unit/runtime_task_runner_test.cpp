@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "test_env.h"
 #include "common/clock.h"
 #include "runtime/engine_check.h"
 #include "runtime/engine_client.h"
@@ -28,10 +29,7 @@ namespace {
 
 constexpr const char* kImage = "docker.io/library/debian:buster-20230411-slim";
 
-bool InCi() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
+using fargo::test_util::InCi;
 
 // Every report, in order, with a way to wait for one.
 class Reports {
@@ -106,7 +104,13 @@ class TaskRunnerTest : public ::testing::Test {
     options.instance = "runner-test-" + std::to_string(getpid());
     auto runner = std::make_unique<TaskRunner>(
         *engine_, clock_, nullptr, [this](const TaskReport& r) { reports_.Add(r); },
-        [](const std::string& line) { fprintf(stderr, "runner: %s\n", line.c_str()); }, options);
+        [this](const std::string& line) {
+          fprintf(stderr, "runner: %s\n", line.c_str());
+          std::lock_guard<std::mutex> l(log_mu_);
+          log_lines_.push_back(line);
+          log_cv_.notify_all();
+        },
+        options);
     runner->Start();
     return runner;
   }
@@ -140,6 +144,16 @@ class TaskRunnerTest : public ::testing::Test {
     return p;
   }
 
+  // Waits up to `timeout` for a runner log line containing `needle`.
+  bool WaitForLog(const std::string& needle, std::chrono::seconds timeout = std::chrono::seconds(30)) {
+    std::unique_lock<std::mutex> l(log_mu_);
+    return log_cv_.wait_for(l, timeout, [&] {
+      for (const auto& line : log_lines_)
+        if (line.find(needle) != std::string::npos) return true;
+      return false;
+    });
+  }
+
   std::string Logs(const std::string& container_id) {
     std::string out;
     LogsOptions o;
@@ -154,6 +168,9 @@ class TaskRunnerTest : public ::testing::Test {
   std::unique_ptr<TaskRunner> runner_;
   std::string vpc_, cidr_, subnet_cidr_;
   std::vector<std::string> arns_;
+  std::mutex log_mu_;
+  std::condition_variable log_cv_;
+  std::vector<std::string> log_lines_;
 };
 
 TEST_F(TaskRunnerTest, InitContainerFeedsSharedVolumeBeforeTheAppStarts) {
@@ -319,6 +336,23 @@ TEST_F(TaskRunnerTest, RestartedRunnerAdoptsLiveTasksAndRemovesOrphans) {
   }
   EXPECT_TRUE(orphan_gone) << "the orphaned task is removed";
   EXPECT_EQ(runner_->LiveTasks(), 1u);
+}
+
+// The sweep after a restart compares the engine's tasks with the control
+// plane's snapshot of live ones. A task launched after that snapshot was
+// taken is not in it, and must survive the sweep.
+TEST_F(TaskRunnerTest, SweepSparesATaskLaunchedAfterItsSnapshot) {
+  TaskPlan late = Plan({Container("main", {"sleep", "600"})});
+  runner_->Launch(late);
+  ASSERT_TRUE(reports_.WaitFor(late.task_arn, [](const TaskReport& r) { return Is(r, "RUNNING"); }));
+  runner_->Adopt({});  // the snapshot, taken before `late` was launched
+  ASSERT_TRUE(WaitForLog("orphan sweep done"));
+  EXPECT_FALSE(WaitForLog("removing orphaned task " + late.task_arn, std::chrono::seconds(0)));
+  auto left = engine_->ContainerList({{kLabelTaskArn, late.task_arn}});
+  ASSERT_TRUE(left.ok());
+  EXPECT_FALSE(left->empty()) << "the sweep removed a task launched after its snapshot";
+  EXPECT_FALSE(reports_.WaitFor(late.task_arn, [](const TaskReport& r) { return Is(r, "STOPPED"); },
+                                std::chrono::seconds(0)));
 }
 
 }  // namespace

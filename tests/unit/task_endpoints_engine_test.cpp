@@ -21,6 +21,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "test_env.h"
 #include "scoped_cleanup.h"
 
 #include "dataplane/endpoints/task_endpoints.h"
@@ -42,10 +43,7 @@ using fargo::test_util::Cleanup;
 
 std::string Unique(std::string_view prefix) { return std::string(prefix) + std::to_string(getpid()); }
 
-bool InCi() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
+using fargo::test_util::InCi;
 
 class TaskEndpointsEngineTest : public ::testing::Test {
  protected:
@@ -171,48 +169,6 @@ TEST_F(TaskEndpointsEngineTest, ContainerReachesEndpointsThroughItsDefaultRoute)
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("default via"), std::string::npos) << out;
   ExpectAnswers(out);
-}
-
-TEST_F(TaskEndpointsEngineTest, InternalVpcReachesEndpointsOnceTheRouteIsAdded) {
-  SandboxSpec spec = Spec(1, /*internal=*/true);
-  Cleanup teardown([&] {
-    (void)TaskSandbox::RemoveTask(*engine_, spec.task_arn, 0);
-    (void)runtime::RemoveVpcNetwork(*engine_, spec.vpc.vpc_id);
-  });
-  auto sb = TaskSandbox::Create(*engine_, spec);
-  ASSERT_TRUE(sb.ok()) << sb.error().code << ": " << sb.error().message;
-
-  // An internal network gives the task no default route.
-  auto [code0, out0] = RunIn(*sb, "before", "ip route; " + FetchScript());
-  if (code0 == 0) {
-    fprintf(stderr, "note: this engine routes internal networks to %s by itself:\n%s\n", kEndpointIp,
-            out0.c_str());
-  } else {
-    EXPECT_EQ(out0.find("default via"), std::string::npos) << out0;
-    EXPECT_NE(out0.find("unreachable"), std::string::npos) << out0;
-  }
-
-  auto net = engine_->NetworkInspect(sb->network());
-  ASSERT_TRUE(net.ok()) << net.error().message;
-  std::string gateway(net->at("IPAM").at("Config").as_array().at(0).at("Gateway").as_string());
-  auto pause = engine_->ContainerInspect(sb->pause_id());
-  ASSERT_TRUE(pause.ok()) << pause.error().message;
-  int pid = static_cast<int>(pause->at("State").at("Pid").to_number<int64_t>());
-  ASSERT_GT(pid, 0);
-  Status st = EnsureRouteInNetns(pid, kEndpointIp, gateway);
-  ASSERT_TRUE(st.ok()) << st.error().message;
-  st = EnsureRouteInNetns(pid, kEndpointIp, gateway);  // idempotent
-  ASSERT_TRUE(st.ok()) << st.error().message;
-
-  auto [code, out] = RunIn(*sb, "after", "ip route; " + FetchScript());
-  EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find(std::string(kEndpointIp) + " via " + gateway), std::string::npos) << out;
-  ExpectAnswers(out);
-}
-
-TEST_F(TaskEndpointsEngineTest, RouteInMissingProcessIsAnError) {
-  Status st = EnsureRouteInNetns(999999999, kEndpointIp, "10.0.0.1");
-  EXPECT_FALSE(st.ok());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "services/ec2/ec2_service.h"
 
+#include "common/pager.h"
 #include "common/strings.h"
 #include "services/ec2/ec2_errors.h"
 #include "services/ec2/regions.h"
@@ -78,22 +79,17 @@ Result<json::array> Ec2Service::Select(const Collection& coll, const std::string
 Result<json::object> Ec2Service::Page(const json::object& in, json::array items, const char* member) {
   size_t start = 0;
   if (std::string token = GetString(in, "NextToken"); !token.empty()) {
-    size_t pos = 0;
-    try {
-      start = std::stoul(token, &pos);
-    } catch (...) {
-      pos = 0;
-    }
-    if (pos != token.size() || token.empty() || start > items.size())
+    auto at = ParsePageToken(token);
+    if (!at || *at > items.size())
       return AwsError::Make("InvalidPaginationToken", "The token '" + token + "' is invalid.");
+    start = *at;
   }
   int64_t max = GetInt(in, "MaxResults", 0);
-  size_t total = items.size();
-  size_t end = max > 0 ? std::min(total, start + static_cast<size_t>(max)) : total;
+  PageSpan span = PageAt(items.size(), start, max > 0 ? static_cast<size_t>(max) : items.size());
   json::array page;
-  for (size_t i = start; i < end; ++i) page.push_back(std::move(items[i]));
+  for (size_t i = span.begin; i < span.end; ++i) page.push_back(std::move(items[i]));
   json::object out{{member, std::move(page)}};
-  if (end < total) out["NextToken"] = std::to_string(end);
+  if (!span.next_token.empty()) out["NextToken"] = span.next_token;
   return out;
 }
 

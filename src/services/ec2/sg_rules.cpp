@@ -3,6 +3,7 @@
 #include <optional>
 #include <tuple>
 
+#include "common/json_access.h"
 #include "common/strings.h"
 
 namespace fargo::services::ec2 {
@@ -10,11 +11,6 @@ namespace fargo::services::ec2 {
 namespace json = boost::json;
 
 namespace {
-
-std::string Str(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
 
 std::optional<int64_t> Int(const json::object& o, std::string_view k) {
   auto* v = o.if_contains(k);
@@ -24,11 +20,11 @@ std::optional<int64_t> Int(const json::object& o, std::string_view k) {
 
 // The peer of a rule as one comparable string.
 std::string PeerOf(const json::object& r) {
-  if (auto s = Str(r, "CidrIpv4"); !s.empty()) return "ipv4:" + s;
-  if (auto s = Str(r, "CidrIpv6"); !s.empty()) return "ipv6:" + ToLower(s);
-  if (auto s = Str(r, "PrefixListId"); !s.empty()) return "pl:" + s;
+  if (auto s = GetString(r, "CidrIpv4"); !s.empty()) return "ipv4:" + s;
+  if (auto s = GetString(r, "CidrIpv6"); !s.empty()) return "ipv6:" + ToLower(s);
+  if (auto s = GetString(r, "PrefixListId"); !s.empty()) return "pl:" + s;
   if (auto* g = r.if_contains("ReferencedGroupInfo"); g && g->is_object())
-    return "sg:" + Str(g->as_object(), "GroupId");
+    return "sg:" + GetString(g->as_object(), "GroupId");
   return "";
 }
 
@@ -59,7 +55,7 @@ Result<std::vector<json::object>> ExpandPermissions(const json::array& permissio
   for (const auto& pv : permissions) {
     if (!pv.is_object()) continue;
     const auto& perm = pv.as_object();
-    std::string raw = Str(perm, "IpProtocol");
+    std::string raw = GetString(perm, "IpProtocol");
     std::string proto = NormalizeProtocol(raw);
     if (proto.empty()) return BadPermission(raw);
     auto from = Int(perm, "FromPort");
@@ -90,14 +86,14 @@ Result<std::vector<json::object>> ExpandPermissions(const json::array& permissio
       return r;
     };
     auto add_desc = [](json::object& r, const json::object& peer) {
-      if (auto d = Str(peer, "Description"); !d.empty()) r["Description"] = d;
+      if (auto d = GetString(peer, "Description"); !d.empty()) r["Description"] = d;
     };
     size_t before = out.size();
     if (auto* ranges = perm.if_contains("IpRanges"); ranges && ranges->is_array())
       for (const auto& x : ranges->as_array()) {
         if (!x.is_object()) continue;
         json::object r = base();
-        r["CidrIpv4"] = Str(x.as_object(), "CidrIp");
+        r["CidrIpv4"] = GetString(x.as_object(), "CidrIp");
         add_desc(r, x.as_object());
         out.push_back(std::move(r));
       }
@@ -105,7 +101,7 @@ Result<std::vector<json::object>> ExpandPermissions(const json::array& permissio
       for (const auto& x : ranges->as_array()) {
         if (!x.is_object()) continue;
         json::object r = base();
-        r["CidrIpv6"] = Str(x.as_object(), "CidrIpv6");
+        r["CidrIpv6"] = GetString(x.as_object(), "CidrIpv6");
         add_desc(r, x.as_object());
         out.push_back(std::move(r));
       }
@@ -113,7 +109,7 @@ Result<std::vector<json::object>> ExpandPermissions(const json::array& permissio
       for (const auto& x : lists->as_array()) {
         if (!x.is_object()) continue;
         json::object r = base();
-        r["PrefixListId"] = Str(x.as_object(), "PrefixListId");
+        r["PrefixListId"] = GetString(x.as_object(), "PrefixListId");
         add_desc(r, x.as_object());
         out.push_back(std::move(r));
       }
@@ -122,7 +118,7 @@ Result<std::vector<json::object>> ExpandPermissions(const json::array& permissio
         if (!x.is_object()) continue;
         FARGO_ASSIGN_OR_RETURN(std::string gid, resolve(x.as_object()));
         json::object r = base();
-        std::string user = Str(x.as_object(), "UserId");
+        std::string user = GetString(x.as_object(), "UserId");
         r["ReferencedGroupInfo"] = json::object{{"GroupId", gid}, {"UserId", user.empty() ? account : user}};
         add_desc(r, x.as_object());
         out.push_back(std::move(r));
@@ -138,7 +134,7 @@ Result<std::vector<json::object>> ExpandPermissions(const json::array& permissio
 bool SameRule(const json::object& a, const json::object& b) {
   auto key = [](const json::object& r) {
     auto* e = r.if_contains("IsEgress");
-    return std::make_tuple(e && e->is_bool() && e->as_bool(), Str(r, "IpProtocol"),
+    return std::make_tuple(e && e->is_bool() && e->as_bool(), GetString(r, "IpProtocol"),
                            Int(r, "FromPort").value_or(-1), Int(r, "ToPort").value_or(-1), PeerOf(r));
   };
   return key(a) == key(b);
@@ -151,12 +147,12 @@ json::array ToIpPermissions(const json::array& rules, bool egress) {
     const auto& r = rv.as_object();
     auto* e = r.if_contains("IsEgress");
     if ((e && e->is_bool() && e->as_bool()) != egress) continue;
-    std::string proto = Str(r, "IpProtocol");
+    std::string proto = GetString(r, "IpProtocol");
     int64_t from = Int(r, "FromPort").value_or(-1), to = Int(r, "ToPort").value_or(-1);
     json::object* perm = nullptr;
     for (auto& p : perms) {
       auto& po = p.as_object();
-      if (Str(po, "IpProtocol") == proto && Int(po, "FromPort").value_or(-1) == from &&
+      if (GetString(po, "IpProtocol") == proto && Int(po, "FromPort").value_or(-1) == from &&
           Int(po, "ToPort").value_or(-1) == to) {
         perm = &po;
         break;
@@ -175,20 +171,20 @@ json::array ToIpPermissions(const json::array& rules, bool egress) {
       perms.push_back(std::move(p));
       perm = &perms.back().as_object();
     }
-    std::string desc = Str(r, "Description");
+    std::string desc = GetString(r, "Description");
     auto with_desc = [&](json::object o) {
       if (!desc.empty()) o["Description"] = desc;
       return o;
     };
-    if (auto s = Str(r, "CidrIpv4"); !s.empty())
+    if (auto s = GetString(r, "CidrIpv4"); !s.empty())
       (*perm)["IpRanges"].as_array().push_back(with_desc({{"CidrIp", s}}));
-    else if (auto s6 = Str(r, "CidrIpv6"); !s6.empty())
+    else if (auto s6 = GetString(r, "CidrIpv6"); !s6.empty())
       (*perm)["Ipv6Ranges"].as_array().push_back(with_desc({{"CidrIpv6", s6}}));
-    else if (auto pl = Str(r, "PrefixListId"); !pl.empty())
+    else if (auto pl = GetString(r, "PrefixListId"); !pl.empty())
       (*perm)["PrefixListIds"].as_array().push_back(with_desc({{"PrefixListId", pl}}));
     else if (auto* g = r.if_contains("ReferencedGroupInfo"); g && g->is_object())
       (*perm)["UserIdGroupPairs"].as_array().push_back(
-          with_desc({{"GroupId", Str(g->as_object(), "GroupId")}, {"UserId", Str(g->as_object(), "UserId")}}));
+          with_desc({{"GroupId", GetString(g->as_object(), "GroupId")}, {"UserId", GetString(g->as_object(), "UserId")}}));
   }
   return perms;
 }
@@ -196,7 +192,7 @@ json::array ToIpPermissions(const json::array& rules, bool egress) {
 std::string DescribeRule(const json::object& r) {
   std::string peer = PeerOf(r);
   peer = peer.substr(peer.find(':') + 1);
-  std::string proto = Str(r, "IpProtocol");
+  std::string proto = GetString(r, "IpProtocol");
   std::string p = proto == "-1" ? "ALL" : proto;
   for (auto& c : p) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   std::string text = "peer: " + peer + ", " + p;

@@ -92,8 +92,8 @@ json::array Stat(std::initializer_list<std::pair<const char*, int64_t>> kv) {
 
 }  // namespace
 
-Result<json::object*> EcsService::ActiveCluster(const std::string& region, const std::string& id) {
-  auto* doc = clusters_.FindMutable(store::Collection::Key(region, ClusterNameOf(id)));
+Result<const json::object*> EcsService::ActiveCluster(const std::string& region, const std::string& id) {
+  auto* doc = clusters_.Find(store::Collection::Key(region, ClusterNameOf(id)));
   if (!doc || GetString(*doc, "status") != "ACTIVE") return ClusterNotFound();
   return doc;
 }
@@ -216,7 +216,7 @@ Result<json::object> EcsService::ListClusters(CallContext& ctx, json::object& in
 }
 
 Result<json::object> EcsService::UpdateCluster(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object* cur, ActiveCluster(ctx.region, GetString(in, "cluster")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* cur, ActiveCluster(ctx.region, GetString(in, "cluster")));
   json::object doc = *cur;
   if (const json::array* s = GetArray(in, "settings")) {
     FARGO_TRY(ValidateSettings(*s));
@@ -242,7 +242,7 @@ Result<json::object> EcsService::UpdateClusterSettings(CallContext& ctx, json::o
 }
 
 Result<json::object> EcsService::PutClusterCapacityProviders(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object* cur, ActiveCluster(ctx.region, GetString(in, "cluster")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* cur, ActiveCluster(ctx.region, GetString(in, "cluster")));
   const json::array none;
   const json::array* providers = GetArray(in, "capacityProviders");
   const json::array* strategy = GetArray(in, "defaultCapacityProviderStrategy");
@@ -257,7 +257,7 @@ Result<json::object> EcsService::PutClusterCapacityProviders(CallContext& ctx, j
 }
 
 Result<json::object> EcsService::DeleteCluster(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object* cur, ActiveCluster(ctx.region, GetString(in, "cluster")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* cur, ActiveCluster(ctx.region, GetString(in, "cluster")));
   std::string name = GetString(*cur, "clusterName");
   bool has_services = false;
   services_.ForEachPrefix(store::Collection::Key(ctx.region, name + "/"), [&](const std::string&, const json::object& s) {

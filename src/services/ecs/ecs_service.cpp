@@ -53,7 +53,7 @@ Result<EcsService::TagTarget> EcsService::FindTagTarget(const std::string& arn, 
                                : InvalidParameter("The specified resource could not be found.");
   if (r->kind == "cluster") {
     std::string key = store::Collection::Key(r->region, r->path);
-    auto* doc = clusters_.FindMutable(key);
+    auto* doc = clusters_.Find(key);
     if (!doc || GetString(*doc, "status") == "INACTIVE") return ClusterNotFound();
     return TagTarget{&clusters_, key, doc, "tags"};
   }
@@ -61,7 +61,7 @@ Result<EcsService::TagTarget> EcsService::FindTagTarget(const std::string& arn, 
     ServiceId id = ParseServiceId(arn);
     if (id.cluster.empty()) return InvalidParameter("The ARN provided is invalid; use the long ARN format.");
     std::string key = store::Collection::Key(r->region, id.cluster + "/" + id.name);
-    auto* doc = services_.FindMutable(key);
+    auto* doc = services_.Find(key);
     if (!doc || GetString(*doc, "status") == "INACTIVE") return missing;
     return TagTarget{&services_, key, doc, "tags"};
   }
@@ -69,14 +69,14 @@ Result<EcsService::TagTarget> EcsService::FindTagTarget(const std::string& arn, 
     auto ref = ParseTaskDefinitionRef(arn);
     if (!ref || ref->revision == 0) return InvalidParameter("The ARN provided is invalid.");
     std::string key = TaskDefKey(r->region, ref->family, ref->revision);
-    auto* doc = taskdefs_.FindMutable(key);
+    auto* doc = taskdefs_.Find(key);
     if (!doc || GetString(*doc, "status") == "DELETE_IN_PROGRESS") return missing;
     return TagTarget{&taskdefs_, key, doc, "_tags"};
   }
   if (r->kind == "task") {
     std::string key = TaskKeyOfArn(arn);
     if (key.empty()) return InvalidParameter("The ARN provided is invalid; use the long ARN format.");
-    auto* doc = tasks_.FindMutable(key);
+    auto* doc = tasks_.Find(key);
     if (!doc) return missing;
     return TagTarget{&tasks_, key, doc, "tags"};
   }

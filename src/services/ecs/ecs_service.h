@@ -124,12 +124,12 @@ class EcsService final : public Service {
 
   // The ACTIVE cluster named by `id` (a name or ARN; empty = "default"), or
   // ClusterNotFoundException.
-  Result<json::object*> ActiveCluster(const std::string& region, const std::string& id);
+  Result<const json::object*> ActiveCluster(const std::string& region, const std::string& id);
   // The cluster as DescribeClusters shows it, with the requested extras.
   json::object ClusterView(const std::string& region, const json::object& doc, bool tags, bool settings,
                            bool configurations, bool statistics);
   // The task definition `ref` names: family (latest ACTIVE), family:rev or ARN.
-  json::object* FindTaskDefinition(const std::string& region, const std::string& ref);
+  const json::object* FindTaskDefinition(const std::string& region, const std::string& ref);
   // Builds and stores a service deployment of the current configuration.
   void BeginDeployment(json::object& svc, double now);
   // The service as DescribeServices shows it.
@@ -140,7 +140,7 @@ class EcsService final : public Service {
   struct TagTarget {
     store::Collection* coll;
     std::string key;
-    json::object* doc;
+    const json::object* doc;
     const char* member;
   };
   // The resource an ARN names (cluster, service or task definition), or the

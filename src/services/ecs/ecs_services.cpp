@@ -99,7 +99,7 @@ void EcsService::BeginDeployment(json::object& svc, double now) {
 }
 
 Result<json::object> EcsService::CreateService(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object* cluster, ActiveCluster(ctx.region, GetString(in, "cluster")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, ActiveCluster(ctx.region, GetString(in, "cluster")));
   std::string cluster_name = GetString(*cluster, "clusterName");
   std::string name = GetString(in, "serviceName");
   if (!ValidName(name))
@@ -246,7 +246,7 @@ Result<json::object> EcsService::UpdateService(CallContext& ctx, json::object& i
   ServiceId id = ParseServiceId(GetString(in, "service"));
   std::string cluster_id = GetString(in, "cluster");
   if (cluster_id.empty() && !id.cluster.empty()) cluster_id = id.cluster;
-  FARGO_ASSIGN_OR_RETURN(json::object* cluster, ActiveCluster(ctx.region, cluster_id));
+  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, ActiveCluster(ctx.region, cluster_id));
   std::string key = store::Collection::Key(ctx.region, GetString(*cluster, "clusterName") + "/" + id.name);
   const json::object* cur = services_.Find(key);
   if (!cur) return ServiceNotFound();
@@ -370,7 +370,7 @@ Result<json::object> EcsService::DescribeServices(CallContext& ctx, json::object
 }
 
 Result<json::object> EcsService::ListServices(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object* cluster, ActiveCluster(ctx.region, GetString(in, "cluster")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, ActiveCluster(ctx.region, GetString(in, "cluster")));
   std::string launch = GetString(in, "launchType");
   std::string scheduling = GetString(in, "schedulingStrategy");
   std::vector<std::string> arns;
@@ -391,7 +391,7 @@ Result<json::object> EcsService::DeleteService(CallContext& ctx, json::object& i
   ServiceId id = ParseServiceId(GetString(in, "service"));
   std::string cluster_id = GetString(in, "cluster");
   if (cluster_id.empty() && !id.cluster.empty()) cluster_id = id.cluster;
-  FARGO_ASSIGN_OR_RETURN(json::object* cluster, ActiveCluster(ctx.region, cluster_id));
+  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, ActiveCluster(ctx.region, cluster_id));
   std::string key = store::Collection::Key(ctx.region, GetString(*cluster, "clusterName") + "/" + id.name);
   const json::object* cur = services_.Find(key);
   if (!cur) return ServiceNotFound();

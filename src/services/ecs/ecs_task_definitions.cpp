@@ -39,16 +39,16 @@ std::string EcsService::TaskDefKey(const std::string& region, const std::string&
   return store::Collection::Key(region, family + ":" + buf);
 }
 
-json::object* EcsService::FindTaskDefinition(const std::string& region, const std::string& ref_text) {
+const json::object* EcsService::FindTaskDefinition(const std::string& region, const std::string& ref_text) {
   auto ref = ParseTaskDefinitionRef(ref_text);
   if (!ref) return nullptr;
-  if (ref->revision > 0) return taskdefs_.FindMutable(TaskDefKey(region, ref->family, ref->revision));
+  if (ref->revision > 0) return taskdefs_.Find(TaskDefKey(region, ref->family, ref->revision));
   std::string best;
   taskdefs_.ForEachPrefix(store::Collection::Key(region, ref->family + ":"),
                           [&](const std::string& key, const json::object& doc) {
                             if (GetString(doc, "status") == "ACTIVE") best = key;
                           });
-  return best.empty() ? nullptr : taskdefs_.FindMutable(best);
+  return best.empty() ? nullptr : taskdefs_.Find(best);
 }
 
 Result<json::object> EcsService::RegisterTaskDefinition(CallContext& ctx, json::object& in) {

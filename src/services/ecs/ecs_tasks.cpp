@@ -601,7 +601,7 @@ Result<json::value> EcsService::TaskMetadata(const std::string& token, const std
 // ---------------------------------------------------------------- operations
 
 Result<json::object> EcsService::RunTask(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object* cluster, ActiveCluster(ctx.region, GetString(in, "cluster")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, ActiveCluster(ctx.region, GetString(in, "cluster")));
   std::string td_ref = GetString(in, "taskDefinition");
   const json::object* td = FindTaskDefinition(ctx.region, td_ref);
   if (!td) return InvalidParameter("TaskDefinition not found.");
@@ -720,7 +720,7 @@ Result<json::object> EcsService::RunTask(CallContext& ctx, json::object& in) {
 }
 
 Result<json::object> EcsService::StopTask(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object* cluster, ActiveCluster(ctx.region, GetString(in, "cluster")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, ActiveCluster(ctx.region, GetString(in, "cluster")));
   std::string cluster_name = GetString(*cluster, "clusterName");
   std::string id = GetString(in, "task");
   std::string key = id.rfind("arn:", 0) == 0 ? TaskKeyOfArn(id) : store::Collection::Key(ctx.region, cluster_name + "/" + id);
@@ -733,7 +733,7 @@ Result<json::object> EcsService::StopTask(CallContext& ctx, json::object& in) {
 }
 
 Result<json::object> EcsService::DescribeTasks(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object* cluster, ActiveCluster(ctx.region, GetString(in, "cluster")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, ActiveCluster(ctx.region, GetString(in, "cluster")));
   std::string cluster_name = GetString(*cluster, "clusterName");
   const json::array* ids = GetArray(in, "tasks");
   if (!ids || ids->empty()) return InvalidParameter("Tasks cannot be empty.");
@@ -756,7 +756,7 @@ Result<json::object> EcsService::DescribeTasks(CallContext& ctx, json::object& i
 }
 
 Result<json::object> EcsService::ListTasks(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object* cluster, ActiveCluster(ctx.region, GetString(in, "cluster")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, ActiveCluster(ctx.region, GetString(in, "cluster")));
   std::string cluster_name = GetString(*cluster, "clusterName");
   std::string family = GetString(in, "family");
   std::string started_by = GetString(in, "startedBy");

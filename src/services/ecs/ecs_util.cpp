@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "common/pager.h"
+
 namespace fargo::services::ecs {
 namespace {
 std::string TagKey(const json::value& t) {
@@ -53,21 +55,17 @@ Result<Page> Paginate(const std::vector<std::string>& items, const std::string& 
                       int64_t default_max, int64_t limit) {
   size_t start = 0;
   if (!token.empty()) {
-    try {
-      size_t used = 0;
-      long long v = std::stoll(token, &used);
-      if (used != token.size() || v < 0) throw std::invalid_argument("token");
-      start = static_cast<size_t>(v);
-    } catch (...) {
-      return InvalidParameter("Invalid nextToken.");
-    }
+    auto at = ParsePageToken(token);
+    if (!at) return InvalidParameter("Invalid nextToken.");
+    start = *at;
   }
   int64_t n = max_results > 0 ? max_results : default_max;
   if (n > limit) return InvalidParameter("maxResults must be between 1 and " + std::to_string(limit) + ".");
+  PageSpan span = PageAt(items.size(), start, static_cast<size_t>(n));
   Page p;
-  size_t end = std::min(items.size(), start + static_cast<size_t>(n));
-  for (size_t i = start; i < end; ++i) p.items.push_back(items[i]);
-  if (end < items.size()) p.next_token = std::to_string(end);
+  p.items.assign(items.begin() + static_cast<std::ptrdiff_t>(span.begin),
+                 items.begin() + static_cast<std::ptrdiff_t>(span.end));
+  p.next_token = std::move(span.next_token);
   return p;
 }
 

@@ -1,7 +1,12 @@
+// ELBv2 attribute catalogues (AWS defaults by load balancer type, protocol and
+// target type), validation of changes, and the one Describe/Modify*Attributes
+// implementation shared by load balancers, target groups and listeners.
 #include "services/elbv2/elbv2_attributes.h"
 
 #include <cctype>
 #include <map>
+
+#include "services/elbv2/elbv2_service.h"
 
 namespace fargo::services::elbv2 {
 namespace json = boost::json;
@@ -262,3 +267,28 @@ Status ApplyAttributeChanges(json::object& current, const json::array& changes, 
 }
 
 }  // namespace fargo::services::elbv2
+
+namespace fargo::services {
+
+Result<json::object> Elbv2Service::DescribeAttributes(const AttributeOwner& owner, const CallContext& ctx,
+                                                      const json::object& in) {
+  const json::object* doc = owner.coll.Find(store::Collection::Key(ctx.region, GetString(in, owner.arn_member)));
+  if (!doc) return owner.not_found();
+  return json::object{{"Attributes", elbv2::ToKeyValueList(*GetObject(*doc, "attributes"))}};
+}
+
+Result<json::object> Elbv2Service::ModifyAttributes(const AttributeOwner& owner, const CallContext& ctx,
+                                                    const json::object& in) {
+  std::string key = store::Collection::Key(ctx.region, GetString(in, owner.arn_member));
+  const json::object* found = owner.coll.Find(key);
+  if (!found) return owner.not_found();
+  json::object doc = *found;
+  json::object attrs = *GetObject(doc, "attributes");
+  FARGO_TRY(elbv2::ApplyAttributeChanges(attrs, *GetArray(in, "Attributes"), owner.what));
+  json::array out = elbv2::ToKeyValueList(attrs);
+  doc["attributes"] = std::move(attrs);
+  FARGO_TRY(owner.coll.Put(key, std::move(doc)));
+  return json::object{{"Attributes", std::move(out)}};
+}
+
+}  // namespace fargo::services

@@ -272,22 +272,11 @@ Result<json::object> Elbv2Service::DeleteListener(CallContext& ctx, json::object
 }
 
 Result<json::object> Elbv2Service::DescribeListenerAttributes(CallContext& ctx, json::object& in) {
-  auto* doc = listeners_.Find(store::Collection::Key(ctx.region, GetString(in, "ListenerArn")));
-  if (!doc) return ListenerNotFound();
-  return json::object{{"Attributes", ToKeyValueList(*GetObject(*doc, "attributes"))}};
+  return DescribeAttributes({listeners_, "ListenerArn", "Listener", &ListenerNotFound}, ctx, in);
 }
 
 Result<json::object> Elbv2Service::ModifyListenerAttributes(CallContext& ctx, json::object& in) {
-  std::string key = store::Collection::Key(ctx.region, GetString(in, "ListenerArn"));
-  auto* found = listeners_.Find(key);
-  if (!found) return ListenerNotFound();
-  json::object doc = *found;
-  json::object attrs = *GetObject(doc, "attributes");
-  FARGO_TRY(ApplyAttributeChanges(attrs, *GetArray(in, "Attributes"), "Listener"));
-  json::array out = ToKeyValueList(attrs);
-  doc["attributes"] = std::move(attrs);
-  FARGO_TRY(listeners_.Put(key, std::move(doc)));
-  return json::object{{"Attributes", std::move(out)}};
+  return ModifyAttributes({listeners_, "ListenerArn", "Listener", &ListenerNotFound}, ctx, in);
 }
 
 Result<json::object> Elbv2Service::DescribeRules(CallContext& ctx, json::object& in) {

@@ -206,22 +206,11 @@ Result<json::object> Elbv2Service::DeleteLoadBalancer(CallContext& ctx, json::ob
 }
 
 Result<json::object> Elbv2Service::DescribeLoadBalancerAttributes(CallContext& ctx, json::object& in) {
-  auto* doc = lbs_.Find(store::Collection::Key(ctx.region, GetString(in, "LoadBalancerArn")));
-  if (!doc) return LoadBalancerNotFound();
-  return json::object{{"Attributes", ToKeyValueList(*GetObject(*doc, "attributes"))}};
+  return DescribeAttributes({lbs_, "LoadBalancerArn", "Load balancer", &LoadBalancerNotFound}, ctx, in);
 }
 
 Result<json::object> Elbv2Service::ModifyLoadBalancerAttributes(CallContext& ctx, json::object& in) {
-  std::string key = store::Collection::Key(ctx.region, GetString(in, "LoadBalancerArn"));
-  auto* found = lbs_.Find(key);
-  if (!found) return LoadBalancerNotFound();
-  json::object doc = *found;
-  json::object attrs = *GetObject(doc, "attributes");
-  FARGO_TRY(ApplyAttributeChanges(attrs, *GetArray(in, "Attributes"), "Load balancer"));
-  json::array out = ToKeyValueList(attrs);
-  doc["attributes"] = std::move(attrs);
-  FARGO_TRY(lbs_.Put(key, std::move(doc)));
-  return json::object{{"Attributes", std::move(out)}};
+  return ModifyAttributes({lbs_, "LoadBalancerArn", "Load balancer", &LoadBalancerNotFound}, ctx, in);
 }
 
 Result<json::object> Elbv2Service::SetSecurityGroups(CallContext& ctx, json::object& in) {

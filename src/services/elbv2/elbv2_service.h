@@ -103,6 +103,18 @@ class Elbv2Service final : public Service {
   Result<json::array> ResolveZones(const std::string& region, const json::object& in, std::string& vpc_id) const;
   // The tag map of any ELBv2 resource ARN, or the resource's NotFound error.
   Result<store::Collection*> CollectionOfArn(const std::string& arn, std::string& tags_member);
+
+  // The one implementation of Describe/Modify{LoadBalancer,TargetGroup,
+  // Listener}Attributes: the resource `arn_member` of the input names in
+  // `coll`, its "attributes" member; `what` names the kind in messages.
+  struct AttributeOwner {
+    store::Collection& coll;
+    const char* arn_member;  // "LoadBalancerArn", ...
+    const char* what;        // "Load balancer", ...
+    AwsError (*not_found)();
+  };
+  Result<json::object> DescribeAttributes(const AttributeOwner& owner, const CallContext& ctx, const json::object& in);
+  Result<json::object> ModifyAttributes(const AttributeOwner& owner, const CallContext& ctx, const json::object& in);
   // Registered targets still visible (draining ones until their delay ends).
   json::array LiveTargets(const json::object& tg_doc) const;
 

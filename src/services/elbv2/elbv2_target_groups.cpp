@@ -277,22 +277,11 @@ Result<json::object> Elbv2Service::DeleteTargetGroup(CallContext& ctx, json::obj
 }
 
 Result<json::object> Elbv2Service::DescribeTargetGroupAttributes(CallContext& ctx, json::object& in) {
-  auto* doc = tgs_.Find(store::Collection::Key(ctx.region, GetString(in, "TargetGroupArn")));
-  if (!doc) return TargetGroupNotFound();
-  return json::object{{"Attributes", ToKeyValueList(*GetObject(*doc, "attributes"))}};
+  return DescribeAttributes({tgs_, "TargetGroupArn", "Target group", &TargetGroupNotFound}, ctx, in);
 }
 
 Result<json::object> Elbv2Service::ModifyTargetGroupAttributes(CallContext& ctx, json::object& in) {
-  std::string key = store::Collection::Key(ctx.region, GetString(in, "TargetGroupArn"));
-  auto* found = tgs_.Find(key);
-  if (!found) return TargetGroupNotFound();
-  json::object doc = *found;
-  json::object attrs = *GetObject(doc, "attributes");
-  FARGO_TRY(ApplyAttributeChanges(attrs, *GetArray(in, "Attributes"), "Target group"));
-  json::array out = ToKeyValueList(attrs);
-  doc["attributes"] = std::move(attrs);
-  FARGO_TRY(tgs_.Put(key, std::move(doc)));
-  return json::object{{"Attributes", std::move(out)}};
+  return ModifyAttributes({tgs_, "TargetGroupArn", "Target group", &TargetGroupNotFound}, ctx, in);
 }
 
 Result<json::object> Elbv2Service::RegisterTargets(CallContext& ctx, json::object& in) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/pager.h"
 #include "common/result.h"
 #include "services/service.h"
 
@@ -52,20 +53,14 @@ inline json::array TagsToList(const json::object& tags) {
 }
 
 // One page of `items` from the opaque `marker` (an index); sets NextMarker.
+// A marker fargo did not issue reads as the end of the list.
 inline json::array Page(json::array items, const json::object& in, json::object& out) {
-  size_t start = 0;
   std::string marker = GetString(in, "Marker");
-  if (!marker.empty()) {
-    try {
-      start = std::stoul(marker);
-    } catch (...) {
-      start = items.size();
-    }
-  }
-  size_t size = static_cast<size_t>(GetInt(in, "PageSize", 400));
+  size_t start = marker.empty() ? 0 : ParsePageToken(marker).value_or(items.size());
+  PageSpan span = PageAt(items.size(), start, static_cast<size_t>(GetInt(in, "PageSize", 400)));
   json::array page;
-  for (size_t i = start; i < items.size() && page.size() < size; ++i) page.push_back(items[i]);
-  if (start + page.size() < items.size()) out["NextMarker"] = std::to_string(start + page.size());
+  for (size_t i = span.begin; i < span.end; ++i) page.push_back(items[i]);
+  if (!span.next_token.empty()) out["NextMarker"] = span.next_token;
   return page;
 }
 

@@ -17,9 +17,9 @@ bool HasRole(const json::object& profile, const std::string& role_key) {
 
 }  // namespace
 
-Result<json::object*> IamService::FindInstanceProfile(const std::string& name) {
+Result<const json::object*> IamService::FindInstanceProfile(const std::string& name) {
   FARGO_TRY(iam::ValidateName(name, "instanceProfileName"));
-  json::object* profile = profiles_.FindMutable(ToLower(name));
+  const json::object* profile = profiles_.Find(ToLower(name));
   if (!profile)
     return AwsError::Make("NoSuchEntity", "Instance Profile " + name + " cannot be found.", 404);
   return profile;
@@ -61,13 +61,13 @@ Result<json::object> IamService::CreateInstanceProfile(CallContext& ctx, json::o
 }
 
 Result<json::object> IamService::GetInstanceProfile(CallContext&, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object * profile, FindInstanceProfile(GetString(in, "InstanceProfileName")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* profile, FindInstanceProfile(GetString(in, "InstanceProfileName")));
   return json::object{{"InstanceProfile", InstanceProfileView(*profile)}};
 }
 
 Result<json::object> IamService::DeleteInstanceProfile(CallContext&, json::object& in) {
   std::string name = GetString(in, "InstanceProfileName");
-  FARGO_ASSIGN_OR_RETURN(json::object * profile, FindInstanceProfile(name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* profile, FindInstanceProfile(name));
   const auto* roles = GetArray(*profile, "Roles");
   if (roles && !roles->empty())
     return AwsError::Make("DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.",
@@ -90,7 +90,7 @@ Result<json::object> IamService::ListInstanceProfiles(CallContext&, json::object
 Result<json::object> IamService::AddRoleToInstanceProfile(CallContext&, json::object& in) {
   std::string name = GetString(in, "InstanceProfileName");
   std::string role_name = GetString(in, "RoleName");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindInstanceProfile(name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindInstanceProfile(name));
   FARGO_TRY(FindRole(role_name));
   const auto* roles = GetArray(*found, "Roles");
   if (roles && !roles->empty())
@@ -104,7 +104,7 @@ Result<json::object> IamService::AddRoleToInstanceProfile(CallContext&, json::ob
 Result<json::object> IamService::RemoveRoleFromInstanceProfile(CallContext&, json::object& in) {
   std::string name = GetString(in, "InstanceProfileName");
   std::string role_name = GetString(in, "RoleName");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindInstanceProfile(name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindInstanceProfile(name));
   FARGO_TRY(FindRole(role_name));
   if (!HasRole(*found, ToLower(role_name)))
     return AwsError::Make("NoSuchEntity",
@@ -129,7 +129,7 @@ Result<json::object> IamService::ListInstanceProfilesForRole(CallContext&, json:
 
 Result<json::object> IamService::TagInstanceProfile(CallContext&, json::object& in) {
   std::string name = GetString(in, "InstanceProfileName");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindInstanceProfile(name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindInstanceProfile(name));
   json::object profile = *found;
   FARGO_TRY(iam::ApplyTags(profile, GetArray(in, "Tags"), nullptr));
   FARGO_TRY(profiles_.Put(ToLower(name), std::move(profile)));
@@ -138,7 +138,7 @@ Result<json::object> IamService::TagInstanceProfile(CallContext&, json::object& 
 
 Result<json::object> IamService::UntagInstanceProfile(CallContext&, json::object& in) {
   std::string name = GetString(in, "InstanceProfileName");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindInstanceProfile(name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindInstanceProfile(name));
   json::object profile = *found;
   FARGO_TRY(iam::ApplyTags(profile, nullptr, GetArray(in, "TagKeys")));
   FARGO_TRY(profiles_.Put(ToLower(name), std::move(profile)));
@@ -146,7 +146,7 @@ Result<json::object> IamService::UntagInstanceProfile(CallContext&, json::object
 }
 
 Result<json::object> IamService::ListInstanceProfileTags(CallContext&, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object * profile, FindInstanceProfile(GetString(in, "InstanceProfileName")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* profile, FindInstanceProfile(GetString(in, "InstanceProfileName")));
   auto items = iam::TagItems(iam::TagsOf(*profile));
   json::object out;
   iam::PageInto(out, "Tags", items, in);

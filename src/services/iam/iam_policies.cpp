@@ -37,7 +37,7 @@ std::string VersionKey(const std::string& id) {
   return buf;
 }
 
-json::object* FindVersion(json::object& policy, const std::string& id) {
+const json::object* FindVersion(const json::object& policy, const std::string& id) {
   auto* versions = policy.if_contains("Versions");
   if (!versions || !versions->is_array()) return nullptr;
   for (auto& v : versions->as_array())
@@ -69,13 +69,13 @@ Result<IamService::PolicyRef> IamService::FindPolicy(const CallContext& ctx, con
     if (!ref.aws) return NoSuchEntity("Policy " + arn + " " + missing);
     return ref;
   }
-  json::object* local = parts->account == ctx.account ? policies_.FindMutable(ToLower(parts->name)) : nullptr;
+  const json::object* local = parts->account == ctx.account ? policies_.Find(ToLower(parts->name)) : nullptr;
   if (!local || GetString(*local, "Arn") != arn) return NoSuchEntity("Policy " + arn + " " + missing);
   ref.local = local;
   return ref;
 }
 
-Result<json::object*> IamService::FindLocalPolicy(const CallContext& ctx, const std::string& arn) {
+Result<const json::object*> IamService::FindLocalPolicy(const CallContext& ctx, const std::string& arn) {
   FARGO_ASSIGN_OR_RETURN(PolicyRef ref, FindPolicy(ctx, arn));
   if (!ref.local)
     return AwsError::Make("AccessDenied", "Cannot modify an AWS managed policy: " + arn, 403);
@@ -128,7 +128,7 @@ Result<json::object> IamService::PutRolePolicy(CallContext&, json::object& in) {
   std::string role_name = GetString(in, "RoleName");
   std::string name = GetString(in, "PolicyName");
   std::string document = GetString(in, "PolicyDocument");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindRole(role_name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindRole(role_name));
   FARGO_TRY(iam::ValidateName(name, "policyName"));
   FARGO_TRY(iam::ValidatePolicyDocument(document));
   json::object role = *found;
@@ -140,7 +140,7 @@ Result<json::object> IamService::PutRolePolicy(CallContext&, json::object& in) {
 
 Result<json::object> IamService::GetRolePolicy(CallContext&, json::object& in) {
   std::string name = GetString(in, "PolicyName");
-  FARGO_ASSIGN_OR_RETURN(json::object * role, FindRole(GetString(in, "RoleName")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* role, FindRole(GetString(in, "RoleName")));
   FARGO_TRY(iam::ValidateName(name, "policyName"));
   const auto* policies = GetObject(*role, "InlinePolicies");
   const auto* doc = policies ? policies->if_contains(name) : nullptr;
@@ -152,7 +152,7 @@ Result<json::object> IamService::GetRolePolicy(CallContext&, json::object& in) {
 }
 
 Result<json::object> IamService::ListRolePolicies(CallContext&, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object * role, FindRole(GetString(in, "RoleName")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* role, FindRole(GetString(in, "RoleName")));
   std::vector<std::pair<std::string, json::value>> items;
   if (const auto* policies = GetObject(*role, "InlinePolicies"))
     for (const auto& kv : *policies) items.emplace_back(std::string(kv.key()), std::string(kv.key()));
@@ -165,7 +165,7 @@ Result<json::object> IamService::ListRolePolicies(CallContext&, json::object& in
 Result<json::object> IamService::DeleteRolePolicy(CallContext&, json::object& in) {
   std::string role_name = GetString(in, "RoleName");
   std::string name = GetString(in, "PolicyName");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindRole(role_name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindRole(role_name));
   FARGO_TRY(iam::ValidateName(name, "policyName"));
   const auto* policies = GetObject(*found, "InlinePolicies");
   if (!policies || !policies->contains(name))
@@ -205,7 +205,7 @@ Result<json::object> IamService::CreatePolicy(CallContext& ctx, json::object& in
   FARGO_TRY(iam::ApplyTags(policy, GetArray(in, "Tags"), nullptr));
   std::string key = ToLower(name);
   FARGO_TRY(policies_.Put(key, std::move(policy)));
-  PolicyRef ref{policies_.FindMutable(key), nullptr, iam::MakeArn(ctx.account, "policy", path, name)};
+  PolicyRef ref{policies_.Find(key), nullptr, iam::MakeArn(ctx.account, "policy", path, name)};
   return json::object{{"Policy", PolicyView(ref, true)}};
 }
 
@@ -239,7 +239,7 @@ Result<json::object> IamService::ListPolicies(CallContext&, json::object& in) {
     for (const auto& p : iam::AwsManagedPolicies()) consider(PolicyRef{nullptr, &p, p.Arn()}, p.name, p.path);
   if (scope != "AWS")
     for (auto& [key, p] : policies_.all()) {
-      json::object* local = policies_.FindMutable(key);
+      const json::object* local = policies_.Find(key);
       consider(PolicyRef{local, nullptr, GetString(p, "Arn")}, GetString(p, "PolicyName"), GetString(p, "Path"));
     }
   std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -250,7 +250,7 @@ Result<json::object> IamService::ListPolicies(CallContext&, json::object& in) {
 
 Result<json::object> IamService::DeletePolicy(CallContext& ctx, json::object& in) {
   std::string arn = GetString(in, "PolicyArn");
-  FARGO_ASSIGN_OR_RETURN(json::object * policy, FindLocalPolicy(ctx, arn));
+  FARGO_ASSIGN_OR_RETURN(const json::object* policy, FindLocalPolicy(ctx, arn));
   if (AttachmentCount(arn) > 0 || BoundaryUsageCount(arn) > 0)
     return AwsError::Make("DeleteConflict", "Cannot delete a policy attached to entities.", 409);
   const auto* versions = GetArray(*policy, "Versions");
@@ -266,7 +266,7 @@ Result<json::object> IamService::DeletePolicy(CallContext& ctx, json::object& in
 Result<json::object> IamService::CreatePolicyVersion(CallContext& ctx, json::object& in) {
   std::string arn = GetString(in, "PolicyArn");
   std::string document = GetString(in, "PolicyDocument");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindLocalPolicy(ctx, arn));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindLocalPolicy(ctx, arn));
   FARGO_TRY(iam::ValidatePolicyDocument(document));
   json::object policy = *found;
   auto& versions = policy["Versions"].as_array();
@@ -336,7 +336,7 @@ Result<json::object> IamService::ListPolicyVersions(CallContext& ctx, json::obje
 Result<json::object> IamService::DeletePolicyVersion(CallContext& ctx, json::object& in) {
   std::string arn = GetString(in, "PolicyArn");
   std::string id = GetString(in, "VersionId");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindLocalPolicy(ctx, arn));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindLocalPolicy(ctx, arn));
   json::object policy = *found;
   if (!FindVersion(policy, id)) return VersionNotFound(arn, id);
   if (GetString(policy, "DefaultVersionId") == id)
@@ -355,7 +355,7 @@ Result<json::object> IamService::DeletePolicyVersion(CallContext& ctx, json::obj
 Result<json::object> IamService::SetDefaultPolicyVersion(CallContext& ctx, json::object& in) {
   std::string arn = GetString(in, "PolicyArn");
   std::string id = GetString(in, "VersionId");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindLocalPolicy(ctx, arn));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindLocalPolicy(ctx, arn));
   json::object policy = *found;
   if (!FindVersion(policy, id)) return VersionNotFound(arn, id);
   policy["DefaultVersionId"] = id;
@@ -365,7 +365,7 @@ Result<json::object> IamService::SetDefaultPolicyVersion(CallContext& ctx, json:
 }
 
 Result<json::object> IamService::TagPolicy(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindLocalPolicy(ctx, GetString(in, "PolicyArn")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindLocalPolicy(ctx, GetString(in, "PolicyArn")));
   json::object policy = *found;
   FARGO_TRY(iam::ApplyTags(policy, GetArray(in, "Tags"), nullptr));
   std::string key = ToLower(GetString(policy, "PolicyName"));
@@ -374,7 +374,7 @@ Result<json::object> IamService::TagPolicy(CallContext& ctx, json::object& in) {
 }
 
 Result<json::object> IamService::UntagPolicy(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindLocalPolicy(ctx, GetString(in, "PolicyArn")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindLocalPolicy(ctx, GetString(in, "PolicyArn")));
   json::object policy = *found;
   FARGO_TRY(iam::ApplyTags(policy, nullptr, GetArray(in, "TagKeys")));
   std::string key = ToLower(GetString(policy, "PolicyName"));
@@ -397,7 +397,7 @@ Result<json::object> IamService::ListPolicyTags(CallContext& ctx, json::object& 
 Result<json::object> IamService::AttachRolePolicy(CallContext& ctx, json::object& in) {
   std::string role_name = GetString(in, "RoleName");
   std::string arn = GetString(in, "PolicyArn");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindRole(role_name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindRole(role_name));
   FARGO_TRY(FindPolicy(ctx, arn, "does not exist or is not attachable."));
   if (IsAttachedTo(*found, arn)) return json::object{};
   json::object role = *found;
@@ -413,7 +413,7 @@ Result<json::object> IamService::AttachRolePolicy(CallContext& ctx, json::object
 Result<json::object> IamService::DetachRolePolicy(CallContext&, json::object& in) {
   std::string role_name = GetString(in, "RoleName");
   std::string arn = GetString(in, "PolicyArn");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindRole(role_name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindRole(role_name));
   if (!iam::ParseArn(arn, "policy")) return AwsError::Make("InvalidInput", "ARN " + arn + " is not valid.");
   if (!IsAttachedTo(*found, arn)) return NoSuchEntity("Policy " + arn + " was not found.");
   json::object role = *found;
@@ -429,7 +429,7 @@ Result<json::object> IamService::DetachRolePolicy(CallContext&, json::object& in
 
 Result<json::object> IamService::ListAttachedRolePolicies(CallContext&, json::object& in) {
   std::string prefix = GetString(in, "PathPrefix", "/");
-  FARGO_ASSIGN_OR_RETURN(json::object * role, FindRole(GetString(in, "RoleName")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* role, FindRole(GetString(in, "RoleName")));
   FARGO_TRY(iam::ValidatePolicyPath(prefix, "pathPrefix"));
   std::vector<std::pair<std::string, json::value>> items;
   for (const auto& a : *GetArray(*role, "AttachedPolicies")) {

@@ -36,9 +36,9 @@ Result<json::object> IamService::Invoke(CallContext& ctx, json::object& input) {
 
 int64_t IamService::Now() const { return env_.clock.NowMillis() / 1000; }
 
-Result<json::object*> IamService::FindRole(const std::string& name) {
+Result<const json::object*> IamService::FindRole(const std::string& name) {
   FARGO_TRY(iam::ValidateName(name, "roleName"));
-  json::object* role = roles_.FindMutable(ToLower(name));
+  const json::object* role = roles_.Find(ToLower(name));
   if (!role) return RoleNotFound(name);
   return role;
 }
@@ -93,7 +93,7 @@ Result<json::object> IamService::CreateRole(CallContext& ctx, json::object& in) 
 }
 
 Result<json::object> IamService::GetRole(CallContext&, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object * role, FindRole(GetString(in, "RoleName")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* role, FindRole(GetString(in, "RoleName")));
   json::object view = RoleView(*role, true);
   view["RoleLastUsed"] = json::object();
   return json::object{{"Role", std::move(view)}};
@@ -112,7 +112,7 @@ Result<json::object> IamService::ListRoles(CallContext&, json::object& in) {
 
 Result<json::object> IamService::UpdateRole(CallContext&, json::object& in) {
   std::string name = GetString(in, "RoleName");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindRole(name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindRole(name));
   json::object role = *found;
   if (Has(in, "Description")) role["Description"] = GetString(in, "Description");
   if (Has(in, "MaxSessionDuration")) role["MaxSessionDuration"] = GetInt(in, "MaxSessionDuration");
@@ -122,7 +122,7 @@ Result<json::object> IamService::UpdateRole(CallContext&, json::object& in) {
 
 Result<json::object> IamService::UpdateRoleDescription(CallContext&, json::object& in) {
   std::string name = GetString(in, "RoleName");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindRole(name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindRole(name));
   json::object role = *found;
   role["Description"] = GetString(in, "Description");
   json::object view = RoleView(role, true);
@@ -133,7 +133,7 @@ Result<json::object> IamService::UpdateRoleDescription(CallContext&, json::objec
 Result<json::object> IamService::UpdateAssumeRolePolicy(CallContext&, json::object& in) {
   std::string name = GetString(in, "RoleName");
   std::string document = GetString(in, "PolicyDocument");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindRole(name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindRole(name));
   FARGO_TRY(iam::ValidatePolicyDocument(document));
   json::object role = *found;
   role["AssumeRolePolicyDocument"] = document;
@@ -143,7 +143,7 @@ Result<json::object> IamService::UpdateAssumeRolePolicy(CallContext&, json::obje
 
 Result<json::object> IamService::DeleteRole(CallContext&, json::object& in) {
   std::string name = GetString(in, "RoleName");
-  FARGO_ASSIGN_OR_RETURN(json::object * role, FindRole(name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* role, FindRole(name));
   const auto* inline_policies = GetObject(*role, "InlinePolicies");
   if (inline_policies && !inline_policies->empty())
     return AwsError::Make("DeleteConflict", "Cannot delete entity, must delete policies first.", 409);
@@ -164,7 +164,7 @@ Result<json::object> IamService::DeleteRole(CallContext&, json::object& in) {
 
 Result<json::object> IamService::TagRole(CallContext&, json::object& in) {
   std::string name = GetString(in, "RoleName");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindRole(name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindRole(name));
   json::object role = *found;
   FARGO_TRY(ApplyTags(role, GetArray(in, "Tags"), nullptr));
   FARGO_TRY(roles_.Put(ToLower(name), std::move(role)));
@@ -173,7 +173,7 @@ Result<json::object> IamService::TagRole(CallContext&, json::object& in) {
 
 Result<json::object> IamService::UntagRole(CallContext&, json::object& in) {
   std::string name = GetString(in, "RoleName");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindRole(name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindRole(name));
   json::object role = *found;
   FARGO_TRY(ApplyTags(role, nullptr, GetArray(in, "TagKeys")));
   FARGO_TRY(roles_.Put(ToLower(name), std::move(role)));
@@ -181,7 +181,7 @@ Result<json::object> IamService::UntagRole(CallContext&, json::object& in) {
 }
 
 Result<json::object> IamService::ListRoleTags(CallContext&, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(json::object * role, FindRole(GetString(in, "RoleName")));
+  FARGO_ASSIGN_OR_RETURN(const json::object* role, FindRole(GetString(in, "RoleName")));
   json::object out;
   PageInto(out, "Tags", iam::TagItems(TagsOf(*role)), in);
   return out;
@@ -190,7 +190,7 @@ Result<json::object> IamService::ListRoleTags(CallContext&, json::object& in) {
 Result<json::object> IamService::PutRolePermissionsBoundary(CallContext& ctx, json::object& in) {
   std::string name = GetString(in, "RoleName");
   std::string boundary = GetString(in, "PermissionsBoundary");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindRole(name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindRole(name));
   FARGO_TRY(FindPolicy(ctx, boundary));
   json::object role = *found;
   role["PermissionsBoundary"] = boundary;
@@ -200,7 +200,7 @@ Result<json::object> IamService::PutRolePermissionsBoundary(CallContext& ctx, js
 
 Result<json::object> IamService::DeleteRolePermissionsBoundary(CallContext&, json::object& in) {
   std::string name = GetString(in, "RoleName");
-  FARGO_ASSIGN_OR_RETURN(json::object * found, FindRole(name));
+  FARGO_ASSIGN_OR_RETURN(const json::object* found, FindRole(name));
   json::object role = *found;
   role.erase("PermissionsBoundary");
   FARGO_TRY(roles_.Put(ToLower(name), std::move(role)));

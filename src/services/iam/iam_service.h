@@ -25,7 +25,7 @@ class IamService final : public Service {
  private:
   // A managed policy named by ARN: one of ours, or a built-in AWS one.
   struct PolicyRef {
-    json::object* local = nullptr;
+    const json::object* local = nullptr;
     const iam::AwsManagedPolicy* aws = nullptr;
     std::string arn;
   };
@@ -81,14 +81,14 @@ class IamService final : public Service {
   Result<json::object> ListInstanceProfileTags(CallContext& ctx, json::object& in);
 
   // The role named `name`, or NoSuchEntity.
-  Result<json::object*> FindRole(const std::string& name);
+  Result<const json::object*> FindRole(const std::string& name);
   // The managed policy with this ARN, or NoSuchEntity with `missing` (the
   // text after "Policy ARN ").
   Result<PolicyRef> FindPolicy(const CallContext& ctx, const std::string& arn,
                                const std::string& missing = "was not found.");
   // Like FindPolicy but refuses AWS managed policies, which are read-only.
-  Result<json::object*> FindLocalPolicy(const CallContext& ctx, const std::string& arn);
-  Result<json::object*> FindInstanceProfile(const std::string& name);
+  Result<const json::object*> FindLocalPolicy(const CallContext& ctx, const std::string& arn);
+  Result<const json::object*> FindInstanceProfile(const std::string& name);
 
   // Output shapes. `full` adds what only Get* calls return (tags,
   // permissions boundary, last use).

@@ -1,5 +1,7 @@
 #include "services/logs/filter_pattern.h"
 
+#include "common/strings.h"
+
 #include <boost/json.hpp>
 #include <cctype>
 #include <charconv>
@@ -60,7 +62,7 @@ bool CompareText(std::string_view field, Op op, const Operand& rhs) {
     auto v = ParseNumber(field);
     return v && CompareNumbers(*v, op, rhs.number);
   }
-  bool eq = WildcardMatch(rhs.text, field);
+  bool eq = GlobMatch(rhs.text, field, GlobSyntax::kStarOnly);
   return op == Op::kEq ? eq : op == Op::kNe ? !eq : false;
 }
 
@@ -99,26 +101,6 @@ std::optional<std::string> ReadQuoted(std::string_view s, size_t& i) {
 }
 
 }  // namespace
-
-bool WildcardMatch(std::string_view p, std::string_view t) {
-  size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
-  while (ti < t.size()) {
-    if (pi < p.size() && p[pi] == '*') {
-      star = pi++;
-      mark = ti;
-    } else if (pi < p.size() && p[pi] == t[ti]) {
-      ++pi;
-      ++ti;
-    } else if (star != std::string_view::npos) {
-      pi = star + 1;
-      ti = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
 
 // ---- JSON patterns ----------------------------------------------------------
 
@@ -169,7 +151,7 @@ bool CompareJson(const json::value& v, Op op, const Operand& rhs) {
   } else {
     return false;  // objects, arrays and null never equal a string
   }
-  bool eq = WildcardMatch(rhs.text, text);
+  bool eq = GlobMatch(rhs.text, text, GlobSyntax::kStarOnly);
   return op == Op::kEq ? eq : !eq;
 }
 

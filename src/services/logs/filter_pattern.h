@@ -60,7 +60,5 @@ class FilterPattern {
   std::shared_ptr<const std::vector<FieldTerm>> fields_;
 };
 
-// Glob matching where `*` matches any run of characters; exposed for tests.
-bool WildcardMatch(std::string_view pattern, std::string_view text);
 
 }  // namespace fargo::services::logs

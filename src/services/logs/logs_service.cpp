@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/pager.h"
 #include "services/logs/filter_pattern.h"
 
 namespace fargo::services {
@@ -100,11 +101,15 @@ int64_t EventBytes(const std::string& message) {
 }
 
 // Parses a decimal offset token (DescribeLogGroups/LogStreams pagination).
-std::optional<size_t> DecodeOffset(const std::string& token) {
-  if (token.empty() || token.size() > 12) return std::nullopt;
-  for (char c : token)
-    if (c < '0' || c > '9') return std::nullopt;
-  return static_cast<size_t>(std::stoll(token));
+// The page of `n` matches a Describe call's nextToken and limit ask for.
+Result<PageSpan> PageOfRequest(const json::object& in, size_t n) {
+  size_t start = 0;
+  if (Has(in, "nextToken")) {
+    auto at = ParsePageToken(GetString(in, "nextToken"));
+    if (!at) return InvalidToken();
+    start = *at;
+  }
+  return PageAt(n, start, static_cast<size_t>(GetInt(in, "limit", 50)));
 }
 
 bool ContainsIgnoreCase(std::string_view hay, std::string_view needle) {
@@ -147,7 +152,7 @@ Result<json::object> LogsService::Invoke(CallContext& ctx, json::object& input) 
 
 Result<LogsService::GroupRef> LogsService::FindGroup(const std::string& region, const std::string& name) {
   std::string key = store::Collection::Key(region, name);
-  json::object* doc = groups_.FindMutable(key);
+  const json::object* doc = groups_.Find(key);
   if (!doc) return GroupNotFound();
   return GroupRef{key, region, name, doc};
 }
@@ -188,8 +193,8 @@ Result<LogsService::GroupRef> LogsService::GroupFromNameOrResource(CallContext& 
 
 std::string LogsService::StreamPrefix(const GroupRef& g) { return g.key + ":"; }
 
-json::object* LogsService::FindStream(const GroupRef& g, const std::string& stream) {
-  return streams_.FindMutable(StreamPrefix(g) + stream);
+const json::object* LogsService::FindStream(const GroupRef& g, const std::string& stream) {
+  return streams_.Find(StreamPrefix(g) + stream);
 }
 
 int64_t LogsService::RetentionCutoff(const json::object& group) const {
@@ -299,19 +304,11 @@ Result<json::object> LogsService::DescribeLogGroups(CallContext& ctx, json::obje
     matches.emplace_back(&k, &doc);
   });
 
-  size_t offset = 0;
-  if (Has(in, "nextToken")) {
-    auto o = DecodeOffset(GetString(in, "nextToken"));
-    if (!o) return InvalidToken();
-    offset = *o;
-  }
-  size_t limit = static_cast<size_t>(GetInt(in, "limit", 50));
+  FARGO_ASSIGN_OR_RETURN(PageSpan span, PageOfRequest(in, matches.size()));
   json::array out;
-  size_t i = offset;
-  for (; i < matches.size() && out.size() < limit; ++i)
-    out.push_back(DescribeGroup(ctx.region, ctx.account, *matches[i].first, *matches[i].second));
+  for (size_t i = span.begin; i < span.end; ++i) out.push_back(DescribeGroup(ctx.region, ctx.account, *matches[i].first, *matches[i].second));
   json::object resp{{"logGroups", std::move(out)}};
-  if (i < matches.size()) resp["nextToken"] = std::to_string(i);
+  if (!span.next_token.empty()) resp["nextToken"] = span.next_token;
   return resp;
 }
 
@@ -467,19 +464,11 @@ Result<json::object> LogsService::DescribeLogStreams(CallContext& ctx, json::obj
     });
   if (GetBool(in, "descending")) std::reverse(matches.begin(), matches.end());
 
-  size_t offset = 0;
-  if (Has(in, "nextToken")) {
-    auto o = DecodeOffset(GetString(in, "nextToken"));
-    if (!o) return InvalidToken();
-    offset = *o;
-  }
-  size_t limit = static_cast<size_t>(GetInt(in, "limit", 50));
+  FARGO_ASSIGN_OR_RETURN(PageSpan span, PageOfRequest(in, matches.size()));
   json::array out;
-  size_t i = offset;
-  for (; i < matches.size() && out.size() < limit; ++i)
-    out.push_back(DescribeStream(g.region, ctx.account, g.name, *matches[i]));
+  for (size_t i = span.begin; i < span.end; ++i) out.push_back(DescribeStream(g.region, ctx.account, g.name, *matches[i]));
   json::object resp{{"logStreams", std::move(out)}};
-  if (i < matches.size()) resp["nextToken"] = std::to_string(i);
+  if (!span.next_token.empty()) resp["nextToken"] = span.next_token;
   return resp;
 }
 
@@ -588,7 +577,7 @@ std::map<std::string, OutputOffsets> LogsService::IngestCursors(const std::strin
 Status LogsService::IngestEvents(const std::string& region, const std::string& group, const std::string& stream,
                                  bool create_group, std::vector<IngestedEvent>&& events, const LogCursor* cursor) {
   std::string group_key = store::Collection::Key(region, group);
-  json::object* group_doc = groups_.FindMutable(group_key);
+  const json::object* group_doc = groups_.Find(group_key);
   if (!group_doc) {
     if (!create_group) return GroupNotFound();
     if (!IsValidGroupName(group)) return PatternViolation(group, "logGroupName", "[\\.\\-_/#A-Za-z0-9]+");
@@ -612,7 +601,7 @@ Status LogsService::IngestEvents(const std::string& region, const std::string& g
   return env_.store.Transaction([&]() -> Status {
     if (!group_doc) {
       FARGO_TRY(groups_.Put(group_key, NewGroupDoc(group, "STANDARD")));
-      group_doc = groups_.FindMutable(group_key);
+      group_doc = groups_.Find(group_key);
     }
     GroupRef g{group_key, region, group, group_doc};
     std::string stream_key = StreamPrefix(g) + stream;

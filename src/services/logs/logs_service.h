@@ -80,7 +80,7 @@ class LogsService final : public Service {
     std::string key;
     std::string region;
     std::string name;
-    json::object* doc;
+    const json::object* doc;
   };
   // The group `name` in `region`, or ResourceNotFoundException.
   Result<GroupRef> FindGroup(const std::string& region, const std::string& name);
@@ -93,7 +93,7 @@ class LogsService final : public Service {
   Status SetTags(GroupRef& g, const json::object& add, const json::array& remove);
 
   static std::string StreamPrefix(const GroupRef& g);
-  json::object* FindStream(const GroupRef& g, const std::string& stream);
+  const json::object* FindStream(const GroupRef& g, const std::string& stream);
   // Events before this time have expired (INT64_MIN when kept forever).
   int64_t RetentionCutoff(const json::object& group) const;
   Status DeleteGroupData(const GroupRef& g);

@@ -82,11 +82,12 @@ S3Service::HttpResponse S3Service::BucketConfig(Req& r, const std::string& sub) 
     if (m == "GET") return GetAcl(r);
     if (m == "PUT") return EmptyResponse(200);
   }
-  json::object& bucket = *FindBucket(r.addr.bucket);
+  // A copy: the stored bucket changes only once the change is durable.
+  json::object bucket = *FindBucket(r.addr.bucket);
   json::object& config = ConfigOf(bucket);
   if (m == "DELETE") {
     if (config.erase(sub) > 0) {
-      if (auto st = SaveBucket(r.addr.bucket); !st.ok())
+      if (auto st = SaveBucket(r.addr.bucket, std::move(bucket)); !st.ok())
         return ErrorResponse(st.error().code, st.error().message, st.error().status);
     }
     return EmptyResponse(204);
@@ -109,7 +110,7 @@ S3Service::HttpResponse S3Service::BucketConfig(Req& r, const std::string& sub) 
     auto doc = s3::ParseXml(r.body);
     if (!doc) return MalformedXml();
     config[sub] = s3::CanonicalXml(*doc);
-    if (auto st = SaveBucket(r.addr.bucket); !st.ok())
+    if (auto st = SaveBucket(r.addr.bucket, std::move(bucket)); !st.ok())
       return ErrorResponse(st.error().code, st.error().message, st.error().status);
     return EmptyResponse(kind->put_status);
   }
@@ -127,7 +128,7 @@ S3Service::HttpResponse S3Service::PutVersioning(Req& r) {
   if (!doc) return MalformedXml();
   std::string status = s3::ChildText(doc->document_element(), "Status");
   if (status != "Enabled" && status != "Suspended") return MalformedXml();
-  json::object& bucket = *FindBucket(r.addr.bucket);
+  json::object bucket = *FindBucket(r.addr.bucket);
   if (status == "Suspended" && ConfigOf(bucket).contains("object-lock"))
     return ErrorResponse("InvalidBucketState",
                          "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.",
@@ -135,7 +136,7 @@ S3Service::HttpResponse S3Service::PutVersioning(Req& r) {
   bucket["versioning"] = status;
   std::string mfa = s3::ChildText(doc->document_element(), "MfaDelete");
   if (!mfa.empty()) bucket["mfaDelete"] = mfa;
-  if (auto st = SaveBucket(r.addr.bucket); !st.ok())
+  if (auto st = SaveBucket(r.addr.bucket, std::move(bucket)); !st.ok())
     return ErrorResponse(st.error().code, st.error().message, st.error().status);
   return EmptyResponse(200);
 }
@@ -207,15 +208,16 @@ S3Service::HttpResponse S3Service::PutBucketTagging(Req& r) {
   auto tags = ParseTaggingBody(r.body, &err);
   if (!tags) return err;
   if (tags->size() > 50) return ErrorResponse("InvalidTag", "Bucket tag count cannot be greater than 50", 400);
-  ConfigOf(*FindBucket(r.addr.bucket))["tagging"] = std::move(*tags);
-  if (auto st = SaveBucket(r.addr.bucket); !st.ok())
+  json::object bucket = *FindBucket(r.addr.bucket);
+  ConfigOf(bucket)["tagging"] = std::move(*tags);
+  if (auto st = SaveBucket(r.addr.bucket, std::move(bucket)); !st.ok())
     return ErrorResponse(st.error().code, st.error().message, st.error().status);
   return EmptyResponse(204);
 }
 
 S3Service::HttpResponse S3Service::GetBucketTagging(Req& r) {
-  auto& config = ConfigOf(*FindBucket(r.addr.bucket));
-  auto* t = config.if_contains("tagging");
+  const json::value* config = FindBucket(r.addr.bucket)->if_contains("config");
+  auto* t = config && config->is_object() ? config->as_object().if_contains("tagging") : nullptr;
   if (!t || !t->is_array())
     return ErrorResponse("NoSuchTagSet", "The TagSet does not exist", 404, {{"BucketName", r.addr.bucket}});
   return XmlResponse(TaggingXml(t->as_array()));
@@ -226,8 +228,9 @@ S3Service::HttpResponse S3Service::PutPolicy(Req& r) {
   auto v = json::parse(r.body, ec);
   if (ec || !v.is_object())
     return ErrorResponse("MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400);
-  ConfigOf(*FindBucket(r.addr.bucket))["policy"] = r.body;
-  if (auto st = SaveBucket(r.addr.bucket); !st.ok())
+  json::object bucket = *FindBucket(r.addr.bucket);
+  ConfigOf(bucket)["policy"] = r.body;
+  if (auto st = SaveBucket(r.addr.bucket, std::move(bucket)); !st.ok())
     return ErrorResponse(st.error().code, st.error().message, st.error().status);
   return EmptyResponse(204);
 }

@@ -175,7 +175,7 @@ S3Service::HttpResponse S3Service::CompleteMultipartUpload(Req& r) {
   if (!doc) return MalformedXml();
   auto requested = s3::Children(doc->document_element(), "Part");
   if (requested.empty()) return MalformedXml();
-  const json::object& parts = services::GetObject(*up, "parts") ? *services::GetObject(*up, "parts") : json::object();
+  const json::object& parts = fargo::GetObject(*up, "parts") ? *fargo::GetObject(*up, "parts") : json::object();
   std::vector<std::string> blobs;
   std::string md5s;
   int64_t size = 0, prev = 0;
@@ -220,7 +220,7 @@ S3Service::HttpResponse S3Service::CompleteMultipartUpload(Req& r) {
     if (!blob.ok()) return ErrorResponse(blob.error().code, blob.error().message, 500);
     row.blob = *blob;
   }
-  json::object meta = services::GetObject(*up, "meta") ? *services::GetObject(*up, "meta") : json::object();
+  json::object meta = fargo::GetObject(*up, "meta") ? *fargo::GetObject(*up, "meta") : json::object();
   meta["parts"] = static_cast<int64_t>(requested.size());
   row.meta = json::serialize(meta);
   if (auto st = CommitVersion(*FindBucket(r.addr.bucket), row); !st.ok()) {
@@ -250,7 +250,7 @@ S3Service::HttpResponse S3Service::AbortMultipartUpload(Req& r) {
   if (!up || GetString(*up, "bucket") != r.addr.bucket || GetString(*up, "key") != r.addr.key)
     return NoSuchUpload(id);
   std::vector<std::string> blobs;
-  if (auto* parts = services::GetObject(*up, "parts"))
+  if (auto* parts = fargo::GetObject(*up, "parts"))
     for (const auto& kv : *parts) blobs.push_back(GetString(kv.value().as_object(), "blob"));
   if (auto st = uploads_.Erase(id); !st.ok()) return ErrorResponse(st.error().code, st.error().message, 500);
   for (const auto& b : blobs) objects_.RemoveBlob(b);
@@ -273,7 +273,7 @@ S3Service::HttpResponse S3Service::ListParts(Req& r) {
   std::string items;
   int64_t count = 0, last = 0;
   bool truncated = false;
-  if (auto* parts = services::GetObject(*up, "parts")) {
+  if (auto* parts = fargo::GetObject(*up, "parts")) {
     for (const auto& kv : *parts) {  // keys are zero-padded: ordered by number
       int64_t n = std::atoll(std::string(kv.key()).c_str());
       if (n <= marker) continue;

@@ -207,7 +207,7 @@ bool VerifyDigests(const protocol::HttpRequest& http, const std::map<std::string
 }
 
 void AddChecksumHeaders(protocol::HttpResponse& resp, const json::object& meta) {
-  if (auto* sums = services::GetObject(meta, "checksums"))
+  if (auto* sums = fargo::GetObject(meta, "checksums"))
     for (const auto& kv : *sums)
       resp.headers.emplace_back("x-amz-checksum-" + std::string(kv.key()), std::string(kv.value().as_string()));
 }
@@ -366,7 +366,7 @@ S3Service::HttpResponse S3Service::GetObject(Req& r, bool head) {
     if (!v.empty()) resp.headers.emplace_back(name, v);
   }
   for (const auto& [h, v] : overrides) resp.headers.emplace_back(h, v);
-  if (auto* user = services::GetObject(meta, "user"))
+  if (auto* user = fargo::GetObject(meta, "user"))
     for (const auto& kv : *user)
       resp.headers.emplace_back("x-amz-meta-" + std::string(kv.key()), std::string(kv.value().as_string()));
   if (auto* tags = GetArray(meta, "tags"); tags && !tags->empty())
@@ -547,7 +547,7 @@ S3Service::HttpResponse S3Service::CopyObject(Req& r) {
   std::string body = std::string("<CopyObjectResult xmlns=\"") + s3::kXmlns + "\">";
   Tag(body, "LastModified", Iso8601(row.mtime_ms / 1000.0));
   Tag(body, "ETag", ETagHeader(row));
-  if (auto* sums = services::GetObject(meta, "checksums"))
+  if (auto* sums = fargo::GetObject(meta, "checksums"))
     for (const auto& kv : *sums) Tag(body, "Checksum" + ToUpper(kv.key()), kv.value().as_string());
   body += "</CopyObjectResult>";
   HttpResponse ok = XmlResponse(std::move(body));

@@ -154,12 +154,10 @@ S3Service::HttpResponse S3Service::DispatchObject(Req& r) {
 
 // ---- helpers ---------------------------------------------------------------
 
-json::object* S3Service::FindBucket(const std::string& name) { return buckets_.FindMutable(name); }
+const json::object* S3Service::FindBucket(const std::string& name) const { return buckets_.Find(name); }
 
-Status S3Service::SaveBucket(const std::string& name) {
-  auto* b = buckets_.Find(name);
-  if (!b) return OkStatus();
-  return buckets_.Put(name, *b);
+Status S3Service::SaveBucket(const std::string& name, json::object bucket) {
+  return buckets_.Put(name, std::move(bucket));
 }
 
 S3Service::HttpResponse S3Service::NoSuchBucket(const std::string& name) {
@@ -283,7 +281,7 @@ S3Service::HttpResponse S3Service::DeleteBucket(Req& r) {
   for (const auto& id : uploads) {
     json::object u = *uploads_.Find(id);
     if (!uploads_.Erase(id).ok()) continue;
-    if (auto* parts = services::GetObject(u, "parts"))
+    if (auto* parts = fargo::GetObject(u, "parts"))
       for (const auto& p : *parts) objects_.RemoveBlob(GetString(p.value().as_object(), "blob"));
   }
   if (auto st = buckets_.Erase(name); !st.ok())

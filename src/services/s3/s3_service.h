@@ -94,11 +94,12 @@ class S3Service final : public Service {
   HttpResponse ListObjectVersions(Req& r);
 
   // Helpers.
-  json::object* FindBucket(const std::string& name);
+  const json::object* FindBucket(const std::string& name) const;
   HttpResponse NoSuchBucket(const std::string& name);
   HttpResponse NoSuchKey(const std::string& key);
   HttpResponse MalformedXml();
-  Status SaveBucket(const std::string& name);
+  // Durable first, then visible: `bucket` replaces the stored one.
+  Status SaveBucket(const std::string& name, json::object bucket);
   std::string VersioningOf(const json::object& bucket) const;
   // Content headers, user metadata and tagging of a write, as the meta JSON.
   json::object MetaFromHeaders(const Req& r);

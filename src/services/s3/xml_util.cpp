@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/strings.h"
+#include "protocol/codec.h"
 
 namespace fargo::services::s3 {
 
@@ -33,12 +34,10 @@ HttpResponse EmptyResponse(int status) {
 
 HttpResponse ErrorResponse(std::string_view code, std::string_view message, int status,
                            const std::vector<std::pair<std::string, std::string>>& extra) {
-  std::string body = "<Error>";
-  Tag(body, "Code", code);
-  Tag(body, "Message", message);
-  for (const auto& [k, v] : extra) Tag(body, k, v);
-  body += "</Error>";
-  return XmlResponse(std::move(body), status);
+  // The codec writes the document; S3Service::InvokeRest adds the request id.
+  AwsError e = AwsError::Make(std::string(code), std::string(message), status);
+  e.details = extra;
+  return protocol::EncodeRestXmlError(e, "");
 }
 
 std::unique_ptr<pugi::xml_document> ParseXml(std::string_view body) {

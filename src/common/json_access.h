@@ -1,0 +1,35 @@
+// Readers for JSON objects that tolerate missing or mistyped members: handler
+// input already checked by a codec, stored documents, engine answers and
+// plans written by older versions. The one set of accessors of the tree.
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace fargo {
+
+inline std::string GetString(const boost::json::object& o, std::string_view k, std::string def = "") {
+  auto* v = o.if_contains(k);
+  return v && v->is_string() ? std::string(v->as_string()) : def;
+}
+inline int64_t GetInt(const boost::json::object& o, std::string_view k, int64_t def = 0) {
+  auto* v = o.if_contains(k);
+  return v && v->is_number() ? v->to_number<int64_t>() : def;
+}
+inline bool GetBool(const boost::json::object& o, std::string_view k, bool def = false) {
+  auto* v = o.if_contains(k);
+  return v && v->is_bool() ? v->as_bool() : def;
+}
+inline const boost::json::array* GetArray(const boost::json::object& o, std::string_view k) {
+  auto* v = o.if_contains(k);
+  return v && v->is_array() ? &v->as_array() : nullptr;
+}
+inline const boost::json::object* GetObject(const boost::json::object& o, std::string_view k) {
+  auto* v = o.if_contains(k);
+  return v && v->is_object() ? &v->as_object() : nullptr;
+}
+inline bool Has(const boost::json::object& o, std::string_view k) { return o.contains(k); }
+
+}  // namespace fargo
