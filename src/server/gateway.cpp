@@ -75,6 +75,15 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
   });
 }
 
+std::unique_ptr<protocol::BodySink> Gateway::OpenBodySink(const HttpRequest& head) const {
+  const protocol::ServiceModel* model = nullptr;
+  auto route = router_.Resolve(head, &model);
+  if (!route.ok() || route->op) return nullptr;  // model-driven calls decode their body in memory
+  for (const auto& s : services_)
+    if (s->name() == model->service()) return s->OpenBodySink(head);
+  return nullptr;
+}
+
 std::vector<std::string> Gateway::ServiceNames() const {
   std::vector<std::string> out;
   for (const auto& s : services_) out.push_back(s->name());

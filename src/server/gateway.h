@@ -37,6 +37,10 @@ class Gateway {
   // response. Thread-safe.
   void Handle(protocol::HttpRequest req, std::function<void(protocol::HttpResponse)> done);
 
+  // The sink for `head`'s body when its service streams it (bulk uploads),
+  // else null. Thread-safe; called before the body is read.
+  std::unique_ptr<protocol::BodySink> OpenBodySink(const protocol::HttpRequest& head) const;
+
   // Runs `fn` on the state thread (tests, shutdown hooks).
   void Post(std::function<void()> fn);
 

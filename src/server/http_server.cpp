@@ -2,6 +2,9 @@
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 
 #include "common/strings.h"
@@ -18,7 +21,10 @@ namespace {
 
 constexpr uint64_t kBodyLimit = 5ull * 1024 * 1024 * 1024;  // S3's single-PUT maximum
 
-HttpRequest ToRequest(http::request<http::string_body>&& in) {
+// Streamed bodies and file-backed responses move through a buffer this big.
+constexpr size_t kChunk = 1 << 20;
+
+HttpRequest ToRequest(const http::request_header<>& in) {
   HttpRequest r;
   r.method = std::string(in.method_string());
   std::string target(in.target());
@@ -34,14 +40,20 @@ HttpRequest ToRequest(http::request<http::string_body>&& in) {
     }
   }
   for (const auto& f : in) r.headers[ToLower(f.name_string())] = std::string(f.value());
+  return r;
+}
+
+HttpRequest ToRequest(http::request<http::string_body>&& in) {
+  HttpRequest r = ToRequest(static_cast<const http::request_header<>&>(in));
   r.body = std::move(in.body());
   return r;
 }
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Gateway& gateway, const HttpServer::LocalHandler& local)
-      : stream_(std::move(socket)), gateway_(gateway), local_(local) {
+  Session(tcp::socket socket, Gateway& gateway, const HttpServer::LocalHandler& local,
+          asio::thread_pool& files)
+      : stream_(std::move(socket)), gateway_(gateway), local_(local), files_(files) {
     // Beast reads at most the buffer's free capacity per call: without this a
     // 100 KB body arrives in 512-byte reads.
     buffer_.reserve(64 * 1024);
@@ -75,9 +87,58 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
+    head_ = ToRequest(parser_->get().base());
+    if (auto sink = gateway_.OpenBodySink(head_)) {
+      sink_ = std::move(sink);
+      stream_parser_.emplace(std::move(*parser_));
+      stream_parser_->body_limit(kBodyLimit);
+      chunk_.resize(kChunk);
+      return ReadChunk();
+    }
     http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
       self->OnRequest(ec);
     });
+  }
+
+  // Streamed body: read a buffer's worth, hand it to the sink on the file
+  // pool, read the next when it is written. One buffer per upload.
+  void ReadChunk() {
+    auto& body = stream_parser_->get().body();
+    body.data = chunk_.data();
+    body.size = chunk_.size();
+    if (stream_parser_->is_done()) return OnChunk({});  // empty body
+    http::async_read(stream_, buffer_, *stream_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->OnChunk(ec);
+    });
+  }
+
+  void OnChunk(beast::error_code ec) {
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      EndStream();
+      return Close();
+    }
+    size_t got = chunk_.size() - stream_parser_->get().body().size;
+    bool done = stream_parser_->is_done();
+    asio::post(files_, [self = shared_from_this(), got, done] {
+      self->sink_->Write(std::string_view(self->chunk_.data(), got));
+      if (done) self->sink_->Finish(self->head_);
+      asio::post(self->stream_.get_executor(), [self, done] {
+        if (!done) return self->ReadChunk();
+        self->keep_alive_ = self->stream_parser_->get().keep_alive();
+        bool head = self->stream_parser_->get().method() == http::verb::head;
+        self->EndStream();
+        self->Dispatch(std::move(self->head_), head);
+      });
+    });
+  }
+
+  void EndStream() {
+    // An unfinished sink still owns its temp file: closing and unlinking a
+    // large file is disk work, so the sink ends on the file pool.
+    asio::post(files_, [sink = std::move(sink_)] {});
+    stream_parser_.reset();
+    std::vector<char>().swap(chunk_);
   }
 
   void OnRequest(beast::error_code ec) {
@@ -85,7 +146,10 @@ class Session : public std::enable_shared_from_this<Session> {
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
     bool head = msg.method() == http::verb::head;
-    HttpRequest req = ToRequest(std::move(msg));
+    Dispatch(ToRequest(std::move(msg)), head);
+  }
+
+  void Dispatch(HttpRequest req, bool head) {
     if (local_) {
       if (auto resp = local_(req)) return Write(std::move(*resp), head);
     }
@@ -120,11 +184,69 @@ class Session : public std::enable_shared_from_this<Session> {
       });
       return;
     }
+    if (resp.file) return WriteFile(std::move(out), std::move(resp.file));
     out->body() = std::move(resp.body);
     out->prepare_payload();
     http::async_write(stream_, *out, [self = shared_from_this(), out](beast::error_code ec, size_t) {
       self->AfterWrite(ec);
     });
+  }
+
+  // A file-backed body: the header, then a buffer at a time, each read on
+  // the file pool while the event loop serves others.
+  void WriteFile(std::shared_ptr<http::response<http::string_body>> out, std::shared_ptr<protocol::FileBody> file) {
+    file_ = std::move(file);
+    file_sent_ = 0;
+    file_msg_ = std::make_shared<http::response<http::buffer_body>>();
+    file_msg_->version(11);
+    file_msg_->result(out->result());
+    for (const auto& f : *out) file_msg_->insert(f.name_string(), f.value());
+    file_msg_->keep_alive(keep_alive_);
+    file_msg_->content_length(file_->length);
+    file_msg_->body().data = nullptr;
+    file_msg_->body().more = true;
+    file_sr_ = std::make_shared<http::response_serializer<http::buffer_body>>(*file_msg_);
+    chunk_.resize(static_cast<size_t>(std::min<int64_t>(kChunk, std::max<int64_t>(file_->length, 1))));
+    http::async_write_header(stream_, *file_sr_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->EndFile(ec);
+      self->SendFileChunk();
+    });
+  }
+
+  void SendFileChunk() {
+    asio::post(files_, [self = shared_from_this()] {
+      auto& f = *self->file_;
+      size_t want = static_cast<size_t>(std::min<int64_t>(self->chunk_.size(), f.length - self->file_sent_));
+      ssize_t n;
+      do {
+        n = ::pread(f.fd, self->chunk_.data(), want, f.offset + self->file_sent_);
+      } while (n < 0 && errno == EINTR);
+      asio::post(self->stream_.get_executor(), [self, n] {
+        if (n <= 0) return self->EndFile(beast::error_code(EIO, beast::system_category()));
+        self->file_sent_ += n;
+        auto& body = self->file_msg_->body();
+        body.data = self->chunk_.data();
+        body.size = static_cast<size_t>(n);
+        body.more = self->file_sent_ < self->file_->length;
+        http::async_write(self->stream_, *self->file_sr_, [self](beast::error_code ec, size_t) {
+          if (ec == http::error::need_buffer) ec = {};
+          if (ec || self->file_sr_->is_done()) return self->EndFile(ec);
+          self->SendFileChunk();
+        });
+      });
+    });
+  }
+
+  void EndFile(beast::error_code ec) {
+    file_sr_.reset();
+    file_msg_.reset();
+    asio::post(files_, [file = std::move(file_)] {});  // close off the event loop
+    std::vector<char>().swap(chunk_);
+    if (ec) {
+      // Headers (with the length) are out: the only honest end is the connection's.
+      keep_alive_ = false;
+    }
+    AfterWrite(ec);
   }
 
   void AfterWrite(beast::error_code ec) {
@@ -142,6 +264,17 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   Gateway& gateway_;
   const HttpServer::LocalHandler& local_;
+  asio::thread_pool& files_;
+  // A streamed request body: its head, sink, parser and buffer.
+  HttpRequest head_;
+  std::unique_ptr<protocol::BodySink> sink_;
+  std::optional<http::request_parser<http::buffer_body>> stream_parser_;
+  std::vector<char> chunk_;
+  // A file-backed response body being sent.
+  std::shared_ptr<protocol::FileBody> file_;
+  std::shared_ptr<http::response<http::buffer_body>> file_msg_;
+  std::shared_ptr<http::response_serializer<http::buffer_body>> file_sr_;
+  int64_t file_sent_ = 0;
   bool keep_alive_ = true;
 };
 
@@ -175,7 +308,7 @@ void HttpServer::Accept() {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), gateway_, local_)->Run();
+      std::make_shared<Session>(std::move(socket), gateway_, local_, files_)->Run();
     }
     Accept();
   });

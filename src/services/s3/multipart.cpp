@@ -6,6 +6,7 @@
 #include "common/strings.h"
 #include "services/s3/checksums.h"
 #include "services/s3/s3_service.h"
+#include "services/s3/upload_sink.h"
 
 namespace fargo::services {
 
@@ -111,8 +112,19 @@ S3Service::HttpResponse S3Service::UploadPart(Req& r) {
     if (!bytes.ok()) return ErrorResponse(bytes.error().code, bytes.error().message, 500);
     data = std::move(*bytes);
   }
-  const std::string& body = copy ? data : r.body;
-  std::string md5 = s3::Md5(body);
+  // A copied part's bytes are staged like an uploaded part's.
+  std::shared_ptr<protocol::StagedBody> staged = r.staged;
+  if (copy) {
+    protocol::HttpRequest plain;  // the checksum headers, without any body framing
+    plain.headers = r.http.headers;
+    plain.headers.erase("x-amz-content-sha256");
+    plain.headers.erase("content-encoding");
+    staged = s3::UploadSink::StageBody(objects_.TempPath(), plain, data);
+  }
+  data.clear();
+  if (staged->error)
+    return ErrorResponse(staged->error->code, staged->error->message, staged->error->status);
+  const std::string& md5 = staged->digests.at("md5");
   if (auto* cmd5 = r.http.Header("content-md5")) {
     auto raw = Base64Decode(*cmd5);
     if (!raw || raw->size() != 16) return ErrorResponse("InvalidDigest", "The Content-MD5 you specified was invalid.", 400);
@@ -125,24 +137,22 @@ S3Service::HttpResponse S3Service::UploadPart(Req& r) {
     std::string given = r.Header(h.c_str());
     if (auto it = r.trailers.find(h); it != r.trailers.end()) given = it->second;
     if (given.empty()) continue;
-    std::string computed = s3::ChecksumBase64(std::string_view(algo) == "crc32" ? s3::Crc32(body) : s3::Crc32c(body));
-    if (computed != given)
+    auto computed = staged->digests.find(algo);
+    if (computed == staged->digests.end() || computed->second != given)
       return ErrorResponse("BadDigest", std::string("The ") + algo + " you specified did not match the calculated checksum.",
                            400);
     crc = h + ":" + given;
   }
-  std::string blob;
-  if (!body.empty()) {
-    auto b = objects_.WriteBlob(body);
-    if (!b.ok()) return ErrorResponse(b.error().code, b.error().message, 500);
-    blob = *b;
-  }
+  int64_t size = staged->size;
+  auto adopted = AdoptStaged(*staged);
+  if (!adopted.ok()) return ErrorResponse(adopted.error().code, adopted.error().message, 500);
+  std::string blob = *adopted;
   json::object doc = *up;
   json::object& parts = doc["parts"].as_object();
   std::string old_blob;
   if (auto* old = parts.if_contains(PartKey(n))) old_blob = GetString(old->as_object(), "blob");
   int64_t now = env_.clock.NowMillis();
-  parts[PartKey(n)] = json::object{{"etag", s3::HexOf(md5)}, {"size", static_cast<int64_t>(body.size())},
+  parts[PartKey(n)] = json::object{{"etag", s3::HexOf(md5)}, {"size", size},
                                    {"blob", blob}, {"mtime", now}, {"checksum", crc}};
   if (auto st = uploads_.Put(id, std::move(doc)); !st.ok()) {
     objects_.RemoveBlob(blob);

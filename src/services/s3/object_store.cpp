@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace fargo::services::s3 {
 
@@ -45,6 +46,8 @@ Status ObjectStore::Init(const std::string& root) {
   root_ = root;
   for (const std::string& d : {root_, root_ + "/tmp", root_ + "/blobs"})
     if (::mkdir(d.c_str(), 0755) != 0 && errno != EEXIST) return Internal("mkdir " + d);
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(root_ + "/tmp", ec)) std::filesystem::remove(e.path(), ec);
   return store_.Exec(
       "CREATE TABLE IF NOT EXISTS s3_objects ("
       " id INTEGER PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, version TEXT NOT NULL,"
@@ -71,6 +74,16 @@ Result<std::string> ObjectStore::Commit(const std::string& tmp_path) {
   return blob;
 }
 
+std::string ObjectStore::TempPath() const { return root_ + "/tmp/" + ids_.Hex(32); }
+
+Result<std::string> ObjectStore::AdoptBlob(const std::string& tmp_path) { return Commit(tmp_path); }
+
+Result<int> ObjectStore::OpenBlob(const std::string& blob) {
+  int fd = ::open(BlobPath(blob).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Internal("open blob").error();
+  return fd;
+}
+
 Result<std::string> ObjectStore::WriteBlob(std::string_view data) {
   return ConcatBlobsOrData({}, data);
 }
@@ -81,7 +94,7 @@ Result<std::string> ObjectStore::ConcatBlobs(const std::vector<std::string>& blo
 
 Result<std::string> ObjectStore::ConcatBlobsOrData(const std::vector<std::string>& blobs,
                                                    std::string_view data) {
-  std::string tmp = root_ + "/tmp/" + ids_.Hex(32);
+  std::string tmp = TempPath();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return Internal("open " + tmp).error();
   Status st = WriteAll(fd, data);
@@ -114,7 +127,7 @@ Result<std::string> ObjectStore::ConcatBlobsOrData(const std::vector<std::string
 
 Result<std::string> ObjectStore::CloneBlob(const std::string& blob) {
   if (blob.empty()) return std::string();
-  std::string tmp = root_ + "/tmp/" + ids_.Hex(32);
+  std::string tmp = TempPath();
   if (::link(BlobPath(blob).c_str(), tmp.c_str()) != 0) return ConcatBlobs({blob});
   return Commit(tmp);
 }

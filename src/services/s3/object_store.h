@@ -40,8 +40,15 @@ class ObjectStore {
  public:
   ObjectStore(store::Store& store, IdGenerator& ids) : store_(store), ids_(ids) {}
 
-  // Creates tables and the blob directory under `root`.
+  // Creates tables and the blob directory under `root`, and removes temp
+  // files a crash left behind (bytes whose metadata never committed).
   Status Init(const std::string& root);
+
+  // A fresh temp file path for a blob being written. Thread-safe after Init.
+  std::string TempPath() const;
+  // Moves a durable (fsynced) temp file into place as a new blob; the
+  // rename is durable on return. Returns the blob's name.
+  Result<std::string> AdoptBlob(const std::string& tmp_path);
 
   // Writes `data` durably to a new blob file and returns its name.
   Result<std::string> WriteBlob(std::string_view data);
@@ -51,6 +58,8 @@ class ObjectStore {
   Result<std::string> CloneBlob(const std::string& blob);
   // Reads `len` bytes at `offset` of a blob.
   Result<std::string> ReadBlob(const std::string& blob, int64_t offset, int64_t len);
+  // Opens a blob for reading; the caller owns the descriptor.
+  Result<int> OpenBlob(const std::string& blob);
   // Removes a blob file (after its row is gone). Missing files are ignored.
   void RemoveBlob(const std::string& blob);
 

@@ -7,6 +7,7 @@
 
 #include "common/strings.h"
 #include "services/s3/aws_chunked.h"
+#include "services/s3/upload_sink.h"
 
 namespace fargo::services {
 
@@ -49,6 +50,32 @@ Status S3Service::Start() {
   return objects_.Init(root);
 }
 
+namespace {
+
+// PutObject and UploadPart (not their copy forms), as DispatchObject routes
+// them: the bodies that are object bytes, of any size, not a small document.
+bool StreamsBody(const protocol::HttpRequest& head) {
+  if (head.method != "PUT" || head.Header("x-amz-copy-source")) return false;
+  std::string host = head.Header("host") ? *head.Header("host") : "";
+  auto addr = s3::ParseAddress(host, head.raw_path);
+  if (addr.bucket.empty() || addr.key.empty()) return false;
+  return head.query.count("uploadId") || (!head.query.count("tagging") && !head.query.count("acl"));
+}
+
+}  // namespace
+
+std::unique_ptr<protocol::BodySink> S3Service::OpenBodySink(const protocol::HttpRequest& head) const {
+  if (!StreamsBody(head)) return nullptr;
+  return std::make_unique<s3::UploadSink>(objects_.TempPath(), head);
+}
+
+Result<std::string> S3Service::AdoptStaged(protocol::StagedBody& staged) {
+  if (staged.path.empty()) return std::string();
+  auto blob = objects_.AdoptBlob(staged.path);
+  staged.path.clear();  // renamed (or removed on failure): no longer the staged body's
+  return blob;
+}
+
 Result<json::object> S3Service::Invoke(CallContext& ctx, json::object&) {
   return AwsError::Make("NotImplemented", "S3 is served over REST", 501);
 }
@@ -56,10 +83,20 @@ Result<json::object> S3Service::Invoke(CallContext& ctx, json::object&) {
 Result<protocol::HttpResponse> S3Service::InvokeRest(CallContext& ctx) {
   const auto& http = ctx.http;
   std::string host = http.Header("host") ? *http.Header("host") : "";
-  Req r{ctx, http, s3::ParseAddress(host, http.raw_path), {}, {}};
+  Req r{ctx, http, s3::ParseAddress(host, http.raw_path), {}, {}, {}};
   HttpResponse resp;
   try {
-    if (s3::IsAwsChunked(http) && !http.body.empty()) {
+    if (StreamsBody(http)) {
+      // Bodies that were not streamed (tests, other callers) take the same path.
+      r.staged = http.staged ? http.staged : s3::UploadSink::StageBody(objects_.TempPath(), http, http.body);
+      if (r.staged->error) {
+        const AwsError& e = *r.staged->error;
+        resp = ErrorResponse(e.code, e.message, e.status);
+      } else {
+        r.trailers = r.staged->trailers;
+        resp = Dispatch(r);
+      }
+    } else if (s3::IsAwsChunked(http) && !http.body.empty()) {
       auto decoded = s3::DecodeAwsChunked(http.body);
       if (!decoded) {
         resp = ErrorResponse("IncompleteBody", "The request body is not valid aws-chunked encoding", 400);

@@ -28,6 +28,8 @@ class S3Service final : public Service {
   Status Start() override;
   Result<json::object> Invoke(CallContext& ctx, json::object& input) override;
   Result<protocol::HttpResponse> InvokeRest(CallContext& ctx) override;
+  // Object bodies (PutObject, UploadPart) stream to a temp file: see UploadSink.
+  std::unique_ptr<protocol::BodySink> OpenBodySink(const protocol::HttpRequest& head) const override;
 
   // For other services, on the state thread: the bytes of the latest version
   // of an object. Errors as GetObject names them (NoSuchBucket, NoSuchKey,
@@ -43,6 +45,8 @@ class S3Service final : public Service {
     s3::S3Address addr;
     std::string body;                             // aws-chunked framing removed
     std::map<std::string, std::string> trailers;  // checksum trailers
+    // Object bodies (PutObject, UploadPart): on disk with their digests, not in `body`.
+    std::shared_ptr<protocol::StagedBody> staged;
     bool Has(const char* q) const { return http.query.count(q) > 0; }
     std::string Query(const char* q, std::string def = "") const {
       auto it = http.query.find(q);
@@ -104,6 +108,8 @@ class S3Service final : public Service {
   json::object MetaFromHeaders(const Req& r);
   // Finds the version a GET/HEAD/tagging call addresses; error response if none.
   std::optional<s3::ObjectRow> Resolve(Req& r, HttpResponse* err, bool allow_marker = false);
+  // Moves a staged body into place as a blob ("" for an empty body).
+  Result<std::string> AdoptStaged(protocol::StagedBody& staged);
   // Commits `row` as a new version per the bucket's versioning state.
   Status CommitVersion(const json::object& bucket, s3::ObjectRow& row);
   std::string NewVersionId();
