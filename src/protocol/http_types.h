@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -79,11 +80,33 @@ struct HttpRequest {
   }
 };
 
+struct HttpResponse;
+
+// A response that needs blocking work first (e.g. joining the parts of a
+// multipart upload): the gateway runs `work` on its blocking pool, then
+// `finish` on the state thread, whose result is the response.
+struct DeferredResponse {
+  std::function<void()> work;
+  std::function<HttpResponse()> finish;
+};
+
 struct HttpResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::shared_ptr<FileBody> file;  // when set, the body (`body` is then empty)
+  std::shared_ptr<DeferredResponse> deferred;  // when set, the real response comes from it
 };
+
+// Runs a deferred response to its end on the calling thread (tests,
+// in-process callers); other responses are returned as they are.
+inline HttpResponse Resolve(HttpResponse resp) {
+  while (resp.deferred) {
+    auto d = std::move(resp.deferred);
+    d->work();
+    resp = d->finish();
+  }
+  return resp;
+}
 
 }  // namespace fargo::protocol

@@ -51,6 +51,7 @@ void Gateway::ScheduleTick() {
 
 void Gateway::Stop() {
   if (!state_thread_.joinable()) return;
+  blocking_.join();  // deferred work ends (its finish is queued before the services stop)
   boost::asio::post(state_io_, [this] {
     tick_->cancel();
     for (auto it = services_.rbegin(); it != services_.rend(); ++it) (*it)->Stop();
@@ -71,7 +72,25 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
     return;
   }
   boost::asio::post(state_io_, [this, call, done = std::move(done)]() mutable {
-    done(Execute(*call));
+    Complete(Execute(*call), std::move(done));
+  });
+}
+
+void Gateway::Complete(HttpResponse resp, std::function<void(HttpResponse)> done) {
+  if (!resp.deferred) return done(std::move(resp));
+  auto deferred = std::move(resp.deferred);
+  boost::asio::post(blocking_, [this, deferred, done = std::move(done)]() mutable {
+    deferred->work();
+    boost::asio::post(state_io_, [this, deferred, done = std::move(done)]() mutable {
+      HttpResponse out;
+      try {
+        out = deferred->finish();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "fargo: deferred response failed: %s\n", e.what());
+        out = protocol::EncodeError(nullptr, AwsError::Make("InternalFailure", "internal error", 500), "");
+      }
+      Complete(std::move(out), std::move(done));
+    });
   });
 }
 

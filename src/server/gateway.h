@@ -63,6 +63,9 @@ class Gateway {
   std::optional<protocol::HttpResponse> Prepare(PreparedCall& call) const;
   // REQUIRES: on the state thread.
   protocol::HttpResponse Execute(PreparedCall& call);
+  // Sends `resp` to `done`, first running its deferred work (if any) on the
+  // blocking pool and its finish on the state thread.
+  void Complete(protocol::HttpResponse resp, std::function<void(protocol::HttpResponse)> done);
   void ScheduleTick();
 
   const Clock& clock_;
@@ -75,6 +78,7 @@ class Gateway {
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::unique_ptr<boost::asio::steady_timer> tick_;
   std::thread state_thread_;
+  boost::asio::thread_pool blocking_{1};  // deferred work of responses (file copies)
 };
 
 }  // namespace fargo::server

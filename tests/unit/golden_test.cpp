@@ -76,7 +76,7 @@ HttpResponse ServeRest(const json::object& c) {
                               kRest, http};
     auto r = s3.InvokeRest(ctx);
     EXPECT_TRUE(r.ok());
-    if (r.ok()) last = std::move(r).value();
+    if (r.ok()) last = Resolve(std::move(r).value());
   }
   return last;
 }

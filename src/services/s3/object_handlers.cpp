@@ -218,7 +218,6 @@ void AddChecksumHeaders(protocol::HttpResponse& resp, const json::object& meta) 
 }  // namespace
 
 S3Service::HttpResponse S3Service::PutObject(Req& r) {
-  const json::object& bucket = *FindBucket(r.addr.bucket);
   if (r.addr.key.size() > 1024) return ErrorResponse("KeyTooLongError", "Your key is too long", 400);
   protocol::StagedBody& body = *r.staged;
   json::object meta = MetaFromHeaders(r);
@@ -230,20 +229,25 @@ S3Service::HttpResponse S3Service::PutObject(Req& r) {
   row.size = body.size;
   row.etag = s3::HexOf(body.digests.at("md5"));
   row.mtime_ms = env_.clock.NowMillis();
-  auto blob = AdoptStaged(body);
-  if (!blob.ok()) return ErrorResponse(blob.error().code, blob.error().message, 500);
-  row.blob = *blob;
   row.meta = json::serialize(meta);
-  if (auto st = CommitVersion(bucket, row); !st.ok()) {
-    objects_.RemoveBlob(row.blob);
-    return ErrorResponse(st.error().code, st.error().message, 500);
-  }
-  HttpResponse ok = EmptyResponse(200);
-  ok.headers.emplace_back("ETag", ETagHeader(row));
-  ok.headers.emplace_back("x-amz-server-side-encryption", "AES256");
-  AddVersionHeader(ok, row);
-  AddChecksumHeaders(ok, meta);
-  return ok;
+  return AdoptThen(r.staged, [this, row, meta](const std::string& blob) mutable -> HttpResponse {
+    row.blob = blob;
+    const json::object* bucket = FindBucket(row.bucket);  // it may have gone meanwhile
+    if (!bucket) {
+      objects_.RemoveBlob(blob);
+      return NoSuchBucket(row.bucket);
+    }
+    if (auto st = CommitVersion(*bucket, row); !st.ok()) {
+      objects_.RemoveBlob(row.blob);
+      return ErrorResponse(st.error().code, st.error().message, 500);
+    }
+    HttpResponse ok = EmptyResponse(200);
+    ok.headers.emplace_back("ETag", ETagHeader(row));
+    ok.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+    AddVersionHeader(ok, row);
+    AddChecksumHeaders(ok, meta);
+    return ok;
+  });
 }
 
 Result<std::string> S3Service::ReadObject(const std::string& bucket, const std::string& key) {

@@ -85,22 +85,23 @@ Result<int> ObjectStore::OpenBlob(const std::string& blob) {
 }
 
 Result<std::string> ObjectStore::WriteBlob(std::string_view data) {
-  return ConcatBlobsOrData({}, data);
+  FARGO_ASSIGN_OR_RETURN(std::string tmp, WriteTemp({}, data));
+  return Commit(tmp);
 }
 
 Result<std::string> ObjectStore::ConcatBlobs(const std::vector<std::string>& blobs) {
-  return ConcatBlobsOrData(blobs, {});
+  FARGO_ASSIGN_OR_RETURN(std::string tmp, WriteTemp(blobs));
+  return Commit(tmp);
 }
 
-Result<std::string> ObjectStore::ConcatBlobsOrData(const std::vector<std::string>& blobs,
-                                                   std::string_view data) {
+Result<std::string> ObjectStore::WriteTemp(const std::vector<std::string>& blobs, std::string_view data) const {
   std::string tmp = TempPath();
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Internal("open " + tmp).error();
   Status st = WriteAll(fd, data);
   for (const auto& b : blobs) {
     if (!st.ok()) break;
-    int in = ::open(BlobPath(b).c_str(), O_RDONLY);
+    int in = ::open(BlobPath(b).c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) {
       st = Internal("open part");
       break;
@@ -122,7 +123,7 @@ Result<std::string> ObjectStore::ConcatBlobsOrData(const std::vector<std::string
     ::unlink(tmp.c_str());
     return st.error();
   }
-  return Commit(tmp);
+  return tmp;
 }
 
 Result<std::string> ObjectStore::CloneBlob(const std::string& blob) {
@@ -150,7 +151,7 @@ Result<std::string> ObjectStore::ReadBlob(const std::string& blob, int64_t offse
   return out;
 }
 
-void ObjectStore::RemoveBlob(const std::string& blob) {
+void ObjectStore::RemoveBlob(const std::string& blob) const {
   if (!blob.empty()) ::unlink(BlobPath(blob).c_str());
 }
 

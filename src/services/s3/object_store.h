@@ -8,7 +8,8 @@
 // Every version of a key is one row; `latest` marks the current one. A
 // bucket without versioning keeps a single version "null" per key.
 //
-// Thread-compatible: used only on the state thread.
+// Thread-compatible: used only on the state thread, except for the file-only
+// TempPath, WriteTemp, AdoptBlob and RemoveBlob.
 #pragma once
 
 #include <cstdint>
@@ -47,13 +48,18 @@ class ObjectStore {
   // A fresh temp file path for a blob being written. Thread-safe after Init.
   std::string TempPath() const;
   // Moves a durable (fsynced) temp file into place as a new blob; the
-  // rename is durable on return. Returns the blob's name.
+  // rename is durable on return. Returns the blob's name. File-only:
+  // thread-safe after Init.
   Result<std::string> AdoptBlob(const std::string& tmp_path);
 
   // Writes `data` durably to a new blob file and returns its name.
   Result<std::string> WriteBlob(std::string_view data);
   // Writes the concatenation of `blobs` to a new blob file.
   Result<std::string> ConcatBlobs(const std::vector<std::string>& blobs);
+  // Writes the concatenation of `blobs` to a durable temp file (for
+  // AdoptBlob) and returns its path. Touches only files: thread-safe after
+  // Init, so a long copy can run off the state thread.
+  Result<std::string> WriteTemp(const std::vector<std::string>& blobs, std::string_view data = {}) const;
   // Links a new name to an existing blob's bytes (copies).
   Result<std::string> CloneBlob(const std::string& blob);
   // Reads `len` bytes at `offset` of a blob.
@@ -61,7 +67,8 @@ class ObjectStore {
   // Opens a blob for reading; the caller owns the descriptor.
   Result<int> OpenBlob(const std::string& blob);
   // Removes a blob file (after its row is gone). Missing files are ignored.
-  void RemoveBlob(const std::string& blob);
+  // File-only: thread-safe after Init.
+  void RemoveBlob(const std::string& blob) const;
 
   std::optional<ObjectRow> Latest(const std::string& bucket, const std::string& key);
   std::optional<ObjectRow> Version(const std::string& bucket, const std::string& key,
@@ -91,7 +98,6 @@ class ObjectStore {
  private:
   std::vector<ObjectRow> Collect(store::Statement* st);
   std::string BlobPath(const std::string& blob) const;
-  Result<std::string> ConcatBlobsOrData(const std::vector<std::string>& blobs, std::string_view data);
   Result<std::string> Commit(const std::string& tmp_path);
 
   store::Store& store_;

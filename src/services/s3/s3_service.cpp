@@ -69,11 +69,22 @@ std::unique_ptr<protocol::BodySink> S3Service::OpenBodySink(const protocol::Http
   return std::make_unique<s3::UploadSink>(objects_.TempPath(), head);
 }
 
-Result<std::string> S3Service::AdoptStaged(protocol::StagedBody& staged) {
-  if (staged.path.empty()) return std::string();
-  auto blob = objects_.AdoptBlob(staged.path);
-  staged.path.clear();  // renamed (or removed on failure): no longer the staged body's
-  return blob;
+S3Service::HttpResponse S3Service::AdoptThen(std::shared_ptr<protocol::StagedBody> staged,
+                                             std::function<HttpResponse(const std::string& blob)> commit) {
+  auto blob = std::make_shared<Result<std::string>>(std::string());
+  auto deferred = std::make_shared<protocol::DeferredResponse>();
+  deferred->work = [this, staged, blob] {
+    if (staged->path.empty()) return;
+    *blob = objects_.AdoptBlob(staged->path);
+    staged->path.clear();  // renamed (or removed on failure): no longer the staged body's
+  };
+  deferred->finish = [blob, commit = std::move(commit)]() -> HttpResponse {
+    if (!blob->ok()) return ErrorResponse(blob->error().code, blob->error().message, 500);
+    return commit(blob->value());
+  };
+  HttpResponse pending;
+  pending.deferred = std::move(deferred);
+  return pending;
 }
 
 Result<json::object> S3Service::Invoke(CallContext& ctx, json::object&) {
@@ -119,14 +130,28 @@ Result<protocol::HttpResponse> S3Service::InvokeRest(CallContext& ctx) {
     std::fprintf(stderr, "fargo: s3 %s %s failed: %s\n", http.method.c_str(), http.raw_path.c_str(), e.what());
     resp = ErrorResponse("InternalError", "We encountered an internal error. Please try again.", 500);
   }
-  if (resp.body.find("<Error>") != std::string::npos && resp.status >= 300) {
-    // Error documents carry the request id, as S3's do.
-    auto end = resp.body.rfind("</Error>");
-    if (end != std::string::npos) resp.body.insert(end, "<RequestId>" + ctx.request_id + "</RequestId>");
+  auto finalize = [request_id = ctx.request_id, head = http.method == "HEAD"](HttpResponse& out) {
+    if (out.body.find("<Error>") != std::string::npos && out.status >= 300) {
+      // Error documents carry the request id, as S3's do.
+      auto end = out.body.rfind("</Error>");
+      if (end != std::string::npos) out.body.insert(end, "<RequestId>" + request_id + "</RequestId>");
+    }
+    out.headers.emplace_back("x-amz-request-id", request_id);
+    out.headers.emplace_back("x-amz-id-2", Base64Encode(request_id));
+    if (head && out.status >= 300) out.body.clear();
+  };
+  return Finalized(std::move(resp), finalize);
+}
+
+S3Service::HttpResponse S3Service::Finalized(HttpResponse resp, std::function<void(HttpResponse&)> finalize) {
+  if (!resp.deferred) {
+    finalize(resp);
+    return resp;
   }
-  resp.headers.emplace_back("x-amz-request-id", ctx.request_id);
-  resp.headers.emplace_back("x-amz-id-2", Base64Encode(ctx.request_id));
-  if (http.method == "HEAD" && resp.status >= 300) resp.body.clear();
+  // The real response comes later (off-thread work first): finalize that one.
+  resp.deferred->finish = [finish = std::move(resp.deferred->finish), finalize]() {
+    return Finalized(finish(), finalize);
+  };
   return resp;
 }
 

@@ -55,7 +55,7 @@ class S3Rest : public ::testing::Test {
                     kRest, http};
     auto r = s3_->InvokeRest(ctx);
     EXPECT_TRUE(r.ok());
-    return r.ok() ? std::move(r).value() : HttpResponse{};
+    return r.ok() ? protocol::Resolve(std::move(r).value()) : HttpResponse{};
   }
 
   // The request as the server hands it over after streaming: body fed to
