@@ -49,14 +49,16 @@ class S3Rest : public ::testing::Test {
     return r;
   }
 
-  HttpResponse Send(const HttpRequest& http) {
+  // The response as the service first returns it (possibly deferred).
+  HttpResponse Start(const HttpRequest& http) {
     static const protocol::Operation kRest{};
     CallContext ctx{"us-east-1", "000000000000", "req-1", "AKID", *protocol::ModelRegistry::Instance().Get("s3"),
                     kRest, http};
     auto r = s3_->InvokeRest(ctx);
     EXPECT_TRUE(r.ok());
-    return r.ok() ? protocol::Resolve(std::move(r).value()) : HttpResponse{};
+    return r.ok() ? std::move(r).value() : HttpResponse{};
   }
+  HttpResponse Send(const HttpRequest& http) { return protocol::Resolve(Start(http)); }
 
   // The request as the server hands it over after streaming: body fed to
   // the service's sink in `piece`-byte writes.
@@ -236,6 +238,35 @@ TEST_F(S3Rest, StreamedPartsCompleteIntoOneObject) {
   EXPECT_EQ(HeaderOf(head, "Content-Length"), std::to_string(p1.size() + p2.size()));
   EXPECT_NE(HeaderOf(head, "ETag").find("-2\""), std::string::npos);
   EXPECT_EQ(FilesIn("tmp"), 0u);
+}
+
+TEST_F(S3Rest, CommitRechecksTheBucketAfterTheOffThreadWork) {
+  ASSERT_EQ(Send(Req("PUT", "/gone")).status, 200);
+  HttpResponse pending = Start(Streamed(Req("PUT", "/gone/k", "bytes"), 2));
+  ASSERT_TRUE(pending.deferred);
+  pending.deferred->work();  // the file is in place...
+  ASSERT_EQ(Send(Req("DELETE", "/gone")).status, 204);  // ...when the bucket goes
+  auto out = pending.deferred->finish();
+  EXPECT_EQ(Code(out), "NoSuchBucket");
+  EXPECT_NE(HeaderOf(out, "x-amz-request-id"), "");
+  EXPECT_EQ(FilesIn("tmp") + FilesIn("blobs"), 0u);
+}
+
+TEST_F(S3Rest, CompleteAfterAnAbortMeanwhileIsNoSuchUpload) {
+  auto init = Send(Req("POST", "/bkt/mp", "", {}, {{"uploads", ""}}));
+  auto b = init.body.find("<UploadId>");
+  std::string id = init.body.substr(b + 10, init.body.find("</UploadId>") - b - 10);
+  auto part = Send(Streamed(Req("PUT", "/bkt/mp", "only", {}, {{"uploadId", id}, {"partNumber", "1"}}), 4));
+  ASSERT_EQ(part.status, 200);
+  std::string xml = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" + HeaderOf(part, "ETag") +
+                    "</ETag></Part></CompleteMultipartUpload>";
+  HttpResponse pending = Start(Req("POST", "/bkt/mp", xml, {}, {{"uploadId", id}}));
+  ASSERT_TRUE(pending.deferred);
+  pending.deferred->work();  // parts joined into a temp file
+  ASSERT_EQ(Send(Req("DELETE", "/bkt/mp", "", {}, {{"uploadId", id}})).status, 204);
+  EXPECT_EQ(Code(protocol::Resolve(pending.deferred->finish())), "NoSuchUpload");
+  EXPECT_EQ(Code(Send(Req("GET", "/bkt/mp"))), "NoSuchKey");
+  EXPECT_EQ(FilesIn("tmp") + FilesIn("blobs"), 0u);
 }
 
 }  // namespace
