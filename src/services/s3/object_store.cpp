@@ -243,6 +243,22 @@ Status ObjectStore::UpdateMeta(int64_t id, const std::string& meta) {
   return st->Run();
 }
 
+size_t ObjectStore::SweepUnreferenced(const std::set<std::string>& also_kept) {
+  std::set<std::string> kept = also_kept;
+  auto* st = store_.Prepare("SELECT blob FROM s3_objects WHERE blob != ''");
+  while (st->Step()) kept.insert(st->Text(0));
+  st->Reset();
+  size_t removed = 0;
+  std::error_code ec;
+  for (const auto& dir : std::filesystem::directory_iterator(root_ + "/blobs", ec)) {
+    for (const auto& f : std::filesystem::directory_iterator(dir.path(), ec)) {
+      if (kept.count(f.path().filename().string())) continue;
+      removed += std::filesystem::remove(f.path(), ec);
+    }
+  }
+  return removed;
+}
+
 bool ObjectStore::BucketHasRows(const std::string& bucket) {
   auto* st = store_.Prepare("SELECT 1 FROM s3_objects WHERE bucket = ?1 LIMIT 1");
   st->Bind(1, bucket);

@@ -3,7 +3,8 @@
 // Durability contract: blob files are written atomically (temp file, fsync,
 // rename, fsync of the directory) before the metadata row that names them
 // commits; a blob is unlinked only after the row naming it is gone. A crash
-// can leave an unreferenced blob behind, never a row without its bytes.
+// can leave a temp file or an unreferenced blob behind, never a row without
+// its bytes; start-up removes both (Init, SweepUnreferenced).
 //
 // Every version of a key is one row; `latest` marks the current one. A
 // bucket without versioning keeps a single version "null" per key.
@@ -14,6 +15,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -84,6 +86,11 @@ class ObjectStore {
   Status UpdateMeta(int64_t id, const std::string& meta);
 
   bool BucketHasRows(const std::string& bucket);
+
+  // Removes blob files that neither a row nor `also_kept` (multipart parts)
+  // names: bytes put in place whose commit never came (a crash between).
+  // Returns how many went. REQUIRES: at start-up, before any write.
+  size_t SweepUnreferenced(const std::set<std::string>& also_kept);
 
   // Latest non-delete-marker rows with key >= / > `from` and < `hi` ("" = no
   // bound), in key order.

@@ -218,6 +218,24 @@ TEST_F(S3Rest, StartUpSweepsTempFilesAndKeepsObjects) {
   EXPECT_EQ(Send(Req("GET", "/bkt/k")).body, "kept");
 }
 
+TEST_F(S3Rest, StartUpSweepsBlobsNoRowNames) {
+  ASSERT_EQ(Send(Req("PUT", "/bkt/k", "kept")).status, 200);
+  auto init = Send(Req("POST", "/bkt/mp", "", {}, {{"uploads", ""}}));
+  auto b = init.body.find("<UploadId>");
+  std::string id = init.body.substr(b + 10, init.body.find("</UploadId>") - b - 10);
+  ASSERT_EQ(Send(Req("PUT", "/bkt/mp", "part", {}, {{"uploadId", id}, {"partNumber", "1"}})).status, 200);
+  // A crash after the bytes were put in place but before their row committed.
+  fs::create_directories(dir_.path() / "s3" / "blobs" / "ff");
+  std::FILE* f = std::fopen((dir_.path() / "s3" / "blobs" / "ff" / "ff00stray").c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fclose(f);
+  ASSERT_EQ(FilesIn("blobs"), 3u);
+  Restart();
+  EXPECT_EQ(FilesIn("blobs"), 2u);  // the object's and the part's remain
+  EXPECT_EQ(Send(Req("GET", "/bkt/k")).body, "kept");
+  EXPECT_EQ(Send(Req("GET", "/bkt/mp", "", {}, {{"uploadId", id}})).status, 200);
+}
+
 TEST_F(S3Rest, StreamedPartsCompleteIntoOneObject) {
   auto init = Send(Req("POST", "/bkt/mp", "", {}, {{"uploads", ""}}));
   ASSERT_EQ(init.status, 200) << init.body;
