@@ -51,6 +51,7 @@ void Gateway::ScheduleTick() {
 
 void Gateway::Stop() {
   if (!state_thread_.joinable()) return;
+  blocking_.join();  // deferred work ends (its finish is queued before the services stop)
   boost::asio::post(state_io_, [this] {
     tick_->cancel();
     for (auto it = services_.rbegin(); it != services_.rend(); ++it) (*it)->Stop();
@@ -80,7 +81,7 @@ void Gateway::Handle(HttpRequest req, std::function<void(HttpResponse)> done) {
     return;
   }
   boost::asio::post(state_io_, [this, call, done = std::move(done)]() mutable {
-    done(Execute(*call));
+    Complete(Execute(*call), std::move(done));
   });
 }
 
@@ -125,6 +126,33 @@ AwsError Gateway::BodyTooLarge(const HttpRequest& head, uint64_t size) const {
 
 HttpResponse Gateway::Reject(const HttpRequest& head, const AwsError& error) const {
   return protocol::EncodeError(router_.ModelOfHead(head), error, ids_.Uuid());
+}
+
+void Gateway::Complete(HttpResponse resp, std::function<void(HttpResponse)> done) {
+  if (!resp.deferred) return done(std::move(resp));
+  auto deferred = std::move(resp.deferred);
+  boost::asio::post(blocking_, [this, deferred, done = std::move(done)]() mutable {
+    deferred->work();
+    boost::asio::post(state_io_, [this, deferred, done = std::move(done)]() mutable {
+      HttpResponse out;
+      try {
+        out = deferred->finish();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "fargo: deferred response failed: %s\n", e.what());
+        out = protocol::EncodeError(nullptr, AwsError::Make("InternalFailure", "internal error", 500), "");
+      }
+      Complete(std::move(out), std::move(done));
+    });
+  });
+}
+
+std::unique_ptr<protocol::BodySink> Gateway::OpenBodySink(const HttpRequest& head) const {
+  const protocol::ServiceModel* model = nullptr;
+  auto route = router_.Resolve(head, &model);
+  if (!route.ok() || route->op) return nullptr;  // model-driven calls decode their body in memory
+  for (const auto& s : services_)
+    if (s->name() == model->service()) return s->OpenBodySink(head);
+  return nullptr;
 }
 
 std::vector<std::string> Gateway::ServiceNames() const {

@@ -47,6 +47,9 @@ class Gateway {
   protocol::HttpResponse Reject(const protocol::HttpRequest& head, const AwsError& error) const;
   // The error for a body over MaxRequestBody(head), as AWS words it.
   AwsError BodyTooLarge(const protocol::HttpRequest& head, uint64_t size) const;
+  // The sink for `head`'s body when its service streams it (bulk uploads),
+  // else null. Thread-safe; called before the body is read.
+  std::unique_ptr<protocol::BodySink> OpenBodySink(const protocol::HttpRequest& head) const;
 
   // Runs `fn` on the state thread (tests, shutdown hooks).
   void Post(std::function<void()> fn);
@@ -70,6 +73,9 @@ class Gateway {
   std::optional<protocol::HttpResponse> Prepare(PreparedCall& call) const;
   // REQUIRES: on the state thread.
   protocol::HttpResponse Execute(PreparedCall& call);
+  // Sends `resp` to `done`, first running its deferred work (if any) on the
+  // blocking pool and its finish on the state thread.
+  void Complete(protocol::HttpResponse resp, std::function<void(protocol::HttpResponse)> done);
   void ScheduleTick();
 
   const Clock& clock_;
@@ -82,6 +88,7 @@ class Gateway {
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::unique_ptr<boost::asio::steady_timer> tick_;
   std::thread state_thread_;
+  boost::asio::thread_pool blocking_{1};  // deferred work of responses (file copies)
 };
 
 }  // namespace fargo::server

@@ -2,7 +2,10 @@
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 
@@ -17,6 +20,9 @@ using protocol::HttpRequest;
 using protocol::HttpResponse;
 
 namespace {
+
+// Streamed bodies and file-backed responses move through a buffer this big.
+constexpr size_t kChunk = 1 << 20;
 
 // Method, path, query and headers of `in`: all but the body.
 HttpRequest HeadOf(const http::request<http::string_body>& in) {
@@ -33,6 +39,7 @@ HttpRequest HeadOf(const http::request<http::string_body>& in) {
       r.query.emplace(UrlDecode(part.substr(0, eq)),
                       eq == std::string::npos ? std::string() : UrlDecode(part.substr(eq + 1)));
     }
+    if (resp.file) return WriteFile(std::move(out), std::move(resp.file));
   }
   for (const auto& f : in) r.headers[ToLower(f.name_string())] = std::string(f.value());
   return r;
@@ -44,8 +51,8 @@ HttpRequest HeadOf(const http::request<http::string_body>& in) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Gateway& gateway, const HttpServer::LocalHandler& local,
-          const HttpServer::Options& options)
-      : stream_(std::move(socket)), gateway_(gateway), local_(local), options_(options) {
+          const HttpServer::Options& options, asio::thread_pool& files)
+      : stream_(std::move(socket)), gateway_(gateway), local_(local), options_(options), files_(files) {
     // Beast reads at most the buffer's free capacity per call: without this a
     // 100 KB body arrives in 512-byte reads.
     buffer_.reserve(64 * 1024);
@@ -78,18 +85,79 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto length = parser_->content_length(); length && *length > limit)
       return Fail(gateway_.Reject(head_, gateway_.BodyTooLarge(head_, *length)));
     parser_->body_limit(limit);  // bodies without a Content-Length (chunked)
+    sink_ = gateway_.OpenBodySink(head_);
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
       stream_.expires_after(options_.idle_timeout);
       http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, size_t) {
         self->Guard([&] {
           if (ec) return self->Close();
-          self->ReadBody();
+          self->StartBody();
         });
       });
       return;
     }
-    ReadBody();
+    StartBody();
+  }
+
+  // A body its service takes streamed goes through a fixed buffer to the
+  // sink; any other is read whole.
+  void StartBody() {
+    if (!sink_) return ReadBody();
+    uint64_t limit = gateway_.MaxRequestBody(head_);
+    stream_parser_.emplace(std::move(*parser_));
+    stream_parser_->body_limit(limit);
+    chunk_.resize(kChunk);
+    ReadChunk();
+  }
+
+  // Streamed body: read a buffer's worth, hand it to the sink on the file
+  // pool, read the next when it is written. One buffer per upload.
+  void ReadChunk() {
+    auto& body = stream_parser_->get().body();
+    body.data = chunk_.data();
+    body.size = chunk_.size();
+    if (stream_parser_->is_done()) return OnChunk({});  // empty body
+    stream_.expires_after(options_.idle_timeout);
+    http::async_read(stream_, buffer_, *stream_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->Guard([&] { self->OnChunk(ec); });
+    });
+  }
+
+  void OnChunk(beast::error_code ec) {
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec == http::error::body_limit) {
+      EndStream();
+      return Fail(gateway_.Reject(head_, gateway_.BodyTooLarge(head_, gateway_.MaxRequestBody(head_) + 1)));
+    }
+    if (ec) {
+      EndStream();
+      return Close();
+    }
+    size_t got = chunk_.size() - stream_parser_->get().body().size;
+    bool done = stream_parser_->is_done();
+    asio::post(files_, [self = shared_from_this(), got, done] {
+      self->sink_->Write(std::string_view(self->chunk_.data(), got));
+      if (done) self->sink_->Finish(self->head_);
+      asio::post(self->stream_.get_executor(), [self, done] {
+        self->Guard([&] {
+          if (!done) return self->ReadChunk();
+          self->keep_alive_ = self->stream_parser_->get().keep_alive();
+          bool head = self->stream_parser_->get().method() == http::verb::head;
+          self->EndStream();
+          self->stream_.expires_never();  // the gateway's time is not idle time
+          self->Dispatch(self->head_, head);
+        });
+      });
+    });
+  }
+
+  void EndStream() {
+    // An unfinished sink still owns its temp file: closing and unlinking a
+    // large file is disk work, so the sink ends on the file pool.
+    asio::post(files_, [sink = std::move(sink_)] {});
+    stream_parser_.reset();
+    std::vector<char>().swap(chunk_);
   }
 
   // The body in pieces, each within the idle timeout: a slow upload lives
@@ -115,6 +183,10 @@ class Session : public std::enable_shared_from_this<Session> {
     bool head = msg.method() == http::verb::head;
     HttpRequest req = head_;  // head_ stays for errors after this point
     req.body = std::move(msg.body());
+    Dispatch(std::move(req), head);
+  }
+
+  void Dispatch(HttpRequest req, bool head) {
     if (local_) {
       if (auto resp = local_(req)) return Write(std::move(*resp), head);
     }
@@ -124,6 +196,69 @@ class Session : public std::enable_shared_from_this<Session> {
         self->Guard([&] { self->Write(std::move(resp), head); });
       });
     });
+  }
+
+  // A file-backed body: the header, then a buffer at a time, each read on
+  // the file pool while the event loop serves others.
+  void WriteFile(std::shared_ptr<http::response<http::string_body>> out, std::shared_ptr<protocol::FileBody> file) {
+    file_ = std::move(file);
+    file_sent_ = 0;
+    file_msg_ = std::make_shared<http::response<http::buffer_body>>();
+    file_msg_->version(11);
+    file_msg_->result(out->result());
+    for (const auto& f : *out) file_msg_->insert(f.name_string(), f.value());
+    file_msg_->keep_alive(keep_alive_);
+    file_msg_->content_length(file_->length);
+    file_msg_->body().data = nullptr;
+    file_msg_->body().more = true;
+    file_sr_ = std::make_shared<http::response_serializer<http::buffer_body>>(*file_msg_);
+    chunk_.resize(static_cast<size_t>(std::min<int64_t>(kChunk, std::max<int64_t>(file_->length, 1))));
+    stream_.expires_after(options_.idle_timeout);
+    http::async_write_header(stream_, *file_sr_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->Guard([&] {
+        if (ec) return self->EndFile(ec);
+        self->SendFileChunk();
+      });
+    });
+  }
+
+  void SendFileChunk() {
+    asio::post(files_, [self = shared_from_this()] {
+      auto& f = *self->file_;
+      size_t want = static_cast<size_t>(std::min<int64_t>(self->chunk_.size(), f.length - self->file_sent_));
+      ssize_t n;
+      do {
+        n = ::pread(f.fd, self->chunk_.data(), want, f.offset + self->file_sent_);
+      } while (n < 0 && errno == EINTR);
+      asio::post(self->stream_.get_executor(), [self, n] {
+        if (n <= 0) return self->EndFile(beast::error_code(EIO, beast::system_category()));
+        self->file_sent_ += n;
+        auto& body = self->file_msg_->body();
+        body.data = self->chunk_.data();
+        body.size = static_cast<size_t>(n);
+        body.more = self->file_sent_ < self->file_->length;
+        self->stream_.expires_after(self->options_.idle_timeout);
+        http::async_write(self->stream_, *self->file_sr_, [self](beast::error_code ec, size_t) {
+          self->Guard([&] {
+            if (ec == http::error::need_buffer) ec = {};
+            if (ec || self->file_sr_->is_done()) return self->EndFile(ec);
+            self->SendFileChunk();
+          });
+        });
+      });
+    });
+  }
+
+  void EndFile(beast::error_code ec) {
+    file_sr_.reset();
+    file_msg_.reset();
+    asio::post(files_, [file = std::move(file_)] {});  // close off the event loop
+    std::vector<char>().swap(chunk_);
+    if (ec) {
+      // Headers (with the length) are out: the only honest end is the connection's.
+      keep_alive_ = false;
+    }
+    AfterWrite(ec);
   }
 
   // A request that ends before reaching a service: answered, then closed
@@ -217,6 +352,16 @@ class Session : public std::enable_shared_from_this<Session> {
   Gateway& gateway_;
   const HttpServer::LocalHandler& local_;
   const HttpServer::Options& options_;
+  asio::thread_pool& files_;
+  // A streamed request body: its sink, parser and buffer.
+  std::unique_ptr<protocol::BodySink> sink_;
+  std::optional<http::request_parser<http::buffer_body>> stream_parser_;
+  std::vector<char> chunk_;
+  // A file-backed response body being sent.
+  std::shared_ptr<protocol::FileBody> file_;
+  std::shared_ptr<http::response<http::buffer_body>> file_msg_;
+  std::shared_ptr<http::response_serializer<http::buffer_body>> file_sr_;
+  int64_t file_sent_ = 0;
   bool keep_alive_ = true;
   bool failed_ = false;
   bool linger_ = false;
@@ -253,7 +398,7 @@ void HttpServer::Accept() {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), gateway_, local_, options_)->Run();
+      std::make_shared<Session>(std::move(socket), gateway_, local_, options_, files_)->Run();
     }
     Accept();
   });

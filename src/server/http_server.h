@@ -1,6 +1,8 @@
 // HttpServer: the one listening port every service is reached on. Runs on the
 // network event loop; parsing and writing happen here, service work is handed
-// to the Gateway and the response is posted back.
+// to the Gateway and the response is posted back. Bodies a service takes
+// streamed (Gateway::OpenBodySink) and file-backed responses move through a
+// fixed buffer, their disk work on a small pool.
 #pragma once
 
 #include <boost/asio.hpp>
@@ -45,6 +47,9 @@ class HttpServer {
   void Accept();
 
   boost::asio::io_context& io_;
+  // Blocking file work of streamed bodies (writes, fsync, reads), so that
+  // neither the event loop nor the state thread waits on the disk.
+  boost::asio::thread_pool files_{2};
   Gateway& gateway_;
   LocalHandler local_;
   Options options_;

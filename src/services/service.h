@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -51,6 +52,13 @@ class Service {
   virtual void Stop() {}
   // A model-driven operation (JSON, query, EC2 query).
   virtual Result<json::object> Invoke(CallContext& ctx, json::object& input) = 0;
+  // A sink for the body of `head` when the service takes it streamed (bulk
+  // uploads), else null (the body arrives in memory). Called on a network
+  // thread before the body is read: may read only what is fixed after Start.
+  virtual std::unique_ptr<protocol::BodySink> OpenBodySink(const protocol::HttpRequest& head) const {
+    (void)head;
+    return nullptr;
+  }
   // A REST operation (S3): the service reads the raw request itself.
   virtual Result<protocol::HttpResponse> InvokeRest(CallContext& ctx) {
     (void)ctx;

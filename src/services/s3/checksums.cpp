@@ -27,8 +27,10 @@ std::string HexOf(std::string_view bytes) {
   return out;
 }
 
-uint32_t Crc32(std::string_view data) {
-  uLong crc = crc32(0L, Z_NULL, 0);
+uint32_t Crc32(std::string_view data) { return Crc32Update(0, data); }
+
+uint32_t Crc32Update(uint32_t prev, std::string_view data) {
+  uLong crc = prev;
   size_t pos = 0;
   while (pos < data.size()) {  // zlib takes uInt lengths
     uInt n = static_cast<uInt>(std::min<size_t>(data.size() - pos, 1u << 30));
@@ -38,7 +40,9 @@ uint32_t Crc32(std::string_view data) {
   return static_cast<uint32_t>(crc);
 }
 
-uint32_t Crc32c(std::string_view data) {
+uint32_t Crc32c(std::string_view data) { return Crc32cUpdate(0, data); }
+
+uint32_t Crc32cUpdate(uint32_t prev, std::string_view data) {
   static const auto kTable = [] {
     std::array<uint32_t, 256> t{};
     for (uint32_t i = 0; i < 256; ++i) {
@@ -48,7 +52,7 @@ uint32_t Crc32c(std::string_view data) {
     }
     return t;
   }();
-  uint32_t crc = 0xFFFFFFFFu;
+  uint32_t crc = prev ^ 0xFFFFFFFFu;
   for (unsigned char b : data) crc = kTable[(crc ^ b) & 0xff] ^ (crc >> 8);
   return crc ^ 0xFFFFFFFFu;
 }
@@ -57,6 +61,29 @@ std::string ChecksumBase64(uint32_t v) {
   char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
                static_cast<char>(v)};
   return Base64Encode(std::string_view(b, 4));
+}
+
+StreamDigests::StreamDigests(bool crc32, bool crc32c)
+    : md5_(EVP_MD_CTX_new()), crc32_on_(crc32), crc32c_on_(crc32c) {
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(md5_), EVP_md5(), nullptr);
+}
+
+StreamDigests::~StreamDigests() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(md5_)); }
+
+void StreamDigests::Update(std::string_view data) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(md5_), data.data(), data.size());
+  if (crc32_on_) crc32_ = Crc32Update(crc32_, data);
+  if (crc32c_on_) crc32c_ = Crc32cUpdate(crc32c_, data);
+}
+
+std::map<std::string, std::string> StreamDigests::Finish() {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(md5_), out, &len);
+  std::map<std::string, std::string> d{{"md5", std::string(reinterpret_cast<char*>(out), len)}};
+  if (crc32_on_) d["crc32"] = ChecksumBase64(crc32_);
+  if (crc32c_on_) d["crc32c"] = ChecksumBase64(crc32c_);
+  return d;
 }
 
 }  // namespace fargo::services::s3

@@ -1,11 +1,14 @@
 // Multipart uploads: parts are blob files named by the upload's document;
 // completion concatenates them into one object blob.
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <vector>
 
 #include "common/strings.h"
 #include "services/s3/checksums.h"
 #include "services/s3/s3_service.h"
+#include "services/s3/upload_sink.h"
 
 namespace fargo::services {
 
@@ -111,8 +114,19 @@ S3Service::HttpResponse S3Service::UploadPart(Req& r) {
     if (!bytes.ok()) return ErrorResponse(bytes.error().code, bytes.error().message, 500);
     data = std::move(*bytes);
   }
-  const std::string& body = copy ? data : r.body;
-  std::string md5 = s3::Md5(body);
+  // A copied part's bytes are staged like an uploaded part's.
+  std::shared_ptr<protocol::StagedBody> staged = r.staged;
+  if (copy) {
+    protocol::HttpRequest plain;  // the checksum headers, without any body framing
+    plain.headers = r.http.headers;
+    plain.headers.erase("x-amz-content-sha256");
+    plain.headers.erase("content-encoding");
+    staged = s3::UploadSink::StageBody(objects_.TempPath(), plain, data);
+  }
+  data.clear();
+  if (staged->error)
+    return ErrorResponse(staged->error->code, staged->error->message, staged->error->status);
+  const std::string& md5 = staged->digests.at("md5");
   if (auto* cmd5 = r.http.Header("content-md5")) {
     auto raw = Base64Decode(*cmd5);
     if (!raw || raw->size() != 16) return ErrorResponse("InvalidDigest", "The Content-MD5 you specified was invalid.", 400);
@@ -125,24 +139,32 @@ S3Service::HttpResponse S3Service::UploadPart(Req& r) {
     std::string given = r.Header(h.c_str());
     if (auto it = r.trailers.find(h); it != r.trailers.end()) given = it->second;
     if (given.empty()) continue;
-    std::string computed = s3::ChecksumBase64(std::string_view(algo) == "crc32" ? s3::Crc32(body) : s3::Crc32c(body));
-    if (computed != given)
+    auto computed = staged->digests.find(algo);
+    if (computed == staged->digests.end() || computed->second != given)
       return ErrorResponse("BadDigest", std::string("The ") + algo + " you specified did not match the calculated checksum.",
                            400);
     crc = h + ":" + given;
   }
-  std::string blob;
-  if (!body.empty()) {
-    auto b = objects_.WriteBlob(body);
-    if (!b.ok()) return ErrorResponse(b.error().code, b.error().message, 500);
-    blob = *b;
-  }
-  json::object doc = *up;
+  int64_t size = staged->size;
+  return AdoptThen(staged, [this, id, n, md5, size, crc, copy](const std::string& blob) -> HttpResponse {
+    auto* up = uploads_.Find(id);  // it may have been completed or aborted meanwhile
+    if (!up) {
+      objects_.RemoveBlob(blob);
+      return NoSuchUpload(id);
+    }
+    return CommitPart(*up, id, n, md5, size, crc, copy, blob);
+  });
+}
+
+S3Service::HttpResponse S3Service::CommitPart(const json::object& up, const std::string& id, int64_t n,
+                                              const std::string& md5, int64_t size, const std::string& crc,
+                                              bool copy, const std::string& blob) {
+  json::object doc = up;
   json::object& parts = doc["parts"].as_object();
   std::string old_blob;
   if (auto* old = parts.if_contains(PartKey(n))) old_blob = GetString(old->as_object(), "blob");
   int64_t now = env_.clock.NowMillis();
-  parts[PartKey(n)] = json::object{{"etag", s3::HexOf(md5)}, {"size", static_cast<int64_t>(body.size())},
+  parts[PartKey(n)] = json::object{{"etag", s3::HexOf(md5)}, {"size", size},
                                    {"blob", blob}, {"mtime", now}, {"checksum", crc}};
   if (auto st = uploads_.Put(id, std::move(doc)); !st.ok()) {
     objects_.RemoveBlob(blob);
@@ -215,33 +237,64 @@ S3Service::HttpResponse S3Service::CompleteMultipartUpload(Req& r) {
   row.size = size;
   row.etag = s3::HexOf(s3::Md5(md5s)) + "-" + std::to_string(requested.size());
   row.mtime_ms = env_.clock.NowMillis();
-  if (size > 0) {
-    auto blob = objects_.ConcatBlobs(blobs);
-    if (!blob.ok()) return ErrorResponse(blob.error().code, blob.error().message, 500);
-    row.blob = *blob;
-  }
   json::object meta = fargo::GetObject(*up, "meta") ? *fargo::GetObject(*up, "meta") : json::object();
   meta["parts"] = static_cast<int64_t>(requested.size());
   row.meta = json::serialize(meta);
-  if (auto st = CommitVersion(*FindBucket(r.addr.bucket), row); !st.ok()) {
-    objects_.RemoveBlob(row.blob);
-    return ErrorResponse(st.error().code, st.error().message, 500);
-  }
-  std::vector<std::string> part_blobs;
-  for (const auto& kv : parts) part_blobs.push_back(GetString(kv.value().as_object(), "blob"));
-  if (uploads_.Erase(id).ok())
-    for (const auto& b : part_blobs) objects_.RemoveBlob(b);
-  std::string body = std::string("<CompleteMultipartUploadResult xmlns=\"") + s3::kXmlns + "\">";
-  std::string host = r.Header("host", "localhost");
-  Tag(body, "Location", "http://" + host + "/" + r.addr.bucket + "/" + UrlEncode(r.addr.key, true));
-  Tag(body, "Bucket", r.addr.bucket);
-  Tag(body, "Key", r.addr.key);
-  Tag(body, "ETag", Quoted(row.etag));
-  body += "</CompleteMultipartUploadResult>";
-  HttpResponse ok = XmlResponse(std::move(body));
-  if (row.version != "null") ok.headers.emplace_back("x-amz-version-id", row.version);
-  ok.headers.emplace_back("x-amz-server-side-encryption", "AES256");
-  return ok;
+  std::string location =
+      "http://" + r.Header("host", "localhost") + "/" + r.addr.bucket + "/" + UrlEncode(r.addr.key, true);
+  // Joining the parts is a copy of the whole object: it runs off the state
+  // thread; the commit comes back here, and holds only if the upload is
+  // still as it was (not aborted, completed or re-uploaded meanwhile).
+  struct Join {
+    Result<std::string> tmp = std::string();
+  };
+  auto join = std::make_shared<Join>();
+  auto deferred = std::make_shared<protocol::DeferredResponse>();
+  if (size > 0) deferred->work = [this, join, blobs] { join->tmp = objects_.WriteTemp(blobs); };
+  else deferred->work = [] {};
+  deferred->finish = [this, join, id, row, location, snapshot = json::object(parts)]() mutable -> HttpResponse {
+    std::string tmp = join->tmp.ok() ? *join->tmp : "";
+    auto* up = uploads_.Find(id);
+    const json::object* now = up ? fargo::GetObject(*up, "parts") : nullptr;
+    if (!now || *now != snapshot || !FindBucket(row.bucket)) {
+      if (!tmp.empty()) ::unlink(tmp.c_str());
+      return NoSuchUpload(id);
+    }
+    if (!join->tmp.ok()) return ErrorResponse(join->tmp.error().code, join->tmp.error().message, 500);
+    if (!tmp.empty()) {
+      auto blob = objects_.AdoptBlob(tmp);
+      if (!blob.ok()) return ErrorResponse(blob.error().code, blob.error().message, 500);
+      row.blob = *blob;
+    }
+    if (auto st = CommitVersion(*FindBucket(row.bucket), row); !st.ok()) {
+      objects_.RemoveBlob(row.blob);
+      return ErrorResponse(st.error().code, st.error().message, 500);
+    }
+    std::vector<std::string> part_blobs;
+    if (uploads_.Erase(id).ok())
+      for (const auto& kv : snapshot) part_blobs.push_back(GetString(kv.value().as_object(), "blob"));
+    std::string body = std::string("<CompleteMultipartUploadResult xmlns=\"") + s3::kXmlns + "\">";
+    Tag(body, "Location", location);
+    Tag(body, "Bucket", row.bucket);
+    Tag(body, "Key", row.key);
+    Tag(body, "ETag", Quoted(row.etag));
+    body += "</CompleteMultipartUploadResult>";
+    HttpResponse ok = XmlResponse(std::move(body));
+    if (row.version != "null") ok.headers.emplace_back("x-amz-version-id", row.version);
+    ok.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+    // Unlinking a gigabyte of parts is disk work too: off the state thread.
+    auto cleanup = std::make_shared<protocol::DeferredResponse>();
+    cleanup->work = [this, part_blobs] {
+      for (const auto& b : part_blobs) objects_.RemoveBlob(b);
+    };
+    cleanup->finish = [ok] { return ok; };
+    HttpResponse pending;
+    pending.deferred = std::move(cleanup);
+    return pending;
+  };
+  HttpResponse pending;
+  pending.deferred = std::move(deferred);
+  return pending;
 }
 
 S3Service::HttpResponse S3Service::AbortMultipartUpload(Req& r) {

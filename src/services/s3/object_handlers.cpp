@@ -36,6 +36,8 @@ constexpr std::pair<const char*, const char*> kResponseOverrides[] = {
     {"response-content-language", "Content-Language"},
     {"response-expires", "Expires"},
 };
+// GET bodies larger than this are streamed from their file, not copied into memory.
+constexpr int64_t kStreamFrom = 1 << 20;
 // Flexible checksum algorithms: header suffix and wire name.
 constexpr const char* kChecksums[] = {"crc32", "crc32c", "crc64nvme", "sha1", "sha256"};
 
@@ -163,11 +165,13 @@ Status S3Service::CommitVersion(const json::object& bucket, ObjectRow& row) {
 
 namespace {
 
-// Checks Content-MD5 and the flexible checksums of `data`; records the
-// checksums in `meta`. Returns false with `err` set on a mismatch.
-bool VerifyDigests(const protocol::HttpRequest& http, const std::map<std::string, std::string>& trailers,
-                   std::string_view data, const std::string& md5, json::object& meta,
+// Checks Content-MD5 and the flexible checksums against the digests computed
+// as the body arrived; records the checksums in `meta`. Returns false with
+// `err` set on a mismatch.
+bool VerifyDigests(const protocol::HttpRequest& http, const protocol::StagedBody& body, json::object& meta,
                    protocol::HttpResponse* err) {
+  const auto& trailers = body.trailers;
+  std::string md5 = body.digests.at("md5");
   if (auto* cmd5 = http.Header("content-md5")) {
     auto raw = Base64Decode(*cmd5);
     if (!raw || raw->size() != 16) {
@@ -188,8 +192,7 @@ bool VerifyDigests(const protocol::HttpRequest& http, const std::map<std::string
     if (auto* h = http.Header(header)) given = *h;
     if (auto it = trailers.find(header); it != trailers.end()) given = it->second;
     std::string computed;
-    if (std::string_view(algo) == "crc32") computed = s3::ChecksumBase64(s3::Crc32(data));
-    if (std::string_view(algo) == "crc32c") computed = s3::ChecksumBase64(s3::Crc32c(data));
+    if (auto it = body.digests.find(algo); it != body.digests.end()) computed = it->second;
     if (given.empty()) {
       auto* sdk = http.Header("x-amz-sdk-checksum-algorithm");
       if (sdk && ToLower(*sdk) == algo && !computed.empty()) sums[ToLower(algo)] = computed;
@@ -215,34 +218,36 @@ void AddChecksumHeaders(protocol::HttpResponse& resp, const json::object& meta) 
 }  // namespace
 
 S3Service::HttpResponse S3Service::PutObject(Req& r) {
-  const json::object& bucket = *FindBucket(r.addr.bucket);
   if (r.addr.key.size() > 1024) return ErrorResponse("KeyTooLongError", "Your key is too long", 400);
-  std::string md5 = s3::Md5(r.body);
+  protocol::StagedBody& body = *r.staged;
   json::object meta = MetaFromHeaders(r);
   HttpResponse err;
-  if (!VerifyDigests(r.http, r.trailers, r.body, md5, meta, &err)) return err;
+  if (!VerifyDigests(r.http, body, meta, &err)) return err;
   ObjectRow row;
   row.bucket = r.addr.bucket;
   row.key = r.addr.key;
-  row.size = static_cast<int64_t>(r.body.size());
-  row.etag = s3::HexOf(md5);
+  row.size = body.size;
+  row.etag = s3::HexOf(body.digests.at("md5"));
   row.mtime_ms = env_.clock.NowMillis();
-  if (!r.body.empty()) {
-    auto blob = objects_.WriteBlob(r.body);
-    if (!blob.ok()) return ErrorResponse(blob.error().code, blob.error().message, 500);
-    row.blob = *blob;
-  }
   row.meta = json::serialize(meta);
-  if (auto st = CommitVersion(bucket, row); !st.ok()) {
-    objects_.RemoveBlob(row.blob);
-    return ErrorResponse(st.error().code, st.error().message, 500);
-  }
-  HttpResponse ok = EmptyResponse(200);
-  ok.headers.emplace_back("ETag", ETagHeader(row));
-  ok.headers.emplace_back("x-amz-server-side-encryption", "AES256");
-  AddVersionHeader(ok, row);
-  AddChecksumHeaders(ok, meta);
-  return ok;
+  return AdoptThen(r.staged, [this, row, meta](const std::string& blob) mutable -> HttpResponse {
+    row.blob = blob;
+    const json::object* bucket = FindBucket(row.bucket);  // it may have gone meanwhile
+    if (!bucket) {
+      objects_.RemoveBlob(blob);
+      return NoSuchBucket(row.bucket);
+    }
+    if (auto st = CommitVersion(*bucket, row); !st.ok()) {
+      objects_.RemoveBlob(row.blob);
+      return ErrorResponse(st.error().code, st.error().message, 500);
+    }
+    HttpResponse ok = EmptyResponse(200);
+    ok.headers.emplace_back("ETag", ETagHeader(row));
+    ok.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+    AddVersionHeader(ok, row);
+    AddChecksumHeaders(ok, meta);
+    return ok;
+  });
 }
 
 Result<std::string> S3Service::ReadObject(const std::string& bucket, const std::string& key) {
@@ -378,7 +383,12 @@ S3Service::HttpResponse S3Service::GetObject(Req& r, bool head) {
   resp.headers.emplace_back("x-amz-server-side-encryption", "AES256");
   AddVersionHeader(resp, *row);
   if (ToLower(r.Header("x-amz-checksum-mode")) == "enabled" && !ranged) AddChecksumHeaders(resp, meta);
-  if (!head && len > 0) {
+  if (!head && len > kStreamFrom) {
+    // Large bodies stream from the file: the server reads it off this thread.
+    auto fd = objects_.OpenBlob(row->blob);
+    if (!fd.ok()) return ErrorResponse(fd.error().code, fd.error().message, 500);
+    resp.file = std::make_shared<protocol::FileBody>(*fd, start, len);
+  } else if (!head && len > 0) {
     auto data = objects_.ReadBlob(row->blob, start, len);
     if (!data.ok()) return ErrorResponse(data.error().code, data.error().message, 500);
     resp.body = std::move(*data);

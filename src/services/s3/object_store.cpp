@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace fargo::services::s3 {
 
@@ -45,6 +46,8 @@ Status ObjectStore::Init(const std::string& root) {
   root_ = root;
   for (const std::string& d : {root_, root_ + "/tmp", root_ + "/blobs"})
     if (::mkdir(d.c_str(), 0755) != 0 && errno != EEXIST) return Internal("mkdir " + d);
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(root_ + "/tmp", ec)) std::filesystem::remove(e.path(), ec);
   return store_.Exec(
       "CREATE TABLE IF NOT EXISTS s3_objects ("
       " id INTEGER PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, version TEXT NOT NULL,"
@@ -71,23 +74,34 @@ Result<std::string> ObjectStore::Commit(const std::string& tmp_path) {
   return blob;
 }
 
+std::string ObjectStore::TempPath() const { return root_ + "/tmp/" + ids_.Hex(32); }
+
+Result<std::string> ObjectStore::AdoptBlob(const std::string& tmp_path) { return Commit(tmp_path); }
+
+Result<int> ObjectStore::OpenBlob(const std::string& blob) {
+  int fd = ::open(BlobPath(blob).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Internal("open blob").error();
+  return fd;
+}
+
 Result<std::string> ObjectStore::WriteBlob(std::string_view data) {
-  return ConcatBlobsOrData({}, data);
+  FARGO_ASSIGN_OR_RETURN(std::string tmp, WriteTemp({}, data));
+  return Commit(tmp);
 }
 
 Result<std::string> ObjectStore::ConcatBlobs(const std::vector<std::string>& blobs) {
-  return ConcatBlobsOrData(blobs, {});
+  FARGO_ASSIGN_OR_RETURN(std::string tmp, WriteTemp(blobs));
+  return Commit(tmp);
 }
 
-Result<std::string> ObjectStore::ConcatBlobsOrData(const std::vector<std::string>& blobs,
-                                                   std::string_view data) {
-  std::string tmp = root_ + "/tmp/" + ids_.Hex(32);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+Result<std::string> ObjectStore::WriteTemp(const std::vector<std::string>& blobs, std::string_view data) const {
+  std::string tmp = TempPath();
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Internal("open " + tmp).error();
   Status st = WriteAll(fd, data);
   for (const auto& b : blobs) {
     if (!st.ok()) break;
-    int in = ::open(BlobPath(b).c_str(), O_RDONLY);
+    int in = ::open(BlobPath(b).c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) {
       st = Internal("open part");
       break;
@@ -109,12 +123,12 @@ Result<std::string> ObjectStore::ConcatBlobsOrData(const std::vector<std::string
     ::unlink(tmp.c_str());
     return st.error();
   }
-  return Commit(tmp);
+  return tmp;
 }
 
 Result<std::string> ObjectStore::CloneBlob(const std::string& blob) {
   if (blob.empty()) return std::string();
-  std::string tmp = root_ + "/tmp/" + ids_.Hex(32);
+  std::string tmp = TempPath();
   if (::link(BlobPath(blob).c_str(), tmp.c_str()) != 0) return ConcatBlobs({blob});
   return Commit(tmp);
 }
@@ -137,7 +151,7 @@ Result<std::string> ObjectStore::ReadBlob(const std::string& blob, int64_t offse
   return out;
 }
 
-void ObjectStore::RemoveBlob(const std::string& blob) {
+void ObjectStore::RemoveBlob(const std::string& blob) const {
   if (!blob.empty()) ::unlink(BlobPath(blob).c_str());
 }
 
@@ -227,6 +241,22 @@ Status ObjectStore::UpdateMeta(int64_t id, const std::string& meta) {
   auto* st = store_.Prepare("UPDATE s3_objects SET meta = ?2 WHERE id = ?1");
   st->Bind(1, id).Bind(2, meta);
   return st->Run();
+}
+
+size_t ObjectStore::SweepUnreferenced(const std::set<std::string>& also_kept) {
+  std::set<std::string> kept = also_kept;
+  auto* st = store_.Prepare("SELECT blob FROM s3_objects WHERE blob != ''");
+  while (st->Step()) kept.insert(st->Text(0));
+  st->Reset();
+  size_t removed = 0;
+  std::error_code ec;
+  for (const auto& dir : std::filesystem::directory_iterator(root_ + "/blobs", ec)) {
+    for (const auto& f : std::filesystem::directory_iterator(dir.path(), ec)) {
+      if (kept.count(f.path().filename().string())) continue;
+      removed += std::filesystem::remove(f.path(), ec);
+    }
+  }
+  return removed;
 }
 
 bool ObjectStore::BucketHasRows(const std::string& bucket) {

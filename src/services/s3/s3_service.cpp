@@ -7,6 +7,7 @@
 
 #include "common/strings.h"
 #include "services/s3/aws_chunked.h"
+#include "services/s3/upload_sink.h"
 
 namespace fargo::services {
 
@@ -46,7 +47,53 @@ Status S3Service::Start() {
   } else {
     root = dir + "/s3";
   }
-  return objects_.Init(root);
+  FARGO_TRY(objects_.Init(root));
+  // A crash between putting bytes in place and committing their row leaves
+  // an unreferenced blob: it goes now, before anything can reference it.
+  std::set<std::string> parts;
+  for (const auto& [id, up] : uploads_.all())
+    if (auto* ps = services::GetObject(up, "parts"))
+      for (const auto& kv : *ps) parts.insert(GetString(kv.value().as_object(), "blob"));
+  if (size_t n = objects_.SweepUnreferenced(parts))
+    std::fprintf(stderr, "fargo: s3: removed %zu unreferenced object files\n", n);
+  return OkStatus();
+}
+
+namespace {
+
+// PutObject and UploadPart (not their copy forms), as DispatchObject routes
+// them: the bodies that are object bytes, of any size, not a small document.
+bool StreamsBody(const protocol::HttpRequest& head) {
+  if (head.method != "PUT" || head.Header("x-amz-copy-source")) return false;
+  std::string host = head.Header("host") ? *head.Header("host") : "";
+  auto addr = s3::ParseAddress(host, head.raw_path);
+  if (addr.bucket.empty() || addr.key.empty()) return false;
+  return head.query.count("uploadId") || (!head.query.count("tagging") && !head.query.count("acl"));
+}
+
+}  // namespace
+
+std::unique_ptr<protocol::BodySink> S3Service::OpenBodySink(const protocol::HttpRequest& head) const {
+  if (!StreamsBody(head)) return nullptr;
+  return std::make_unique<s3::UploadSink>(objects_.TempPath(), head);
+}
+
+S3Service::HttpResponse S3Service::AdoptThen(std::shared_ptr<protocol::StagedBody> staged,
+                                             std::function<HttpResponse(const std::string& blob)> commit) {
+  auto blob = std::make_shared<Result<std::string>>(std::string());
+  auto deferred = std::make_shared<protocol::DeferredResponse>();
+  deferred->work = [this, staged, blob] {
+    if (staged->path.empty()) return;
+    *blob = objects_.AdoptBlob(staged->path);
+    staged->path.clear();  // renamed (or removed on failure): no longer the staged body's
+  };
+  deferred->finish = [blob, commit = std::move(commit)]() -> HttpResponse {
+    if (!blob->ok()) return ErrorResponse(blob->error().code, blob->error().message, 500);
+    return commit(blob->value());
+  };
+  HttpResponse pending;
+  pending.deferred = std::move(deferred);
+  return pending;
 }
 
 Result<json::object> S3Service::Invoke(CallContext& ctx, json::object&) {
@@ -56,10 +103,20 @@ Result<json::object> S3Service::Invoke(CallContext& ctx, json::object&) {
 Result<protocol::HttpResponse> S3Service::InvokeRest(CallContext& ctx) {
   const auto& http = ctx.http;
   std::string host = http.Header("host") ? *http.Header("host") : "";
-  Req r{ctx, http, s3::ParseAddress(host, http.raw_path), {}, {}};
+  Req r{ctx, http, s3::ParseAddress(host, http.raw_path), {}, {}, {}};
   HttpResponse resp;
   try {
-    if (s3::IsAwsChunked(http) && !http.body.empty()) {
+    if (StreamsBody(http)) {
+      // Bodies that were not streamed (tests, other callers) take the same path.
+      r.staged = http.staged ? http.staged : s3::UploadSink::StageBody(objects_.TempPath(), http, http.body);
+      if (r.staged->error) {
+        const AwsError& e = *r.staged->error;
+        resp = ErrorResponse(e.code, e.message, e.status);
+      } else {
+        r.trailers = r.staged->trailers;
+        resp = Dispatch(r);
+      }
+    } else if (s3::IsAwsChunked(http) && !http.body.empty()) {
       auto decoded = s3::DecodeAwsChunked(http.body);
       if (!decoded) {
         resp = ErrorResponse("IncompleteBody", "The request body is not valid aws-chunked encoding", 400);
@@ -82,14 +139,28 @@ Result<protocol::HttpResponse> S3Service::InvokeRest(CallContext& ctx) {
     std::fprintf(stderr, "fargo: s3 %s %s failed: %s\n", http.method.c_str(), http.raw_path.c_str(), e.what());
     resp = ErrorResponse("InternalError", "We encountered an internal error. Please try again.", 500);
   }
-  if (resp.body.find("<Error>") != std::string::npos && resp.status >= 300) {
-    // Error documents carry the request id, as S3's do.
-    auto end = resp.body.rfind("</Error>");
-    if (end != std::string::npos) resp.body.insert(end, "<RequestId>" + ctx.request_id + "</RequestId>");
+  auto finalize = [request_id = ctx.request_id, head = http.method == "HEAD"](HttpResponse& out) {
+    if (out.body.find("<Error>") != std::string::npos && out.status >= 300) {
+      // Error documents carry the request id, as S3's do.
+      auto end = out.body.rfind("</Error>");
+      if (end != std::string::npos) out.body.insert(end, "<RequestId>" + request_id + "</RequestId>");
+    }
+    out.headers.emplace_back("x-amz-request-id", request_id);
+    out.headers.emplace_back("x-amz-id-2", Base64Encode(request_id));
+    if (head && out.status >= 300) out.body.clear();
+  };
+  return Finalized(std::move(resp), finalize);
+}
+
+S3Service::HttpResponse S3Service::Finalized(HttpResponse resp, std::function<void(HttpResponse&)> finalize) {
+  if (!resp.deferred) {
+    finalize(resp);
+    return resp;
   }
-  resp.headers.emplace_back("x-amz-request-id", ctx.request_id);
-  resp.headers.emplace_back("x-amz-id-2", Base64Encode(ctx.request_id));
-  if (http.method == "HEAD" && resp.status >= 300) resp.body.clear();
+  // The real response comes later (off-thread work first): finalize that one.
+  resp.deferred->finish = [finish = std::move(resp.deferred->finish), finalize]() {
+    return Finalized(finish(), finalize);
+  };
   return resp;
 }
 

@@ -5,6 +5,7 @@
 // versions live in ObjectStore's SQLite table with their bytes in files.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,8 @@ class S3Service final : public Service {
   Status Start() override;
   Result<json::object> Invoke(CallContext& ctx, json::object& input) override;
   Result<protocol::HttpResponse> InvokeRest(CallContext& ctx) override;
+  // Object bodies (PutObject, UploadPart) stream to a temp file: see UploadSink.
+  std::unique_ptr<protocol::BodySink> OpenBodySink(const protocol::HttpRequest& head) const override;
 
   // For other services, on the state thread: the bytes of the latest version
   // of an object. Errors as GetObject names them (NoSuchBucket, NoSuchKey,
@@ -43,6 +46,8 @@ class S3Service final : public Service {
     s3::S3Address addr;
     std::string body;                             // aws-chunked framing removed
     std::map<std::string, std::string> trailers;  // checksum trailers
+    // Object bodies (PutObject, UploadPart): on disk with their digests, not in `body`.
+    std::shared_ptr<protocol::StagedBody> staged;
     bool Has(const char* q) const { return http.query.count(q) > 0; }
     std::string Query(const char* q, std::string def = "") const {
       auto it = http.query.find(q);
@@ -55,6 +60,9 @@ class S3Service final : public Service {
   };
 
   HttpResponse Dispatch(Req& r);
+  // Applies `finalize` (request ids, HEAD) to the response a client will get,
+  // which for a deferred response is the one its finish produces.
+  static HttpResponse Finalized(HttpResponse resp, std::function<void(HttpResponse&)> finalize);
   HttpResponse DispatchBucket(Req& r);
   HttpResponse DispatchObject(Req& r);
 
@@ -85,6 +93,9 @@ class S3Service final : public Service {
   // Multipart (multipart.cpp).
   HttpResponse CreateMultipartUpload(Req& r);
   HttpResponse UploadPart(Req& r);
+  // The part's row in its upload, once its bytes are in place.
+  HttpResponse CommitPart(const json::object& up, const std::string& id, int64_t n, const std::string& md5,
+                          int64_t size, const std::string& crc, bool copy, const std::string& blob);
   HttpResponse CompleteMultipartUpload(Req& r);
   HttpResponse AbortMultipartUpload(Req& r);
   HttpResponse ListParts(Req& r);
@@ -105,6 +116,12 @@ class S3Service final : public Service {
   json::object MetaFromHeaders(const Req& r);
   // Finds the version a GET/HEAD/tagging call addresses; error response if none.
   std::optional<s3::ObjectRow> Resolve(Req& r, HttpResponse* err, bool allow_marker = false);
+  // Moves a staged body into place as a blob ("" for an empty body) off the
+  // state thread (a rename made durable), then runs `commit` with the blob's
+  // name back on it. `commit` must check again what it relies on (the
+  // bucket, the upload) and remove the blob when it does not commit it.
+  HttpResponse AdoptThen(std::shared_ptr<protocol::StagedBody> staged,
+                         std::function<HttpResponse(const std::string& blob)> commit);
   // Commits `row` as a new version per the bucket's versioning state.
   Status CommitVersion(const json::object& bucket, s3::ObjectRow& row);
   std::string NewVersionId();

@@ -1,0 +1,54 @@
+// ELBv2 handlers through the query wire.
+#include "services/elbv2/elbv2_service.h"
+
+#include "services/wire_fixture.h"
+
+namespace fargo::services {
+namespace {
+
+using Elbv2Wire = WireFixture<Elbv2Service>;
+
+constexpr char kGroup[] = "Name=web&Protocol=HTTP&Port=80&VpcId=vpc-1&TargetType=ip";
+
+TEST_F(Elbv2Wire, CreateTargetGroupThenDescribeIt) {
+  auto created = Call("CreateTargetGroup", kGroup);
+  ASSERT_EQ(created.status, 200) << created.body;
+  std::string arn = Tag(created.body, "TargetGroupArn");
+  EXPECT_EQ(arn.rfind("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/", 0), 0u) << arn;
+  auto described = Call("DescribeTargetGroups", "Names.member.1=web");
+  ASSERT_EQ(described.status, 200) << described.body;
+  EXPECT_EQ(Tag(described.body, "TargetGroupArn"), arn);
+  EXPECT_EQ(Tag(described.body, "Port"), "80");
+}
+
+TEST_F(Elbv2Wire, UnknownTargetGroupIsNotFound) {
+  ExpectError(Call("DescribeTargetGroups", "Names.member.1=ghost"), 400, "TargetGroupNotFound",
+              "Target groups '[ghost]' not found");
+}
+
+TEST_F(Elbv2Wire, RegisterTargetsAndSeeTheirHealth) {
+  std::string arn = Tag(Call("CreateTargetGroup", kGroup).body, "TargetGroupArn");
+  auto reg = Call("RegisterTargets", "TargetGroupArn=" + arn + "&Targets.member.1.Id=10.0.1.5&Targets.member.1.Port=8080");
+  ASSERT_EQ(reg.status, 200) << reg.body;
+  auto health = Call("DescribeTargetHealth", "TargetGroupArn=" + arn);
+  ASSERT_EQ(health.status, 200) << health.body;
+  EXPECT_EQ(Tag(health.body, "Id"), "10.0.1.5");
+  EXPECT_EQ(Tag(health.body, "Port"), "8080");
+}
+
+TEST_F(Elbv2Wire, BadTargetAddressIsInvalidTarget) {
+  std::string arn = Tag(Call("CreateTargetGroup", kGroup).body, "TargetGroupArn");
+  ExpectError(Call("RegisterTargets", "TargetGroupArn=" + arn + "&Targets.member.1.Id=not-an-ip"), 400,
+              "InvalidTarget");
+}
+
+TEST_F(Elbv2Wire, TargetGroupsSurviveARestart) {
+  std::string arn = Tag(Call("CreateTargetGroup", kGroup).body, "TargetGroupArn");
+  Restart();
+  auto r = Call("DescribeTargetGroups", "TargetGroupArns.member.1=" + arn);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Tag(r.body, "TargetGroupName"), "web");
+}
+
+}  // namespace
+}  // namespace fargo::services
