@@ -20,7 +20,7 @@
 #include <boost/json.hpp>
 
 #include "common/result.h"
-#include "runtime/task_sandbox.h"
+#include "runtime/task_spec.h"
 
 namespace fargo::runtime {
 
