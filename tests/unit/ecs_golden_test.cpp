@@ -27,6 +27,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "dataplane/endpoints/task_metadata.h"
 #include "ecs_fixture.h"
 #include "protocol/codec.h"
 
@@ -153,8 +154,12 @@ class EcsGolden : public EcsFixture, public ::testing::WithParamInterface<std::s
       std::string arn = TaskArn(n->to_number<size_t>());
       std::string token = arn.substr(arn.rfind('/') + 1) + "-" +
                           std::to_string(step.contains("container") ? step.at("container").to_number<int>() : 0);
-      auto r = ecs_->TaskMetadata(token, step.contains("subpath") ? std::string(step.at("subpath").as_string())
-                                                                  : std::string());
+      auto m = ecs_->TaskMetadata(token);
+      Result<json::value> r = dataplane::MetadataNotFound();
+      if (m)
+        r = dataplane::RenderTaskMetadata(
+            *m, step.contains("subpath") ? std::string(step.at("subpath").as_string()) : std::string(),
+            clock_.NowSeconds());
       if (!r.ok()) return json::object{{"error", r.error().code}, {"message", r.error().message}};
       return r.value();
     }

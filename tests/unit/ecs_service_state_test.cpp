@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "services/ecs/service_state.h"
+#include "services/ecs/deployment.h"
 
 namespace fargo::services::ecs {
 namespace {
