@@ -93,6 +93,18 @@ json::object ServiceView(const json::object& doc, bool tags) {
 
 }  // namespace
 
+Result<std::string> Services::ActiveServiceKey(CallContext& ctx, const json::object& in) const {
+  ServiceId id = ParseServiceId(GetString(in, "service"));
+  std::string cluster_id = GetString(in, "cluster");
+  if (cluster_id.empty() && !id.cluster.empty()) cluster_id = id.cluster;
+  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, clusters_.Active(ctx.region, cluster_id));
+  std::string key = ServiceKey(ctx.region, GetString(*cluster, "clusterName"), id.name);
+  const json::object* cur = st_.services.Find(key);
+  if (!cur) return ServiceNotFound();
+  if (GetString(*cur, "status") != "ACTIVE") return ServiceNotActive();
+  return key;
+}
+
 Status Services::Advance(const std::string& key, json::object& doc) {
   json::object next = doc;
   if (!AdvanceService(next, st_.env.clock.NowSeconds(), st_.env.ids)) return OkStatus();
@@ -246,15 +258,8 @@ Result<json::object> Services::Create(CallContext& ctx, json::object& in) {
 }
 
 Result<json::object> Services::Update(CallContext& ctx, json::object& in) {
-  ServiceId id = ParseServiceId(GetString(in, "service"));
-  std::string cluster_id = GetString(in, "cluster");
-  if (cluster_id.empty() && !id.cluster.empty()) cluster_id = id.cluster;
-  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, clusters_.Active(ctx.region, cluster_id));
-  std::string key = store::Collection::Key(ctx.region, GetString(*cluster, "clusterName") + "/" + id.name);
-  const json::object* cur = st_.services.Find(key);
-  if (!cur) return ServiceNotFound();
-  if (GetString(*cur, "status") != "ACTIVE") return ServiceNotActive();
-  json::object svc = *cur;
+  FARGO_ASSIGN_OR_RETURN(std::string key, ActiveServiceKey(ctx, in));
+  json::object svc = *st_.services.Find(key);
   double now = st_.env.clock.NowSeconds();
   bool new_deployment = GetBool(in, "forceNewDeployment");
 
@@ -389,15 +394,8 @@ Result<json::object> Services::List(CallContext& ctx, json::object& in) {
 }
 
 Result<json::object> Services::Delete(CallContext& ctx, json::object& in) {
-  ServiceId id = ParseServiceId(GetString(in, "service"));
-  std::string cluster_id = GetString(in, "cluster");
-  if (cluster_id.empty() && !id.cluster.empty()) cluster_id = id.cluster;
-  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, clusters_.Active(ctx.region, cluster_id));
-  std::string key = store::Collection::Key(ctx.region, GetString(*cluster, "clusterName") + "/" + id.name);
-  const json::object* cur = st_.services.Find(key);
-  if (!cur) return ServiceNotFound();
-  if (GetString(*cur, "status") != "ACTIVE") return ServiceNotActive();
-  json::object svc = *cur;
+  FARGO_ASSIGN_OR_RETURN(std::string key, ActiveServiceKey(ctx, in));
+  json::object svc = *st_.services.Find(key);
   if (!GetBool(in, "force") && GetString(svc, "schedulingStrategy") == "REPLICA" && GetInt(svc, "desiredCount") > 0)
     return InvalidParameter("The service cannot be stopped while it is scaled above 0.");
   double now = st_.env.clock.NowSeconds();

@@ -23,6 +23,9 @@ class Services {
   Result<json::object> Delete(CallContext& ctx, json::object& in);
 
  private:
+  // The store key of the ACTIVE service the request's "service" (and
+  // "cluster") name, or the error ECS answers.
+  Result<std::string> ActiveServiceKey(CallContext& ctx, const json::object& in) const;
   // Moves the service document forward and persists it if it changed.
   Status Advance(const std::string& key, json::object& doc);
 
