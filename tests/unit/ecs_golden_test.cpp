@@ -16,6 +16,8 @@
 //                                       launched task's container i
 //   {"credentials": N}                  who the Nth launched task's credentials stand for
 //   {"plan": N}                         the Nth launched plan in its stored JSON form
+//   {"restart": true}                   ECS is built again over the same store, as a
+//                                       restart of fargo does (what follows must not tell)
 // Strings "$task:N" / "$taskid:N" in inputs stand for the Nth launched task's
 // ARN / id, "$run:N" for the Nth task ARN RunTask answered.
 //
@@ -173,6 +175,10 @@ class EcsGolden : public EcsFixture, public ::testing::WithParamInterface<std::s
                           {"taskArn", t->task_arn}};
     }
     if (auto* n = step.if_contains("plan")) return runtime::ToJson(driver_.launched.at(n->to_number<size_t>()));
+    if (step.contains("restart")) {
+      MakeService();
+      return nullptr;
+    }
     ADD_FAILURE() << "unknown step " << json::serialize(step);
     return nullptr;
   }
