@@ -4,6 +4,7 @@
 
 #include "services/ecs/ecs_arn.h"
 #include "services/ecs/ecs_util.h"
+#include "services/ecs/service.h"
 
 namespace fargo::services::ecs {
 
@@ -93,10 +94,11 @@ json::object Clusters::View(const std::string& region, const json::object& doc, 
                               bool configurations, bool statistics) const {
   std::string name = GetString(doc, "clusterName");
   int64_t active = 0, draining = 0, running = 0, pending = 0;
-  st_.services.ForEachPrefix(store::Collection::Key(region, name + "/"), [&](const std::string&, const json::object& s) {
-    std::string st = GetString(s, "status");
-    if (st == "ACTIVE") ++active;
-    if (st == "DRAINING") ++draining;
+  st_.services.ForEachPrefix(store::Collection::Key(region, name + "/"), [&](const std::string&, const json::object& doc) {
+    auto s = ServiceFromStored(doc);
+    if (!s.ok()) return;
+    if (s->status == ServiceStatus::kActive) ++active;
+    if (s->status == ServiceStatus::kDraining) ++draining;
   });
   // Every task (of services or not) runs on Fargate.
   st_.tasks.ForEachPrefix(store::Collection::Key(region, name + "/"), [&](const std::string&, const Task& t) {
@@ -246,8 +248,9 @@ Result<json::object> Clusters::Delete(CallContext& ctx, json::object& in) {
   FARGO_ASSIGN_OR_RETURN(const json::object* cur, Active(ctx.region, GetString(in, "cluster")));
   std::string name = GetString(*cur, "clusterName");
   bool has_services = false;
-  st_.services.ForEachPrefix(store::Collection::Key(ctx.region, name + "/"), [&](const std::string&, const json::object& s) {
-    if (GetString(s, "status") != "INACTIVE") has_services = true;
+  st_.services.ForEachPrefix(store::Collection::Key(ctx.region, name + "/"), [&](const std::string&, const json::object& doc) {
+    auto s = ServiceFromStored(doc);
+    if (s.ok() && s->status != ServiceStatus::kInactive) has_services = true;
   });
   if (has_services)
     return AwsError::Make("ClusterContainsServicesException",

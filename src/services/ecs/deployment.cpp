@@ -7,179 +7,132 @@
 namespace fargo::services::ecs {
 namespace {
 
-int64_t Int(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_number() ? v->to_number<int64_t>() : 0;
-}
-double Num(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_number() ? v->to_number<double>() : 0.0;
-}
-std::string Str(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-// Sets o[k] = v, reporting whether it changed.
-bool SetInt(json::object& o, std::string_view k, int64_t v) {
-  auto* cur = o.if_contains(k);
-  if (cur && cur->is_number() && cur->to_number<int64_t>() == v) return false;
-  o[k] = v;
+// Sets `field` = v, reporting whether it changed.
+bool Set(int64_t& field, int64_t v) {
+  if (field == v) return false;
+  field = v;
   return true;
 }
 
-json::array& Deployments(json::object& svc) {
-  auto& v = svc["deployments"];
-  if (!v.is_array()) v = json::array{};
-  return v.as_array();
-}
-
-std::string ServiceName(const json::object& svc) { return Str(svc, "serviceName"); }
-
 }  // namespace
 
-json::object* PrimaryDeployment(json::object& svc) {
-  for (auto& d : Deployments(svc))
-    if (d.is_object() && Str(d.as_object(), "status") == "PRIMARY") return &d.as_object();
-  return nullptr;
-}
-
-json::object NewDeployment(const json::object& svc, const std::string& id, double now) {
-  json::object d;
-  int64_t desired = Int(svc, "desiredCount");
-  d["id"] = id;
-  d["status"] = "PRIMARY";
-  d["taskDefinition"] = Str(svc, "taskDefinition");
-  d["desiredCount"] = desired;
-  d["pendingCount"] = desired;
-  d["runningCount"] = 0;
-  d["failedTasks"] = 0;
-  d["createdAt"] = now;
-  d["updatedAt"] = now;
-  if (auto* v = svc.if_contains("capacityProviderStrategy"); v && v->is_array() && !v->as_array().empty())
-    d["capacityProviderStrategy"] = *v;
-  if (auto* v = svc.if_contains("launchType")) d["launchType"] = *v;
-  if (svc.contains("platformVersion")) {
-    std::string pv = Str(svc, "platformVersion");
-    d["platformVersion"] = pv == "LATEST" ? std::string("1.4.0") : pv;
+Deployment NewDeployment(const Service& svc, const std::string& id, double now) {
+  Deployment d;
+  d.id = id;
+  d.status = DeploymentStatus::kPrimary;
+  d.task_definition = svc.task_definition;
+  d.desired_count = svc.desired_count;
+  d.pending_count = svc.desired_count;
+  d.created_at = d.updated_at = now;
+  const json::object& c = svc.config;
+  if (auto* v = c.if_contains("capacityProviderStrategy"); v && v->is_array() && !v->as_array().empty())
+    d.config["capacityProviderStrategy"] = *v;
+  if (auto* v = c.if_contains("launchType")) d.config["launchType"] = *v;
+  if (auto* v = c.if_contains("platformVersion")) {
+    std::string pv = v->is_string() ? std::string(v->as_string()) : "";
+    d.config["platformVersion"] = pv == "LATEST" ? std::string("1.4.0") : pv;
   }
-  if (auto* v = svc.if_contains("platformFamily")) d["platformFamily"] = *v;
-  if (auto* v = svc.if_contains("networkConfiguration")) d["networkConfiguration"] = *v;
-  d["rolloutState"] = "IN_PROGRESS";
-  d["rolloutStateReason"] = "ECS deployment " + id + " in progress.";
+  if (auto* v = c.if_contains("platformFamily")) d.config["platformFamily"] = *v;
+  if (auto* v = c.if_contains("networkConfiguration")) d.config["networkConfiguration"] = *v;
+  d.rollout_state = RolloutState::kInProgress;
+  d.rollout_state_reason = "ECS deployment " + id + " in progress.";
   return d;
 }
 
-void StartDeployment(json::object& svc, json::object dep) {
-  auto& deps = Deployments(svc);
-  for (auto& d : deps) {
-    auto& o = d.as_object();
-    o["status"] = "ACTIVE";
-    o["desiredCount"] = 0;
-    o["updatedAt"] = dep["createdAt"];
+void StartDeployment(Service& svc, Deployment dep) {
+  for (auto& d : svc.deployments) {
+    d.status = DeploymentStatus::kActive;
+    d.desired_count = 0;
+    d.updated_at = dep.created_at;
   }
-  svc["_steady"] = false;
+  svc.steady = false;
   // A new deployment leaves the launch throttle, as on AWS.
-  svc.erase("_failStreak");
-  svc.erase("_nextLaunchAt");
-  deps.insert(deps.begin(), std::move(dep));
+  svc.fail_streak = 0;
+  svc.next_launch_at.reset();
+  svc.deployments.insert(svc.deployments.begin(), std::move(dep));
 }
 
-void BeginDeployment(json::object& svc, IdGenerator& ids, double now) {
+void BeginDeployment(Service& svc, IdGenerator& ids, double now) {
   StartDeployment(svc, NewDeployment(svc, DeploymentId(ids.Hex(16)), now));
 }
 
-void AddEvent(json::object& svc, IdGenerator& ids, double now, const std::string& message) {
-  auto& v = svc["events"];
-  if (!v.is_array()) v = json::array{};
-  auto& events = v.as_array();
-  events.insert(events.begin(), json::object{{"id", ids.Uuid()}, {"createdAt", now}, {"message", message}});
-  while (events.size() > 100) events.pop_back();
+void AddEvent(Service& svc, IdGenerator& ids, double now, const std::string& message) {
+  svc.events.insert(svc.events.begin(), ServiceEvent{ids.Uuid(), now, message});
+  while (svc.events.size() > 100) svc.events.pop_back();
 }
 
-void ReportTasks(json::object& svc, const std::string& deployment_id, int64_t running, int64_t pending,
-                 int64_t failed) {
-  auto& t = svc["_tasks"];
-  if (!t.is_object()) t = json::object{};
-  t.as_object()[deployment_id] = json::object{{"running", running}, {"pending", pending}, {"failed", failed}};
+void ReportTasks(Service& svc, const std::string& deployment_id, int64_t running, int64_t pending, int64_t failed) {
+  svc.task_counts[deployment_id] = DeploymentCounts{running, pending, failed};
 }
 
-bool AdvanceService(json::object& svc, double now, IdGenerator& ids) {
+bool AdvanceService(Service& svc, double now, IdGenerator& ids) {
   bool changed = false;
-  auto& deps = Deployments(svc);
-  json::object reported;
-  if (auto* t = svc.if_contains("_tasks"); t && t->is_object()) reported = t->as_object();
 
   // Counts per deployment.
-  for (auto& dv : deps) {
-    auto& d = dv.as_object();
-    int64_t desired = Int(d, "desiredCount");
-    int64_t running = 0, pending = 0, failed = Int(d, "failedTasks");
-    if (auto* r = reported.if_contains(Str(d, "id")); r && r->is_object()) {
-      running = Int(r->as_object(), "running");
-      pending = Int(r->as_object(), "pending");
-      failed = Int(r->as_object(), "failed");
+  for (auto& d : svc.deployments) {
+    int64_t running = 0, pending = 0, failed = d.failed_tasks;
+    if (auto it = svc.task_counts.find(d.id); it != svc.task_counts.end()) {
+      running = it->second.running;
+      pending = it->second.pending;
+      failed = it->second.failed;
     } else {
-      pending = std::max<int64_t>(0, desired - running);
+      pending = std::max<int64_t>(0, d.desired_count - running);
     }
-    bool c = SetInt(d, "runningCount", running) | SetInt(d, "pendingCount", pending) |
-             SetInt(d, "failedTasks", failed);
-    if (c) d["updatedAt"] = now;
+    bool c = Set(d.running_count, running) | Set(d.pending_count, pending) | Set(d.failed_tasks, failed);
+    if (c) d.updated_at = now;
     changed |= c;
   }
 
-  json::object* primary = PrimaryDeployment(svc);
-  double primary_created = primary ? Num(*primary, "createdAt") : 0;
+  const Deployment* primary = svc.primary();
+  double primary_created = primary ? primary->created_at : 0;
 
   // Drained deployments (nothing running or pending) go away once the new one settled.
-  for (size_t i = 0; i < deps.size();) {
-    auto& d = deps[i].as_object();
-    if (Str(d, "status") != "PRIMARY" && Int(d, "runningCount") == 0 && Int(d, "pendingCount") == 0 &&
+  for (size_t i = 0; i < svc.deployments.size();) {
+    const Deployment& d = svc.deployments[i];
+    if (d.status != DeploymentStatus::kPrimary && d.running_count == 0 && d.pending_count == 0 &&
         now - primary_created >= kSettleSeconds) {
-      if (auto* t = svc.if_contains("_tasks"); t && t->is_object()) t->as_object().erase(Str(d, "id"));
-      deps.erase(deps.begin() + static_cast<std::ptrdiff_t>(i));
+      svc.task_counts.erase(d.id);
+      svc.deployments.erase(svc.deployments.begin() + static_cast<std::ptrdiff_t>(i));
       changed = true;
       continue;
     }
     ++i;
   }
-  primary = PrimaryDeployment(svc);
 
-  std::string status = Str(svc, "status");
-  std::string name = ServiceName(svc);
-  if (primary && status == "ACTIVE" && deps.size() == 1 && Str(*primary, "rolloutState") == "IN_PROGRESS" &&
-      Int(*primary, "runningCount") == Int(*primary, "desiredCount") &&
-      now - Num(*primary, "updatedAt") >= kSettleSeconds) {
-    std::string id = Str(*primary, "id");
-    (*primary)["rolloutState"] = "COMPLETED";
-    (*primary)["rolloutStateReason"] = "ECS deployment " + id + " completed.";
-    (*primary)["updatedAt"] = now;
+  bool active = svc.status == ServiceStatus::kActive;
+  const std::string& name = svc.service_name;
+  if (Deployment* p = svc.primary(); p && active && svc.deployments.size() == 1 &&
+                                      p->rollout_state == RolloutState::kInProgress &&
+                                      p->running_count == p->desired_count && now - p->updated_at >= kSettleSeconds) {
+    p->rollout_state = RolloutState::kCompleted;
+    p->rollout_state_reason = "ECS deployment " + p->id + " completed.";
+    p->updated_at = now;
+    std::string id = p->id;
     AddEvent(svc, ids, now, "(service " + name + ") (deployment " + id + ") deployment completed.");
     changed = true;
-    primary = PrimaryDeployment(svc);
   }
 
-  bool steady = primary && status == "ACTIVE" && deps.size() == 1 &&
-                Str(*primary, "rolloutState") == "COMPLETED" &&
-                Int(*primary, "runningCount") == Int(*primary, "desiredCount");
-  auto* sv = svc.if_contains("_steady");
-  bool was_steady = sv && sv->is_bool() && sv->as_bool();
-  if (steady != was_steady) {
-    svc["_steady"] = steady;
+  primary = svc.primary();
+  bool steady = primary && active && svc.deployments.size() == 1 &&
+                primary->rollout_state == RolloutState::kCompleted &&
+                primary->running_count == primary->desired_count;
+  if (steady != svc.steady) {
+    svc.steady = steady;
     if (steady) AddEvent(svc, ids, now, "(service " + name + ") has reached a steady state.");
     changed = true;
   }
 
   int64_t running = 0, pending = 0;
-  for (auto& dv : Deployments(svc)) {
-    running += Int(dv.as_object(), "runningCount");
-    pending += Int(dv.as_object(), "pendingCount");
+  for (auto& d : svc.deployments) {
+    running += d.running_count;
+    pending += d.pending_count;
   }
-  changed |= SetInt(svc, "runningCount", running);
-  changed |= SetInt(svc, "pendingCount", pending);
+  changed |= Set(svc.running_count, running);
+  changed |= Set(svc.pending_count, pending);
 
-  if (status == "DRAINING" && running == 0 && Int(svc, "_liveTasks") == 0 && now - Num(svc, "_drainingSince") >= kSettleSeconds) {
-    svc["status"] = "INACTIVE";
+  if (svc.status == ServiceStatus::kDraining && running == 0 && svc.live_tasks == 0 &&
+      now - svc.draining_since.value_or(0) >= kSettleSeconds) {
+    svc.status = ServiceStatus::kInactive;
     changed = true;
   }
   return changed;

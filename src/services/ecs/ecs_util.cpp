@@ -19,6 +19,12 @@ bool Includes(const json::object& in, std::string_view field) {
   return false;
 }
 
+std::optional<double> NumberOf(const json::object& o, std::string_view k) {
+  auto* v = o.if_contains(k);
+  if (!v || !v->is_number()) return std::nullopt;
+  return v->to_number<double>();
+}
+
 std::vector<std::string> StringsOf(const json::array* a) {
   std::vector<std::string> out;
   if (a)

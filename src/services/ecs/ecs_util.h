@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,8 @@ inline AwsError ServiceNotActive() {
 
 // True when the request's "include" list names `field` (TAGS, SETTINGS, ...).
 bool Includes(const json::object& in, std::string_view field);
+// A number member; nullopt when it is absent or not a number.
+std::optional<double> NumberOf(const json::object& o, std::string_view k);
 // The strings of a list (others skipped); empty for null.
 std::vector<std::string> StringsOf(const json::array* a);
 

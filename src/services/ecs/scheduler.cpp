@@ -6,6 +6,7 @@
 #include "services/ecs/ecs_arn.h"
 #include "services/ecs/ecs_util.h"
 #include "services/ecs/deployment.h"
+#include "services/ecs/service.h"
 
 namespace fargo::services::ecs {
 
@@ -24,11 +25,6 @@ constexpr double kCrashLoopMaxSeconds = 30;
 // Consecutive failures after which the service says it cannot start tasks.
 constexpr int64_t kUnstableStreak = 3;
 
-double Num(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_number() ? v->to_number<double>() : 0.0;
-}
-
 struct LiveTask {
   std::string key;
   std::string id;
@@ -39,14 +35,6 @@ struct LiveTask {
 
 std::string TaskIdOfKey(const std::string& key) { return key.substr(key.rfind('/') + 1); }
 
-json::object* DeploymentById(json::object& svc, const std::string& id) {
-  auto* deps = svc.if_contains("deployments");
-  if (!deps || !deps->is_array()) return nullptr;
-  for (auto& d : deps->as_array())
-    if (d.is_object() && GetString(d.as_object(), "id") == id) return &d.as_object();
-  return nullptr;
-}
-
 std::string TaskList(const std::vector<std::string>& ids) {
   std::string out;
   for (auto& id : ids) out += (out.empty() ? "" : " ") + std::string("(task ") + id + ")";
@@ -55,9 +43,9 @@ std::string TaskList(const std::vector<std::string>& ids) {
 
 }  // namespace
 
-void Scheduler::CountTasks(const std::string& region, json::object& svc) {
-  std::string name = GetString(svc, "serviceName");
-  std::string cluster_name = ClusterNameOf(GetString(svc, "clusterArn"));
+void Scheduler::CountTasks(const std::string& region, Service& svc) {
+  const std::string& name = svc.service_name;
+  std::string cluster_name = ClusterNameOf(svc.cluster_arn);
   std::map<std::string, std::pair<int64_t, int64_t>> counts;  // deployment -> running, pending
   int64_t live = 0;
   st_.tasks.ForEachPrefix(store::Collection::Key(region, cluster_name + "/"), [&](const std::string&, const Task& t) {
@@ -67,14 +55,12 @@ void Scheduler::CountTasks(const std::string& region, json::object& svc) {
     if (t.last_status == TaskStatus::kRunning) ++c.first;
     else if (t.last_status < TaskStatus::kRunning && t.desired_status == DesiredStatus::kRunning) ++c.second;
   });
-  svc["_tasks"] = json::object{};
-  if (auto* deps = svc.if_contains("deployments"); deps && deps->is_array())
-    for (auto& dv : deps->as_array()) {
-      const json::object& d = dv.as_object();
-      auto& c = counts[GetString(d, "id")];
-      ReportTasks(svc, GetString(d, "id"), c.first, c.second, GetInt(d, "failedTasks"));
-    }
-  svc["_liveTasks"] = live;
+  svc.task_counts.clear();
+  for (const Deployment& d : svc.deployments) {
+    auto& c = counts[d.id];
+    ReportTasks(svc, d.id, c.first, c.second, d.failed_tasks);
+  }
+  svc.live_tasks = live;
 }
 
 void Scheduler::NoteTaskStopped(const Task& task) {
@@ -87,35 +73,36 @@ void Scheduler::NoteTaskStopped(const Task& task) {
   if (!cur) return;
   if (task.stop_code == StopCode::kServiceSchedulerInitiated || task.stop_code == StopCode::kUserInitiated)
     return;  // asked for, not a failure
-  json::object svc = *cur;
+  auto parsed = ServiceFromStored(*cur);
+  if (!parsed.ok()) return;
+  Service svc = std::move(parsed.value());
   double now = st_.env.clock.NowSeconds();
-  if (json::object* dep = DeploymentById(svc, task.started_by)) {
-    (*dep)["failedTasks"] = GetInt(*dep, "failedTasks") + 1;
-    (*dep)["updatedAt"] = now;
+  if (Deployment* dep = svc.deployment(task.started_by)) {
+    ++dep->failed_tasks;
+    dep->updated_at = now;
   }
   bool reached = task.running_since.has_value();
   double ran = reached ? task.stopped_at.value_or(0) - *task.running_since : -1;
   if (!reached || ran < kQuickDeathSeconds) {
-    int64_t streak = GetInt(svc, "_failStreak") + 1;
-    svc["_failStreak"] = streak;
+    int64_t streak = ++svc.fail_streak;
     double cap = reached ? kCrashLoopMaxSeconds : kThrottleMaxSeconds;
     double delay = std::min(cap, kBackoffFirstSeconds * std::pow(2.0, static_cast<double>(std::min<int64_t>(streak, 20) - 1)));
-    svc["_nextLaunchAt"] = now + delay;
+    svc.next_launch_at = now + delay;
     if (streak == kUnstableStreak)
       AddEvent(svc, st_.env.ids, now,
                "(service " + service + ") is unable to consistently start tasks successfully. For more information, "
                "see the Troubleshooting section of the Amazon ECS Developer Guide.");
   } else {
-    svc["_failStreak"] = 0;
-    svc.erase("_nextLaunchAt");
+    svc.fail_streak = 0;
+    svc.next_launch_at.reset();
   }
-  (void)st_.services.Put(skey, std::move(svc));
+  (void)st_.services.Put(skey, ToStored(svc));
 }
 
 void Scheduler::ScheduleAll() {
   std::vector<std::string> keys;
   for (auto& [key, doc] : st_.services.all())
-    if (GetString(doc, "status") != "INACTIVE") keys.push_back(key);
+    if (auto s = ServiceFromStored(doc); s.ok() && s->status != ServiceStatus::kInactive) keys.push_back(key);
   for (auto& key : keys) Schedule(key);
 }
 
@@ -135,48 +122,49 @@ void Scheduler::Schedule(const std::string& key) {
 void Scheduler::ScheduleOne(const std::string& key) {
   const json::object* cur = st_.services.Find(key);
   if (!cur) return;
-  std::string status = GetString(*cur, "status");
-  if (status == "INACTIVE") return;
-  json::object svc = *cur;
+  auto parsed = ServiceFromStored(*cur);
+  if (!parsed.ok() || parsed->status == ServiceStatus::kInactive) return;
+  Service svc = std::move(parsed.value());
+  bool active = svc.status == ServiceStatus::kActive;
   std::string region = key.substr(0, key.find('/'));
-  std::string name = GetString(svc, "serviceName");
-  std::string cluster_name = ClusterNameOf(GetString(svc, "clusterArn"));
+  std::string name = svc.service_name;
+  std::string cluster_name = ClusterNameOf(svc.cluster_arn);
   double now = st_.env.clock.NowSeconds();
 
   // 1. The circuit breaker of the PRIMARY deployment.
-  if (json::object* primary = PrimaryDeployment(svc); primary && status == "ACTIVE") {
-    const json::object* dc = GetObject(svc, "deploymentConfiguration");
+  if (Deployment* primary = svc.primary(); primary && active) {
+    const json::object* dc = GetObject(svc.config, "deploymentConfiguration");
     const json::object* cb = dc ? GetObject(*dc, "deploymentCircuitBreaker") : nullptr;
-    if (cb && GetBool(*cb, "enable") && GetString(*primary, "rolloutState") == "IN_PROGRESS") {
-      int64_t desired = GetInt(*primary, "desiredCount");
+    if (cb && GetBool(*cb, "enable") && primary->rollout_state == RolloutState::kInProgress) {
+      int64_t desired = primary->desired_count;
       int64_t threshold = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(0.5 * static_cast<double>(desired))), 3, 200);
-      if (GetInt(*primary, "failedTasks") >= threshold) {
-        std::string id = GetString(*primary, "id");
-        (*primary)["rolloutState"] = "FAILED";
-        (*primary)["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start.";
-        (*primary)["updatedAt"] = now;
+      if (primary->failed_tasks >= threshold) {
+        std::string id = primary->id;
+        primary->rollout_state = RolloutState::kFailed;
+        primary->rollout_state_reason = "ECS deployment circuit breaker: tasks failed to start.";
+        primary->updated_at = now;
         AddEvent(svc, st_.env.ids, now,
                  "(service " + name + ") (deployment " + id + ") deployment failed: tasks failed to start.");
-        std::string last = GetString(svc, "_lastCompletedTaskDefinition");
+        std::string last = svc.last_completed_task_definition;
         if (GetBool(*cb, "rollback") && !last.empty()) {
-          svc["taskDefinition"] = last;
+          svc.task_definition = last;
           BeginDeployment(svc, st_.env.ids, now);
-          json::object* back = PrimaryDeployment(svc);
-          std::string back_id = GetString(*back, "id");
-          (*back)["rolloutStateReason"] = "ECS deployment circuit breaker: rolling back to deploymentId " + back_id + ".";
+          Deployment* back = svc.primary();
+          std::string back_id = back->id;
+          back->rollout_state_reason = "ECS deployment circuit breaker: rolling back to deploymentId " + back_id + ".";
           AddEvent(svc, st_.env.ids, now, "(service " + name + ") rolling back to deployment " + back_id + ".");
-          svc["_failStreak"] = 0;
-          svc.erase("_nextLaunchAt");
+          svc.fail_streak = 0;
+          svc.next_launch_at.reset();
         }
-        (void)st_.services.Put(key, svc);
+        (void)st_.services.Put(key, ToStored(svc));
       }
     }
   }
 
   // 2. The tasks: what runs, what must stop, what must start.
   std::vector<LiveTask> primary_tasks, old_tasks;
-  json::object* primary = PrimaryDeployment(svc);
-  std::string primary_id = primary ? GetString(*primary, "id") : "";
+  const Deployment* primary = svc.primary();
+  std::string primary_id = primary ? primary->id : "";
   bool long_runner = false;
   std::vector<std::string> unhealthy;  // keys of RUNNING tasks whose essential containers failed health checks
   st_.tasks.ForEachPrefix(store::Collection::Key(region, cluster_name + "/"), [&](const std::string& k, const Task& t) {
@@ -188,19 +176,19 @@ void Scheduler::ScheduleOne(const std::string& key) {
     }
     LiveTask lt{k, TaskIdOfKey(k), t.started_by, t.last_status == TaskStatus::kRunning, t.created_at};
     if (lt.running && now - t.running_since.value_or(0) >= kQuickDeathSeconds) long_runner = true;
-    (lt.deployment == primary_id && status == "ACTIVE" ? primary_tasks : old_tasks).push_back(std::move(lt));
+    (lt.deployment == primary_id && active ? primary_tasks : old_tasks).push_back(std::move(lt));
   });
   // A service replaces the tasks that fail their health checks.
   for (const auto& k : unhealthy) {
     if (tasks_.StopTask(k, StopCode::kServiceSchedulerInitiated, "Task failed container health checks").ok()) {
       AddEvent(svc, st_.env.ids, now, "(service " + name + ") (task " + TaskIdOfKey(k) + ") failed container health checks.");
-      (void)st_.services.Put(key, svc);
+      (void)st_.services.Put(key, ToStored(svc));
     }
   }
-  if (long_runner && GetInt(svc, "_failStreak") > 0) {
-    svc["_failStreak"] = 0;
-    svc.erase("_nextLaunchAt");
-    (void)st_.services.Put(key, svc);
+  if (long_runner && svc.fail_streak > 0) {
+    svc.fail_streak = 0;
+    svc.next_launch_at.reset();
+    (void)st_.services.Put(key, ToStored(svc));
   }
 
   std::vector<std::string> stopped, started;
@@ -217,11 +205,11 @@ void Scheduler::ScheduleOne(const std::string& key) {
     });
   };
 
-  if (status != "ACTIVE" || !primary) {
+  if (!active || !primary) {
     for (auto& t : old_tasks) stop(t);
   } else {
-    int64_t desired = GetInt(*primary, "desiredCount");
-    const json::object* dc = GetObject(svc, "deploymentConfiguration");
+    int64_t desired = primary->desired_count;
+    const json::object* dc = GetObject(svc.config, "deploymentConfiguration");
     int64_t min_pct = dc ? GetInt(*dc, "minimumHealthyPercent", 100) : 100;
     int64_t max_pct = dc ? GetInt(*dc, "maximumPercent", 200) : 200;
     int64_t min_healthy = static_cast<int64_t>(std::ceil(static_cast<double>(desired * min_pct) / 100.0));
@@ -253,36 +241,38 @@ void Scheduler::ScheduleOne(const std::string& key) {
     // Launch up to the maximum.
     int64_t live = static_cast<int64_t>(primary_tasks.size() + kept.size());
     int64_t n = std::min(desired - static_cast<int64_t>(primary_tasks.size()), max_tasks - live);
-    const json::object* td = taskdefs_.Find(region, GetString(*primary, "taskDefinition"));
+    const json::object* td = taskdefs_.Find(region, primary->task_definition);
     const json::object* cluster = st_.clusters.Find(store::Collection::Key(region, cluster_name));
-    bool fargate = GetString(*primary, "launchType") == "FARGATE" || Has(*primary, "capacityProviderStrategy");
+    const json::object& pc = primary->config;
+    bool fargate = GetString(pc, "launchType") == "FARGATE" || Has(pc, "capacityProviderStrategy");
     if (n > 0 && td && cluster && fargate) {
       Tasks::Launch l;
       l.region = region;
-      auto arn = ParseResourceArn(GetString(svc, "serviceArn"));
+      auto arn = ParseResourceArn(svc.service_arn);
       l.account = arn ? arn->account : st_.env.account;
       l.cluster = cluster;
       l.task_definition = td;
-      if (const json::object* nc = GetObject(*primary, "networkConfiguration"))
+      if (const json::object* nc = GetObject(pc, "networkConfiguration"))
         if (const json::object* vpc = GetObject(*nc, "awsvpcConfiguration")) {
           l.subnets = StringsOf(GetArray(*vpc, "subnets"));
           l.security_groups = StringsOf(GetArray(*vpc, "securityGroups"));
         }
-      if (const json::array* cps = GetArray(*primary, "capacityProviderStrategy"); cps && !cps->empty())
+      if (const json::array* cps = GetArray(pc, "capacityProviderStrategy"); cps && !cps->empty())
         l.capacity_provider = GetString((*cps)[0].as_object(), "capacityProvider");
       l.started_by = primary_id;
       l.group = "service:" + name;
-      std::string propagate = GetString(svc, "propagateTags", "NONE");
+      std::string propagate = GetString(svc.config, "propagateTags", "NONE");
       if (propagate == "SERVICE") {
-        if (const json::array* t = GetArray(svc, "tags")) l.tags = *t;
+        if (const json::array* t = GetArray(svc.config, "tags")) l.tags = *t;
       } else if (propagate == "TASK_DEFINITION") {
         if (const json::array* t = GetArray(*td, "_tags")) l.tags = *t;
       }
-      l.enable_execute_command = GetBool(svc, "enableExecuteCommand");
+      l.enable_execute_command = GetBool(svc.config, "enableExecuteCommand");
       l.service_name = name;
       for (int64_t i = 0; i < n; ++i) {
         const json::object* fresh = st_.services.Find(key);
-        if (!fresh || now < Num(*fresh, "_nextLaunchAt")) break;
+        if (!fresh) break;
+        if (auto f = ServiceFromStored(*fresh); !f.ok() || now < f->next_launch_at.value_or(0)) break;
         auto made = tasks_.LaunchTask(l);
         if (!made.ok()) break;
         if (!made.value()->stopped()) started.push_back(made.value()->id());
@@ -293,7 +283,9 @@ void Scheduler::ScheduleOne(const std::string& key) {
   // 3. Events, counts and the deployments' states.
   cur = st_.services.Find(key);
   if (!cur) return;
-  svc = *cur;
+  parsed = ServiceFromStored(*cur);
+  if (!parsed.ok()) return;
+  svc = std::move(parsed.value());
   if (!started.empty())
     AddEvent(svc, st_.env.ids, now,
              "(service " + name + ") has started " + std::to_string(started.size()) + " tasks: " + TaskList(started) + ".");
@@ -303,9 +295,10 @@ void Scheduler::ScheduleOne(const std::string& key) {
                  TaskList(stopped) + ".");
   CountTasks(region, svc);
   AdvanceService(svc, now, st_.env.ids);
-  if (json::object* p = PrimaryDeployment(svc); p && GetString(*p, "rolloutState") == "COMPLETED")
-    svc["_lastCompletedTaskDefinition"] = GetString(*p, "taskDefinition");
-  if (json::value(svc) != json::value(*cur)) (void)st_.services.Put(key, std::move(svc));
+  if (const Deployment* p = svc.primary(); p && p->rollout_state == RolloutState::kCompleted)
+    svc.last_completed_task_definition = p->task_definition;
+  if (json::object stored = ToStored(svc); json::value(stored) != json::value(*cur))
+    (void)st_.services.Put(key, std::move(stored));
 }
 
 }  // namespace fargo::services::ecs

@@ -2,14 +2,15 @@
 // service's PRIMARY deployment running, replaces tasks that stop (backing
 // off while they keep failing), rolls deployments within the
 // deploymentConfiguration's minimum healthy and maximum percent, trips the
-// deployment circuit breaker, and drains deleted services. The service
-// documents it moves are described in deployment.h.
+// deployment circuit breaker, and drains deleted services. The life cycle
+// of a Service it moves is in deployment.h.
 #pragma once
 
 #include <set>
 #include <string>
 
 #include "services/ecs/ecs_state.h"
+#include "services/ecs/service.h"
 #include "services/ecs/task_definitions.h"
 #include "services/ecs/tasks.h"
 
@@ -31,7 +32,7 @@ class Scheduler {
  private:
   void ScheduleOne(const std::string& key);
   // Recomputes the counts of every deployment of `svc` from the stored tasks.
-  void CountTasks(const std::string& region, json::object& svc);
+  void CountTasks(const std::string& region, Service& svc);
 
   EcsState& st_;
   const TaskDefinitions& taskdefs_;

@@ -7,6 +7,7 @@
 #include "services/ecs/clusters.h"
 #include "services/ecs/ecs_state.h"
 #include "services/ecs/scheduler.h"
+#include "services/ecs/service.h"
 #include "services/ecs/task_definitions.h"
 
 namespace fargo::services::ecs {
@@ -26,8 +27,10 @@ class Services {
   // The store key of the ACTIVE service the request's "service" (and
   // "cluster") name, or the error ECS answers.
   Result<std::string> ActiveServiceKey(CallContext& ctx, const json::object& in) const;
-  // Moves the service document forward and persists it if it changed.
-  Status Advance(const std::string& key, json::object& doc);
+  // Moves the service forward and persists it if it changed.
+  Status Advance(const std::string& key, Service& svc);
+  // Schedules the stored service and answers it as Create/Update/DeleteService do.
+  Result<json::object> Schedule(const std::string& key);
 
   EcsState& st_;
   const Clusters& clusters_;

@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "services/ecs/ecs_util.h"
 #include "services/service.h"
 
 namespace fargo::services::ecs {
@@ -26,12 +27,6 @@ std::optional<E> Parse(const std::array<std::string_view, N>& names, std::string
   for (size_t i = 0; i < N; ++i)
     if (names[i] == s) return static_cast<E>(i);
   return std::nullopt;
-}
-
-std::optional<double> Time(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  if (!v || !v->is_number()) return std::nullopt;
-  return v->to_number<double>();
 }
 
 void PutTime(json::object& o, std::string_view k, const std::optional<double>& t) {
@@ -124,7 +119,7 @@ Container ContainerOf(const json::object& o) {
   if (const json::array* agents = GetArray(o, "managedAgents"); agents && !agents->empty() && (*agents)[0].is_object()) {
     const json::object& a = (*agents)[0].as_object();
     c.exec_agent = ManagedAgent{ParseContainerStatus(GetString(a, "lastStatus")).value_or(ContainerStatus::kPending),
-                                Time(a, "lastStartedAt")};
+                                NumberOf(a, "lastStartedAt")};
   }
   return c;
 }
@@ -217,13 +212,13 @@ Result<Task> TaskFromStored(const json::object& o) {
     t.attachment = AttachmentOf((*a)[0].as_object());
   t.availability_zone = GetString(o, "availabilityZone");
   t.capacity_provider = GetString(o, "capacityProviderName");
-  if (Has(o, "connectivity")) t.connectivity_at = Time(o, "connectivityAt").value_or(0);
+  if (Has(o, "connectivity")) t.connectivity_at = NumberOf(o, "connectivityAt").value_or(0);
   if (const json::array* cs = GetArray(o, "containers"))
     for (auto& c : *cs)
       if (c.is_object()) t.containers.push_back(ContainerOf(c.as_object()));
   t.cpu = GetString(o, "cpu");
   t.memory = GetString(o, "memory");
-  t.created_at = Time(o, "createdAt").value_or(0);
+  t.created_at = NumberOf(o, "createdAt").value_or(0);
   t.desired_status = GetString(o, "desiredStatus") == "STOPPED" ? DesiredStatus::kStopped : DesiredStatus::kRunning;
   t.last_status = ParseTaskStatus(GetString(o, "lastStatus")).value_or(TaskStatus::kProvisioning);
   t.health_status = ParseHealthStatus(GetString(o, "healthStatus")).value_or(HealthStatus::kUnknown);
@@ -232,12 +227,12 @@ Result<Task> TaskFromStored(const json::object& o) {
   t.launch_type = GetString(o, "launchType", "FARGATE");
   t.started_by = GetString(o, "startedBy");
   if (const json::object* ov = GetObject(o, "overrides")) t.overrides = *ov;
-  t.pull_started_at = Time(o, "pullStartedAt");
-  t.pull_stopped_at = Time(o, "pullStoppedAt");
-  t.started_at = Time(o, "startedAt");
-  t.stopping_at = Time(o, "stoppingAt");
-  t.execution_stopped_at = Time(o, "executionStoppedAt");
-  t.stopped_at = Time(o, "stoppedAt");
+  t.pull_started_at = NumberOf(o, "pullStartedAt");
+  t.pull_stopped_at = NumberOf(o, "pullStoppedAt");
+  t.started_at = NumberOf(o, "startedAt");
+  t.stopping_at = NumberOf(o, "stoppingAt");
+  t.execution_stopped_at = NumberOf(o, "executionStoppedAt");
+  t.stopped_at = NumberOf(o, "stoppedAt");
   t.stop_code = ParseStopCode(GetString(o, "stopCode"));
   t.stopped_reason = GetString(o, "stoppedReason");
   if (const json::array* tags = GetArray(o, "tags")) t.tags = *tags;
@@ -254,7 +249,7 @@ Result<Task> TaskFromStored(const json::object& o) {
     auto p = runtime::TaskPlanFromJson(*plan);
     if (p.ok()) t.plan = std::move(p.value());
   }
-  t.running_since = Time(o, "_runningSince");
+  t.running_since = NumberOf(o, "_runningSince");
   if (Has(o, "_eniId")) t.eni_id = GetString(o, "_eniId");
   t.ec2_interface = GetBool(o, "_ec2Interface");
   return t;
