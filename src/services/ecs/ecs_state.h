@@ -5,7 +5,7 @@
 //   ecs.clusters  cluster name            -> Cluster (+ "tags")
 //   ecs.taskdefs  family ":" %010d rev    -> TaskDefinition (+ "_tags")
 //   ecs.families  family                  -> {"lastRevision": n}
-//   ecs.services  cluster "/" service     -> Service (+ internals, see deployment.h)
+//   ecs.services  cluster "/" service     -> Service (typed, see service.h)
 //   ecs.tasks     cluster "/" task id     -> Task (typed, see task.h)
 #pragma once
 
