@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "common/strings.h"
 #include "dataplane/endpoints/task_endpoints.h"
+#include "dataplane/endpoints/task_metadata.h"
 #include "protocol/codec.h"
 #include "dataplane/logs/log_pipeline.h"
 #include "runtime/engine_check.h"
@@ -144,7 +145,7 @@ void RunLoop(boost::asio::io_context& io) {
 }
 
 // One request of a task to 169.254.170.2. REQUIRES: on the state thread.
-void AnswerTaskEndpoint(services::EcsService& ecs, services::StsService& sts, dataplane::TaskEndpoints::Kind kind,
+void AnswerTaskEndpoint(services::EcsService& ecs, services::StsService& sts, double now, dataplane::TaskEndpoints::Kind kind,
                         const std::string& id, const std::string& subpath,
                         const dataplane::TaskEndpoints::Reply& reply) {
   // Errors are written by the codec layer, as every error fargo answers.
@@ -163,7 +164,9 @@ void AnswerTaskEndpoint(services::EcsService& ecs, services::StsService& sts, da
     }
     return reply(200, boost::json::serialize(services::ContainerCredentialsBody(*issued, target->role_arn)));
   }
-  auto meta = ecs.TaskMetadata(id, subpath);
+  auto task = ecs.TaskMetadata(id);
+  auto meta = task ? dataplane::RenderTaskMetadata(*task, subpath, now)
+                   : Result<boost::json::value>(dataplane::MetadataNotFound());
   if (!meta.ok()) {
     AwsError e = meta.error();
     e.status = 404;
@@ -270,9 +273,9 @@ int RunServe(const ServeOptions& opt) {
   ep_options.address = opt.task_endpoints_address;
   ep_options.port = opt.task_endpoints_port;
   dataplane::TaskEndpoints endpoints(
-      ep_options, [&gateway, ecs, sts](dataplane::TaskEndpoints::Kind kind, int version, std::string id,
-                                       std::string subpath, dataplane::TaskEndpoints::Reply reply) {
-        gateway.Post([=] { AnswerTaskEndpoint(*ecs, *sts, kind, id, subpath, reply); });
+      ep_options, [&gateway, &clock, ecs, sts](dataplane::TaskEndpoints::Kind kind, int version, std::string id,
+                                               std::string subpath, dataplane::TaskEndpoints::Reply reply) {
+        gateway.Post([=, &clock] { AnswerTaskEndpoint(*ecs, *sts, clock.NowSeconds(), kind, id, subpath, reply); });
       });
   bool endpoints_up = false;
   if (!ep_options.address.empty()) {

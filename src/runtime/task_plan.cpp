@@ -6,6 +6,11 @@ namespace fargo::runtime {
 
 namespace json = boost::json;
 
+std::string TaskIdOf(std::string_view task_arn) {
+  auto slash = task_arn.rfind('/');
+  return std::string(slash == std::string_view::npos ? task_arn : task_arn.substr(slash + 1));
+}
+
 namespace {
 
 using namespace jsonr;

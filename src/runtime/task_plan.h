@@ -23,7 +23,7 @@
 #include "common/log_event.h"
 
 #include "common/result.h"
-#include "runtime/task_sandbox.h"
+#include "runtime/task_spec.h"
 
 namespace fargo::runtime {
 

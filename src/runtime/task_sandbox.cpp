@@ -84,11 +84,6 @@ std::string DeriveEniId(std::string_view task_arn) {
   return "eni-" + std::string(buf, 17);
 }
 
-std::string TaskIdOf(std::string_view task_arn) {
-  auto slash = task_arn.rfind('/');
-  return std::string(slash == std::string_view::npos ? task_arn : task_arn.substr(slash + 1));
-}
-
 std::string DefaultHostname(std::string_view ip) {
   std::string h = "ip-" + std::string(ip);
   for (char& c : h) {

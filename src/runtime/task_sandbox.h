@@ -28,6 +28,7 @@
 #include "common/result.h"
 #include "runtime/engine_client.h"
 #include "runtime/ipv4.h"
+#include "runtime/task_spec.h"
 #include "runtime/ulimits.h"
 
 namespace fargo::runtime {
@@ -49,13 +50,6 @@ inline constexpr const char* kLabelInstance = "fargo.instance";  // which fargo 
 // "fargo-vpc-0abc..." for "vpc-0abc...".
 std::string VpcNetworkName(std::string_view vpc_id);
 
-struct VpcNetworkSpec {
-  std::string vpc_id;
-  std::string cidr;       // "10.0.0.0/16"
-  bool internal = false;  // no route off the machine (no NAT/forwarding)
-  Labels labels;          // extra labels
-};
-
 // Creates the VPC's engine network, or checks that the existing one has the
 // same CIDR. Engines refuse subnets overlapping another network; that error
 // (kEngineError / kEngineConflict) is returned as is.
@@ -65,51 +59,8 @@ Status RemoveVpcNetwork(EngineClient& engine, std::string_view vpc_id);
 
 // ---- task sandbox
 
-struct SandboxSpec {
-  std::string task_arn;  // "arn:aws:ecs:<region>:<acct>:task/<cluster>/<id>"
-  std::string cluster;   // cluster name
-  VpcNetworkSpec vpc;    // ensured on Create
-  std::string subnet_id;
-  std::string subnet_cidr;  // must lie inside vpc.cidr
-  std::string ip;           // requested private address; empty = first free one
-  std::string eni_id;       // empty = DeriveEniId(task_arn)
-  std::string hostname;     // empty = "ip-10-0-1-23.ec2.internal"
-  std::vector<std::string> volumes;  // task-scoped volume names (task definition names)
-  Labels labels;                     // extra labels on everything the task owns
-};
-
-struct VolumeMount {
-  std::string volume;          // a SandboxSpec::volumes name
-  std::string container_path;  // absolute
-  bool read_only = false;
-};
-
-// One container of the task, in ECS container-definition terms.
-struct ContainerSpec {
-  std::string name;   // ECS container name, unique in the task
-  std::string image;  // normalised with NormalizeImageRef
-  std::optional<std::vector<std::string>> entrypoint;  // nullopt = image's
-  std::optional<std::vector<std::string>> command;     // nullopt = image's
-  std::vector<std::string> env;                        // "KEY=value"
-  std::string working_dir;
-  std::string user;
-  std::vector<Ulimit> ulimits;  // clamped to the host
-  std::vector<VolumeMount> mounts;
-  Labels labels;                 // dockerLabels
-  int64_t memory_mib = 0;        // hard limit; 0 = none
-  int64_t memory_reservation_mib = 0;
-  int64_t cpu_shares = 0;        // 0 = engine default
-  bool readonly_root_filesystem = false;
-  bool init = false;             // linuxParameters.initProcessEnabled
-  bool tty = false;              // pseudoTerminal
-  bool interactive = false;
-  int stop_timeout_seconds = 30;
-};
-
 // "eni-" + 17 hex digits, a stable function of the task ARN.
 std::string DeriveEniId(std::string_view task_arn);
-// The last component of the task ARN ("<id>" of ".../task/<cluster>/<id>").
-std::string TaskIdOf(std::string_view task_arn);
 // "ip-10-0-1-23.ec2.internal"
 std::string DefaultHostname(std::string_view ip);
 

@@ -39,7 +39,6 @@ HttpRequest HeadOf(const http::request<http::string_body>& in) {
       r.query.emplace(UrlDecode(part.substr(0, eq)),
                       eq == std::string::npos ? std::string() : UrlDecode(part.substr(eq + 1)));
     }
-    if (resp.file) return WriteFile(std::move(out), std::move(resp.file));
   }
   for (const auto& f : in) r.headers[ToLower(f.name_string())] = std::string(f.value());
   return r;
@@ -295,6 +294,7 @@ class Session : public std::enable_shared_from_this<Session> {
       });
       return;
     }
+    if (resp.file) return WriteFile(std::move(out), std::move(resp.file));
     out->body() = std::move(resp.body);
     out->prepare_payload();
     http::async_write(stream_, *out, [self = shared_from_this(), out](beast::error_code ec, size_t) {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "services/ecs/task_definition.h"
+#include "services/ecs/task_definition_builder.h"
 
 namespace fargo::services::ecs {
 namespace {

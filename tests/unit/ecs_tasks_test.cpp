@@ -7,6 +7,7 @@
 #include <map>
 
 #include "ecs_fixture.h"
+#include "dataplane/endpoints/task_metadata.h"
 #include "services/ecs/task_plan_builder.h"
 
 namespace fargo::services {
@@ -327,7 +328,10 @@ TEST_F(EcsTasksTest, MetadataAndCredentials) {
   EXPECT_FALSE(ecs_->TaskCredentials("nope"));
 
   std::string token = meta.substr(meta.rfind('/') + 1);
-  auto c = ecs_->TaskMetadata(token, "");
+  auto m = ecs_->TaskMetadata(token);
+  ASSERT_TRUE(m);
+  double now = clock_.NowSeconds();
+  auto c = dataplane::RenderTaskMetadata(*m, "", now);
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c.value().at("Name"), "app");
   EXPECT_EQ(c.value().at("DockerId"), "cid-app");
@@ -336,7 +340,7 @@ TEST_F(EcsTasksTest, MetadataAndCredentials) {
   EXPECT_EQ(net.at("IPv4Addresses").as_array()[0], "10.0.1.10");
   EXPECT_EQ(net.at("IPv4SubnetCIDRBlock"), "10.0.1.0/24");
   EXPECT_EQ(net.at("SubnetGatewayIpv4Address"), "10.0.1.1/24");
-  auto t = ecs_->TaskMetadata(token, "/task");
+  auto t = dataplane::RenderTaskMetadata(*m, "/task", now);
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t.value().at("TaskARN"), json::value(arn));
   EXPECT_EQ(t.value().at("Family"), "roled");
@@ -346,9 +350,11 @@ TEST_F(EcsTasksTest, MetadataAndCredentials) {
   EXPECT_EQ(t.value().at("AvailabilityZone"), "us-east-1a");
   EXPECT_EQ(t.value().at("Limits").at("CPU"), 0.25);
   EXPECT_EQ(t.value().at("Containers").as_array().size(), 1u);
-  EXPECT_TRUE(ecs_->TaskMetadata(token, "/stats").ok());
-  EXPECT_TRUE(ecs_->TaskMetadata(token, "/task/stats").ok());
-  EXPECT_FALSE(ecs_->TaskMetadata("nope-0", "").ok());
+  EXPECT_TRUE(dataplane::RenderTaskMetadata(*m, "/stats", now).ok());
+  EXPECT_TRUE(dataplane::RenderTaskMetadata(*m, "/task/stats", now).ok());
+  EXPECT_FALSE(dataplane::RenderTaskMetadata(*m, "/nope", now).ok());
+  EXPECT_FALSE(ecs_->TaskMetadata("nope-0"));
+  EXPECT_FALSE(ecs_->TaskMetadata(token.substr(0, token.rfind('-')) + "-7")) << "no such container";
 }
 
 // ---------------------------------------------------------------- plan building

@@ -1,115 +1,57 @@
 #include "services/ecs/ecs_service.h"
 
-#include "services/ecs/ecs_arn.h"
-#include "services/ecs/ecs_util.h"
-#include "services/ecs/service_state.h"
-
 namespace fargo::services {
 
-using namespace ecs;  // NOLINT: the folder's own helpers
-
 EcsService::EcsService(Env env)
-    : env_(env),
-      clusters_(env.store, "ecs.clusters"),
-      taskdefs_(env.store, "ecs.taskdefs"),
-      families_(env.store, "ecs.families"),
-      services_(env.store, "ecs.services"),
-      tasks_(env.store, "ecs.tasks") {}
+    : state_(env),
+      clusters_(std::make_unique<ecs::Clusters>(state_)),
+      taskdefs_(std::make_unique<ecs::TaskDefinitions>(state_)),
+      tasks_(std::make_unique<ecs::Tasks>(state_, *clusters_, *taskdefs_)),
+      scheduler_(std::make_unique<ecs::Scheduler>(state_, *taskdefs_, *tasks_)),
+      services_(std::make_unique<ecs::Services>(state_, *clusters_, *taskdefs_, *scheduler_)),
+      tags_(std::make_unique<ecs::Tags>(state_)) {
+  ecs::Scheduler* scheduler = scheduler_.get();
+  tasks_->SetServiceHooks({[scheduler](const ecs::Task& t) { scheduler->NoteTaskStopped(t); },
+                           [scheduler](const std::string& key) { scheduler->Schedule(key); }});
+}
 
-Status EcsService::Start() {
-  FARGO_TRY(clusters_.Load());
-  FARGO_TRY(taskdefs_.Load());
-  FARGO_TRY(families_.Load());
-  FARGO_TRY(services_.Load());
-  return tasks_.Load();
+Status EcsService::Start() { return state_.Load(); }
+
+void EcsService::Tick() {
+  tasks_->Expire(state_.env.clock.NowSeconds());
+  scheduler_->ScheduleAll();
 }
 
 Result<json::object> EcsService::Invoke(CallContext& ctx, json::object& input) {
   return Table().Dispatch(this, ctx, input);
 }
 
-Status EcsService::Advance(const std::string& key, json::object& doc) {
-  json::object next = doc;
-  if (!AdvanceService(next, env_.clock.NowSeconds(), env_.ids)) return OkStatus();
-  FARGO_TRY(services_.Put(key, next));
-  doc = *services_.Find(key);
-  return OkStatus();
-}
-
-void EcsService::Tick() {
-  ExpireTasks(env_.clock.NowSeconds());
-  std::vector<std::string> keys;
-  for (auto& [key, doc] : services_.all())
-    if (GetString(doc, "status") != "INACTIVE") keys.push_back(key);
-  for (auto& key : keys) Schedule(key);
-}
-
-// ---------------------------------------------------------------- tags
-
-Result<EcsService::TagTarget> EcsService::FindTagTarget(const std::string& arn, bool for_write) {
-  auto r = ParseResourceArn(arn);
-  if (!r) return InvalidParameter("The ARN provided is invalid.");
-  AwsError missing = for_write ? AwsError::Make("ResourceNotFoundException", "The specified resource could not be found.")
-                               : InvalidParameter("The specified resource could not be found.");
-  if (r->kind == "cluster") {
-    std::string key = store::Collection::Key(r->region, r->path);
-    auto* doc = clusters_.Find(key);
-    if (!doc || GetString(*doc, "status") == "INACTIVE") return ClusterNotFound();
-    return TagTarget{&clusters_, key, doc, "tags"};
-  }
-  if (r->kind == "service") {
-    ServiceId id = ParseServiceId(arn);
-    if (id.cluster.empty()) return InvalidParameter("The ARN provided is invalid; use the long ARN format.");
-    std::string key = store::Collection::Key(r->region, id.cluster + "/" + id.name);
-    auto* doc = services_.Find(key);
-    if (!doc || GetString(*doc, "status") == "INACTIVE") return missing;
-    return TagTarget{&services_, key, doc, "tags"};
-  }
-  if (r->kind == "task-definition") {
-    auto ref = ParseTaskDefinitionRef(arn);
-    if (!ref || ref->revision == 0) return InvalidParameter("The ARN provided is invalid.");
-    std::string key = TaskDefKey(r->region, ref->family, ref->revision);
-    auto* doc = taskdefs_.Find(key);
-    if (!doc || GetString(*doc, "status") == "DELETE_IN_PROGRESS") return missing;
-    return TagTarget{&taskdefs_, key, doc, "_tags"};
-  }
-  if (r->kind == "task") {
-    std::string key = TaskKeyOfArn(arn);
-    if (key.empty()) return InvalidParameter("The ARN provided is invalid; use the long ARN format.");
-    auto* doc = tasks_.Find(key);
-    if (!doc) return missing;
-    return TagTarget{&tasks_, key, doc, "tags"};
-  }
-  return InvalidParameter("The specified resource type is not supported for tagging.");
-}
-
-Result<json::object> EcsService::ListTagsForResource(CallContext&, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(TagTarget t, FindTagTarget(GetString(in, "resourceArn"), false));
-  const json::array* tags = GetArray(*t.doc, t.member);
-  return json::object{{"tags", tags ? *tags : json::array{}}};
-}
-
-Result<json::object> EcsService::TagResource(CallContext&, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(TagTarget t, FindTagTarget(GetString(in, "resourceArn"), true));
-  const json::array* add = GetArray(in, "tags");
-  const json::array* cur = GetArray(*t.doc, t.member);
-  json::array merged = MergeTags(cur ? *cur : json::array{}, add ? *add : json::array{});
-  FARGO_TRY(ValidateTags(merged));
-  json::object doc = *t.doc;
-  doc[t.member] = std::move(merged);
-  FARGO_TRY(t.coll->Put(t.key, std::move(doc)));
-  return json::object{};
-}
-
-Result<json::object> EcsService::UntagResource(CallContext&, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(TagTarget t, FindTagTarget(GetString(in, "resourceArn"), true));
-  const json::array* keys = GetArray(in, "tagKeys");
-  const json::array* cur = GetArray(*t.doc, t.member);
-  json::object doc = *t.doc;
-  doc[t.member] = RemoveTags(cur ? *cur : json::array{}, keys ? *keys : json::array{});
-  FARGO_TRY(t.coll->Put(t.key, std::move(doc)));
-  return json::object{};
-}
+// clang-format off
+Result<json::object> EcsService::CreateCluster(CallContext& c, json::object& in) { return clusters_->Create(c, in); }
+Result<json::object> EcsService::DescribeClusters(CallContext& c, json::object& in) { return clusters_->Describe(c, in); }
+Result<json::object> EcsService::ListClusters(CallContext& c, json::object& in) { return clusters_->List(c, in); }
+Result<json::object> EcsService::UpdateCluster(CallContext& c, json::object& in) { return clusters_->Update(c, in); }
+Result<json::object> EcsService::PutClusterCapacityProviders(CallContext& c, json::object& in) { return clusters_->PutCapacityProviders(c, in); }
+Result<json::object> EcsService::DeleteCluster(CallContext& c, json::object& in) { return clusters_->Delete(c, in); }
+Result<json::object> EcsService::RegisterTaskDefinition(CallContext& c, json::object& in) { return taskdefs_->Register(c, in); }
+Result<json::object> EcsService::DescribeTaskDefinition(CallContext& c, json::object& in) { return taskdefs_->Describe(c, in); }
+Result<json::object> EcsService::ListTaskDefinitions(CallContext& c, json::object& in) { return taskdefs_->List(c, in); }
+Result<json::object> EcsService::ListTaskDefinitionFamilies(CallContext& c, json::object& in) { return taskdefs_->ListFamilies(c, in); }
+Result<json::object> EcsService::DeregisterTaskDefinition(CallContext& c, json::object& in) { return taskdefs_->Deregister(c, in); }
+Result<json::object> EcsService::DeleteTaskDefinitions(CallContext& c, json::object& in) { return taskdefs_->Delete(c, in); }
+Result<json::object> EcsService::CreateService(CallContext& c, json::object& in) { return services_->Create(c, in); }
+Result<json::object> EcsService::UpdateService(CallContext& c, json::object& in) { return services_->Update(c, in); }
+Result<json::object> EcsService::DescribeServices(CallContext& c, json::object& in) { return services_->Describe(c, in); }
+Result<json::object> EcsService::ListServices(CallContext& c, json::object& in) { return services_->List(c, in); }
+Result<json::object> EcsService::DeleteService(CallContext& c, json::object& in) { return services_->Delete(c, in); }
+Result<json::object> EcsService::RunTask(CallContext& c, json::object& in) { return tasks_->Run(c, in); }
+Result<json::object> EcsService::StopTask(CallContext& c, json::object& in) { return tasks_->Stop(c, in); }
+Result<json::object> EcsService::DescribeTasks(CallContext& c, json::object& in) { return tasks_->Describe(c, in); }
+Result<json::object> EcsService::ListTasks(CallContext& c, json::object& in) { return tasks_->List(c, in); }
+Result<json::object> EcsService::ListTagsForResource(CallContext& c, json::object& in) { return tags_->List(c, in); }
+Result<json::object> EcsService::TagResource(CallContext& c, json::object& in) { return tags_->Tag(c, in); }
+Result<json::object> EcsService::UntagResource(CallContext& c, json::object& in) { return tags_->Untag(c, in); }
+// clang-format on
 
 const HandlerTable<EcsService>& EcsService::Table() {
   static const HandlerTable<EcsService> t{
@@ -117,7 +59,7 @@ const HandlerTable<EcsService>& EcsService::Table() {
       {"DescribeClusters", &EcsService::DescribeClusters},
       {"ListClusters", &EcsService::ListClusters},
       {"UpdateCluster", &EcsService::UpdateCluster},
-      {"UpdateClusterSettings", &EcsService::UpdateClusterSettings},
+      {"UpdateClusterSettings", &EcsService::UpdateCluster},
       {"PutClusterCapacityProviders", &EcsService::PutClusterCapacityProviders},
       {"DeleteCluster", &EcsService::DeleteCluster},
       {"RegisterTaskDefinition", &EcsService::RegisterTaskDefinition},

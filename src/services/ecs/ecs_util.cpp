@@ -13,6 +13,28 @@ std::string TagKey(const json::value& t) {
 }
 }  // namespace
 
+bool Includes(const json::object& in, std::string_view field) {
+  auto* inc = in.if_contains("include");
+  if (inc && inc->is_array())
+    for (auto& v : inc->as_array())
+      if (v.is_string() && v.as_string() == field) return true;
+  return false;
+}
+
+std::optional<double> NumberOf(const json::object& o, std::string_view k) {
+  auto* v = o.if_contains(k);
+  if (!v || !v->is_number()) return std::nullopt;
+  return v->to_number<double>();
+}
+
+std::vector<std::string> StringsOf(const json::array* a) {
+  std::vector<std::string> out;
+  if (a)
+    for (auto& v : *a)
+      if (v.is_string()) out.emplace_back(v.as_string());
+  return out;
+}
+
 Status ValidateTags(const json::array& tags) {
   if (tags.size() > 50) return InvalidParameter("The number of tags exceeds the limit of 50.");
   for (auto& t : tags) {

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -20,6 +22,13 @@ inline AwsError ServiceNotFound() { return AwsError::Make("ServiceNotFoundExcept
 inline AwsError ServiceNotActive() {
   return AwsError::Make("ServiceNotActiveException", "Service was not ACTIVE.");
 }
+
+// True when the request's "include" list names `field` (TAGS, SETTINGS, ...).
+bool Includes(const json::object& in, std::string_view field);
+// A number member; nullopt when it is absent or not a number.
+std::optional<double> NumberOf(const json::object& o, std::string_view k);
+// The strings of a list (others skipped); empty for null.
+std::vector<std::string> StringsOf(const json::array* a);
 
 // Checks a tag list (at most 50, keys not reserved).
 Status ValidateTags(const json::array& tags);

@@ -3,7 +3,7 @@
 #include <map>
 #include <set>
 
-#include "services/ecs/task_definition.h"
+#include "services/ecs/task_definition_builder.h"
 #include "services/service.h"
 
 namespace fargo::services::ecs {

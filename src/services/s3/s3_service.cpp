@@ -52,7 +52,7 @@ Status S3Service::Start() {
   // an unreferenced blob: it goes now, before anything can reference it.
   std::set<std::string> parts;
   for (const auto& [id, up] : uploads_.all())
-    if (auto* ps = services::GetObject(up, "parts"))
+    if (auto* ps = fargo::GetObject(up, "parts"))
       for (const auto& kv : *ps) parts.insert(GetString(kv.value().as_object(), "blob"));
   if (size_t n = objects_.SweepUnreferenced(parts))
     std::fprintf(stderr, "fargo: s3: removed %zu unreferenced object files\n", n);

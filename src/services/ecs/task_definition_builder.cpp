@@ -1,4 +1,4 @@
-#include "services/ecs/task_definition.h"
+#include "services/ecs/task_definition_builder.h"
 
 #include <cctype>
 #include <cmath>

@@ -1,22 +1,14 @@
-// EcsService: cluster operations.
+#include "services/ecs/clusters.h"
+
 #include <set>
 
 #include "services/ecs/ecs_arn.h"
-#include "services/ecs/ecs_service.h"
 #include "services/ecs/ecs_util.h"
+#include "services/ecs/service.h"
 
-namespace fargo::services {
-
-using namespace ecs;  // NOLINT: the folder's own helpers
+namespace fargo::services::ecs {
 
 namespace {
-
-bool Includes(const json::object& in, std::string_view field) {
-  if (const json::array* inc = GetArray(in, "include"))
-    for (auto& v : *inc)
-      if (v.is_string() && v.as_string() == field) return true;
-  return false;
-}
 
 Status ValidateSettings(const json::array& settings) {
   for (auto& s : settings) {
@@ -92,26 +84,26 @@ json::array Stat(std::initializer_list<std::pair<const char*, int64_t>> kv) {
 
 }  // namespace
 
-Result<const json::object*> EcsService::ActiveCluster(const std::string& region, const std::string& id) {
-  auto* doc = clusters_.Find(store::Collection::Key(region, ClusterNameOf(id)));
+Result<const json::object*> Clusters::Active(const std::string& region, const std::string& id) const {
+  const json::object* doc = st_.clusters.Find(store::Collection::Key(region, ClusterNameOf(id)));
   if (!doc || GetString(*doc, "status") != "ACTIVE") return ClusterNotFound();
   return doc;
 }
 
-json::object EcsService::ClusterView(const std::string& region, const json::object& doc, bool tags,
-                                     bool settings, bool configurations, bool statistics) {
+json::object Clusters::View(const std::string& region, const json::object& doc, bool tags, bool settings,
+                              bool configurations, bool statistics) const {
   std::string name = GetString(doc, "clusterName");
   int64_t active = 0, draining = 0, running = 0, pending = 0;
-  services_.ForEachPrefix(store::Collection::Key(region, name + "/"), [&](const std::string&, const json::object& s) {
-    std::string st = GetString(s, "status");
-    if (st == "ACTIVE") ++active;
-    if (st == "DRAINING") ++draining;
+  st_.services.ForEachPrefix(store::Collection::Key(region, name + "/"), [&](const std::string&, const json::object& doc) {
+    auto s = ServiceFromStored(doc);
+    if (!s.ok()) return;
+    if (s->status == ServiceStatus::kActive) ++active;
+    if (s->status == ServiceStatus::kDraining) ++draining;
   });
   // Every task (of services or not) runs on Fargate.
-  tasks_.ForEachPrefix(store::Collection::Key(region, name + "/"), [&](const std::string&, const json::object& t) {
-    std::string last = GetString(t, "lastStatus");
-    if (last == "RUNNING") ++running;
-    else if (last == "PROVISIONING" || last == "PENDING" || last == "ACTIVATING") ++pending;
+  st_.tasks.ForEachPrefix(store::Collection::Key(region, name + "/"), [&](const std::string&, const Task& t) {
+    if (t.last_status == TaskStatus::kRunning) ++running;
+    else if (t.last_status < TaskStatus::kRunning) ++pending;
   });
   int64_t fargate_running = running, fargate_pending = pending;
   json::object v;
@@ -142,14 +134,14 @@ json::object EcsService::ClusterView(const std::string& region, const json::obje
   return v;
 }
 
-Result<json::object> EcsService::CreateCluster(CallContext& ctx, json::object& in) {
+Result<json::object> Clusters::Create(CallContext& ctx, json::object& in) {
   std::string name = GetString(in, "clusterName", "default");
   if (!ValidName(name))
     return InvalidParameter("Cluster name must be between 1 and 255 characters and contain only letters, "
                             "numbers, hyphens and underscores.");
   std::string key = store::Collection::Key(ctx.region, name);
-  if (auto* existing = clusters_.Find(key); existing && GetString(*existing, "status") == "ACTIVE")
-    return json::object{{"cluster", ClusterView(ctx.region, *existing, true, true, true, false)}};
+  if (auto* existing = st_.clusters.Find(key); existing && GetString(*existing, "status") == "ACTIVE")
+    return json::object{{"cluster", View(ctx.region, *existing, true, true, true, false)}};
 
   json::array settings{json::object{{"name", "containerInsights"}, {"value", "disabled"}}};
   if (const json::array* s = GetArray(in, "settings")) {
@@ -181,11 +173,11 @@ Result<json::object> EcsService::CreateCluster(CallContext& ctx, json::object& i
   if (providers && !providers->empty()) doc["attachmentsStatus"] = "UPDATE_COMPLETE";
   if (const json::object* scd = GetObject(in, "serviceConnectDefaults"); scd && !GetString(*scd, "namespace").empty())
     doc["serviceConnectDefaults"] = json::object{{"namespace", GetString(*scd, "namespace")}};
-  FARGO_TRY(clusters_.Put(key, doc));
-  return json::object{{"cluster", ClusterView(ctx.region, doc, true, true, true, false)}};
+  FARGO_TRY(st_.clusters.Put(key, doc));
+  return json::object{{"cluster", View(ctx.region, doc, true, true, true, false)}};
 }
 
-Result<json::object> EcsService::DescribeClusters(CallContext& ctx, json::object& in) {
+Result<json::object> Clusters::Describe(CallContext& ctx, json::object& in) {
   json::array ids;
   if (const json::array* c = GetArray(in, "clusters"); c && !c->empty()) ids = *c;
   else ids.push_back("default");
@@ -196,17 +188,17 @@ Result<json::object> EcsService::DescribeClusters(CallContext& ctx, json::object
   for (auto& idv : ids) {
     std::string id = idv.is_string() ? std::string(idv.as_string()) : "";
     std::string name = ClusterNameOf(id);
-    if (const json::object* doc = clusters_.Find(store::Collection::Key(ctx.region, name)))
-      clusters.push_back(ClusterView(ctx.region, *doc, tags, settings, configurations, statistics));
+    if (const json::object* doc = st_.clusters.Find(store::Collection::Key(ctx.region, name)))
+      clusters.push_back(View(ctx.region, *doc, tags, settings, configurations, statistics));
     else
       failures.push_back(json::object{{"arn", ClusterArn(ctx.region, ctx.account, name)}, {"reason", "MISSING"}});
   }
   return json::object{{"clusters", std::move(clusters)}, {"failures", std::move(failures)}};
 }
 
-Result<json::object> EcsService::ListClusters(CallContext& ctx, json::object& in) {
+Result<json::object> Clusters::List(CallContext& ctx, json::object& in) {
   std::vector<std::string> arns;
-  clusters_.ForEachPrefix(ctx.region + "/", [&](const std::string&, const json::object& doc) {
+  st_.clusters.ForEachPrefix(ctx.region + "/", [&](const std::string&, const json::object& doc) {
     if (GetString(doc, "status") == "ACTIVE") arns.push_back(GetString(doc, "clusterArn"));
   });
   FARGO_ASSIGN_OR_RETURN(Page page, Paginate(arns, GetString(in, "nextToken"), GetInt(in, "maxResults"), 100, 100));
@@ -215,8 +207,8 @@ Result<json::object> EcsService::ListClusters(CallContext& ctx, json::object& in
   return out;
 }
 
-Result<json::object> EcsService::UpdateCluster(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(const json::object* cur, ActiveCluster(ctx.region, GetString(in, "cluster")));
+Result<json::object> Clusters::Update(CallContext& ctx, json::object& in) {
+  FARGO_ASSIGN_OR_RETURN(const json::object* cur, Active(ctx.region, GetString(in, "cluster")));
   json::object doc = *cur;
   if (const json::array* s = GetArray(in, "settings")) {
     FARGO_TRY(ValidateSettings(*s));
@@ -233,16 +225,12 @@ Result<json::object> EcsService::UpdateCluster(CallContext& ctx, json::object& i
     else doc["serviceConnectDefaults"] = json::object{{"namespace", GetString(*scd, "namespace")}};
   }
   std::string key = store::Collection::Key(ctx.region, GetString(doc, "clusterName"));
-  FARGO_TRY(clusters_.Put(key, doc));
-  return json::object{{"cluster", ClusterView(ctx.region, doc, true, true, true, false)}};
+  FARGO_TRY(st_.clusters.Put(key, doc));
+  return json::object{{"cluster", View(ctx.region, doc, true, true, true, false)}};
 }
 
-Result<json::object> EcsService::UpdateClusterSettings(CallContext& ctx, json::object& in) {
-  return UpdateCluster(ctx, in);
-}
-
-Result<json::object> EcsService::PutClusterCapacityProviders(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(const json::object* cur, ActiveCluster(ctx.region, GetString(in, "cluster")));
+Result<json::object> Clusters::PutCapacityProviders(CallContext& ctx, json::object& in) {
+  FARGO_ASSIGN_OR_RETURN(const json::object* cur, Active(ctx.region, GetString(in, "cluster")));
   const json::array none;
   const json::array* providers = GetArray(in, "capacityProviders");
   const json::array* strategy = GetArray(in, "defaultCapacityProviderStrategy");
@@ -252,30 +240,31 @@ Result<json::object> EcsService::PutClusterCapacityProviders(CallContext& ctx, j
   doc["capacityProviders"] = providers ? *providers : json::array{};
   doc["defaultCapacityProviderStrategy"] = std::move(strat);
   doc["attachmentsStatus"] = "UPDATE_COMPLETE";
-  FARGO_TRY(clusters_.Put(store::Collection::Key(ctx.region, GetString(doc, "clusterName")), doc));
-  return json::object{{"cluster", ClusterView(ctx.region, doc, true, true, true, false)}};
+  FARGO_TRY(st_.clusters.Put(store::Collection::Key(ctx.region, GetString(doc, "clusterName")), doc));
+  return json::object{{"cluster", View(ctx.region, doc, true, true, true, false)}};
 }
 
-Result<json::object> EcsService::DeleteCluster(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(const json::object* cur, ActiveCluster(ctx.region, GetString(in, "cluster")));
+Result<json::object> Clusters::Delete(CallContext& ctx, json::object& in) {
+  FARGO_ASSIGN_OR_RETURN(const json::object* cur, Active(ctx.region, GetString(in, "cluster")));
   std::string name = GetString(*cur, "clusterName");
   bool has_services = false;
-  services_.ForEachPrefix(store::Collection::Key(ctx.region, name + "/"), [&](const std::string&, const json::object& s) {
-    if (GetString(s, "status") != "INACTIVE") has_services = true;
+  st_.services.ForEachPrefix(store::Collection::Key(ctx.region, name + "/"), [&](const std::string&, const json::object& doc) {
+    auto s = ServiceFromStored(doc);
+    if (s.ok() && s->status != ServiceStatus::kInactive) has_services = true;
   });
   if (has_services)
     return AwsError::Make("ClusterContainsServicesException",
                           "The Cluster cannot be deleted while Services are active.");
   bool has_tasks = false;
-  tasks_.ForEachPrefix(store::Collection::Key(ctx.region, name + "/"), [&](const std::string&, const json::object& t) {
-    if (GetString(t, "lastStatus") != "STOPPED") has_tasks = true;
+  st_.tasks.ForEachPrefix(store::Collection::Key(ctx.region, name + "/"), [&](const std::string&, const Task& t) {
+    if (!t.stopped()) has_tasks = true;
   });
   if (has_tasks)
     return AwsError::Make("ClusterContainsTasksException", "The Cluster cannot be deleted while Tasks are active.");
   json::object doc = *cur;
   doc["status"] = "INACTIVE";
-  FARGO_TRY(clusters_.Put(store::Collection::Key(ctx.region, name), doc));
-  return json::object{{"cluster", ClusterView(ctx.region, doc, false, true, true, false)}};
+  FARGO_TRY(st_.clusters.Put(store::Collection::Key(ctx.region, name), doc));
+  return json::object{{"cluster", View(ctx.region, doc, false, true, true, false)}};
 }
 
-}  // namespace fargo::services
+}  // namespace fargo::services::ecs

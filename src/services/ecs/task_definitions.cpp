@@ -1,16 +1,14 @@
-// EcsService: task definition operations.
+#include "services/ecs/task_definitions.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
 
 #include "services/ecs/ecs_arn.h"
-#include "services/ecs/ecs_service.h"
 #include "services/ecs/ecs_util.h"
-#include "services/ecs/task_definition.h"
+#include "services/ecs/task_definition_builder.h"
 
-namespace fargo::services {
-
-using namespace ecs;  // NOLINT: the folder's own helpers
+namespace fargo::services::ecs {
 
 namespace {
 
@@ -33,30 +31,24 @@ json::object DescribeOutput(const json::object& doc, bool tags) {
 
 }  // namespace
 
-std::string EcsService::TaskDefKey(const std::string& region, const std::string& family, int64_t rev) {
-  char buf[16];
-  std::snprintf(buf, sizeof(buf), "%010lld", static_cast<long long>(rev));
-  return store::Collection::Key(region, family + ":" + buf);
-}
-
-const json::object* EcsService::FindTaskDefinition(const std::string& region, const std::string& ref_text) {
+const json::object* TaskDefinitions::Find(const std::string& region, const std::string& ref_text) const {
   auto ref = ParseTaskDefinitionRef(ref_text);
   if (!ref) return nullptr;
-  if (ref->revision > 0) return taskdefs_.Find(TaskDefKey(region, ref->family, ref->revision));
+  if (ref->revision > 0) return st_.taskdefs.Find(TaskDefKey(region, ref->family, ref->revision));
   std::string best;
-  taskdefs_.ForEachPrefix(store::Collection::Key(region, ref->family + ":"),
+  st_.taskdefs.ForEachPrefix(store::Collection::Key(region, ref->family + ":"),
                           [&](const std::string& key, const json::object& doc) {
                             if (GetString(doc, "status") == "ACTIVE") best = key;
                           });
-  return best.empty() ? nullptr : taskdefs_.Find(best);
+  return best.empty() ? nullptr : st_.taskdefs.Find(best);
 }
 
-Result<json::object> EcsService::RegisterTaskDefinition(CallContext& ctx, json::object& in) {
+Result<json::object> TaskDefinitions::Register(CallContext& ctx, json::object& in) {
   std::string family = GetString(in, "family");
   std::string fkey = store::Collection::Key(ctx.region, family);
-  const json::object* fam = families_.Find(fkey);
+  const json::object* fam = st_.families.Find(fkey);
   RegisterContext rc{ctx.region, ctx.account, (fam ? GetInt(*fam, "lastRevision") : 0) + 1,
-                     env_.clock.NowSeconds()};
+                     st_.env.clock.NowSeconds()};
   FARGO_ASSIGN_OR_RETURN(json::object td, BuildTaskDefinition(in, rc));
   json::array tags;
   if (const json::array* t = GetArray(in, "tags")) {
@@ -66,29 +58,26 @@ Result<json::object> EcsService::RegisterTaskDefinition(CallContext& ctx, json::
   json::object doc = td;
   doc["_tags"] = tags;
   std::string key = TaskDefKey(ctx.region, family, rc.revision);
-  FARGO_TRY(env_.store.Transaction([&]() -> Status {
-    FARGO_TRY(families_.Put(fkey, json::object{{"lastRevision", rc.revision}}));
-    return taskdefs_.Put(key, doc);
+  FARGO_TRY(st_.env.store.Transaction([&]() -> Status {
+    FARGO_TRY(st_.families.Put(fkey, json::object{{"lastRevision", rc.revision}}));
+    return st_.taskdefs.Put(key, doc);
   }));
   json::object out{{"taskDefinition", std::move(td)}};
   if (!tags.empty()) out["tags"] = std::move(tags);
   return out;
 }
 
-Result<json::object> EcsService::DescribeTaskDefinition(CallContext& ctx, json::object& in) {
-  const json::object* doc = FindTaskDefinition(ctx.region, GetString(in, "taskDefinition"));
+Result<json::object> TaskDefinitions::Describe(CallContext& ctx, json::object& in) {
+  const json::object* doc = Find(ctx.region, GetString(in, "taskDefinition"));
   if (!doc) return ClientError("Unable to describe task definition.");
-  bool tags = false;
-  if (const json::array* inc = GetArray(in, "include"))
-    for (auto& v : *inc) tags |= v.is_string() && v.as_string() == "TAGS";
-  return DescribeOutput(*doc, tags);
+  return DescribeOutput(*doc, Includes(in, "TAGS"));
 }
 
-Result<json::object> EcsService::ListTaskDefinitions(CallContext& ctx, json::object& in) {
+Result<json::object> TaskDefinitions::List(CallContext& ctx, json::object& in) {
   std::string family = GetString(in, "familyPrefix");
   std::string status = GetString(in, "status", "ACTIVE");
   std::vector<Revision> revs;
-  taskdefs_.ForEachPrefix(ctx.region + "/", [&](const std::string&, const json::object& doc) {
+  st_.taskdefs.ForEachPrefix(ctx.region + "/", [&](const std::string&, const json::object& doc) {
     if (!family.empty() && GetString(doc, "family") != family) return;
     if (status != "ALL" && GetString(doc, "status") != status) return;
     revs.push_back({GetString(doc, "family"), GetInt(doc, "revision"), GetString(doc, "taskDefinitionArn"),
@@ -106,11 +95,11 @@ Result<json::object> EcsService::ListTaskDefinitions(CallContext& ctx, json::obj
   return out;
 }
 
-Result<json::object> EcsService::ListTaskDefinitionFamilies(CallContext& ctx, json::object& in) {
+Result<json::object> TaskDefinitions::ListFamilies(CallContext& ctx, json::object& in) {
   std::string prefix = GetString(in, "familyPrefix");
   std::string status = GetString(in, "status", "ACTIVE");
   std::map<std::string, bool> active;  // family -> has an ACTIVE revision
-  taskdefs_.ForEachPrefix(ctx.region + "/", [&](const std::string&, const json::object& doc) {
+  st_.taskdefs.ForEachPrefix(ctx.region + "/", [&](const std::string&, const json::object& doc) {
     std::string family = GetString(doc, "family");
     if (family.compare(0, prefix.size(), prefix) != 0) return;
     active[family] = active[family] || GetString(doc, "status") == "ACTIVE";
@@ -124,26 +113,26 @@ Result<json::object> EcsService::ListTaskDefinitionFamilies(CallContext& ctx, js
   return out;
 }
 
-Result<json::object> EcsService::DeregisterTaskDefinition(CallContext& ctx, json::object& in) {
+Result<json::object> TaskDefinitions::Deregister(CallContext& ctx, json::object& in) {
   std::string ref_text = GetString(in, "taskDefinition");
   auto ref = ParseTaskDefinitionRef(ref_text);
   if (!ref) return ClientError("Invalid task definition: " + ref_text + ".");
   if (ref->revision == 0)
     return ClientError("Invalid revision number. A revision must be specified: " + ref_text + ".");
   std::string key = TaskDefKey(ctx.region, ref->family, ref->revision);
-  const json::object* cur = taskdefs_.Find(key);
+  const json::object* cur = st_.taskdefs.Find(key);
   if (!cur || GetString(*cur, "status") == "DELETE_IN_PROGRESS") return TaskDefinitionMissing();
   json::object doc = *cur;
   if (GetString(doc, "status") == "ACTIVE") {
     doc["status"] = "INACTIVE";
-    doc["deregisteredAt"] = env_.clock.NowSeconds();
-    FARGO_TRY(taskdefs_.Put(key, doc));
+    doc["deregisteredAt"] = st_.env.clock.NowSeconds();
+    FARGO_TRY(st_.taskdefs.Put(key, doc));
   }
   doc.erase("_tags");
   return json::object{{"taskDefinition", std::move(doc)}};
 }
 
-Result<json::object> EcsService::DeleteTaskDefinitions(CallContext& ctx, json::object& in) {
+Result<json::object> TaskDefinitions::Delete(CallContext& ctx, json::object& in) {
   const json::array* refs = GetArray(in, "taskDefinitions");
   if (!refs || refs->empty()) return InvalidParameter("taskDefinitions must not be empty.");
   if (refs->size() > 10) return InvalidParameter("taskDefinitions can have at most 10 items.");
@@ -156,7 +145,7 @@ Result<json::object> EcsService::DeleteTaskDefinitions(CallContext& ctx, json::o
       continue;
     }
     std::string key = TaskDefKey(ctx.region, ref->family, ref->revision);
-    const json::object* cur = taskdefs_.Find(key);
+    const json::object* cur = st_.taskdefs.Find(key);
     std::string arn = TaskDefinitionArn(ctx.region, ctx.account, ref->family, ref->revision);
     if (!cur) {
       failures.push_back(json::object{{"arn", arn}, {"reason", "The specified task definition does not exist. Specify a valid task definition and try again."}});
@@ -169,8 +158,8 @@ Result<json::object> EcsService::DeleteTaskDefinitions(CallContext& ctx, json::o
     json::object doc = *cur;
     if (GetString(doc, "status") == "INACTIVE") {
       doc["status"] = "DELETE_IN_PROGRESS";
-      doc["deleteRequestedAt"] = env_.clock.NowSeconds();
-      FARGO_TRY(taskdefs_.Put(key, doc));
+      doc["deleteRequestedAt"] = st_.env.clock.NowSeconds();
+      FARGO_TRY(st_.taskdefs.Put(key, doc));
     }
     doc.erase("_tags");
     deleted.push_back(std::move(doc));
@@ -178,4 +167,4 @@ Result<json::object> EcsService::DeleteTaskDefinitions(CallContext& ctx, json::o
   return json::object{{"taskDefinitions", std::move(deleted)}, {"failures", std::move(failures)}};
 }
 
-}  // namespace fargo::services
+}  // namespace fargo::services::ecs

@@ -1,27 +1,13 @@
-// EcsService: service operations.
+#include "services/ecs/services.h"
+
+#include "services/ecs/deployment.h"
 #include "services/ecs/ecs_arn.h"
-#include "services/ecs/ecs_service.h"
 #include "services/ecs/ecs_util.h"
-#include "services/ecs/service_state.h"
+#include "services/ecs/service.h"
 
-namespace fargo::services {
-
-using namespace ecs;  // NOLINT: the folder's own helpers
+namespace fargo::services::ecs {
 
 namespace {
-
-// Service members in the model's order (the order AWS answers them in).
-const std::vector<std::string>& ServiceMemberOrder() {
-  static const std::vector<std::string> order = {
-      "serviceArn", "serviceName", "clusterArn", "loadBalancers", "serviceRegistries", "status",
-      "desiredCount", "runningCount", "pendingCount", "launchType", "capacityProviderStrategy",
-      "platformVersion", "platformFamily", "taskDefinition", "deploymentConfiguration", "taskSets",
-      "deployments", "roleArn", "events", "createdAt", "placementConstraints", "placementStrategy",
-      "networkConfiguration", "healthCheckGracePeriodSeconds", "schedulingStrategy", "deploymentController",
-      "tags", "createdBy", "enableECSManagedTags", "propagateTags", "enableExecuteCommand",
-      "availabilityZoneRebalancing"};
-  return order;
-}
 
 bool UsesFargate(const json::object& svc) {
   if (GetString(svc, "launchType") == "FARGATE") return true;
@@ -86,20 +72,32 @@ std::string PlatformFamily(const json::object& td) {
 
 }  // namespace
 
-json::object EcsService::ServiceView(const json::object& doc, bool tags) {
-  json::object v;
-  for (const auto& k : ServiceMemberOrder())
-    if (auto* x = doc.if_contains(k)) v[k] = *x;
-  if (!tags) v.erase("tags");
-  return v;
+Result<std::string> Services::ActiveServiceKey(CallContext& ctx, const json::object& in) const {
+  ServiceId id = ParseServiceId(GetString(in, "service"));
+  std::string cluster_id = GetString(in, "cluster");
+  if (cluster_id.empty() && !id.cluster.empty()) cluster_id = id.cluster;
+  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, clusters_.Active(ctx.region, cluster_id));
+  std::string key = ServiceKey(ctx.region, GetString(*cluster, "clusterName"), id.name);
+  const json::object* cur = st_.services.Find(key);
+  if (!cur) return ServiceNotFound();
+  FARGO_ASSIGN_OR_RETURN(Service s, ServiceFromStored(*cur));
+  if (s.status != ServiceStatus::kActive) return ServiceNotActive();
+  return key;
 }
 
-void EcsService::BeginDeployment(json::object& svc, double now) {
-  StartDeployment(svc, NewDeployment(svc, DeploymentId(env_.ids.Hex(16)), now));
+Result<json::object> Services::Schedule(const std::string& key) {
+  scheduler_.Schedule(key);
+  FARGO_ASSIGN_OR_RETURN(Service s, ServiceFromStored(*st_.services.Find(key)));
+  return json::object{{"service", EncodeService(s, true)}};
 }
 
-Result<json::object> EcsService::CreateService(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, ActiveCluster(ctx.region, GetString(in, "cluster")));
+Status Services::Advance(const std::string& key, Service& svc) {
+  if (!AdvanceService(svc, st_.env.clock.NowSeconds(), st_.env.ids)) return OkStatus();
+  return st_.services.Put(key, ToStored(svc));
+}
+
+Result<json::object> Services::Create(CallContext& ctx, json::object& in) {
+  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, clusters_.Active(ctx.region, GetString(in, "cluster")));
   std::string cluster_name = GetString(*cluster, "clusterName");
   std::string name = GetString(in, "serviceName");
   if (!ValidName(name))
@@ -107,14 +105,15 @@ Result<json::object> EcsService::CreateService(CallContext& ctx, json::object& i
                             "numbers, hyphens and underscores.");
   std::string key = store::Collection::Key(ctx.region, cluster_name + "/" + name);
   std::string token = GetString(in, "clientToken");
-  if (const json::object* existing = services_.Find(key)) {
-    std::string status = GetString(*existing, "status");
-    if (status == "ACTIVE") {
-      if (!token.empty() && GetString(*existing, "_clientToken") == token)
-        return json::object{{"service", ServiceView(*existing, true)}};
+  if (const json::object* doc = st_.services.Find(key)) {
+    FARGO_ASSIGN_OR_RETURN(Service existing, ServiceFromStored(*doc));
+    if (existing.status == ServiceStatus::kActive) {
+      if (!token.empty() && existing.client_token == token)
+        return json::object{{"service", EncodeService(existing, true)}};
       return InvalidParameter("Creation of service was not idempotent.");
     }
-    if (status == "DRAINING") return InvalidParameter("Unable to Start a service that is still Draining.");
+    if (existing.status == ServiceStatus::kDraining)
+      return InvalidParameter("Unable to Start a service that is still Draining.");
   }
 
   std::string strategy_kind = GetString(in, "schedulingStrategy", "REPLICA");
@@ -124,22 +123,21 @@ Result<json::object> EcsService::CreateService(CallContext& ctx, json::object& i
   const json::object* td = nullptr;
   if (GetString(controller, "type") == "ECS") {
     if (td_ref.empty()) return InvalidParameter("Task definition must be specified for the ECS deployment controller.");
-    td = FindTaskDefinition(ctx.region, td_ref);
+    td = taskdefs_.Find(ctx.region, td_ref);
     if (!td) return ClientError("TaskDefinition not found.");
     if (GetString(*td, "status") != "ACTIVE")
       return ClientError("TaskDefinition is inactive.");
   }
 
-  json::object svc;
-  svc["serviceArn"] = ServiceArn(ctx.region, ctx.account, cluster_name, name);
-  svc["serviceName"] = name;
-  svc["clusterArn"] = cluster->at("clusterArn");
+  Service s;
+  json::object& svc = s.config;
+  s.service_arn = ServiceArn(ctx.region, ctx.account, cluster_name, name);
+  s.service_name = name;
+  s.cluster_arn = GetString(*cluster, "clusterArn");
   svc["loadBalancers"] = Has(in, "loadBalancers") ? in.at("loadBalancers") : json::array{};
   svc["serviceRegistries"] = Has(in, "serviceRegistries") ? in.at("serviceRegistries") : json::array{};
-  svc["status"] = "ACTIVE";
-  svc["desiredCount"] = strategy_kind == "DAEMON" ? 0 : GetInt(in, "desiredCount", 0);
-  svc["runningCount"] = 0;
-  svc["pendingCount"] = 0;
+  s.status = ServiceStatus::kActive;
+  s.desired_count = strategy_kind == "DAEMON" ? 0 : GetInt(in, "desiredCount", 0);
 
   // Launch type or capacity provider strategy.
   const json::array* cps = GetArray(in, "capacityProviderStrategy");
@@ -153,16 +151,16 @@ Result<json::object> EcsService::CreateService(CallContext& ctx, json::object& i
     json::array filled;
     const json::array& attached = cluster->at("capacityProviders").as_array();
     for (auto& sv : strategy) {
-      json::object s = sv.as_object();
+      json::object item = sv.as_object();
       bool ok = false;
-      for (auto& a : attached) ok |= a.is_string() && a.as_string() == GetString(s, "capacityProvider");
+      for (auto& a : attached) ok |= a.is_string() && a.as_string() == GetString(item, "capacityProvider");
       if (!ok)
         return InvalidParameter("The specified capacity provider strategy cannot contain a capacity provider that "
                                 "is not associated with the cluster. Associate the capacity provider with the "
                                 "cluster or specify a valid capacity provider and try again.");
-      if (!Has(s, "weight")) s["weight"] = 0;
-      if (!Has(s, "base")) s["base"] = 0;
-      filled.push_back(std::move(s));
+      if (!Has(item, "weight")) item["weight"] = 0;
+      if (!Has(item, "base")) item["base"] = 0;
+      filled.push_back(std::move(item));
     }
     svc["capacityProviderStrategy"] = std::move(filled);
   } else {
@@ -180,7 +178,7 @@ Result<json::object> EcsService::CreateService(CallContext& ctx, json::object& i
   } else if (Has(in, "platformVersion")) {
     return InvalidParameter("The platform version must be null when specifying an EC2 launch type.");
   }
-  if (td) svc["taskDefinition"] = td->at("taskDefinitionArn");
+  if (td) s.task_definition = GetString(*td, "taskDefinitionArn");
 
   json::object dc{{"deploymentCircuitBreaker", json::object{{"enable", false}, {"rollback", false}}},
                   {"maximumPercent", strategy_kind == "DAEMON" ? 100 : 200},
@@ -189,7 +187,6 @@ Result<json::object> EcsService::CreateService(CallContext& ctx, json::object& i
     FARGO_ASSIGN_OR_RETURN(dc, MergeDeploymentConfiguration(std::move(dc), *given));
   }
   svc["deploymentConfiguration"] = std::move(dc);
-  svc["deployments"] = json::array{};
   const json::array* lbs = GetArray(in, "loadBalancers");
   if (Has(in, "role")) {
     std::string role = GetString(in, "role");
@@ -199,8 +196,7 @@ Result<json::object> EcsService::CreateService(CallContext& ctx, json::object& i
   } else if (lbs && !lbs->empty()) {
     svc["roleArn"] = "arn:aws:iam::" + ctx.account + ":role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS";
   }
-  svc["events"] = json::array{};
-  svc["createdAt"] = env_.clock.NowSeconds();
+  s.created_at = st_.env.clock.NowSeconds();
   svc["placementConstraints"] = Has(in, "placementConstraints") ? in.at("placementConstraints") : json::array{};
   svc["placementStrategy"] = Has(in, "placementStrategy") ? in.at("placementStrategy") : json::array{};
 
@@ -232,48 +228,41 @@ Result<json::object> EcsService::CreateService(CallContext& ctx, json::object& i
   svc["propagateTags"] = GetString(in, "propagateTags", "NONE");
   svc["enableExecuteCommand"] = GetBool(in, "enableExecuteCommand");
   svc["availabilityZoneRebalancing"] = GetString(in, "availabilityZoneRebalancing", "ENABLED");
-  if (!token.empty()) svc["_clientToken"] = token;
+  s.client_token = token;
 
-  double now = env_.clock.NowSeconds();
-  BeginDeployment(svc, now);
-  AdvanceService(svc, now, env_.ids);
-  FARGO_TRY(services_.Put(key, svc));
-  Schedule(key);
-  return json::object{{"service", ServiceView(*services_.Find(key), true)}};
+  double now = st_.env.clock.NowSeconds();
+  BeginDeployment(s, st_.env.ids, now);
+  AdvanceService(s, now, st_.env.ids);
+  FARGO_TRY(st_.services.Put(key, ToStored(s)));
+  return Schedule(key);
 }
 
-Result<json::object> EcsService::UpdateService(CallContext& ctx, json::object& in) {
-  ServiceId id = ParseServiceId(GetString(in, "service"));
-  std::string cluster_id = GetString(in, "cluster");
-  if (cluster_id.empty() && !id.cluster.empty()) cluster_id = id.cluster;
-  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, ActiveCluster(ctx.region, cluster_id));
-  std::string key = store::Collection::Key(ctx.region, GetString(*cluster, "clusterName") + "/" + id.name);
-  const json::object* cur = services_.Find(key);
-  if (!cur) return ServiceNotFound();
-  if (GetString(*cur, "status") != "ACTIVE") return ServiceNotActive();
-  json::object svc = *cur;
-  double now = env_.clock.NowSeconds();
+Result<json::object> Services::Update(CallContext& ctx, json::object& in) {
+  FARGO_ASSIGN_OR_RETURN(std::string key, ActiveServiceKey(ctx, in));
+  FARGO_ASSIGN_OR_RETURN(Service s, ServiceFromStored(*st_.services.Find(key)));
+  json::object& svc = s.config;
+  double now = st_.env.clock.NowSeconds();
   bool new_deployment = GetBool(in, "forceNewDeployment");
 
   const json::object* td = nullptr;
   if (Has(in, "taskDefinition")) {
-    td = FindTaskDefinition(ctx.region, GetString(in, "taskDefinition"));
+    td = taskdefs_.Find(ctx.region, GetString(in, "taskDefinition"));
     if (!td) return ClientError("TaskDefinition not found.");
     if (GetString(*td, "status") != "ACTIVE") return ClientError("TaskDefinition is inactive.");
-    if (GetString(*td, "taskDefinitionArn") != GetString(svc, "taskDefinition")) {
-      svc["taskDefinition"] = td->at("taskDefinitionArn");
+    if (GetString(*td, "taskDefinitionArn") != s.task_definition) {
+      s.task_definition = GetString(*td, "taskDefinitionArn");
       new_deployment = true;
     }
-  } else if (Has(svc, "taskDefinition")) {
-    td = FindTaskDefinition(ctx.region, GetString(svc, "taskDefinition"));
+  } else if (!s.task_definition.empty()) {
+    td = taskdefs_.Find(ctx.region, s.task_definition);
   }
   if (const json::array* cps = GetArray(in, "capacityProviderStrategy"); cps && !cps->empty()) {
     json::array filled;
     for (auto& sv : *cps) {
-      json::object s = sv.as_object();
-      if (!Has(s, "weight")) s["weight"] = 0;
-      if (!Has(s, "base")) s["base"] = 0;
-      filled.push_back(std::move(s));
+      json::object item = sv.as_object();
+      if (!Has(item, "weight")) item["weight"] = 0;
+      if (!Has(item, "base")) item["base"] = 0;
+      filled.push_back(std::move(item));
     }
     if (json::value(filled) != svc["capacityProviderStrategy"]) {
       svc["capacityProviderStrategy"] = std::move(filled);
@@ -327,90 +316,80 @@ Result<json::object> EcsService::UpdateService(CallContext& ctx, json::object& i
   if (Has(in, "desiredCount")) {
     if (GetString(svc, "schedulingStrategy") == "DAEMON")
       return InvalidParameter("The desired count cannot be set for a service with the DAEMON scheduling strategy.");
-    svc["desiredCount"] = in.at("desiredCount");
+    s.desired_count = GetInt(in, "desiredCount");
   }
   if (new_deployment) {
-    BeginDeployment(svc, now);
-  } else if (json::object* primary = PrimaryDeployment(svc);
-             primary && GetInt(*primary, "desiredCount") != GetInt(svc, "desiredCount")) {
-    (*primary)["desiredCount"] = GetInt(svc, "desiredCount");
-    (*primary)["updatedAt"] = now;
+    BeginDeployment(s, st_.env.ids, now);
+  } else if (Deployment* primary = s.primary(); primary && primary->desired_count != s.desired_count) {
+    primary->desired_count = s.desired_count;
+    primary->updated_at = now;
   }
-  AdvanceService(svc, now, env_.ids);
-  FARGO_TRY(services_.Put(key, svc));
-  Schedule(key);
-  return json::object{{"service", ServiceView(*services_.Find(key), true)}};
+  AdvanceService(s, now, st_.env.ids);
+  FARGO_TRY(st_.services.Put(key, ToStored(s)));
+  return Schedule(key);
 }
 
-Result<json::object> EcsService::DescribeServices(CallContext& ctx, json::object& in) {
+Result<json::object> Services::Describe(CallContext& ctx, json::object& in) {
   std::string cluster_name = ClusterNameOf(GetString(in, "cluster"));
-  if (!clusters_.Find(store::Collection::Key(ctx.region, cluster_name))) return ClusterNotFound();
+  if (!st_.clusters.Find(store::Collection::Key(ctx.region, cluster_name))) return ClusterNotFound();
   const json::array* ids = GetArray(in, "services");
   if (!ids || ids->empty()) return InvalidParameter("services can not be empty.");
   if (ids->size() > 10) return InvalidParameter("services can have at most 10 items.");
-  bool tags = false;
-  if (const json::array* inc = GetArray(in, "include"))
-    for (auto& v : *inc) tags |= v.is_string() && v.as_string() == "TAGS";
+  bool tags = Includes(in, "TAGS");
   json::array services, failures;
   for (auto& idv : *ids) {
     ServiceId id = ParseServiceId(idv.is_string() ? std::string(idv.as_string()) : "");
     std::string cname = id.cluster.empty() ? cluster_name : id.cluster;
     std::string key = store::Collection::Key(ctx.region, cname + "/" + id.name);
-    const json::object* found = services_.Find(key);
+    const json::object* found = st_.services.Find(key);
     if (!found || cname != cluster_name) {
       failures.push_back(json::object{{"arn", ServiceArn(ctx.region, ctx.account, cluster_name, id.name)},
                                       {"reason", "MISSING"}});
       continue;
     }
-    json::object doc = *found;
-    FARGO_TRY(Advance(key, doc));
-    services.push_back(ServiceView(doc, tags));
+    FARGO_ASSIGN_OR_RETURN(Service s, ServiceFromStored(*found));
+    FARGO_TRY(Advance(key, s));
+    services.push_back(EncodeService(s, tags));
   }
   return json::object{{"services", std::move(services)}, {"failures", std::move(failures)}};
 }
 
-Result<json::object> EcsService::ListServices(CallContext& ctx, json::object& in) {
-  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, ActiveCluster(ctx.region, GetString(in, "cluster")));
+Result<json::object> Services::List(CallContext& ctx, json::object& in) {
+  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, clusters_.Active(ctx.region, GetString(in, "cluster")));
   std::string launch = GetString(in, "launchType");
   std::string scheduling = GetString(in, "schedulingStrategy");
   std::vector<std::string> arns;
-  services_.ForEachPrefix(store::Collection::Key(ctx.region, GetString(*cluster, "clusterName") + "/"),
-                          [&](const std::string&, const json::object& s) {
-                            if (GetString(s, "status") == "INACTIVE") return;
-                            if (!launch.empty() && GetString(s, "launchType") != launch) return;
-                            if (!scheduling.empty() && GetString(s, "schedulingStrategy") != scheduling) return;
-                            arns.push_back(GetString(s, "serviceArn"));
-                          });
+  st_.services.ForEachPrefix(store::Collection::Key(ctx.region, GetString(*cluster, "clusterName") + "/"),
+                             [&](const std::string&, const json::object& doc) {
+                               auto s = ServiceFromStored(doc);
+                               if (!s.ok() || s->status == ServiceStatus::kInactive) return;
+                               if (!launch.empty() && GetString(s->config, "launchType") != launch) return;
+                               if (!scheduling.empty() && GetString(s->config, "schedulingStrategy") != scheduling)
+                                 return;
+                               arns.push_back(s->service_arn);
+                             });
   FARGO_ASSIGN_OR_RETURN(Page page, Paginate(arns, GetString(in, "nextToken"), GetInt(in, "maxResults"), 10, 100));
   json::object out{{"serviceArns", json::value_from(page.items)}};
   if (!page.next_token.empty()) out["nextToken"] = page.next_token;
   return out;
 }
 
-Result<json::object> EcsService::DeleteService(CallContext& ctx, json::object& in) {
-  ServiceId id = ParseServiceId(GetString(in, "service"));
-  std::string cluster_id = GetString(in, "cluster");
-  if (cluster_id.empty() && !id.cluster.empty()) cluster_id = id.cluster;
-  FARGO_ASSIGN_OR_RETURN(const json::object* cluster, ActiveCluster(ctx.region, cluster_id));
-  std::string key = store::Collection::Key(ctx.region, GetString(*cluster, "clusterName") + "/" + id.name);
-  const json::object* cur = services_.Find(key);
-  if (!cur) return ServiceNotFound();
-  if (GetString(*cur, "status") != "ACTIVE") return ServiceNotActive();
-  json::object svc = *cur;
-  if (!GetBool(in, "force") && GetString(svc, "schedulingStrategy") == "REPLICA" && GetInt(svc, "desiredCount") > 0)
+Result<json::object> Services::Delete(CallContext& ctx, json::object& in) {
+  FARGO_ASSIGN_OR_RETURN(std::string key, ActiveServiceKey(ctx, in));
+  FARGO_ASSIGN_OR_RETURN(Service s, ServiceFromStored(*st_.services.Find(key)));
+  if (!GetBool(in, "force") && GetString(s.config, "schedulingStrategy") == "REPLICA" && s.desired_count > 0)
     return InvalidParameter("The service cannot be stopped while it is scaled above 0.");
-  double now = env_.clock.NowSeconds();
-  svc["desiredCount"] = 0;
-  for (auto& d : svc["deployments"].as_array()) {
-    d.as_object()["desiredCount"] = 0;
-    d.as_object()["updatedAt"] = now;
+  double now = st_.env.clock.NowSeconds();
+  s.desired_count = 0;
+  for (Deployment& d : s.deployments) {
+    d.desired_count = 0;
+    d.updated_at = now;
   }
-  svc["status"] = "DRAINING";
-  svc["_drainingSince"] = now;
-  AdvanceService(svc, now, env_.ids);
-  FARGO_TRY(services_.Put(key, svc));
-  Schedule(key);
-  return json::object{{"service", ServiceView(*services_.Find(key), true)}};
+  s.status = ServiceStatus::kDraining;
+  s.draining_since = now;
+  AdvanceService(s, now, st_.env.ids);
+  FARGO_TRY(st_.services.Put(key, ToStored(s)));
+  return Schedule(key);
 }
 
-}  // namespace fargo::services
+}  // namespace fargo::services::ecs

@@ -1,0 +1,109 @@
+// Tasks: the task operations (RunTask, StopTask, DescribeTasks, ListTasks),
+// the task life cycle driven by the runtime's reports, and what the task
+// endpoints ask of a task (its credentials, its metadata).
+//
+// A task is launched with a runtime::TaskPlan built from its definition; the
+// runtime (a runtime::TaskDriver, when one is set) answers with TaskReports
+// that move the Task forward, never back. Tasks a service started are
+// reported to the service's scheduler through ServiceHooks.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dataplane/endpoints/task_metadata.h"
+#include "runtime/task_driver.h"
+#include "services/ecs/clusters.h"
+#include "services/ecs/ecs_state.h"
+#include "services/ecs/task_definitions.h"
+#include "services/ecs/task_plan_builder.h"
+
+namespace fargo::services::ecs {
+
+class Tasks {
+ public:
+  Tasks(EcsState& state, const Clusters& clusters, const TaskDefinitions& taskdefs)
+      : st_(state), clusters_(clusters), taskdefs_(taskdefs) {}
+
+  // ---- wiring (state thread)
+  void SetTaskDriver(runtime::TaskDriver* driver) { driver_ = driver; }
+  void SetNetworkResolver(NetworkResolver resolver) { network_ = std::move(resolver); }
+  void SetObjectReader(ObjectReader reader) { read_object_ = std::move(reader); }
+  void SetInterfaceHooks(InterfaceCreator create, InterfaceRemover remove) {
+    create_interface_ = std::move(create);
+    remove_interface_ = std::move(remove);
+  }
+  // What the scheduler hears of service tasks: one stopped (for failure
+  // accounting), and one that changed (its service is scheduled again).
+  struct ServiceHooks {
+    std::function<void(const Task&)> stopped;
+    std::function<void(const std::string& service_key)> changed;
+  };
+  void SetServiceHooks(ServiceHooks hooks) { hooks_ = std::move(hooks); }
+
+  // ---- operations
+  Result<json::object> Run(CallContext& ctx, json::object& in);
+  Result<json::object> Stop(CallContext& ctx, json::object& in);
+  Result<json::object> Describe(CallContext& ctx, json::object& in);
+  Result<json::object> List(CallContext& ctx, json::object& in);
+
+  // Everything a new task is made of.
+  struct Launch {
+    std::string region, account;
+    const json::object* cluster = nullptr;  // Cluster document
+    const json::object* task_definition = nullptr;
+    json::object overrides;  // TaskOverride
+    std::vector<std::string> subnets, security_groups;
+    std::string launch_type = "FARGATE";
+    std::string capacity_provider;  // "" = launch type
+    std::string started_by, group;
+    json::array tags;
+    bool enable_execute_command = false;
+    std::string service_name;  // for service tasks
+    // Subnets already looked up in EC2 (nullopt: it has none such); filled
+    // as launches look them up, so each is asked for once.
+    std::map<std::string, std::optional<SubnetNetwork>> resolved;
+  };
+  // Creates, stores and (with a driver) launches a task; returns it. Tasks
+  // whose plan cannot be built are stored STOPPED (TaskFailedToStart).
+  Result<const Task*> LaunchTask(Launch& launch);
+  // Asks a task to stop (no-op when it already is stopping).
+  Status StopTask(const std::string& key, StopCode code, const std::string& reason);
+  // Deletes STOPPED tasks older than an hour.
+  void Expire(double now);
+
+  // ---- the runtime's side
+  void ApplyReport(const runtime::TaskReport& report);
+  std::vector<runtime::TaskPlan> LivePlans() const;
+  void ResumeStops();
+
+  // ---- the task endpoints
+  struct CredentialsTarget {
+    std::string region, account, role_arn, task_arn;
+  };
+  std::optional<CredentialsTarget> Credentials(const std::string& credentials_id) const;
+  // What the metadata endpoint shows to the container `token` names
+  // ("<task id>-<container index>"); nullopt for an unknown token.
+  std::optional<dataplane::TaskMetadata> Metadata(const std::string& token) const;
+
+ private:
+  // Persists a changed task (version + 1).
+  Status PutTask(const std::string& key, Task t);
+  // The subnet, looked up once per Launch.
+  std::optional<SubnetNetwork> Subnet(Launch& l, const std::string& subnet);
+
+  EcsState& st_;
+  const Clusters& clusters_;
+  const TaskDefinitions& taskdefs_;
+  runtime::TaskDriver* driver_ = nullptr;
+  NetworkResolver network_;
+  ObjectReader read_object_;
+  InterfaceCreator create_interface_;
+  InterfaceRemover remove_interface_;
+  ServiceHooks hooks_;
+  uint64_t subnet_rr_ = 0;  // round robin over a task's subnets
+};
+
+}  // namespace fargo::services::ecs
