@@ -17,7 +17,7 @@ import subprocess
 import time
 import unittest
 
-from fargo_harness import Fargo, FargoTestCase, require_engine, wait_for
+from fargo_harness import Engine, Fargo, FargoTestCase, require_engine, wait_for
 
 REGION = "eu-west-1"
 DEBIAN = "debian:buster-20230411-slim"
@@ -412,7 +412,13 @@ class RestartSafetyTest(unittest.TestCase):
 
     def test_engine_restart_under_fargo(self):
         script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "engine.sh")
-        if not os.path.exists("/run/podman/fargo-service.pid"):
+        # Only an engine scripts/engine.sh started is restarted: Podman's API
+        # service, or the Docker Engine of `docker-start` (live-restore).
+        if Engine().socket == "/run/fargo-docker/docker.sock" and os.path.exists("/run/fargo-docker/dockerd.pid"):
+            stop, start = "docker-stop", "docker-start"
+        elif Engine().socket == "/run/podman/podman.sock" and os.path.exists("/run/podman/fargo-service.pid"):
+            stop, start = "stop", "start"
+        else:
             self.skipTest("*** the engine was not started by scripts/engine.sh: not restarting it ***")
         engine, fargo, w = self.service(_octet() - 41, "engine", "ticker",
                                         "while true; do echo tick; sleep 0.2; done", 1)
@@ -424,9 +430,9 @@ class RestartSafetyTest(unittest.TestCase):
         stream = f"ecs/main/{task_id(arn)}"
         w.wait_log(stream, "tick")
 
-        subprocess.run([script, "stop"], check=True)
+        subprocess.run([script, stop], check=True)
         time.sleep(1)
-        subprocess.run([script, "start"], check=True)
+        subprocess.run([script, start], check=True)
         self.assertTrue(engine.answers())
         time.sleep(2)
         self.assertEqual(running(), [arn], "the task outlived the engine's restart")
