@@ -263,6 +263,22 @@ class StoryTasksTest(FargoTestCase):
                                  region=REGION)["taskArns"]
         self.assertIn(arn, stopped)
 
+    def test_10_init_process_enabled_runs_the_engines_init_as_pid_1(self):
+        # Docker's is docker-init (tini, at /sbin/docker-init), Podman's is
+        # catatonit (at /run/podman-init); either passes the exit code on.
+        w = self.world
+        td = w.register("story-init", [w.container(
+            "main", ["sh", "-c", "echo pid1: $(tr '\\0' ' ' </proc/1/cmdline); exit 3"],
+            linuxParameters={"initProcessEnabled": True})])
+        arn = w.run(td)
+        task = w.wait_status(arn, "STOPPED")
+        self.assertEqual(task["containers"][0]["exitCode"], 3)
+        stream = f"ecs/main/{task_id(arn)}"
+        w.wait_log(stream, "pid1:")
+        pid1 = w.log_text(stream).split("pid1: ", 1)[1].split()
+        self.assertRegex(pid1[0], r"/(docker-init|podman-init)$")
+        self.assertIn("sh", pid1[1:], "the task's command runs under the init")
+
     def test_6_task_role_credentials_and_metadata_endpoints(self):
         w = self.world
         script = ("wget -qO- http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI; echo; "

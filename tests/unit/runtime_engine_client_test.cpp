@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <optional>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -14,7 +16,9 @@
 
 #include <gtest/gtest.h>
 
+#include "common/clock.h"
 #include "runtime/engine_client.h"
+#include "runtime/task_runner.h"
 
 namespace fargo::runtime {
 namespace {
@@ -158,6 +162,70 @@ TEST(RuntimeEngineClient, NegotiateApiVersion) {
   EXPECT_EQ(v("1.40", "1.12").substr(0, 6), "error:");
   EXPECT_EQ(v("", nullptr).substr(0, 6), "error:");
   EXPECT_EQ(v("one.two", nullptr).substr(0, 6), "error:");
+}
+
+// A task whose sandbox the engine refuses stops with the engine's message as
+// its reason, and fargo's log says the same: here the engine refuses the
+// sandbox image's import before reading its body, as Docker refused it.
+TEST(RuntimeEngineClientScripted, EngineRefusalIsTheTasksStoppedReason) {
+  ScriptedEngine engine([](const std::string& head) {
+    std::string line = RequestLine(head);
+    if (line == "GET /version HTTP/1.1") return HttpResponse(200, R"({"ApiVersion":"1.41","MinAPIVersion":"1.12"})");
+    if (line.rfind("GET /v1.41/networks/fargo-vpc-0scripted ", 0) == 0) {
+      return HttpResponse(200, R"({"Name":"fargo-vpc-0scripted","IPAM":{"Config":[{"Subnet":"10.9.0.0/16"}]}})");
+    }
+    if (line.rfind("POST /v1.41/images/create?fromSrc=-", 0) == 0) {
+      return HttpResponse(400, R"({"message":"the engine refuses this import"})");
+    }
+    return HttpResponse(404, R"({"message":"not scripted"})");
+  });
+  EngineClient client = Client(engine.path());
+  SystemClock clock;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<TaskReport> stopped;
+  std::vector<std::string> log;
+  TaskRunner runner(
+      client, clock, nullptr,
+      [&](const TaskReport& r) {
+        std::lock_guard<std::mutex> l(mu);
+        if (r.last_status == "STOPPED" && !stopped) stopped = r;
+        cv.notify_all();
+      },
+      [&](const std::string& line) {
+        std::lock_guard<std::mutex> l(mu);
+        log.push_back(line);
+      },
+      TaskRunner::Options{});
+  runner.Start();
+  TaskPlan plan;
+  plan.task_arn = "arn:aws:ecs:eu-west-1:000000000000:task/default/0123456789abcdef0123456789abcdef";
+  plan.region = "eu-west-1";
+  plan.sandbox.task_arn = plan.task_arn;
+  plan.sandbox.cluster = "default";
+  plan.sandbox.vpc.vpc_id = "vpc-0scripted";
+  plan.sandbox.vpc.cidr = "10.9.0.0/16";
+  plan.sandbox.subnet_id = "subnet-0scripted";
+  plan.sandbox.subnet_cidr = "10.9.1.0/24";
+  ContainerPlan c;
+  c.spec.name = "main";
+  c.spec.image = "debian:buster-20230411-slim";
+  plan.containers.push_back(c);
+  runner.Launch(plan);
+  {
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait_for(l, std::chrono::seconds(20), [&] { return stopped.has_value(); });
+  }
+  runner.Shutdown();
+  ASSERT_TRUE(stopped) << "the task never stopped";
+  EXPECT_EQ(stopped->stop_code, "TaskFailedToStart");
+  EXPECT_EQ(stopped->stopped_reason,
+            "ResourceInitializationError: unable to create the task's network: importing the sandbox image "
+            "localhost/fargo/pause:latest: the engine refuses this import");
+  std::lock_guard<std::mutex> l(mu);
+  bool logged = false;
+  for (const auto& line : log) logged |= line.find("the engine refuses this import") != std::string::npos;
+  EXPECT_TRUE(logged) << "fargo's log does not carry the engine's message";
 }
 
 TEST(RuntimeEngineClient, EngineProduct) {
