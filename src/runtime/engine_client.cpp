@@ -213,19 +213,6 @@ Result<std::string> NegotiateApiVersion(const json::object& version) {
   return "v" + std::to_string(pick.first) + "." + std::to_string(pick.second);
 }
 
-std::string EngineProduct(const json::object& version) {
-  if (auto* cs = version.if_contains("Components"); cs && cs->is_array()) {
-    for (const auto& c : cs->as_array()) {
-      if (!c.is_object()) continue;
-      auto* n = c.as_object().if_contains("Name");
-      if (n && n->is_string() && n->as_string().subview().find("Podman") != std::string_view::npos) {
-        return "Podman";
-      }
-    }
-  }
-  return "Docker Engine";
-}
-
 Result<std::string> EngineClient::ApiVersion() {
   if (!options_.api_version.empty()) return options_.api_version;
   {

@@ -66,10 +66,6 @@ inline constexpr const char* kMinimumApiVersion = "1.41";
 // engine no longer accepts ours. Returns "v1.41"-style path prefixes.
 Result<std::string> NegotiateApiVersion(const boost::json::object& version);
 
-// "Podman" or "Docker Engine", from a `GET /version` answer (Podman names
-// itself among the Components), for messages and engine-specific behaviour.
-std::string EngineProduct(const boost::json::object& version);
-
 struct LogsOptions {
   bool follow = true;
   bool stdout_stream = true;

@@ -228,15 +228,5 @@ TEST(RuntimeEngineClientScripted, EngineRefusalIsTheTasksStoppedReason) {
   EXPECT_TRUE(logged) << "fargo's log does not carry the engine's message";
 }
 
-TEST(RuntimeEngineClient, EngineProduct) {
-  EXPECT_EQ(EngineProduct(json::parse(R"({"Components":[{"Name":"Podman Engine","Version":"4.3.1"}],
-                                          "ApiVersion":"1.41"})").as_object()),
-            "Podman");
-  EXPECT_EQ(EngineProduct(json::parse(R"({"Components":[{"Name":"Engine"},{"Name":"containerd"}],
-                                          "ApiVersion":"1.41"})").as_object()),
-            "Docker Engine");
-  EXPECT_EQ(EngineProduct(json::object{}), "Docker Engine");
-}
-
 }  // namespace
 }  // namespace fargo::runtime
