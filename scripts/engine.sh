@@ -104,8 +104,9 @@ docker_clean() {
     DOCKER_HOST=unix://$DOCKER_SOCK docker ps -aq | xargs -r env DOCKER_HOST=unix://$DOCKER_SOCK docker rm -f >/dev/null 2>&1 || true
   fi
   docker_stop
-  # Shims of live-restored containers hold mounts under the roots.
-  grep -E " ($DOCKER_DATA|$DOCKER_RUN)/" /proc/mounts | awk '{print $2}' | sort -r |
+  # dockerd bind-mounts its data root onto itself (mount propagation) and
+  # leaves that, and container mounts, behind: unmount deepest first.
+  awk -v d="$DOCKER_DATA" -v r="$DOCKER_RUN" '$2 == d || $2 == r || index($2, d "/") == 1 || index($2, r "/") == 1 {print $2}' /proc/mounts | sort -r |
     xargs -r -n1 $SUDO umount -l 2>/dev/null || true
   $SUDO rm -rf "$DOCKER_DATA" "$DOCKER_RUN"
 }
