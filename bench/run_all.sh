@@ -11,5 +11,12 @@ done
 command -v podman >/dev/null && ../tests/images/build.sh >/dev/null
 echo "== task_launch.py"
 python3 task_launch.py --runs 10
+# The same on Docker Engine, started beside Podman and removed afterwards.
+if [[ -z "${DOCKER_HOST:-}" ]] && ../scripts/engine.sh docker-start; then
+  trap '../scripts/engine.sh docker-clean' EXIT
+  ../tests/images/build.sh --docker /run/fargo-docker/docker.sock >/dev/null
+  echo "== task_launch.py (Docker Engine)"
+  DOCKER_HOST=unix:///run/fargo-docker/docker.sock python3 task_launch.py --runs 10
+fi
 echo "== task_logs_throughput.sh (full stack)"
 MODE=full ./task_logs_throughput.sh

@@ -9,8 +9,13 @@ pause container with the task's address, and the task's container joined to
 it - created and started back to back. Both sides remove everything after
 each run, so every run starts from the same state; the two sides alternate.
 
+The engine is the one DOCKER_HOST names (else Docker's socket, else
+Podman's), as for fargo; its name and version are printed with the figures.
+One untimed fargo task first makes sure the engine has fargo's pause image.
+
 Usage: bench/task_launch.py [--runs N]   (needs the engine and the story's
-images: scripts/engine.sh start && tests/images/build.sh)
+images: scripts/engine.sh start && tests/images/build.sh; for Docker
+scripts/engine.sh docker-start && tests/images/build.sh --docker SOCKET)
 """
 import argparse
 import json
@@ -100,9 +105,14 @@ def main():
     args = ap.parse_args()
     engine = require_engine()
     runs = max(2, min(args.runs, 50))
+    status, version = engine.call("GET", "/version")
+    names = [c.get("Name", "") for c in version.get("Components", [])] if status == 200 else []
+    kind = "Podman" if any("Podman" in n for n in names) else "Docker Engine"
+    print(f"engine: {kind} {version.get('Version', '?')} (API {version.get('ApiVersion', '?')}) at {engine.socket}")
     side = FargoSide()
     ref, got = [], []
     try:
+        side.run_once()  # untimed: imports the pause image the reference uses too
         for i in range(runs):  # interleaved, so both see the same machine
             ref.append(engine_once(engine, i))
             got.append(side.run_once())
@@ -114,7 +124,7 @@ def main():
     print(f"  fargo  p50 {f50:7.0f}  p95 {f95:7.0f}  mean {statistics.mean(got) * 1000:7.0f}")
     print(f"  engine p50 {e50:7.0f}  p95 {e95:7.0f}  mean {statistics.mean(ref) * 1000:7.0f}  (network + pause + container, create+start)")
     print(f"  ratio  p50 {f50 / e50:.2f}x  p95 {f95 / e95:.2f}x  (target <= 1.3x)")
-    print(json.dumps({"fargo_p50_ms": round(f50), "fargo_p95_ms": round(f95),
+    print(json.dumps({"engine": f"{kind} {version.get('Version', '?')}", "fargo_p50_ms": round(f50), "fargo_p95_ms": round(f95),
                       "engine_p50_ms": round(e50), "engine_p95_ms": round(e95)}))
 
 

@@ -6,6 +6,10 @@
 #   scripts/engine.sh stop    stop the Podman API service this script started
 #   scripts/engine.sh clean   remove every container, volume and network fargo labelled
 #   scripts/engine.sh undo    stop it and remove what `start` wrote (not the packages)
+#   scripts/engine.sh docker-start   start a Docker Engine (Debian's docker.io) of its own, on
+#                                    /run/fargo-docker/docker.sock, its own data and exec roots
+#   scripts/engine.sh docker-stop    stop that dockerd (its containers keep running: live-restore)
+#   scripts/engine.sh docker-clean   stop it, remove its containers and its data root
 #
 # What `start` installs and changes when it brings Podman up (see README, "The
 # container engine"):
@@ -147,11 +151,77 @@ undo() {
   $SUDO rm -f "$DROPIN"
 }
 
+# ---- Docker Engine beside Podman (the second engine the suite runs on)
+# Its own socket, data root, exec root and pidfile, so it neither takes
+# /var/run/docker.sock nor shares anything with a system Docker. Flags:
+#   --iptables=false  Docker would otherwise set the FORWARD policy to DROP
+#                     and load br_netfilter, filtering the bridged traffic of
+#                     Podman's networks on the same host. fargo's tasks need
+#                     no NAT: they reach each other on their VPC's bridge and
+#                     fargo on the host through the bridge's gateway route.
+#   --bridge=none     no docker0 (172.17.0.0/16 could overlap a VPC's CIDR);
+#                     fargo creates every network it uses.
+#   --live-restore    containers outlive a dockerd restart, as with Podman.
+DOCKER_RUN=/run/fargo-docker
+DOCKER_DATA=/var/lib/fargo-docker
+DOCKER_SOCK=$DOCKER_RUN/docker.sock
+DOCKER_PIDFILE=$DOCKER_RUN/dockerd.pid
+
+docker_start() {
+  if answers "$DOCKER_SOCK"; then return 0; fi
+  if ! command -v dockerd >/dev/null || ! command -v docker-init >/dev/null; then
+    # policy-rc.d keeps the package from starting a system dockerd on
+    # /var/run/docker.sock (where fargo and the tests would find it).
+    local policy_added=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+      printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+      $SUDO chmod +x /usr/sbin/policy-rc.d
+      policy_added=1
+    fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends docker.io tini >/dev/null
+    [[ $policy_added -eq 1 ]] && $SUDO rm -f /usr/sbin/policy-rc.d
+  fi
+  $SUDO mkdir -p "$DOCKER_RUN" "$DOCKER_DATA"
+  $SUDO sh -c "nohup dockerd --host unix://$DOCKER_SOCK --data-root $DOCKER_DATA \
+      --exec-root $DOCKER_RUN/exec --pidfile $DOCKER_PIDFILE \
+      --iptables=false --bridge=none --live-restore \
+      >$DOCKER_RUN/dockerd.log 2>&1 &"
+  for _ in $(seq 1 300); do answers "$DOCKER_SOCK" && return 0; sleep 0.1; done
+  echo "engine: dockerd did not answer on $DOCKER_SOCK (log: $DOCKER_RUN/dockerd.log)" >&2
+  tail -20 "$DOCKER_RUN/dockerd.log" >&2 || true
+  return 1
+}
+
+docker_stop() {
+  [[ -f "$DOCKER_PIDFILE" ]] || return 0
+  local pid
+  pid=$(cat "$DOCKER_PIDFILE")
+  $SUDO kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 150); do $SUDO kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  $SUDO rm -f "$DOCKER_PIDFILE"
+}
+
+docker_clean() {
+  if answers "$DOCKER_SOCK"; then
+    DOCKER_HOST=unix://$DOCKER_SOCK docker ps -aq | xargs -r env DOCKER_HOST=unix://$DOCKER_SOCK docker rm -f >/dev/null 2>&1 || true
+  fi
+  docker_stop
+  # dockerd bind-mounts its data root onto itself (mount propagation) and
+  # leaves that, and container mounts, behind: unmount deepest first.
+  awk -v d="$DOCKER_DATA" -v r="$DOCKER_RUN" '$2 == d || $2 == r || index($2, d "/") == 1 || index($2, r "/") == 1 {print $2}' /proc/mounts | sort -r |
+    xargs -r -n1 $SUDO umount -l 2>/dev/null || true
+  $SUDO rm -rf "$DOCKER_DATA" "$DOCKER_RUN"
+}
+
 case "${1:-start}" in
   start) start ;;
   check) check ;;
   stop) stop ;;
   clean) clean ;;
   undo) undo ;;
-  *) echo "usage: $0 start|check|stop|clean|undo" >&2; exit 2 ;;
+  docker-start) docker_start ;;
+  docker-stop) docker_stop ;;
+  docker-clean) docker_clean ;;
+  *) echo "usage: $0 start|check|stop|clean|undo|docker-start|docker-stop|docker-clean" >&2; exit 2 ;;
 esac

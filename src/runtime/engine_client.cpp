@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <mutex>
+#include <optional>
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
@@ -34,6 +36,11 @@ class DeadlineSocket {
   asio::local::stream_protocol::socket& socket() { return socket_; }
   executor_type get_executor() { return socket_.get_executor(); }
   bool timed_out() const { return timed_out_; }
+  // Something (an answer, or the peer's close) is waiting to be read.
+  bool readable() {
+    pollfd pfd{socket_.native_handle(), POLLIN, 0};
+    return ::poll(&pfd, 1, 0) > 0;
+  }
   bool cancelled() const { return cancelled_; }
 
   template <class Buffers>
@@ -119,11 +126,29 @@ http::request<http::string_body> MakeRequest(std::string_view method, const std:
 
 std::string Q(std::string_view v) { return UrlEncode(v); }
 
-// Connects `s` to the engine's socket and writes one request.
-Status Send(DeadlineSocket& s, const std::string& socket_path, const http::request<http::string_body>& req) {
+// Connects `s` to the engine's socket and writes one request. An engine may
+// answer (and close) before it has read the whole body: writing stops when an
+// answer is waiting, and a failed write is followed by a look for that answer.
+// `answered` tells the caller to read the engine's response; on OkStatus()
+// without it the request went out whole.
+Status Send(DeadlineSocket& s, const std::string& socket_path,
+            const http::request<http::string_body>& req, bool* answered) {
+  *answered = false;
   boost::system::error_code ec;
   s.socket().connect(asio::local::stream_protocol::endpoint(socket_path), ec);
-  if (!ec) http::write(s, req, ec);
+  if (ec) return Unavailable(socket_path, ec.message());
+  http::request_serializer<http::string_body> sr(req);
+  http::write_header(s, sr, ec);
+  const std::string& body = req.body();
+  static constexpr size_t kSlice = 64 * 1024;
+  for (size_t off = 0; !ec && off < body.size();) {
+    if (off > 0 && s.readable()) break;
+    off += s.write_some(asio::buffer(body.data() + off, std::min(kSlice, body.size() - off)), ec);
+  }
+  if (s.readable()) {
+    *answered = true;
+    return OkStatus();
+  }
   if (ec) return Unavailable(socket_path, ec.message());
   return OkStatus();
 }
@@ -132,7 +157,81 @@ Status Send(DeadlineSocket& s, const std::string& socket_path, const http::reque
 
 // ---------------------------------------------------------------- transport
 
-EngineClient::EngineClient(Options options) : options_(std::move(options)) {}
+struct EngineClient::Negotiated {
+  std::mutex mu;
+  std::string version;  // "v1.41"; empty until negotiated
+};
+
+EngineClient::EngineClient(Options options)
+    : options_(std::move(options)), negotiated_(std::make_shared<Negotiated>()) {}
+
+namespace {
+
+// "1.41" -> {1, 41}; nullopt when not of that form.
+std::optional<std::pair<int, int>> ParseApiVersion(std::string_view v) {
+  auto dot = v.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == v.size()) return std::nullopt;
+  int major = 0, minor = 0;
+  for (char c : v.substr(0, dot)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    major = major * 10 + (c - '0');
+  }
+  for (char c : v.substr(dot + 1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    minor = minor * 10 + (c - '0');
+  }
+  return std::make_pair(major, minor);
+}
+
+}  // namespace
+
+Result<std::string> NegotiateApiVersion(const json::object& version) {
+  auto field = [&](const char* key) -> std::string {
+    auto* v = version.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  auto preferred = *ParseApiVersion(kPreferredApiVersion);
+  auto minimum = *ParseApiVersion(kMinimumApiVersion);
+  auto engine_max = ParseApiVersion(field("ApiVersion"));
+  if (!engine_max) {
+    return AwsError::Make(kEngineError,
+                          "the engine's /version names no API version (ApiVersion \"" +
+                              field("ApiVersion") + "\")",
+                          500);
+  }
+  if (*engine_max < minimum) {
+    return AwsError::Make(kEngineError,
+                          "the engine speaks Docker Engine API " + field("ApiVersion") +
+                              "; fargo needs " + kMinimumApiVersion +
+                              " or later (Docker 20.10+, Podman 4+)",
+                          500);
+  }
+  auto pick = std::min(preferred, *engine_max);
+  if (auto engine_min = ParseApiVersion(field("MinAPIVersion")); engine_min && pick < *engine_min) {
+    pick = *engine_min;
+  }
+  return "v" + std::to_string(pick.first) + "." + std::to_string(pick.second);
+}
+
+Result<std::string> EngineClient::ApiVersion() {
+  if (!options_.api_version.empty()) return options_.api_version;
+  {
+    std::lock_guard<std::mutex> l(negotiated_->mu);
+    if (!negotiated_->version.empty()) return negotiated_->version;
+  }
+  // `/version` is served unversioned by every engine.
+  FARGO_ASSIGN_OR_RETURN(Response r, RequestPath("GET", "/version", {}, "application/json"));
+  if (r.status >= 400) return EngineErrorFrom(r.status, r.body);
+  boost::system::error_code ec;
+  json::value v = json::parse(r.body, ec);
+  if (ec || !v.is_object()) {
+    return AwsError::Make(kEngineError, "the engine's /version is not a JSON object", 500);
+  }
+  FARGO_ASSIGN_OR_RETURN(std::string picked, NegotiateApiVersion(v.as_object()));
+  std::lock_guard<std::mutex> l(negotiated_->mu);
+  negotiated_->version = picked;
+  return picked;
+}
 
 std::string EngineClient::DiscoverSocket(const char* docker_host,
                                          const std::function<bool(const std::string&)>& exists) {
@@ -156,8 +255,14 @@ EngineClient EngineClient::FromEnvironment() {
   return EngineClient(std::move(o));
 }
 
-std::string EngineClient::Path(std::string_view target) const {
-  return "/" + options_.api_version + std::string(target);
+void EngineClient::ForgetApiVersion() {
+  std::lock_guard<std::mutex> l(negotiated_->mu);
+  negotiated_->version.clear();
+}
+
+Result<std::string> EngineClient::Path(std::string_view target) {
+  FARGO_ASSIGN_OR_RETURN(std::string version, ApiVersion());
+  return "/" + version + std::string(target);
 }
 
 AwsError EngineErrorFrom(int status, std::string_view body) {
@@ -180,19 +285,36 @@ Result<EngineClient::Response> EngineClient::Request(std::string_view method,
                                                      std::string_view target,
                                                      std::string_view body,
                                                      std::string_view content_type) {
+  FARGO_ASSIGN_OR_RETURN(std::string path, Path(target));
+  return RequestPath(method, path, body, content_type);
+}
+
+Result<EngineClient::Response> EngineClient::RequestPath(std::string_view method,
+                                                         const std::string& path,
+                                                         std::string_view body,
+                                                         std::string_view content_type) {
   asio::io_context io;
   DeadlineSocket s(io, Clock::now() + options_.timeout, nullptr);
-  FARGO_TRY(Send(s, options_.socket_path, MakeRequest(method, Path(target), body, content_type, false)));
+  bool answered = false;
+  Status sent = Send(s, options_.socket_path, MakeRequest(method, path, body, content_type, false),
+                     &answered);
+  if (!sent.ok()) {
+    ForgetApiVersion();
+    return sent.error();
+  }
   boost::system::error_code ec;
   beast::flat_buffer buf;
   http::response_parser<http::string_body> parser;
   parser.body_limit(boost::none);
   http::read(s, buf, parser, ec);
-  if (ec) {
+  // An engine that answered early may close without a complete body.
+  if (ec && !(answered && parser.is_header_done())) {
+    ForgetApiVersion();
     return Unavailable(options_.socket_path,
-                       s.timed_out() ? "timed out waiting for " + std::string(method) + " " +
-                                           std::string(target)
-                                     : ec.message());
+                       s.timed_out() ? "timed out waiting for " + std::string(method) + " " + path
+                       : answered   ? "it closed the connection before answering " +
+                                        std::string(method) + " " + path
+                                    : ec.message());
   }
   Response r;
   r.status = static_cast<int>(parser.get().result_int());
@@ -208,7 +330,14 @@ Status EngineClient::Stream(std::string_view method, std::string_view target,
   asio::io_context io;
   // Headers must arrive within the control timeout; the body may take forever.
   DeadlineSocket s(io, Clock::time_point::max(), cancel);
-  FARGO_TRY(Send(s, options_.socket_path, MakeRequest(method, Path(target), body, "application/json", upgrade)));
+  FARGO_ASSIGN_OR_RETURN(std::string path, Path(target));
+  bool answered = false;
+  Status sent = Send(s, options_.socket_path,
+                     MakeRequest(method, path, body, "application/json", upgrade), &answered);
+  if (!sent.ok()) {
+    ForgetApiVersion();
+    return sent.error();
+  }
   boost::system::error_code ec;
 
   beast::flat_buffer buf;
@@ -216,7 +345,10 @@ Status EngineClient::Stream(std::string_view method, std::string_view target,
   parser.body_limit(boost::none);
   http::read_header(s, buf, parser, ec);
   if (s.cancelled()) return OkStatus();
-  if (ec) return Unavailable(options_.socket_path, ec.message());
+  if (ec) {
+    ForgetApiVersion();
+    return Unavailable(options_.socket_path, ec.message());
+  }
   int status = static_cast<int>(parser.get().result_int());
 
   std::string error_body;
@@ -457,7 +589,7 @@ Status EngineClient::ContainerStart(std::string_view id) {
 
 Status EngineClient::ContainerStop(std::string_view id, int timeout_seconds) {
   // The engine answers only after the grace period (plus the kill).
-  EngineClient longer(options_);
+  EngineClient longer(*this);  // shares the negotiated version
   longer.options_.timeout = std::max(options_.timeout,
                                      std::chrono::milliseconds((timeout_seconds + 30) * 1000LL));
   FARGO_ASSIGN_OR_RETURN(

@@ -1,5 +1,7 @@
-// EngineClient: a blocking client for the Docker Engine API (v1.41) over a
-// unix socket, as served by Docker or by Podman's compat service.
+// EngineClient: a blocking client for the Docker Engine API over a unix
+// socket, as served by Docker (20.10 and later) or by Podman's compat service.
+// The API version is negotiated from the engine's `GET /version` on first use
+// (see NegotiateApiVersion) unless Options::api_version fixes it.
 //
 // Every call blocks the calling thread (the task runtime drives it from its own
 // worker thread, never from the network event loop) and opens its own
@@ -13,6 +15,9 @@
 //   kEngineNotFound (404)      no such container, image, network, volume, exec
 //   kEngineConflict (409)      name in use, container running, ...
 //   kEngineError (500)         any other engine failure
+// An engine that rejects a request before reading all of its body (Docker
+// answers 400 to a bad image import from the query alone and closes) is
+// reported with its own answer, not as a broken pipe.
 //   kCannotPullContainer (500) ImagePull failed (ECS's stoppedReason prefix)
 #pragma once
 
@@ -21,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +55,17 @@ using Labels = std::map<std::string, std::string>;
 // One line of `POST /images/create` progress ("Pulling fs layer", ...).
 using ProgressFn = std::function<void(const boost::json::object& line)>;
 
+// The API version this client speaks (the newest it was written against), and
+// the oldest an engine may offer: Docker 20.10 and Podman 4 speak 1.41.
+inline constexpr const char* kPreferredApiVersion = "1.41";
+inline constexpr const char* kMinimumApiVersion = "1.41";
+
+// The version to speak with an engine whose `GET /version` answered `version`:
+// kPreferredApiVersion, lowered to the engine's ApiVersion when that is older
+// (refused below kMinimumApiVersion), raised to its MinAPIVersion when the
+// engine no longer accepts ours. Returns "v1.41"-style path prefixes.
+Result<std::string> NegotiateApiVersion(const boost::json::object& version);
+
 struct LogsOptions {
   bool follow = true;
   bool stdout_stream = true;
@@ -71,7 +88,7 @@ class EngineClient {
   struct Options {
     std::string socket_path;
     std::chrono::milliseconds timeout{120000};  // control calls
-    std::string api_version = "v1.41";
+    std::string api_version{};  // "v1.41"; empty: negotiated on first use
   };
 
   explicit EngineClient(Options options);
@@ -85,6 +102,11 @@ class EngineClient {
   static EngineClient FromEnvironment();
 
   const std::string& socket_path() const { return options_.socket_path; }
+
+  // The negotiated API version ("v1.41"), asking the engine on first use.
+  // Copies of a client share it; an unavailable engine makes the next call
+  // ask again (it may come back as another engine).
+  Result<std::string> ApiVersion();
 
   // ---- system
   Status Ping();
@@ -100,7 +122,9 @@ class EngineClient {
   Status ImagePull(std::string_view reference, const ProgressFn& progress = {},
                    const CancelToken* cancel = nullptr);
   // Imports a root filesystem tar as `reference`; `changes` are Dockerfile
-  // instructions ("CMD [\"sh\"]", "ENTRYPOINT [\"/pause\"]"). Returns the image id.
+  // instructions ("CMD [\"sh\"]", "ENTRYPOINT [\"/pause\"]"). Docker accepts
+  // only CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, USER, VOLUME and
+  // WORKDIR here (400 for others, STOPSIGNAL included). Returns the image id.
   Result<std::string> ImageImportTar(std::string_view tar, std::string_view reference,
                                      const std::vector<std::string>& changes = {});
   Status ImageRemove(std::string_view reference, bool force = false);
@@ -176,9 +200,16 @@ class EngineClient {
                 bool upgrade, const std::function<void(int status)>& on_headers = {});
 
  private:
-  std::string Path(std::string_view target) const;
+  struct Negotiated;
+  Result<std::string> Path(std::string_view target);
+  // After an unavailable engine: negotiate again on the next call.
+  void ForgetApiVersion();
+  // Request() on a path that already carries its version (or none).
+  Result<Response> RequestPath(std::string_view method, const std::string& path,
+                               std::string_view body, std::string_view content_type);
 
   Options options_;
+  std::shared_ptr<Negotiated> negotiated_;
 };
 
 // Builds the `filters` query value {"label":["k=v",...]} (URL-encoded).

@@ -25,10 +25,16 @@ Status EnsurePauseImage(EngineClient& engine) {
   auto existing = engine.ImageInspect(kPauseImage);
   if (existing.ok()) return OkStatus();
   if (!IsNotFound(existing.error())) return existing.error();
-  auto id = engine.ImageImportTar(
-      PauseRootfsTar(), kPauseImage,
-      {"ENTRYPOINT [\"/pause\"]", "LABEL fargo.managed=true", "STOPSIGNAL SIGTERM"});
-  if (!id.ok()) return id.error();
+  // Only the changes every engine's import accepts (Docker refuses
+  // STOPSIGNAL there); the stop signal is the default SIGTERM, which
+  // fargo-pause handles.
+  auto id = engine.ImageImportTar(PauseRootfsTar(), kPauseImage,
+                                  {"ENTRYPOINT [\"/pause\"]", "LABEL fargo.managed=true"});
+  if (!id.ok()) {
+    AwsError e = id.error();
+    e.message = std::string("importing the sandbox image ") + kPauseImage + ": " + e.message;
+    return e;
+  }
   return OkStatus();
 }
 

@@ -17,7 +17,7 @@ import subprocess
 import time
 import unittest
 
-from fargo_harness import Fargo, FargoTestCase, repeats_and_gaps, require_engine, wait_for
+from fargo_harness import Engine, Fargo, FargoTestCase, repeats_and_gaps, require_engine, wait_for
 
 REGION = "eu-west-1"
 DEBIAN = "debian:buster-20230411-slim"
@@ -263,6 +263,22 @@ class StoryTasksTest(FargoTestCase):
                                  region=REGION)["taskArns"]
         self.assertIn(arn, stopped)
 
+    def test_10_init_process_enabled_runs_the_engines_init_as_pid_1(self):
+        # Docker's is docker-init (tini, at /sbin/docker-init), Podman's is
+        # catatonit (at /run/podman-init); either passes the exit code on.
+        w = self.world
+        td = w.register("story-init", [w.container(
+            "main", ["sh", "-c", "echo pid1: $(tr '\\0' ' ' </proc/1/cmdline); exit 3"],
+            linuxParameters={"initProcessEnabled": True})])
+        arn = w.run(td)
+        task = w.wait_status(arn, "STOPPED")
+        self.assertEqual(task["containers"][0]["exitCode"], 3)
+        stream = f"ecs/main/{task_id(arn)}"
+        w.wait_log(stream, "pid1:")
+        pid1 = w.log_text(stream).split("pid1: ", 1)[1].split()
+        self.assertRegex(pid1[0], r"/(docker-init|podman-init)$")
+        self.assertIn("sh", pid1[1:], "the task's command runs under the init")
+
     def test_6_task_role_credentials_and_metadata_endpoints(self):
         w = self.world
         script = ("wget -qO- http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI; echo; "
@@ -412,7 +428,13 @@ class RestartSafetyTest(unittest.TestCase):
 
     def test_engine_restart_under_fargo(self):
         script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "engine.sh")
-        if not os.path.exists("/run/podman/fargo-service.pid"):
+        # Only an engine scripts/engine.sh started is restarted: Podman's API
+        # service, or the Docker Engine of `docker-start` (live-restore).
+        if Engine().socket == "/run/fargo-docker/docker.sock" and os.path.exists("/run/fargo-docker/dockerd.pid"):
+            stop, start = "docker-stop", "docker-start"
+        elif Engine().socket == "/run/podman/podman.sock" and os.path.exists("/run/podman/fargo-service.pid"):
+            stop, start = "stop", "start"
+        else:
             self.skipTest("*** the engine was not started by scripts/engine.sh: not restarting it ***")
         engine, fargo, w = self.service(_octet() - 41, "engine", "ticker",
                                         "n=0; while true; do n=$((n+1)); echo tick $n; sleep 0.2; done", 1)
@@ -424,9 +446,9 @@ class RestartSafetyTest(unittest.TestCase):
         stream = f"ecs/main/{task_id(arn)}"
         w.wait_log(stream, "tick")
 
-        subprocess.run([script, "stop"], check=True)
+        subprocess.run([script, stop], check=True)
         time.sleep(1)
-        subprocess.run([script, "start"], check=True)
+        subprocess.run([script, start], check=True)
         self.assertTrue(engine.answers())
         time.sleep(2)
         self.assertEqual(running(), [arn], "the task outlived the engine's restart")

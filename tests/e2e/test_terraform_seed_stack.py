@@ -33,7 +33,16 @@ class TerraformSeedStackTest(TerraformTestCase):
                 return tasks[0] if tasks and tasks[0]["lastStatus"] == "RUNNING" else None
             task = wait_for(running, 90, what="the service's task running")
             containers = {c["name"]: c for c in task["containers"]}
-            self.assertEqual(containers["myapp-init-container"]["exitCode"], 0)
+            init = containers["myapp-init-container"]
+            if init.get("exitCode") != 0:
+                logs = self.fargo.client("logs", region="eu-west-1")
+                group = [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]
+                         if g["logGroupName"].endswith("-ecs-myapp")]
+                stream = f"myapp/myapp-init-container/{task['taskArn'].rsplit('/', 1)[1]}"
+                lines = [e["message"] for e in logs.get_log_events(logGroupName=group[0], logStreamName=stream,
+                                                                   startFromHead=True)["events"]] if group else []
+                self.fail(f"the init container exited {init.get('exitCode')} ({init.get('reason', '')}); "
+                          f"its output: {lines}")
             self.assertEqual(containers["myapp"]["lastStatus"], "RUNNING")
             ip = containers["myapp"]["networkInterfaces"][0]["privateIpv4Address"]
             enis = self.fargo.client("ec2", region="eu-west-1").describe_network_interfaces(

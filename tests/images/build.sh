@@ -3,11 +3,22 @@
 # an image built by this very script (its hash is in the image's labels) is left
 # alone (pass --force to rebuild).
 # Needs podman and a static busybox (/bin/busybox from Debian's busybox-static).
+#   tests/images/build.sh [--force] [--docker SOCKET]
+# --docker also copies each image into the Docker Engine at SOCKET (podman
+# save | docker load), unless that engine has this very build already.
 set -eu
 
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 FORCE=0
-[ "${1:-}" = "--force" ] && FORCE=1
+DOCKER_SOCK=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --force) FORCE=1 ;;
+    --docker) DOCKER_SOCK=$2; shift ;;
+    *) echo "usage: $0 [--force] [--docker SOCKET]" >&2; exit 2 ;;
+  esac
+  shift
+done
 
 if ! command -v podman >/dev/null 2>&1; then
   echo "build.sh: podman not found" >&2; exit 1
@@ -63,11 +74,22 @@ build() {
   tag=$1; dir=$2
   if [ "$FORCE" = 0 ] && podman image exists "$tag" &&
      [ "$(podman image inspect --format '{{index .Labels "fargo.build"}}' "$tag" 2>/dev/null)" = "$BUILD_ID" ]; then
-    echo "build.sh: $tag is up to date"; return 0
+    echo "build.sh: $tag is up to date"; copy_to_docker "$tag"; return 0
   fi
   tar -C "$dir" -cf "$work/rootfs.tar" .
   eval "podman import -q $CHANGES --change 'LABEL fargo.build=$BUILD_ID' \"$work/rootfs.tar\" \"$tag\"" >/dev/null
   echo "build.sh: built $tag"
+  copy_to_docker "$tag"
+}
+
+# copy_to_docker TAG: the podman image TAG into the Docker Engine at $DOCKER_SOCK.
+copy_to_docker() {
+  [ -n "$DOCKER_SOCK" ] || return 0
+  if [ "$(DOCKER_HOST=unix://$DOCKER_SOCK docker image inspect --format '{{index .Config.Labels "fargo.build"}}' "$1" 2>/dev/null)" = "$BUILD_ID" ]; then
+    return 0
+  fi
+  podman save --format docker-archive "$1" | DOCKER_HOST=unix://$DOCKER_SOCK docker load -q >/dev/null
+  echo "build.sh: copied $1 into the engine at $DOCKER_SOCK"
 }
 
 # debian: a shell.

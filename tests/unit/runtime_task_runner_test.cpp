@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -195,7 +196,14 @@ TEST_F(TaskRunnerTest, InitContainerFeedsSharedVolumeBeforeTheAppStarts) {
   EXPECT_EQ(running->containers[0].exit_code, 0);
   EXPECT_EQ(running->containers[1].last_status, "RUNNING");
   EXPECT_FALSE(running->containers[1].image_digest.empty());
-  EXPECT_EQ(Logs(running->containers[1].runtime_id), "from-init\n");
+  // RUNNING is the app's start; its first line reaches the engine's log a
+  // moment later (on Docker often after the report).
+  std::string app_log;
+  for (int i = 0; i < 50 && app_log.empty(); ++i) {
+    app_log = Logs(running->containers[1].runtime_id);
+    if (app_log.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(app_log, "from-init\n");
 
   runner_->Stop(plan.task_arn);
   auto stopped = reports_.WaitFor(plan.task_arn, [](const TaskReport& r) { return Is(r, "STOPPED"); });
