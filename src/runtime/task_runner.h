@@ -80,6 +80,9 @@ class TaskRunner final : public TaskDriver {
   void Stop(const std::string& task_arn) override;
   void Adopt(const std::vector<TaskPlan>& live) override;
 
+  // The VPC networks of this runner's tasks.
+  VpcFabric& fabric() { return *fabric_; }
+
   // Number of tasks under supervision (tests, health).
   size_t LiveTasks() const;
 
@@ -94,6 +97,7 @@ class TaskRunner final : public TaskDriver {
   void WatchEvents();
 
   EngineClient& engine_;
+  std::unique_ptr<VpcFabric> fabric_;
   const Clock& clock_;
   LogShipper* logs_;
   ReportFn report_;

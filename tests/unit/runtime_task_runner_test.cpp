@@ -97,8 +97,9 @@ class TaskRunnerTest : public ::testing::Test {
 
   void TearDown() override {
     if (runner_) runner_->Shutdown();
-    for (const auto& arn : arns_) (void)TaskSandbox::RemoveTask(*engine_, arn, 1);
-    if (engine_ && !vpc_.empty()) (void)RemoveVpcNetwork(*engine_, vpc_);
+    if (!runner_) return;
+    for (const auto& arn : arns_) (void)TaskSandbox::RemoveTask(*engine_, runner_->fabric(), arn, 1);
+    if (!vpc_.empty()) (void)runner_->fabric().RemoveVpc(vpc_);
   }
 
   std::unique_ptr<TaskRunner> MakeRunner() {

@@ -1,6 +1,6 @@
 // Containers reach the task endpoints at 169.254.170.2, for real: fargo takes
 // the address on lo (EnsureLocalAddress), serves TaskEndpoints on it, and a
-// container of a task sandbox on a VPC bridge network fetches
+// container of a task sandbox in a VPC of fargo's fabric fetches
 // http://169.254.170.2:<port>/v4/... with wget.
 //
 // Needs root (the address and the task's network namespace) and a container
@@ -34,6 +34,9 @@ namespace json = boost::json;
 using runtime::EngineClient;
 using runtime::SandboxSpec;
 using runtime::TaskSandbox;
+using runtime::VpcFabric;
+using runtime::ParseCidr;
+using runtime::FormatIpv4;
 
 constexpr const char* kImage = "docker.io/library/debian:buster-20230411-slim";
 constexpr const char* kEndpointIp = "169.254.170.2";
@@ -156,63 +159,52 @@ class TaskEndpointsEngineTest : public ::testing::Test {
 
   std::optional<EngineClient> engine_;
   std::optional<TaskEndpoints> server_;
+  VpcFabric fabric_{VpcFabric::Options{Unique("endpoints-test-")}};
 };
 
 TEST_F(TaskEndpointsEngineTest, ContainerReachesEndpointsThroughItsDefaultRoute) {
   SandboxSpec spec = Spec(0, /*internal=*/false);
   Cleanup teardown([&] {
-    (void)TaskSandbox::RemoveTask(*engine_, spec.task_arn, 0);
-    (void)runtime::RemoveVpcNetwork(*engine_, spec.vpc.vpc_id);
+    (void)TaskSandbox::RemoveTask(*engine_, fabric_, spec.task_arn, 0);
+    (void)fabric_.RemoveVpc(spec.vpc.vpc_id);
   });
-  auto sb = TaskSandbox::Create(*engine_, spec);
+  auto sb = TaskSandbox::Create(*engine_, fabric_, spec);
   ASSERT_TRUE(sb.ok()) << sb.error().code << ": " << sb.error().message;
 
   auto [code, out] = RunIn(*sb, "client", "ip route; " + FetchScript());
   EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("default via"), std::string::npos) << out;
+  // The subnet's gateway, at its base + 1 as on AWS.
+  EXPECT_NE(out.find("default via 10."), std::string::npos) << out;
+  EXPECT_NE(out.find(".1.1 dev eth0"), std::string::npos) << out;
   ExpectAnswers(out);
 }
 
-TEST_F(TaskEndpointsEngineTest, InternalVpcReachesEndpointsOnceTheRouteIsAdded) {
-  SandboxSpec spec = Spec(1, /*internal=*/true);
+// Two VPCs with the same CIDR, and a task with the same address in each:
+// both reach the endpoints, and the answers do not cross.
+TEST_F(TaskEndpointsEngineTest, TasksOfOverlappingVpcsBothReachTheEndpoints) {
+  SandboxSpec a = Spec(1, /*internal=*/true);
+  SandboxSpec b = Spec(2, /*internal=*/true);
+  b.vpc.cidr = a.vpc.cidr;
+  b.subnet_cidr = a.subnet_cidr;
+  auto subnet = ParseCidr(a.subnet_cidr);
+  ASSERT_TRUE(subnet);
+  a.ip = b.ip = FormatIpv4(subnet->base + 10);
   Cleanup teardown([&] {
-    (void)TaskSandbox::RemoveTask(*engine_, spec.task_arn, 0);
-    (void)runtime::RemoveVpcNetwork(*engine_, spec.vpc.vpc_id);
+    for (auto* s : {&a, &b}) {
+      (void)TaskSandbox::RemoveTask(*engine_, fabric_, s->task_arn, 0);
+      (void)fabric_.RemoveVpc(s->vpc.vpc_id);
+    }
   });
-  auto sb = TaskSandbox::Create(*engine_, spec);
+  auto sa = TaskSandbox::Create(*engine_, fabric_, a);
+  ASSERT_TRUE(sa.ok()) << sa.error().code << ": " << sa.error().message;
+  auto sb = TaskSandbox::Create(*engine_, fabric_, b);
   ASSERT_TRUE(sb.ok()) << sb.error().code << ": " << sb.error().message;
-
-  // An internal network gives the task no default route.
-  auto [code0, out0] = RunIn(*sb, "before", "ip route; " + FetchScript());
-  if (code0 == 0) {
-    fprintf(stderr, "note: this engine routes internal networks to %s by itself:\n%s\n", kEndpointIp,
-            out0.c_str());
-  } else {
-    EXPECT_EQ(out0.find("default via"), std::string::npos) << out0;
-    EXPECT_NE(out0.find("unreachable"), std::string::npos) << out0;
+  EXPECT_EQ(sa->ip(), sb->ip());
+  for (auto* s : {&*sa, &*sb}) {
+    auto [code, out] = RunIn(*s, "client", FetchScript());
+    EXPECT_EQ(code, 0) << out;
+    ExpectAnswers(out);
   }
-
-  auto net = engine_->NetworkInspect(sb->network());
-  ASSERT_TRUE(net.ok()) << net.error().message;
-  std::string gateway(net->at("IPAM").at("Config").as_array().at(0).at("Gateway").as_string());
-  auto pause = engine_->ContainerInspect(sb->pause_id());
-  ASSERT_TRUE(pause.ok()) << pause.error().message;
-  int pid = static_cast<int>(pause->at("State").at("Pid").to_number<int64_t>());
-  ASSERT_GT(pid, 0);
-  Status st = EnsureRouteInNetns(pid, kEndpointIp, gateway);
-  ASSERT_TRUE(st.ok()) << st.error().message;
-  st = EnsureRouteInNetns(pid, kEndpointIp, gateway);  // idempotent
-  ASSERT_TRUE(st.ok()) << st.error().message;
-
-  auto [code, out] = RunIn(*sb, "after", "ip route; " + FetchScript());
-  EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find(std::string(kEndpointIp) + " via " + gateway), std::string::npos) << out;
-  ExpectAnswers(out);
-}
-
-TEST_F(TaskEndpointsEngineTest, RouteInMissingProcessIsAnError) {
-  Status st = EnsureRouteInNetns(999999999, kEndpointIp, "10.0.0.1");
-  EXPECT_FALSE(st.ok());
 }
 
 }  // namespace

@@ -490,44 +490,4 @@ Status EnsureLocalAddress(const std::string& ip) {
   return NetlinkStatus(NetlinkTransact(&req.nh), "adding " + ip + "/32 to lo");
 }
 
-Status EnsureRouteInNetns(int pid, const std::string& ip, const std::string& gateway) {
-  in_addr dst{}, via{};
-  if (inet_pton(AF_INET, ip.c_str(), &dst) != 1)
-    return AwsError::Make("InvalidParameter", "not an IPv4 address: " + ip, 500);
-  if (inet_pton(AF_INET, gateway.c_str(), &via) != 1)
-    return AwsError::Make("InvalidParameter", "not an IPv4 address: " + gateway, 500);
-  std::string ns_path = "/proc/" + std::to_string(pid) + "/ns/net";
-  int ns = open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (ns < 0) {
-    int err = errno;
-    return NetlinkStatus(err == ENOENT ? ESRCH : err, "opening " + ns_path);
-  }
-
-  NetlinkMessage<rtmsg> req{};
-  req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg));
-  req.nh.nlmsg_type = RTM_NEWROUTE;
-  req.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-  req.fixed.rtm_family = AF_INET;
-  req.fixed.rtm_dst_len = 32;
-  req.fixed.rtm_table = RT_TABLE_MAIN;
-  req.fixed.rtm_protocol = RTPROT_STATIC;
-  req.fixed.rtm_scope = RT_SCOPE_UNIVERSE;
-  req.fixed.rtm_type = RTN_UNICAST;
-  req.AddAttr(RTA_DST, &dst, sizeof dst);
-  req.AddAttr(RTA_GATEWAY, &via, sizeof via);
-
-  // setns() moves only the calling thread, so a short-lived thread of its own
-  // enters the namespace and the rest of fargo never leaves the host's.
-  int err = 0;
-  std::thread([&] {
-    if (setns(ns, CLONE_NEWNET) != 0) {
-      err = errno;
-      return;
-    }
-    err = NetlinkTransact(&req.nh);
-  }).join();
-  close(ns);
-  return NetlinkStatus(err, "adding the route " + ip + "/32 via " + gateway + " in " + ns_path);
-}
-
 }  // namespace fargo::dataplane

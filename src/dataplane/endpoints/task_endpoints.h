@@ -98,15 +98,5 @@ class TaskEndpoints {
 // address is its own. See README.md for what the host's firewall must allow.
 Status EnsureLocalAddress(const std::string& ip);
 
-// Adds the route `ip`/32 via `gateway` in the network namespace of process
-// `pid` (a task's pause container), over rtnetlink from a thread that enters
-// that namespace. An existing route (EEXIST) is success.
-//
-// Needed for tasks on an internal VPC network: the engine gives their
-// containers no default route, so 169.254.170.2 is unreachable ("Network is
-// unreachable") until this route via the bridge gateway (the host) exists.
-// Tasks on non-internal networks reach it through their default route and do
-// not need it. Needs CAP_SYS_ADMIN and CAP_NET_ADMIN (root).
-Status EnsureRouteInNetns(int pid, const std::string& ip, const std::string& gateway);
 
 }  // namespace fargo::dataplane
