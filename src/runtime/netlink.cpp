@@ -1,6 +1,7 @@
 #include "runtime/netlink.h"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
@@ -273,6 +274,20 @@ Status Netlink::DeleteLink(std::string_view name) {
   int err = Transact(m.Header());
   if (err == ENODEV) return OkStatus();
   return Check(err, "removing link " + std::string(name));
+}
+
+bool InterfaceHasAddress(const std::string& ip) {
+  in_addr want{};
+  if (inet_pton(AF_INET, ip.c_str(), &want) != 1) return false;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return false;
+  bool found = false;
+  for (ifaddrs* a = list; a && !found; a = a->ifa_next) {
+    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET) continue;
+    found = reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr.s_addr == want.s_addr;
+  }
+  freeifaddrs(list);
+  return found;
 }
 
 }  // namespace fargo::runtime

@@ -54,4 +54,7 @@ class Netlink {
 
 inline constexpr const char* kLinkNotFound = "LinkNotFound";
 
+// Whether an interface of the caller's namespace has the IPv4 address `ip`.
+bool InterfaceHasAddress(const std::string& ip);
+
 }  // namespace fargo::runtime

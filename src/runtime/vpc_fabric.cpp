@@ -9,7 +9,6 @@
 #include <cstring>
 
 #include "common/strings.h"
-#include "runtime/engine_check.h"
 #include "runtime/ipv4.h"
 #include "runtime/netlink.h"
 #include "runtime/netns.h"
@@ -97,8 +96,8 @@ Status VpcFabric::EnsureUplink(const std::string& vpc_id, int vpc_ns_fd) {
   uint32_t base = 0;
   for (uint32_t i = 0; i < kUplinkSlots; ++i) {
     uint32_t b = kUplinkBase + ((slot + i) % kUplinkSlots) * 4;
-    if (!EngineCheck::HostInterfaceHasAddress(FormatIpv4(b + 1)) &&
-        !EngineCheck::HostInterfaceHasAddress(FormatIpv4(b + 2))) {
+    if (!InterfaceHasAddress(FormatIpv4(b + 1)) &&
+        !InterfaceHasAddress(FormatIpv4(b + 2))) {
       base = b;
       break;
     }
@@ -155,6 +154,13 @@ Status VpcFabric::DetachEni(const std::string& vpc_id, const std::string& eni_id
   if (!vpc_fd.ok()) return vpc_fd.error().code == kNetnsNotFound ? OkStatus() : Status(vpc_fd.error());
   FARGO_ASSIGN_OR_RETURN(Netlink inside, Netlink::Open(vpc_fd->get()));
   return inside.DeleteLink(VethName(eni_id));
+}
+
+Status VpcFabric::Probe() {
+  const std::string probe = "vpc-fargo-probe";
+  Status st = EnsureVpc(probe);
+  Status gone = RemoveVpc(probe);
+  return st.ok() ? gone : st;
 }
 
 Status VpcFabric::RemoveVpc(const std::string& vpc_id) {

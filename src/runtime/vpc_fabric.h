@@ -70,6 +70,9 @@ class VpcFabric {
   Status DetachEni(const std::string& vpc_id, const std::string& eni_id);
   // Removes the VPC's namespace and uplink; ok when absent.
   Status RemoveVpc(const std::string& vpc_id);
+  // Makes and removes a VPC: whether this process can (root, iproute2,
+  // iptables). For the start-up check.
+  Status Probe();
   // VPC ids of this instance's namespaces (adoption after a restart).
   std::vector<std::string> Vpcs() const;
 

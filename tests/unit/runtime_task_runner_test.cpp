@@ -241,7 +241,7 @@ TEST_F(TaskRunnerTest, TaskNeedingAMissingInitBinaryStopsWithTheFix) {
   EngineFacts facts;
   facts.reachable = true;
   facts.engine = "Podman";
-  facts.runtime = facts.gateway = Fact::kOk;
+  facts.runtime = facts.network = Fact::kOk;
   facts.init = Fact::kProblem;
   facts.init_problem = "the container engine has no init binary (stat /usr/libexec/podman/catatonit). "
                        "Fix: apt-get install catatonit";

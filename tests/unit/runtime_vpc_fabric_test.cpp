@@ -232,5 +232,11 @@ TEST_F(VpcFabricTest, ARestartedFabricAdoptsItsVpcsAndRemovingOneLeavesNothing) 
   EXPECT_TRUE(fabric_->Vpcs().empty());
 }
 
+TEST(InterfaceHasAddress, LoopbackIsOneAndADocumentationAddressIsNot) {
+  EXPECT_TRUE(InterfaceHasAddress("127.0.0.1"));
+  EXPECT_FALSE(InterfaceHasAddress("192.0.2.77"));
+  EXPECT_FALSE(InterfaceHasAddress("not an address"));
+}
+
 }  // namespace
 }  // namespace fargo::runtime
