@@ -7,9 +7,12 @@ set -euo pipefail
 BUILD_PKGS=(g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev zlib1g-dev libssl-dev libpugixml-dev libcli11-dev libgtest-dev)
+# What fargo itself runs at run time: `ip netns exec` and iptables for the
+# address translation of its VPC networks' uplinks.
+RUN_PKGS=(iproute2 iptables)
 TEST_PKGS=(python3 python3-boto3 awscli)
 
-want=("${BUILD_PKGS[@]}")
+want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${TEST_PKGS[@]}")
 
 missing=()

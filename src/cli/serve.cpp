@@ -243,8 +243,9 @@ int RunServe(const ServeOptions& opt) {
     std::fprintf(stderr, "fargo: container engine at %s\n", engine.socket_path().c_str());
     // What fargo relies on in the engine, checked off this thread: each
     // problem is one line here and the stopped reason of the tasks it blocks.
-    runner.SetEngineFacts(std::async(std::launch::async, [&engine, instance = runner_options.instance] {
-                            runtime::EngineCheck check(engine, {{}, instance});
+    runner.SetEngineFacts(std::async(std::launch::async, [&engine, &runner, instance = runner_options.instance] {
+                            runtime::EngineCheck check(engine, {{}, instance},
+                                                       [&runner] { return runner.fabric().Probe(); });
                             runtime::EngineFacts f = check.Run();
                             if (f.reachable)
                               std::fprintf(stderr, "fargo: container engine is %s %s (API %s)\n", f.engine.c_str(),

@@ -2,16 +2,16 @@
 // start-up against the real engine, so that a half-configured engine is named
 // with its fix instead of failing tasks with a puzzle.
 //
-// Three probes, each with one small container of fargo's own pause image:
-//  * runtime  - a container can be created and started (the OCI runtime works;
-//               crun fails on kernels in cgroups hybrid mode);
-//  * init     - a container with HostConfig.Init starts: the engine has its
-//               init binary (Podman: catatonit; Docker: docker-init), which
-//               tasks with linuxParameters.initProcessEnabled need;
-//  * gateway  - a container on an --internal network leaves the network's
-//               gateway address on a host interface (Podman's CNI backend
-//               gives internal networks no host address, so tasks could not
-//               reach their gateway, nor the task endpoints behind it).
+// Three probes:
+//  * runtime  - a container of fargo's pause image can be created and
+//               started (the OCI runtime works; crun fails on kernels in
+//               cgroups hybrid mode);
+//  * init     - such a container with HostConfig.Init starts: the engine has
+//               its init binary (Podman: catatonit; Docker: docker-init),
+//               which tasks with linuxParameters.initProcessEnabled need;
+//  * network  - fargo can make a VPC network of its own (VpcFabric: network
+//               namespaces, veths, the uplink's address translation), which
+//               every task needs. The engine's own networks are not used.
 // A probe that cannot decide (the engine failed for another reason) leaves
 // its fact Unknown: only a definite answer becomes a problem.
 #pragma once
@@ -36,11 +36,11 @@ struct EngineFacts {
 
   Fact runtime = Fact::kUnknown;
   Fact init = Fact::kUnknown;
-  Fact gateway = Fact::kUnknown;
+  Fact network = Fact::kUnknown;
   // For each kProblem: one line that says what is wrong and names the fix.
   std::string runtime_problem;
   std::string init_problem;
-  std::string gateway_problem;
+  std::string network_problem;
 
   // Every problem line, in probe order (empty when all is well).
   std::vector<std::string> Problems() const;
@@ -54,33 +54,29 @@ std::string TaskBlockedBy(const EngineFacts& facts, const TaskPlan& plan, int* c
 
 class EngineCheck {
  public:
-  // Whether a host interface has `ip` (IPv4, dotted). The default reads the
-  // host's interfaces (getifaddrs); tests fake it.
-  using HostHasAddress = std::function<bool(const std::string& ip)>;
+  // Makes and removes a VPC network (VpcFabric::Probe); tests fake it.
+  using NetworkProbe = std::function<Status()>;
 
   struct Options {
     // Labels the probe's containers and network (fargo.managed=true is added),
     // so that a crash mid-probe leaves nothing `engine.sh clean` misses.
     Labels labels;
-    // Distinguishes concurrent probes of several fargo instances (names and
-    // the probe subnet are derived from it).
+    // Distinguishes concurrent probes of several fargo instances (container
+    // names are derived from it).
     std::string instance;
   };
 
   // REQUIRES: engine outlives the check.
-  EngineCheck(EngineClient& engine, Options options, HostHasAddress host_has_address = {});
+  EngineCheck(EngineClient& engine, Options options, NetworkProbe network_probe);
 
   // Runs the probes; blocks (seconds at most on a healthy engine). Never on
   // an event loop or the state thread.
   EngineFacts Run();
 
-  // The reading of host interfaces used by default.
-  static bool HostInterfaceHasAddress(const std::string& ip);
-
  private:
   EngineClient& engine_;
   Options options_;
-  HostHasAddress host_has_address_;
+  NetworkProbe network_probe_;
 };
 
 }  // namespace fargo::runtime

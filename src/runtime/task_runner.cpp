@@ -161,7 +161,7 @@ class TaskRunner::Supervisor {
     }
     Result<TaskSandbox> sb = [&] {
       std::lock_guard<std::mutex> l(r_.sandbox_mu_);
-      return TaskSandbox::Create(r_.engine_, plan_.sandbox);
+      return TaskSandbox::Create(r_.engine_, *r_.fabric_, plan_.sandbox);
     }();
     if (!sb.ok()) {
       Fail("TaskFailedToStart", "ResourceInitializationError: unable to create the task's network: " +
@@ -591,12 +591,12 @@ class TaskRunner::Supervisor {
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
       report_.execution_stopped_at_ms = Now();
       Publish();
-      Status st = sandbox_->Teardown(0);
+      Status st = sandbox_->Teardown(*r_.fabric_, 0);
       if (!st.ok()) Log("teardown: " + st.error().message);
-      // The VPC's network goes with its last task (the engine refuses while
-      // others use it), so a later VPC may reuse the CIDR.
+      // The VPC's namespace goes with its last task.
       std::lock_guard<std::mutex> l(r_.sandbox_mu_);
-      (void)RemoveVpcNetwork(r_.engine_, sandbox_->vpc_id());
+      if (Status gone = TaskSandbox::RemoveVpcIfUnused(r_.engine_, *r_.fabric_, sandbox_->vpc_id()); !gone.ok())
+        Log("removing the VPC network: " + gone.error().message);
     } else {
       for (auto& c : report_.containers) c.last_status = "STOPPED";
       report_.execution_stopped_at_ms = Now();
@@ -625,6 +625,7 @@ class TaskRunner::Supervisor {
 TaskRunner::TaskRunner(EngineClient& engine, const Clock& clock, LogShipper* logs, ReportFn report, LogFn log,
                        Options options)
     : engine_(engine),
+      fabric_(std::make_unique<VpcFabric>(VpcFabric::Options{options.instance})),
       clock_(clock),
       logs_(logs),
       report_(std::move(report)),
@@ -766,7 +767,7 @@ void TaskRunner::Stop(const std::string& task_arn) {
   std::lock_guard<std::mutex> l(mu_);
   if (shutting_down_) return;
   background_.emplace_back([this, task_arn] {
-    (void)TaskSandbox::RemoveTask(engine_, task_arn, 10);
+    (void)TaskSandbox::RemoveTask(engine_, *fabric_, task_arn, 10);
     TaskReport r;
     r.task_arn = task_arn;
     r.last_status = "STOPPED";
@@ -804,8 +805,13 @@ void TaskRunner::Adopt(const std::vector<TaskPlan>& live) {
         if (tasks_.count(arn)) continue;
       }
       if (log_) log_("runtime: removing orphaned task " + arn);
-      (void)TaskSandbox::RemoveTask(engine_, arn, 10);
+      (void)TaskSandbox::RemoveTask(engine_, *fabric_, arn, 10);
       ++removed;
+    }
+    // VPC namespaces whose tasks are all gone.
+    {
+      std::lock_guard<std::mutex> sl(sandbox_mu_);
+      for (const auto& vpc : fabric_->Vpcs()) (void)TaskSandbox::RemoveVpcIfUnused(engine_, *fabric_, vpc);
     }
     if (log_) log_("runtime: orphan sweep done, " + std::to_string(removed) + " removed");
   });

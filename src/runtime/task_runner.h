@@ -36,6 +36,7 @@
 #include "runtime/engine_client.h"
 #include "runtime/task_driver.h"
 #include "runtime/task_plan.h"
+#include "runtime/vpc_fabric.h"
 
 namespace fargo::runtime {
 
@@ -80,6 +81,9 @@ class TaskRunner final : public TaskDriver {
   void Stop(const std::string& task_arn) override;
   void Adopt(const std::vector<TaskPlan>& live) override;
 
+  // The VPC networks of this runner's tasks.
+  VpcFabric& fabric() { return *fabric_; }
+
   // Number of tasks under supervision (tests, health).
   size_t LiveTasks() const;
 
@@ -94,6 +98,7 @@ class TaskRunner final : public TaskDriver {
   void WatchEvents();
 
   EngineClient& engine_;
+  std::unique_ptr<VpcFabric> fabric_;
   const Clock& clock_;
   LogShipper* logs_;
   ReportFn report_;

@@ -17,7 +17,6 @@ namespace {
 constexpr const char* kRolePause = "pause";
 constexpr const char* kRoleContainer = "container";
 constexpr const char* kRoleVolume = "volume";
-constexpr const char* kRoleNetwork = "network";
 
 Labels LabelsOf(const json::object& o) {
   Labels out;
@@ -44,20 +43,6 @@ AwsError Invalid(std::string message) {
   return AwsError::Make("InvalidParameterException", std::move(message), 400);
 }
 
-// The subnet CIDR the engine network of `name` was created with.
-std::string NetworkSubnet(const json::object& net) {
-  auto* ipam = net.if_contains("IPAM");
-  if (!ipam || !ipam->is_object()) return {};
-  auto* cfg = ipam->as_object().if_contains("Config");
-  if (!cfg || !cfg->is_array()) return {};
-  for (const auto& c : cfg->as_array()) {
-    if (!c.is_object()) continue;
-    std::string s = GetString(c.as_object(), "Subnet");
-    if (!s.empty() && s.find(':') == std::string::npos) return s;
-  }
-  return {};
-}
-
 // Addresses of the VPC taken by other tasks' pause containers.
 Result<std::set<uint32_t>> UsedAddresses(EngineClient& engine, const std::string& vpc_id) {
   FARGO_ASSIGN_OR_RETURN(json::array list,
@@ -74,7 +59,15 @@ Result<std::set<uint32_t>> UsedAddresses(EngineClient& engine, const std::string
 
 // ---------------------------------------------------------------- helpers
 
-std::string VpcNetworkName(std::string_view vpc_id) { return "fargo-" + std::string(vpc_id); }
+std::string DeriveMac(std::string_view eni_id) {
+  uint64_t h = Fnv1a(eni_id, 0x6d61636d61636d61ull);
+  char buf[18];
+  // 0x0e: locally administered, unicast.
+  std::snprintf(buf, sizeof buf, "0e:%02x:%02x:%02x:%02x:%02x", static_cast<unsigned>(h & 0xff),
+                static_cast<unsigned>((h >> 8) & 0xff), static_cast<unsigned>((h >> 16) & 0xff),
+                static_cast<unsigned>((h >> 24) & 0xff), static_cast<unsigned>((h >> 32) & 0xff));
+  return buf;
+}
 
 std::string DeriveEniId(std::string_view task_arn) {
   char buf[40];
@@ -92,60 +85,9 @@ std::string DefaultHostname(std::string_view ip) {
   return h + ".ec2.internal";
 }
 
-// ---------------------------------------------------------------- networks
-
-Status EnsureVpcNetwork(EngineClient& engine, const VpcNetworkSpec& spec) {
-  auto cidr = ParseCidr(spec.cidr);
-  if (!cidr) return Invalid("invalid VPC CIDR: " + spec.cidr);
-  std::string name = VpcNetworkName(spec.vpc_id);
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto existing = engine.NetworkInspect(name);
-    if (existing.ok()) {
-      std::string have = NetworkSubnet(*existing);
-      if (have != cidr->ToString()) {
-        return AwsError::Make(kEngineConflict,
-                              "network " + name + " exists with subnet " + have + ", not " +
-                                  cidr->ToString(),
-                              409);
-      }
-      return OkStatus();
-    }
-    if (!IsNotFound(existing.error())) return existing.error();
-    Labels labels = spec.labels;
-    labels[kLabelManaged] = "true";
-    labels[kLabelRole] = kRoleNetwork;
-    labels[kLabelVpcId] = spec.vpc_id;
-    json::object body{
-        {"Name", name},
-        {"Driver", "bridge"},
-        {"CheckDuplicate", true},
-        {"Internal", spec.internal},
-        {"Labels", LabelsJson(labels)},
-        {"IPAM",
-         json::object{{"Driver", "default"},
-                      {"Config", json::array{json::object{
-                                     {"Subnet", cidr->ToString()},
-                                     {"Gateway", FormatIpv4(cidr->base + 1)}}}}}}};
-    auto created = engine.NetworkCreate(body);
-    if (created.ok()) return OkStatus();
-    const std::string& m = created.error().message;
-    bool exists = created.error().code == kEngineConflict || m.find("already exists") != std::string::npos ||
-                  m.find("already used") != std::string::npos;
-    if (!exists) return created.error();
-    // Lost a race with another creator: inspect again.
-  }
-  return AwsError::Make(kEngineConflict, "could not create network " + name, 409);
-}
-
-Status RemoveVpcNetwork(EngineClient& engine, std::string_view vpc_id) {
-  Status st = engine.NetworkRemove(VpcNetworkName(vpc_id));
-  if (!st.ok() && IsNotFound(st.error())) return OkStatus();
-  return st;
-}
-
 // ---------------------------------------------------------------- sandbox
 
-Result<TaskSandbox> TaskSandbox::Create(EngineClient& engine, const SandboxSpec& spec) {
+Result<TaskSandbox> TaskSandbox::Create(EngineClient& engine, VpcFabric& fabric, const SandboxSpec& spec) {
   if (spec.task_arn.empty()) return Invalid("task ARN is required");
   auto vpc_cidr = ParseCidr(spec.vpc.cidr);
   auto subnet = ParseCidr(spec.subnet_cidr);
@@ -162,15 +104,15 @@ Result<TaskSandbox> TaskSandbox::Create(EngineClient& engine, const SandboxSpec&
     }
   }
 
-  FARGO_TRY(EnsureVpcNetwork(engine, spec.vpc));
+  FARGO_TRY(fabric.EnsureVpc(spec.vpc.vpc_id));
   FARGO_TRY(EnsurePauseImage(engine));
 
   TaskSandbox sb;
   sb.engine_ = &engine;
   sb.task_arn_ = spec.task_arn;
   sb.task_id_ = TaskIdOf(spec.task_arn);
-  sb.network_ = VpcNetworkName(spec.vpc.vpc_id);
   sb.eni_id_ = spec.eni_id.empty() ? DeriveEniId(spec.task_arn) : spec.eni_id;
+  sb.mac_ = DeriveMac(sb.eni_id_);
   sb.subnet_id_ = spec.subnet_id;
   sb.vpc_id_ = spec.vpc.vpc_id;
   sb.labels_ = spec.labels;
@@ -182,7 +124,7 @@ Result<TaskSandbox> TaskSandbox::Create(EngineClient& engine, const SandboxSpec&
 
   // Any failure from here on removes what was created.
   auto fail = [&](AwsError e) -> Result<TaskSandbox> {
-    (void)RemoveTask(engine, spec.task_arn, 0);
+    (void)RemoveTask(engine, fabric, spec.task_arn, 0);
     return e;
   };
 
@@ -191,62 +133,41 @@ Result<TaskSandbox> TaskSandbox::Create(EngineClient& engine, const SandboxSpec&
     auto u = UsedAddresses(engine, spec.vpc.vpc_id);
     if (!u.ok()) return u.error();
     used = std::move(*u);
-    used.insert(vpc_cidr->base + 1);  // the engine bridge's own address
   }
   HostLimits host = HostLimits::Probe();
   uint64_t hint = Fnv1a(spec.task_arn);
-  for (int attempt = 0;; ++attempt) {
-    std::optional<uint32_t> addr = requested;
-    if (!addr) addr = AllocateSubnetAddress(*subnet, used, hint);
-    if (!addr) {
-      return AwsError::Make("InsufficientFreeAddressesInSubnet",
-                            "subnet " + spec.subnet_id + " (" + spec.subnet_cidr +
-                                ") has no free address",
-                            400);
-    }
-    sb.ip_ = FormatIpv4(*addr);
-    Labels labels = sb.labels_;
-    labels[kLabelRole] = kRolePause;
-    labels[kLabelIp] = sb.ip_;
-    labels[kLabelEniId] = sb.eni_id_;
-    json::object body{
-        {"Image", kPauseImage},
-        {"Hostname", spec.hostname.empty() ? DefaultHostname(sb.ip_) : spec.hostname},
-        {"HostConfig",
-         json::object{{"NetworkMode", sb.network_},
-                      {"Ulimits", UlimitsToJson(ClampUlimits({}, host))},
-                      {"RestartPolicy", json::object{{"Name", "no"}}}}},
-        {"NetworkingConfig",
-         json::object{{"EndpointsConfig",
-                       json::object{{sb.network_,
-                                     json::object{{"IPAMConfig",
-                                                   json::object{{"IPv4Address", sb.ip_}}}}}}}}}};
-    auto id = engine.ContainerCreate("fargo-" + sb.task_id_ + "-pause", body, labels);
-    if (!id.ok()) return fail(id.error());
-    sb.pause_id_ = *id;
-    Status st = engine.ContainerStart(sb.pause_id_);
-    if (st.ok()) break;
-    (void)engine.ContainerRemove(sb.pause_id_, true, true);
-    sb.pause_id_.clear();
-    // An address taken outside fargo's knowledge: try the next one.
-    if (requested || attempt >= 3) return fail(st.error());
-    used.insert(*addr);
+  std::optional<uint32_t> addr = requested;
+  if (!addr) addr = AllocateSubnetAddress(*subnet, used, hint);
+  if (!addr) {
+    return AwsError::Make("InsufficientFreeAddressesInSubnet",
+                          "subnet " + spec.subnet_id + " (" + spec.subnet_cidr + ") has no free address", 400);
   }
-
+  sb.ip_ = FormatIpv4(*addr);
+  Labels labels = sb.labels_;
+  labels[kLabelRole] = kRolePause;
+  labels[kLabelIp] = sb.ip_;
+  labels[kLabelEniId] = sb.eni_id_;
+  labels[kLabelMac] = sb.mac_;
+  labels[kLabelSubnetCidr] = subnet->ToString();
+  // No network from the engine: the ENI is fargo's (VpcFabric).
+  json::object body{
+      {"Image", kPauseImage},
+      {"Hostname", spec.hostname.empty() ? DefaultHostname(sb.ip_) : spec.hostname},
+      {"HostConfig", json::object{{"NetworkMode", "none"},
+                                  {"Ulimits", UlimitsToJson(ClampUlimits({}, host))},
+                                  {"RestartPolicy", json::object{{"Name", "no"}}}}}};
+  auto id = engine.ContainerCreate("fargo-" + sb.task_id_ + "-pause", body, labels);
+  if (!id.ok()) return fail(id.error());
+  sb.pause_id_ = *id;
+  if (Status st = engine.ContainerStart(sb.pause_id_); !st.ok()) return fail(st.error());
   auto inspect = engine.ContainerInspect(sb.pause_id_);
   if (!inspect.ok()) return fail(inspect.error());
-  if (auto* ns = inspect->if_contains("NetworkSettings"); ns && ns->is_object()) {
-    if (auto* nets = ns->as_object().if_contains("Networks"); nets && nets->is_object()) {
-      if (auto* n = nets->as_object().if_contains(sb.network_); n && n->is_object()) {
-        sb.mac_ = GetString(n->as_object(), "MacAddress");
-        std::string actual = GetString(n->as_object(), "IPAddress");
-        if (!actual.empty() && actual != sb.ip_) {
-          return fail(AwsError::Make(kEngineError,
-                                     "engine assigned " + actual + " instead of " + sb.ip_, 500));
-        }
-      }
-    }
-  }
+  int pid = 0;
+  if (auto* state = inspect->if_contains("State"); state && state->is_object())
+    if (auto* p = state->as_object().if_contains("Pid"); p && p->is_int64()) pid = static_cast<int>(p->as_int64());
+  if (pid <= 0) return fail(AwsError::Make(kEngineError, "the sandbox container has no process", 500));
+  Status attached = fabric.AttachEni(EniAttachment{spec.vpc.vpc_id, subnet->ToString(), sb.ip_, sb.mac_, sb.eni_id_, pid});
+  if (!attached.ok()) return fail(attached.error());
 
   for (const auto& v : spec.volumes) {
     std::string name = sb.VolumeEngineName(v);
@@ -278,17 +199,9 @@ Result<TaskSandbox> TaskSandbox::Adopt(EngineClient& engine, std::string_view ta
   sb.eni_id_ = Get(l, kLabelEniId);
   sb.subnet_id_ = Get(l, kLabelSubnetId);
   sb.vpc_id_ = Get(l, kLabelVpcId);
-  sb.network_ = VpcNetworkName(sb.vpc_id_);
+  sb.mac_ = Get(l, kLabelMac);
   sb.labels_ = l;
-  for (const char* k : {kLabelRole, kLabelIp, kLabelEniId}) sb.labels_.erase(k);
-  FARGO_ASSIGN_OR_RETURN(json::object inspect, engine.ContainerInspect(sb.pause_id_));
-  if (auto* ns = inspect.if_contains("NetworkSettings"); ns && ns->is_object()) {
-    if (auto* nets = ns->as_object().if_contains("Networks"); nets && nets->is_object()) {
-      if (auto* n = nets->as_object().if_contains(sb.network_); n && n->is_object()) {
-        sb.mac_ = GetString(n->as_object(), "MacAddress");
-      }
-    }
-  }
+  for (const char* k : {kLabelRole, kLabelIp, kLabelEniId, kLabelMac, kLabelSubnetCidr}) sb.labels_.erase(k);
   FARGO_ASSIGN_OR_RETURN(json::array containers,
                          engine.ContainerList({{kLabelTaskArn, arn}, {kLabelRole, kRoleContainer}}));
   for (const auto& c : containers) {
@@ -316,7 +229,7 @@ Result<std::vector<std::string>> TaskSandbox::ListTasks(EngineClient& engine,
   return arns;
 }
 
-Status TaskSandbox::RemoveTask(EngineClient& engine, std::string_view task_arn,
+Status TaskSandbox::RemoveTask(EngineClient& engine, VpcFabric& fabric, std::string_view task_arn,
                                int stop_timeout_seconds) {
   std::string arn(task_arn);
   std::optional<AwsError> first_error;
@@ -326,10 +239,14 @@ Status TaskSandbox::RemoveTask(EngineClient& engine, std::string_view task_arn,
   auto list = engine.ContainerList({{kLabelTaskArn, arn}});
   if (!list.ok()) return list.error();
   std::vector<std::string> pause_ids, task_ids;
+  std::vector<std::pair<std::string, std::string>> enis;  // vpc, eni
   for (const auto& c : *list) {
     if (!c.is_object()) continue;
     std::string id = GetString(c.as_object(), "Id");
-    (Get(LabelsOf(c.as_object()), kLabelRole) == kRolePause ? pause_ids : task_ids).push_back(id);
+    Labels l = LabelsOf(c.as_object());
+    bool pause = Get(l, kLabelRole) == kRolePause;
+    (pause ? pause_ids : task_ids).push_back(id);
+    if (pause) enis.emplace_back(Get(l, kLabelVpcId), Get(l, kLabelEniId));
   }
   // Stop the task's containers together (each gets its grace period), then
   // remove them before the pause container they depend on.
@@ -344,6 +261,9 @@ Status TaskSandbox::RemoveTask(EngineClient& engine, std::string_view task_arn,
   }
   for (const auto& id : task_ids) note(engine.ContainerRemove(id, true, true));
   for (const auto& id : pause_ids) note(engine.ContainerRemove(id, true, true));
+  // The sandbox's end of the veth went with its namespace; this removes the
+  // VPC's end should anything still hold it.
+  for (const auto& [vpc, eni] : enis) note(fabric.DetachEni(vpc, eni));
   auto volumes = engine.VolumeList({{kLabelTaskArn, arn}});
   if (!volumes.ok()) return volumes.error();
   for (const auto& v : *volumes) {
@@ -351,6 +271,12 @@ Status TaskSandbox::RemoveTask(EngineClient& engine, std::string_view task_arn,
   }
   if (first_error) return *first_error;
   return OkStatus();
+}
+
+Status TaskSandbox::RemoveVpcIfUnused(EngineClient& engine, VpcFabric& fabric, const std::string& vpc_id) {
+  FARGO_ASSIGN_OR_RETURN(std::set<uint32_t> used, UsedAddresses(engine, vpc_id));
+  if (!used.empty()) return OkStatus();
+  return fabric.RemoveVpc(vpc_id);
 }
 
 std::string TaskSandbox::ContainerEngineName(std::string_view container_name) const {
@@ -427,8 +353,8 @@ Result<std::string> TaskSandbox::CreateContainer(const ContainerSpec& spec) {
   return id;
 }
 
-Status TaskSandbox::Teardown(int stop_timeout_seconds) {
-  Status st = RemoveTask(*engine_, task_arn_, stop_timeout_seconds);
+Status TaskSandbox::Teardown(VpcFabric& fabric, int stop_timeout_seconds) {
+  Status st = RemoveTask(*engine_, fabric, task_arn_, stop_timeout_seconds);
   if (st.ok()) {
     containers_.clear();
     volumes_.clear();

@@ -1,12 +1,15 @@
 // TaskSandbox: one ECS task's network namespace and everything created in it,
 // laid out the way Fargate (awsvpc) does:
 //
-//  * every VPC is one engine bridge network ("fargo-<vpc-id>") whose single
-//    subnet is the VPC CIDR, so tasks of all subnets of a VPC reach each other
-//    directly and each task gets exactly ONE IPv4 address;
+//  * every VPC is a network namespace of fargo's own (VpcFabric), so VPCs may
+//    overlap each other and the host's networks; tasks of all subnets of a
+//    VPC reach each other through its router and each task gets exactly ONE
+//    IPv4 address;
 //  * a task's address is assigned statically from its subnet's range (never
 //    the first four or the last address of the subnet, as in AWS);
 //  * a pause container (kPauseImage) owns the task's network namespace; the
+//    engine gives it no network ("none") and fargo plumbs its ENI (a veth
+//    from the VPC's bridge, with the subnet address and the ENI's MAC); the
 //    task's containers join it with NetworkMode "container:<pause-id>" and so
 //    share localhost, the IP and the hostname;
 //  * task-scoped volumes are engine volumes removed with the task;
@@ -30,6 +33,7 @@
 #include "runtime/ipv4.h"
 #include "runtime/task_spec.h"
 #include "runtime/ulimits.h"
+#include "runtime/vpc_fabric.h"
 
 namespace fargo::runtime {
 
@@ -41,21 +45,16 @@ inline constexpr const char* kLabelVpcId = "fargo.vpc-id";
 inline constexpr const char* kLabelSubnetId = "fargo.subnet-id";
 inline constexpr const char* kLabelIp = "fargo.ip";
 inline constexpr const char* kLabelEniId = "fargo.eni-id";
+inline constexpr const char* kLabelMac = "fargo.mac";
+inline constexpr const char* kLabelSubnetCidr = "fargo.subnet-cidr";
 inline constexpr const char* kLabelContainerName = "fargo.container-name";
 inline constexpr const char* kLabelVolumeName = "fargo.volume-name";
 inline constexpr const char* kLabelInstance = "fargo.instance";  // which fargo runs the task
 
 // ---- VPC networks
 
-// "fargo-vpc-0abc..." for "vpc-0abc...".
-std::string VpcNetworkName(std::string_view vpc_id);
-
-// Creates the VPC's engine network, or checks that the existing one has the
-// same CIDR. Engines refuse subnets overlapping another network; that error
-// (kEngineError / kEngineConflict) is returned as is.
-Status EnsureVpcNetwork(EngineClient& engine, const VpcNetworkSpec& spec);
-// Removes the VPC's network; kEngineConflict while tasks still use it, OK when absent.
-Status RemoveVpcNetwork(EngineClient& engine, std::string_view vpc_id);
+// The ENI's MAC: locally administered, a stable function of the ENI id.
+std::string DeriveMac(std::string_view eni_id);
 
 // ---- task sandbox
 
@@ -74,10 +73,11 @@ Result<boost::json::object> BuildContainerCreateBody(
 
 class TaskSandbox {
  public:
-  // Ensures the VPC network and the pause image, then creates and starts the
-  // pause container with one address from the subnet, and the task volumes.
-  // On failure everything created so far is removed again.
-  static Result<TaskSandbox> Create(EngineClient& engine, const SandboxSpec& spec);
+  // Ensures the VPC's namespace and the pause image, then creates and starts
+  // the pause container with one address from the subnet (its ENI plumbed by
+  // `fabric`), and the task volumes. On failure everything created so far is
+  // removed again.
+  static Result<TaskSandbox> Create(EngineClient& engine, VpcFabric& fabric, const SandboxSpec& spec);
 
   // Rebuilds the handle of an existing task from the engine's labels
   // (kEngineNotFound when the task has no pause container).
@@ -89,13 +89,18 @@ class TaskSandbox {
                                                     const Labels& filters = {});
 
   // Removes every container (task containers first, then the pause container)
-  // and volume labelled with the task ARN. Missing things are not errors.
-  static Status RemoveTask(EngineClient& engine, std::string_view task_arn,
+  // and volume labelled with the task ARN, and the ENI's VPC side. Missing
+  // things are not errors.
+  static Status RemoveTask(EngineClient& engine, VpcFabric& fabric, std::string_view task_arn,
                            int stop_timeout_seconds = 10);
+
+  // Removes the VPC's namespace unless a sandbox of this engine still uses
+  // it (the VPC goes with its last task). REQUIRES: no sandbox of the VPC is
+  // being created meanwhile.
+  static Status RemoveVpcIfUnused(EngineClient& engine, VpcFabric& fabric, const std::string& vpc_id);
 
   const std::string& task_arn() const { return task_arn_; }
   const std::string& pause_id() const { return pause_id_; }
-  const std::string& network() const { return network_; }
   const std::string& ip() const { return ip_; }
   const std::string& mac() const { return mac_; }
   const std::string& eni_id() const { return eni_id_; }
@@ -116,13 +121,13 @@ class TaskSandbox {
   const std::map<std::string, std::string>& containers() const { return containers_; }
 
   // RemoveTask(task_arn) for this sandbox.
-  Status Teardown(int stop_timeout_seconds = 10);
+  Status Teardown(VpcFabric& fabric, int stop_timeout_seconds = 10);
 
  private:
   TaskSandbox() = default;
 
   EngineClient* engine_ = nullptr;
-  std::string task_arn_, task_id_, pause_id_, network_, ip_, mac_, eni_id_, subnet_id_, vpc_id_;
+  std::string task_arn_, task_id_, pause_id_, ip_, mac_, eni_id_, subnet_id_, vpc_id_;
   Labels labels_;
   std::map<std::string, std::string> volumes_;     // task name -> engine name
   std::map<std::string, std::string> containers_;  // ECS name -> engine id

@@ -277,6 +277,18 @@ class Engine:
             c.close()
         return r.status, (json.loads(data) if data and data[:1] in (b"{", b"[") else data)
 
+    def exec(self, container_id, cmd):
+        """Runs cmd in the container (with a TTY, so the output is raw) and
+        returns its output as text."""
+        status, created = self.call("POST", f"/containers/{container_id}/exec",
+                                    {"Cmd": cmd, "AttachStdout": True, "AttachStderr": True, "Tty": True})
+        if status != 201:
+            raise AssertionError(f"exec in {container_id}: {status} {created}")
+        status, out = self.call("POST", f"/exec/{created['Id']}/start", {"Detach": False, "Tty": True})
+        if isinstance(out, (dict, list)):
+            out = json.dumps(out)
+        return out.decode(errors="replace") if isinstance(out, bytes) else str(out)
+
     def answers(self):
         try:
             return self.call("GET", "/_ping")[0] == 200

@@ -163,9 +163,17 @@ class StoryTasksTest(FargoTestCase):
         status, inspect = self.engine.call("GET", f"/containers/{runtime_id}/json")
         self.assertEqual(status, 200)
         self.assertEqual(inspect["Config"]["Cmd"], ["sleep", "3600"])
+        # The engine gave the sandbox no network: its one interface is the
+        # ENI fargo plumbed, with the ENI's address and MAC.
         pause = [c for c in running if c["Labels"].get("fargo.role") == "pause"][0]
-        nets = pause["NetworkSettings"]["Networks"]
-        self.assertEqual([n["IPAddress"] for n in nets.values()], [ip])
+        _, pause_inspect = self.engine.call("GET", f"/containers/{pause['Id']}/json")
+        self.assertEqual(pause_inspect["HostConfig"]["NetworkMode"], "none")
+        addrs = self.engine.exec(runtime_id, ["ip", "-4", "-o", "addr"])
+        self.assertIn(f"inet {ip}/24", addrs)
+        self.assertIn("eth0", addrs)
+        self.assertNotIn("inet 10.", addrs.replace(f"inet {ip}/", ""), "exactly one address")
+        mac = self.engine.exec(runtime_id, ["cat", "/sys/class/net/eth0/address"]).strip()
+        self.assertEqual(mac, details["macAddress"])
 
     def test_2_hello_world_reaches_cloudwatch_through_a_rolling_update(self):
         w = self.world
@@ -287,7 +295,11 @@ class StoryTasksTest(FargoTestCase):
         arn = w.run(td)
         w.wait_status(arn, "RUNNING")
         stream = f"ecs/probe/{task_id(arn)}"
-        w.wait_log(stream, "TaskARN", 30)
+        try:
+            w.wait_log(stream, "TaskARN", 30)
+        except AssertionError:
+            print("LOG:", w.log_text(stream))
+            raise
         lines = [l for l in w.log_text(stream).splitlines() if l.startswith("{")]
         creds = json.loads(lines[0])
         meta = json.loads(lines[1])

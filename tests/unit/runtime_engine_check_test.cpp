@@ -1,8 +1,8 @@
 // The start-up engine check: against the real engine, the suite asserts that
 // the engine has what fargo relies on (an OCI runtime that starts containers,
-// an init binary, a host gateway on internal networks) instead of assuming
-// it; with a faked host, a missing gateway is named with its fix; and which
-// problems block which tasks.
+// an init binary) and that fargo can make its VPC networks, instead of
+// assuming it; a network that cannot be made is named with its fix; and
+// which problems block which tasks.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -13,6 +13,7 @@
 #include "runtime/engine_check.h"
 #include "runtime/engine_client.h"
 #include "runtime/task_sandbox.h"
+#include "runtime/vpc_fabric.h"
 
 namespace fargo::runtime {
 namespace {
@@ -36,7 +37,7 @@ TaskPlan PlanWithInit(bool init) {
 EngineFacts AllOk() {
   EngineFacts f;
   f.reachable = true;
-  f.runtime = f.init = f.gateway = Fact::kOk;
+  f.runtime = f.init = f.network = Fact::kOk;
   return f;
 }
 
@@ -58,13 +59,13 @@ TEST(TaskBlockedBy, AMissingInitBlocksOnlyTasksThatAskForIt) {
   EXPECT_EQ(container, 1);
 }
 
-TEST(TaskBlockedBy, NoGatewayOrNoRuntimeBlocksEveryTask) {
+TEST(TaskBlockedBy, NoNetworkOrNoRuntimeBlocksEveryTask) {
   EngineFacts f = AllOk();
-  f.gateway = Fact::kProblem;
-  f.gateway_problem = "no gateway. Fix: netavark";
+  f.network = Fact::kProblem;
+  f.network_problem = "no namespaces. Fix: root";
   int container = 0;
   EXPECT_EQ(TaskBlockedBy(f, PlanWithInit(false), &container),
-            "ResourceInitializationError: unable to create the task's network: no gateway. Fix: netavark");
+            "ResourceInitializationError: unable to create the task's network: no namespaces. Fix: root");
   EXPECT_EQ(container, -1);
   f.runtime = Fact::kProblem;
   f.runtime_problem = "cannot start. Fix: runc";
@@ -95,24 +96,22 @@ class EngineCheckTest : public ::testing::Test {
     for (auto& c : *containers)
       for (auto& n : c.at("Names").as_array())
         EXPECT_EQ(std::string(n.as_string()).find("fargo-probe-"), std::string::npos) << n;
-    auto networks = engine_->NetworkList({{kLabelManaged, "true"}});
-    ASSERT_TRUE(networks.ok());
-    for (auto& n : *networks)
-      EXPECT_EQ(std::string(n.at("Name").as_string()).find("fargo-probe-"), std::string::npos) << n.at("Name");
   }
 
   std::optional<EngineClient> engine_;
 };
 
 TEST_F(EngineCheckTest, TheEngineHasWhatFargoReliesOn) {
-  EngineFacts f = EngineCheck(*engine_, Options()).Run();
+  VpcFabric fabric(VpcFabric::Options{Options().instance});
+  EngineFacts f = EngineCheck(*engine_, Options(), [&] { return fabric.Probe(); }).Run();
   ASSERT_TRUE(f.reachable);
   EXPECT_FALSE(f.version.empty());
   EXPECT_FALSE(f.api_version.empty());
   EXPECT_EQ(f.runtime, Fact::kOk) << f.runtime_problem;
   EXPECT_EQ(f.init, Fact::kOk) << f.init_problem;
-  EXPECT_EQ(f.gateway, Fact::kOk) << f.gateway_problem;
+  EXPECT_EQ(f.network, Fact::kOk) << f.network_problem;
   EXPECT_TRUE(f.Problems().empty());
+  EXPECT_TRUE(fabric.Vpcs().empty());  // the probe's VPC is gone again
   if (f.IsPodman()) {
     // scripts/engine.sh configures Podman explicitly: netavark, runc.
     auto info = engine_->Call("GET", "/libpod/info");
@@ -124,28 +123,18 @@ TEST_F(EngineCheckTest, TheEngineHasWhatFargoReliesOn) {
   ExpectNothingLeft();
 }
 
-TEST_F(EngineCheckTest, AnInternalNetworkWithoutHostGatewayIsNamedWithItsFix) {
-  std::string asked;
-  EngineCheck check(*engine_, Options(), [&](const std::string& ip) {
-    asked = ip;
-    return false;
+TEST_F(EngineCheckTest, ANetworkThatCannotBeMadeIsNamedWithItsFix) {
+  EngineCheck check(*engine_, Options(), [] {
+    return Status(AwsError::Make("AccessDenied", "creating a network namespace: Operation not permitted", 500));
   });
   EngineFacts f = check.Run();
-  ASSERT_EQ(f.gateway, Fact::kProblem);
-  EXPECT_EQ(asked.rfind("198.1", 0), 0u) << asked;  // the probe's own benchmarking subnet
+  ASSERT_EQ(f.network, Fact::kProblem);
   std::vector<std::string> problems = f.Problems();
   ASSERT_EQ(problems.size(), 1u);
   const std::string& line = problems[0];
-  EXPECT_NE(line.find("no gateway address on the host"), std::string::npos) << line;
-  EXPECT_NE(line.find("Fix: "), std::string::npos) << line;
-  if (f.IsPodman()) EXPECT_NE(line.find("netavark"), std::string::npos) << line;
+  EXPECT_NE(line.find("Operation not permitted"), std::string::npos) << line;
+  EXPECT_NE(line.find("Fix: run fargo as root"), std::string::npos) << line;
   ExpectNothingLeft();
-}
-
-TEST(EngineCheckHost, LoopbackIsAHostAddressAndADocumentationAddressIsNot) {
-  EXPECT_TRUE(EngineCheck::HostInterfaceHasAddress("127.0.0.1"));
-  EXPECT_FALSE(EngineCheck::HostInterfaceHasAddress("192.0.2.77"));
-  EXPECT_FALSE(EngineCheck::HostInterfaceHasAddress("not an address"));
 }
 
 }  // namespace

@@ -189,15 +189,16 @@ TEST_F(RuntimeEngineTest, SandboxContainersShareLocalhostAndSubnetAddress) {
   spec.subnet_cidr = "10." + std::to_string(octet) + ".32.0/20";
   spec.volumes = {"shared"};
 
+  VpcFabric fabric(VpcFabric::Options{Unique("engine-test-")});
   Cleanup teardown([&] {
-    (void)TaskSandbox::RemoveTask(*engine_, spec.task_arn, 0);
-    (void)RemoveVpcNetwork(*engine_, spec.vpc.vpc_id);
+    (void)TaskSandbox::RemoveTask(*engine_, fabric, spec.task_arn, 0);
+    (void)fabric.RemoveVpc(spec.vpc.vpc_id);
   });
-  auto sb = TaskSandbox::Create(*engine_, spec);
+  auto sb = TaskSandbox::Create(*engine_, fabric, spec);
   ASSERT_TRUE(sb.ok()) << sb.error().code << ": " << sb.error().message;
 
-  // The address lies in the subnet, outside AWS's reserved addresses, and is
-  // the one the engine gave the pause container.
+  // The address lies in the subnet, outside AWS's reserved addresses; the
+  // engine gave the pause container no network of its own.
   auto subnet = ParseCidr(spec.subnet_cidr);
   auto ip = ParseIpv4(sb->ip());
   ASSERT_TRUE(subnet && ip) << sb->ip();
@@ -206,11 +207,8 @@ TEST_F(RuntimeEngineTest, SandboxContainersShareLocalhostAndSubnetAddress) {
   EXPECT_LT(*ip, subnet->base + subnet->Size() - 1);
   auto pause = engine_->ContainerInspect(sb->pause_id());
   ASSERT_TRUE(pause.ok()) << pause.error().message;
-  EXPECT_EQ(json::value_to<std::string>(pause->at("NetworkSettings")
-                                            .at("Networks")
-                                            .at(sb->network())
-                                            .at("IPAddress")),
-            sb->ip());
+  EXPECT_EQ(pause->at("HostConfig").at("NetworkMode"), "none");
+  EXPECT_EQ(sb->mac(), DeriveMac(sb->eni_id()));
   EXPECT_EQ(sb->labels().at(kLabelManaged), "true");
 
   // Adopt finds the same task again from labels alone.
@@ -218,6 +216,7 @@ TEST_F(RuntimeEngineTest, SandboxContainersShareLocalhostAndSubnetAddress) {
   ASSERT_TRUE(adopted.ok()) << adopted.error().message;
   EXPECT_EQ(adopted->ip(), sb->ip());
   EXPECT_EQ(adopted->pause_id(), sb->pause_id());
+  EXPECT_EQ(adopted->mac(), sb->mac());
 
   // "server" listens on 127.0.0.1 only; "client" reaches it over localhost and
   // reports the address it sees on its interface.
@@ -234,7 +233,7 @@ TEST_F(RuntimeEngineTest, SandboxContainersShareLocalhostAndSubnetAddress) {
   client.image = image_;
   client.entrypoint = std::vector<std::string>{"/bin/sh", "-c"};
   client.command = std::vector<std::string>{
-      "/bin/busybox ip -4 addr; "
+      "/bin/busybox ip addr; "
       "for i in $(/bin/busybox seq 1 50); do "
       "  /bin/busybox wget -q -O - http://127.0.0.1:8080/ && exit 0; "
       "  /bin/busybox sleep 0.2; "
@@ -263,7 +262,10 @@ TEST_F(RuntimeEngineTest, SandboxContainersShareLocalhostAndSubnetAddress) {
   ASSERT_TRUE(st.ok()) << st.error().message;
   EXPECT_EQ(*code, 0) << out << err;
   EXPECT_NE(out.find("hello-from-server"), std::string::npos) << out << err;
-  EXPECT_NE(out.find("inet " + sb->ip() + "/"), std::string::npos) << out;
+  // Its ENI: the subnet address, the ENI's MAC, Fargate's MTU.
+  EXPECT_NE(out.find("inet " + sb->ip() + "/20"), std::string::npos) << out;
+  EXPECT_NE(out.find("link/ether " + sb->mac()), std::string::npos) << out;
+  EXPECT_NE(out.find("mtu 9001"), std::string::npos) << out;
 
   // Everything the task created is labelled and removed by Teardown.
   // (One label per filter: Podman's volume listing ORs several.)
@@ -275,14 +277,15 @@ TEST_F(RuntimeEngineTest, SandboxContainersShareLocalhostAndSubnetAddress) {
   ASSERT_TRUE(tasks.ok());
   EXPECT_NE(std::find(tasks->begin(), tasks->end(), spec.task_arn), tasks->end());
 
-  ASSERT_TRUE(sb->Teardown(0).ok());
+  ASSERT_TRUE(sb->Teardown(fabric, 0).ok());
   auto left = engine_->ContainerList({{kLabelTaskArn, spec.task_arn}}, true);
   ASSERT_TRUE(left.ok());
   EXPECT_TRUE(left->empty());
   volumes = engine_->VolumeList({{kLabelTaskArn, spec.task_arn}});
   ASSERT_TRUE(volumes.ok());
   EXPECT_TRUE(volumes->empty());
-  EXPECT_TRUE(RemoveVpcNetwork(*engine_, spec.vpc.vpc_id).ok());
+  EXPECT_TRUE(TaskSandbox::RemoveVpcIfUnused(*engine_, fabric, spec.vpc.vpc_id).ok());
+  EXPECT_TRUE(fabric.Vpcs().empty());
 }
 
 }  // namespace

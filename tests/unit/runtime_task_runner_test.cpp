@@ -96,8 +96,9 @@ class TaskRunnerTest : public ::testing::Test {
 
   void TearDown() override {
     if (runner_) runner_->Shutdown();
-    for (const auto& arn : arns_) (void)TaskSandbox::RemoveTask(*engine_, arn, 1);
-    if (engine_ && !vpc_.empty()) (void)RemoveVpcNetwork(*engine_, vpc_);
+    if (!runner_) return;
+    for (const auto& arn : arns_) (void)TaskSandbox::RemoveTask(*engine_, runner_->fabric(), arn, 1);
+    if (!vpc_.empty()) (void)runner_->fabric().RemoveVpc(vpc_);
   }
 
   std::unique_ptr<TaskRunner> MakeRunner() {
@@ -265,7 +266,7 @@ TEST_F(TaskRunnerTest, TaskNeedingAMissingInitBinaryStopsWithTheFix) {
   EngineFacts facts;
   facts.reachable = true;
   facts.engine = "Podman";
-  facts.runtime = facts.gateway = Fact::kOk;
+  facts.runtime = facts.network = Fact::kOk;
   facts.init = Fact::kProblem;
   facts.init_problem = "the container engine has no init binary (stat /usr/libexec/podman/catatonit). "
                        "Fix: apt-get install catatonit";

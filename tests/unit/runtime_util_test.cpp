@@ -230,7 +230,12 @@ TEST(RuntimeSandbox, Helpers) {
   EXPECT_NE(eni, DeriveEniId("arn:aws:ecs:us-east-1:123456789012:task/default/abd"));
   EXPECT_EQ(TaskIdOf("arn:aws:ecs:us-east-1:1:task/default/0123abcd"), "0123abcd");
   EXPECT_EQ(DefaultHostname("10.0.1.23"), "ip-10-0-1-23.ec2.internal");
-  EXPECT_EQ(VpcNetworkName("vpc-0abc"), "fargo-vpc-0abc");
+  // An ENI's MAC: locally administered unicast, stable, distinct per ENI.
+  std::string mac = DeriveMac(eni);
+  EXPECT_EQ(mac.size(), 17u);
+  EXPECT_EQ(mac.substr(0, 3), "0e:");
+  EXPECT_EQ(mac, DeriveMac(eni));
+  EXPECT_NE(mac, DeriveMac("eni-0123456789abcdef0"));
 }
 
 TEST(RuntimeSandbox, CreateBodyJoinsThePauseNamespace) {

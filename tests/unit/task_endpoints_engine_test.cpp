@@ -1,6 +1,6 @@
 // Containers reach the task endpoints at 169.254.170.2, for real: fargo takes
 // the address on lo (EnsureLocalAddress), serves TaskEndpoints on it, and a
-// container of a task sandbox on a VPC bridge network fetches
+// container of a task sandbox in a VPC of fargo's fabric fetches
 // http://169.254.170.2:<port>/v4/... with wget.
 //
 // Needs root (the address and the task's network namespace) and a container
@@ -35,6 +35,9 @@ namespace json = boost::json;
 using runtime::EngineClient;
 using runtime::SandboxSpec;
 using runtime::TaskSandbox;
+using runtime::VpcFabric;
+using runtime::ParseCidr;
+using runtime::FormatIpv4;
 
 constexpr const char* kImage = "docker.io/library/debian:buster-20230411-slim";
 constexpr const char* kEndpointIp = "169.254.170.2";
@@ -154,21 +157,52 @@ class TaskEndpointsEngineTest : public ::testing::Test {
 
   std::optional<EngineClient> engine_;
   std::optional<TaskEndpoints> server_;
+  VpcFabric fabric_{VpcFabric::Options{Unique("endpoints-test-")}};
 };
 
 TEST_F(TaskEndpointsEngineTest, ContainerReachesEndpointsThroughItsDefaultRoute) {
   SandboxSpec spec = Spec(0, /*internal=*/false);
   Cleanup teardown([&] {
-    (void)TaskSandbox::RemoveTask(*engine_, spec.task_arn, 0);
-    (void)runtime::RemoveVpcNetwork(*engine_, spec.vpc.vpc_id);
+    (void)TaskSandbox::RemoveTask(*engine_, fabric_, spec.task_arn, 0);
+    (void)fabric_.RemoveVpc(spec.vpc.vpc_id);
   });
-  auto sb = TaskSandbox::Create(*engine_, spec);
+  auto sb = TaskSandbox::Create(*engine_, fabric_, spec);
   ASSERT_TRUE(sb.ok()) << sb.error().code << ": " << sb.error().message;
 
   auto [code, out] = RunIn(*sb, "client", "ip route; " + FetchScript());
   EXPECT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("default via"), std::string::npos) << out;
+  // The subnet's gateway, at its base + 1 as on AWS.
+  EXPECT_NE(out.find("default via 10."), std::string::npos) << out;
+  EXPECT_NE(out.find(".1.1 dev eth0"), std::string::npos) << out;
   ExpectAnswers(out);
+}
+
+// Two VPCs with the same CIDR, and a task with the same address in each:
+// both reach the endpoints, and the answers do not cross.
+TEST_F(TaskEndpointsEngineTest, TasksOfOverlappingVpcsBothReachTheEndpoints) {
+  SandboxSpec a = Spec(1, /*internal=*/true);
+  SandboxSpec b = Spec(2, /*internal=*/true);
+  b.vpc.cidr = a.vpc.cidr;
+  b.subnet_cidr = a.subnet_cidr;
+  auto subnet = ParseCidr(a.subnet_cidr);
+  ASSERT_TRUE(subnet);
+  a.ip = b.ip = FormatIpv4(subnet->base + 10);
+  Cleanup teardown([&] {
+    for (auto* s : {&a, &b}) {
+      (void)TaskSandbox::RemoveTask(*engine_, fabric_, s->task_arn, 0);
+      (void)fabric_.RemoveVpc(s->vpc.vpc_id);
+    }
+  });
+  auto sa = TaskSandbox::Create(*engine_, fabric_, a);
+  ASSERT_TRUE(sa.ok()) << sa.error().code << ": " << sa.error().message;
+  auto sb = TaskSandbox::Create(*engine_, fabric_, b);
+  ASSERT_TRUE(sb.ok()) << sb.error().code << ": " << sb.error().message;
+  EXPECT_EQ(sa->ip(), sb->ip());
+  for (auto* s : {&*sa, &*sb}) {
+    auto [code, out] = RunIn(*s, "client", FetchScript());
+    EXPECT_EQ(code, 0) << out;
+    ExpectAnswers(out);
+  }
 }
 
 }  // namespace

@@ -98,4 +98,5 @@ class TaskEndpoints {
 // address is its own. See README.md for what the host's firewall must allow.
 Status EnsureLocalAddress(const std::string& ip);
 
+
 }  // namespace fargo::dataplane

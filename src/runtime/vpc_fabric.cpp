@@ -1,0 +1,173 @@
+#include "runtime/vpc_fabric.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "common/strings.h"
+#include "runtime/ipv4.h"
+#include "runtime/netlink.h"
+#include "runtime/netns.h"
+
+extern char** environ;
+
+namespace fargo::runtime {
+
+namespace {
+
+constexpr const char* kBridge = "vpc0";
+constexpr const char* kUplinkInside = "up0";
+// Uplinks are /30s of 169.254.128.0/17, 8192 of them.
+constexpr uint32_t kUplinkBase = (169u << 24) | (254u << 16) | (128u << 8);
+constexpr uint32_t kUplinkSlots = 8192;
+
+std::string Hex(uint64_t v, int digits) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return std::string(buf + 16 - digits);
+}
+
+// Runs argv to completion; ok on exit status 0.
+Status Run(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return AwsError::Make("InternalError", "cannot run " + argv[0] + ": " + strerror(rc), 500);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return OkStatus();
+  std::string cmd;
+  for (auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+  return AwsError::Make("InternalError", "'" + cmd + "' failed", 500);
+}
+
+}  // namespace
+
+VpcFabric::VpcFabric(Options options)
+    : options_(std::move(options)), prefix_("fargo-" + Hex(Fnv1a(options_.instance), 8) + "-") {}
+
+std::string VpcFabric::NamespaceOf(const std::string& vpc_id) const { return prefix_ + vpc_id; }
+
+std::string VpcFabric::VethName(const std::string& eni_id) { return "e" + Hex(Fnv1a(eni_id), 14); }
+
+std::string VpcFabric::UplinkName(const std::string& vpc_id) const {
+  return "fu" + Hex(Fnv1a(NamespaceOf(vpc_id)), 13);
+}
+
+std::vector<std::string> VpcFabric::Vpcs() const {
+  std::vector<std::string> out;
+  for (auto& n : ListNamedNetns(prefix_)) out.push_back(n.substr(prefix_.size()));
+  return out;
+}
+
+Status VpcFabric::EnsureVpc(const std::string& vpc_id) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::string ns = NamespaceOf(vpc_id);
+  FARGO_TRY(CreateNamedNetns(ns));
+  FARGO_ASSIGN_OR_RETURN(UniqueFd fd, OpenNamedNetns(ns));
+  FARGO_ASSIGN_OR_RETURN(Netlink inside, Netlink::Open(fd.get()));
+  if (!inside.LinkIndex(kBridge).ok()) {
+    FARGO_TRY(inside.CreateBridge(kBridge, options_.mtu));
+    FARGO_TRY(inside.SetUp(kBridge));
+    // The VPC router: between subnets, and up to fargo's services.
+    FARGO_TRY(SetNetnsSysctl(fd.get(), "net/ipv4/ip_forward", "1"));
+  }
+  return EnsureUplink(vpc_id, fd.get());
+}
+
+Status VpcFabric::EnsureUplink(const std::string& vpc_id, int vpc_ns_fd) {
+  std::string host_name = UplinkName(vpc_id);
+  FARGO_ASSIGN_OR_RETURN(Netlink host, Netlink::Open());
+  if (host.LinkIndex(host_name).ok()) return OkStatus();  // adopted: configured when made
+  // A /30 no host interface uses yet.
+  uint32_t slot = static_cast<uint32_t>(Fnv1a(NamespaceOf(vpc_id)) % kUplinkSlots);
+  uint32_t base = 0;
+  for (uint32_t i = 0; i < kUplinkSlots; ++i) {
+    uint32_t b = kUplinkBase + ((slot + i) % kUplinkSlots) * 4;
+    if (!InterfaceHasAddress(FormatIpv4(b + 1)) &&
+        !InterfaceHasAddress(FormatIpv4(b + 2))) {
+      base = b;
+      break;
+    }
+  }
+  if (base == 0) return AwsError::Make("InternalError", "no free uplink address for " + vpc_id, 500);
+  std::string host_ip = FormatIpv4(base + 1), inside_ip = FormatIpv4(base + 2);
+  FARGO_ASSIGN_OR_RETURN(Netlink inside, Netlink::Open(vpc_ns_fd));
+  (void)inside.DeleteLink(kUplinkInside);  // a half-made uplink of a crashed attempt
+  FARGO_TRY(host.CreateVeth(host_name, kUplinkInside, vpc_ns_fd, "", 1500));
+  FARGO_TRY(host.AddAddress(host_name, host_ip, 30));
+  FARGO_TRY(host.SetUp(host_name));
+  FARGO_TRY(inside.AddAddress(kUplinkInside, inside_ip, 30));
+  FARGO_TRY(inside.SetUp(kUplinkInside));
+  for (const auto& svc : options_.service_addresses) FARGO_TRY(inside.AddRoute(svc, 32, host_ip));
+  // Replies from the host come back to the uplink's address: the host needs
+  // no route to the VPC's (possibly overlapping) addresses.
+  std::string ns = NamespaceOf(vpc_id);
+  if (!Run({"ip", "netns", "exec", ns, "iptables", "-t", "nat", "-C", "POSTROUTING", "-o", kUplinkInside, "-j",
+            "MASQUERADE"})
+           .ok())
+    FARGO_TRY(Run({"ip", "netns", "exec", ns, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", kUplinkInside,
+                   "-j", "MASQUERADE"}));
+  return OkStatus();
+}
+
+Status VpcFabric::AttachEni(const EniAttachment& eni) {
+  auto subnet = ParseCidr(eni.subnet_cidr);
+  auto ip = ParseIpv4(eni.ip);
+  if (!subnet || !ip || !subnet->Contains(*ip))
+    return AwsError::Make("InvalidParameter", eni.ip + " is not an address of " + eni.subnet_cidr, 500);
+  std::string gateway = FormatIpv4(subnet->base + 1);
+  std::lock_guard<std::mutex> l(mu_);
+  FARGO_ASSIGN_OR_RETURN(UniqueFd vpc_fd, OpenNamedNetns(NamespaceOf(eni.vpc_id)));
+  FARGO_ASSIGN_OR_RETURN(UniqueFd task_fd, OpenProcessNetns(eni.sandbox_pid));
+  FARGO_ASSIGN_OR_RETURN(Netlink inside, Netlink::Open(vpc_fd.get()));
+  FARGO_ASSIGN_OR_RETURN(Netlink task, Netlink::Open(task_fd.get()));
+  // The subnet's gateway on the VPC router, once per subnet.
+  FARGO_TRY(inside.AddAddress(kBridge, gateway, subnet->prefix));
+  std::string veth = VethName(eni.eni_id);
+  (void)inside.DeleteLink(veth);  // a leftover of a sandbox that was replaced
+  FARGO_TRY(inside.CreateVeth(veth, "eth0", task_fd.get(), eni.mac, options_.mtu));
+  FARGO_TRY(inside.SetMaster(veth, kBridge));
+  FARGO_TRY(inside.SetUp(veth));
+  FARGO_TRY(task.AddAddress("eth0", eni.ip, subnet->prefix));
+  FARGO_TRY(task.SetUp("eth0"));
+  FARGO_TRY(task.SetUp("lo"));
+  FARGO_TRY(task.AddRoute("0.0.0.0", 0, gateway));
+  return OkStatus();
+}
+
+Status VpcFabric::DetachEni(const std::string& vpc_id, const std::string& eni_id) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto vpc_fd = OpenNamedNetns(NamespaceOf(vpc_id));
+  if (!vpc_fd.ok()) return vpc_fd.error().code == kNetnsNotFound ? OkStatus() : Status(vpc_fd.error());
+  FARGO_ASSIGN_OR_RETURN(Netlink inside, Netlink::Open(vpc_fd->get()));
+  return inside.DeleteLink(VethName(eni_id));
+}
+
+Status VpcFabric::Probe() {
+  const std::string probe = "vpc-fargo-probe";
+  Status st = EnsureVpc(probe);
+  Status gone = RemoveVpc(probe);
+  return st.ok() ? gone : st;
+}
+
+Status VpcFabric::RemoveVpc(const std::string& vpc_id) {
+  std::lock_guard<std::mutex> l(mu_);
+  FARGO_ASSIGN_OR_RETURN(Netlink host, Netlink::Open());
+  FARGO_TRY(host.DeleteLink(UplinkName(vpc_id)));
+  return RemoveNamedNetns(NamespaceOf(vpc_id));
+}
+
+}  // namespace fargo::runtime

@@ -1,0 +1,92 @@
+// VpcFabric: fargo's own VPC networks. Every VPC is a network namespace of
+// its own, so VPCs may overlap each other, the host's networks and the
+// engine's; nothing of a VPC is routed on the host.
+//
+//   host ns                 VPC ns "fargo-<inst>-<vpc-id>"          task ns (pause)
+//   fu<hash> 169.254.x.1 -- up0 169.254.x.2                          
+//                            vpc0 (bridge, MTU 9001)                 
+//                              10.0.1.1/24, 10.0.2.1/24 (one gateway  
+//                              per subnet, at its base + 1 as AWS)   
+//                            e<hash> (veth) ---------------------- eth0 10.0.1.23/24
+//                                                                    default via 10.0.1.1
+//
+//  * the engine is asked for no network at all (NetworkMode "none"): a
+//    task's ENI is a veth that fargo plumbs from the VPC's bridge into the
+//    sandbox's namespace, with its subnet address, MAC, Fargate's MTU and the
+//    route to its subnet's gateway. So Docker and Podman behave alike.
+//  * the VPC namespace routes between its subnets (the VPC router) and sends
+//    what is addressed to fargo's own services (the task endpoints at
+//    169.254.170.2) up the uplink, translated to the uplink's address, so the
+//    host never needs a route to a VPC address (they may overlap).
+//  * namespaces are named (bind-mounted under /run/netns) and labelled by
+//    their name: they survive `kill -9` of fargo, and a restarted fargo
+//    adopts them; Remove() deletes one with its uplink.
+//
+// Blocking (netlink, short-lived namespace threads). Thread-safe: one mutex
+// serialises the fabric's changes.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace fargo::runtime {
+
+struct EniAttachment {
+  std::string vpc_id;
+  std::string subnet_cidr;  // "10.0.1.0/24"
+  std::string ip;           // inside subnet_cidr
+  std::string mac;          // "0a:..": as shown in the ENI
+  std::string eni_id;       // names the VPC side of the veth
+  int sandbox_pid = 0;      // a process in the task's namespace (the pause container)
+};
+
+class VpcFabric {
+ public:
+  struct Options {
+    // Distinguishes the namespaces of several fargo instances on one host.
+    std::string instance;
+    // Services of fargo's own that VPCs reach over the uplink (/32 each).
+    std::vector<std::string> service_addresses{"169.254.170.2"};
+    int mtu = 9001;  // a Fargate ENI's
+  };
+
+  explicit VpcFabric(Options options);
+
+  // "fargo-<8 hex of instance>-<vpc-id>".
+  std::string NamespaceOf(const std::string& vpc_id) const;
+
+  // Creates (or adopts) the VPC's namespace, bridge and uplink.
+  Status EnsureVpc(const std::string& vpc_id);
+  // Plumbs the task's ENI: veth from the VPC bridge into the sandbox's
+  // namespace as eth0, with its address, MAC, MTU and default route via the
+  // subnet's gateway (added to the bridge when first used).
+  // REQUIRES: EnsureVpc(vpc_id) succeeded.
+  Status AttachEni(const EniAttachment& eni);
+  // Removes the VPC side of an ENI (the sandbox side goes with it); ok when
+  // gone already (a sandbox that ended takes its veth along).
+  Status DetachEni(const std::string& vpc_id, const std::string& eni_id);
+  // Removes the VPC's namespace and uplink; ok when absent.
+  Status RemoveVpc(const std::string& vpc_id);
+  // Makes and removes a VPC: whether this process can (root, iproute2,
+  // iptables). For the start-up check.
+  Status Probe();
+  // VPC ids of this instance's namespaces (adoption after a restart).
+  std::vector<std::string> Vpcs() const;
+
+  // The interface names used (exposed for tests): VPC side of an ENI, host
+  // side of a VPC's uplink.
+  static std::string VethName(const std::string& eni_id);
+  std::string UplinkName(const std::string& vpc_id) const;
+
+ private:
+  Status EnsureUplink(const std::string& vpc_id, int vpc_ns_fd);
+
+  Options options_;
+  std::string prefix_;  // "fargo-<8 hex>-"
+  std::mutex mu_;
+};
+
+}  // namespace fargo::runtime

@@ -1,0 +1,242 @@
+// The VPC fabric, with "sandboxes" that are plain processes in network
+// namespaces of their own (as the pause container is): VPCs with the same
+// CIDR are isolated from each other, subnets of one VPC route to each other,
+// fargo's service address is reached over the uplink, and a VPC's
+// namespace and uplink go with it. Needs root (CI runs as root).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "runtime/netlink.h"
+#include "runtime/netns.h"
+#include "runtime/vpc_fabric.h"
+
+extern char** environ;
+
+namespace fargo::runtime {
+namespace {
+
+bool InCi() {
+  const char* ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
+}
+
+// A process in a new network namespace (`unshare -n sleep`), killed on scope exit.
+class Sandbox {
+ public:
+  Sandbox() {
+    const char* argv[] = {"unshare", "-n", "sleep", "120", nullptr};
+    if (posix_spawnp(&pid_, "unshare", nullptr, nullptr, const_cast<char**>(argv), environ) != 0) pid_ = 0;
+    struct stat mine {};
+    stat("/proc/self/ns/net", &mine);
+    // Wait until the child is in its own namespace.
+    for (int i = 0; i < 200 && pid_ > 0; ++i) {
+      struct stat theirs {};
+      if (stat(("/proc/" + std::to_string(pid_) + "/ns/net").c_str(), &theirs) == 0 && theirs.st_ino != mine.st_ino)
+        return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  ~Sandbox() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  int pid() const { return pid_; }
+  int NetnsFd() {
+    if (!fd_.valid()) {
+      auto fd = OpenProcessNetns(pid_);
+      if (fd.ok()) fd_ = std::move(*fd);
+    }
+    return fd_.get();
+  }
+
+ private:
+  pid_t pid_ = 0;
+  UniqueFd fd_;
+};
+
+// A TCP server inside a namespace that answers every connection with `reply`.
+class Server {
+ public:
+  Server(int netns_fd, const std::string& ip, int port, char reply) : reply_(reply) {
+    Status st = RunInNetns(netns_fd, [&]() -> Status {
+      fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      int one = 1;
+      setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<uint16_t>(port));
+      inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
+      if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd_, 16) != 0)
+        return AwsError::Make("Test", "cannot listen on " + ip + ": " + strerror(errno), 500);
+      return OkStatus();
+    });
+    ok_ = st.ok();
+    EXPECT_TRUE(st.ok()) << st.error().message;
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        pollfd p{fd_, POLLIN, 0};
+        if (poll(&p, 1, 50) <= 0) continue;
+        int c = accept(fd_, nullptr, nullptr);
+        if (c < 0) continue;
+        (void)!write(c, &reply_, 1);
+        close(c);
+      }
+    });
+  }
+  ~Server() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+
+ private:
+  int fd_ = -1;
+  char reply_;
+  bool ok_ = false;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// Connects from inside a namespace; the byte answered, or '-' when no
+// connection was made within `timeout_ms` (a drop), or '!' when refused or
+// unreachable.
+char Ask(int netns_fd, const std::string& ip, int port, int timeout_ms = 1000) {
+  char got = '-';
+  (void)RunInNetns(netns_fd, [&]() -> Status {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
+    int rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    if (rc != 0 && errno != EINPROGRESS) got = '!';
+    pollfd p{fd, POLLIN, 0};
+    if (got == '-' && poll(&p, 1, timeout_ms) > 0) {
+      char c;
+      got = read(fd, &c, 1) == 1 ? c : '!';
+    }
+    close(fd);
+    return OkStatus();
+  });
+  return got;
+}
+
+VpcFabric::Options Options(const std::string& instance) {
+  VpcFabric::Options o;
+  o.instance = instance;
+  return o;
+}
+
+class VpcFabricTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) {
+      if (InCi()) FAIL() << "the VPC fabric tests need root under CI";
+      GTEST_SKIP() << "not root";
+    }
+    fabric_ = std::make_unique<VpcFabric>(Options("fabric-test-" + std::to_string(getpid())));
+  }
+  void TearDown() override {
+    if (!fabric_) return;
+    for (const auto& v : fabric_->Vpcs()) EXPECT_TRUE(fabric_->RemoveVpc(v).ok());
+  }
+
+  void Attach(const std::string& vpc, const std::string& subnet, const std::string& ip, Sandbox& sb) {
+    EniAttachment eni{vpc, subnet, ip, "0a:58:0a:00:01:" + std::to_string(10 + sb.pid() % 80), "eni-" + vpc + ip,
+                      sb.pid()};
+    Status st = fabric_->AttachEni(eni);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+  }
+
+  std::unique_ptr<VpcFabric> fabric_;
+};
+
+TEST_F(VpcFabricTest, VpcsWithTheSameCidrAreIsolatedAndSubnetsRouteInsideOne) {
+  ASSERT_TRUE(fabric_->EnsureVpc("vpc-0aaaa").ok());
+  ASSERT_TRUE(fabric_->EnsureVpc("vpc-0bbbb").ok());
+  Sandbox a1, a2, a3, b1;
+  Attach("vpc-0aaaa", "10.0.1.0/24", "10.0.1.5", a1);
+  Attach("vpc-0aaaa", "10.0.1.0/24", "10.0.1.6", a2);
+  Attach("vpc-0aaaa", "10.0.2.0/24", "10.0.2.9", a3);
+  Attach("vpc-0bbbb", "10.0.1.0/24", "10.0.1.6", b1);  // the same address as a2, in the other VPC
+  Server sa2(a2.NetnsFd(), "10.0.1.6", 8080, 'A');
+  Server sa3(a3.NetnsFd(), "10.0.2.9", 8080, 'C');
+  Server sb1(b1.NetnsFd(), "10.0.1.6", 8080, 'B');
+  EXPECT_EQ(Ask(a1.NetnsFd(), "10.0.1.6", 8080), 'A');  // its own VPC's 10.0.1.6
+  EXPECT_EQ(Ask(a1.NetnsFd(), "10.0.2.9", 8080), 'C');  // another subnet, through the VPC router
+  EXPECT_EQ(Ask(a3.NetnsFd(), "10.0.1.6", 8080), 'A');
+  EXPECT_NE(Ask(b1.NetnsFd(), "10.0.1.5", 8080, 500), 'A');  // nothing of VPC A is reachable from B
+  EXPECT_NE(Ask(b1.NetnsFd(), "10.0.2.9", 8080, 500), 'C');
+}
+
+TEST_F(VpcFabricTest, FargosServiceAddressIsReachedOverTheUplink) {
+  // The service address on the host, as fargo serve adds 169.254.170.2.
+  const std::string svc = "169.254.170.2";
+  {
+    auto nl = Netlink::Open();
+    ASSERT_TRUE(nl.ok());
+    ASSERT_TRUE(nl->AddAddress("lo", svc, 32).ok());
+  }
+  auto host = OpenProcessNetns(getpid());
+  ASSERT_TRUE(host.ok());
+  Server on_host(host->get(), svc, 18087, 'H');
+  ASSERT_TRUE(fabric_->EnsureVpc("vpc-0cccc").ok());
+  ASSERT_TRUE(fabric_->EnsureVpc("vpc-0dddd").ok());
+  Sandbox c, d;
+  Attach("vpc-0cccc", "10.0.1.0/24", "10.0.1.5", c);
+  Attach("vpc-0dddd", "10.0.1.0/24", "10.0.1.5", d);  // same address, other VPC: replies must not mix up
+  EXPECT_EQ(Ask(c.NetnsFd(), svc, 18087), 'H');
+  EXPECT_EQ(Ask(d.NetnsFd(), svc, 18087), 'H');
+}
+
+TEST_F(VpcFabricTest, ARestartedFabricAdoptsItsVpcsAndRemovingOneLeavesNothing) {
+  ASSERT_TRUE(fabric_->EnsureVpc("vpc-0eeee").ok());
+  Sandbox e;
+  Attach("vpc-0eeee", "10.9.0.0/24", "10.9.0.4", e);
+  std::string ns = fabric_->NamespaceOf("vpc-0eeee");
+  std::string uplink = fabric_->UplinkName("vpc-0eeee");
+  // Another fabric of the same instance (fargo after kill -9) sees it, and
+  // ensuring it again changes nothing.
+  VpcFabric again(Options("fabric-test-" + std::to_string(getpid())));
+  EXPECT_EQ(again.Vpcs(), std::vector<std::string>{"vpc-0eeee"});
+  ASSERT_TRUE(again.EnsureVpc("vpc-0eeee").ok());
+  // Another instance does not.
+  VpcFabric other(Options("someone-else"));
+  EXPECT_TRUE(other.Vpcs().empty());
+
+  ASSERT_TRUE(again.RemoveVpc("vpc-0eeee").ok());
+  EXPECT_FALSE(OpenNamedNetns(ns).ok());
+  auto nl = Netlink::Open();
+  ASSERT_TRUE(nl.ok());
+  EXPECT_FALSE(nl->LinkIndex(uplink).ok());
+  EXPECT_TRUE(fabric_->Vpcs().empty());
+}
+
+TEST(InterfaceHasAddress, LoopbackIsOneAndADocumentationAddressIsNot) {
+  EXPECT_TRUE(InterfaceHasAddress("127.0.0.1"));
+  EXPECT_FALSE(InterfaceHasAddress("192.0.2.77"));
+  EXPECT_FALSE(InterfaceHasAddress("not an address"));
+}
+
+}  // namespace
+}  // namespace fargo::runtime
