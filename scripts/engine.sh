@@ -140,10 +140,21 @@ stop() {
 }
 
 clean() {
-  command -v podman >/dev/null || return 0
+  command -v podman >/dev/null || { clean_vpcs; return 0; }
   $SUDO podman ps -aq --filter label=fargo.managed=true | xargs -r $SUDO podman rm -f >/dev/null 2>&1 || true
   $SUDO podman volume ls -q --filter label=fargo.managed=true | xargs -r $SUDO podman volume rm -f >/dev/null 2>&1 || true
   $SUDO podman network ls -q --filter label=fargo.managed=true | xargs -r $SUDO podman network rm -f >/dev/null 2>&1 || true
+  clean_vpcs
+}
+
+# fargo's VPC networks (namespaces fargo-<instance>-<vpc-id> and their fu*
+# uplinks), which a fargo that was killed could not remove.
+clean_vpcs() {
+  local ns link
+  for ns in $(ls /run/netns 2>/dev/null | grep '^fargo-'); do $SUDO ip netns del "$ns" 2>/dev/null || true; done
+  for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^fu'); do
+    $SUDO ip link del "$link" 2>/dev/null || true
+  done
 }
 
 undo() {
