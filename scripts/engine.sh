@@ -130,14 +130,18 @@ start() {
   return 1
 }
 
-stop() {
-  [[ -f "$PIDFILE" ]] || return 0
+# stop_pidfile FILE TENTHS: ends the process FILE names, waiting up to
+# TENTHS tenths of a second for it to go.
+stop_pidfile() {
+  [[ -f "$1" ]] || return 0
   local pid
-  pid=$(cat "$PIDFILE")
+  pid=$(cat "$1")
   $SUDO kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do $SUDO kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  $SUDO rm -f "$PIDFILE"
+  for _ in $(seq 1 "$2"); do $SUDO kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  $SUDO rm -f "$1"
 }
+
+stop() { stop_pidfile "$PIDFILE" 50; }
 
 clean() {
   command -v podman >/dev/null || { clean_vpcs; return 0; }
@@ -204,14 +208,7 @@ docker_start() {
   return 1
 }
 
-docker_stop() {
-  [[ -f "$DOCKER_PIDFILE" ]] || return 0
-  local pid
-  pid=$(cat "$DOCKER_PIDFILE")
-  $SUDO kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 150); do $SUDO kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  $SUDO rm -f "$DOCKER_PIDFILE"
-}
+docker_stop() { stop_pidfile "$DOCKER_PIDFILE" 150; }
 
 docker_clean() {
   if answers "$DOCKER_SOCK"; then
