@@ -2,7 +2,6 @@
 and destroys it — offline, with the provider from the filesystem mirror."""
 import os
 import unittest
-import urllib.request
 
 from fargo_harness import Engine, STORY_IMAGES, TerraformTestCase, ROOT, wait_for
 
@@ -50,8 +49,10 @@ class TerraformSeedStackTest(TerraformTestCase):
             self.assertEqual(len(enis), 1)
             # The init container copied the config and pages from fargo's S3
             # into the shared volumes; nginx serves them on the task's address.
-            with urllib.request.urlopen(f"http://{ip}/", timeout=5) as r:
-                self.assertIn("Hello from fargo", r.read().decode())
+            # The address is the VPC's, not the host's: asked from inside the
+            # task's network namespace.
+            page = engine.exec(containers["myapp"]["runtimeId"], ["wget", "-qO-", f"http://{ip}/"])
+            self.assertIn("Hello from fargo", page)
         else:
             print("*** no container engine or story images: the seed service's task is not checked ***", flush=True)
 
