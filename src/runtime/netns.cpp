@@ -46,6 +46,14 @@ Status CreateNamedNetns(const std::string& name) {
     return AwsError::Make("InvalidParameter", "bad namespace name: " + name, 500);
   if (OpenNamedNetns(name).ok()) return OkStatus();
   if (mkdir(kNetnsDir, 0755) != 0 && errno != EEXIST) return Errno(std::string("creating ") + kNetnsDir, errno);
+  // As `ip netns add` does: /run/netns is a shared mount of its own, so a
+  // later `ip netns` (or an engine) that makes it one does not cover the
+  // namespaces bound under it before.
+  for (bool bound = false; mount("", kNetnsDir, "none", MS_SHARED | MS_REC, nullptr) != 0; bound = true) {
+    if (errno != EINVAL || bound) return Errno(std::string("making ") + kNetnsDir + " a shared mount", errno);
+    if (mount(kNetnsDir, kNetnsDir, "none", MS_BIND | MS_REC, nullptr) != 0)
+      return Errno(std::string("binding ") + kNetnsDir, errno);
+  }
   std::string path = PathOf(name);
   int fd = open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
   if (fd < 0 && errno != EEXIST) return Errno("creating " + path, errno);

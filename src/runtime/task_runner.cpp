@@ -600,6 +600,11 @@ class TaskRunner::Supervisor {
     } else {
       for (auto& c : report_.containers) c.last_status = "STOPPED";
       report_.execution_stopped_at_ms = Now();
+      // A sandbox that failed half-way may have made the VPC's namespace.
+      if (!plan_.sandbox.vpc.vpc_id.empty()) {
+        std::lock_guard<std::mutex> l(r_.sandbox_mu_);
+        (void)TaskSandbox::RemoveVpcIfUnused(r_.engine_, *r_.fabric_, plan_.sandbox.vpc.vpc_id);
+      }
     }
     report_.last_status = "STOPPED";
     report_.stopped_at_ms = Now();

@@ -104,8 +104,8 @@ Result<TaskSandbox> TaskSandbox::Create(EngineClient& engine, VpcFabric& fabric,
     }
   }
 
-  FARGO_TRY(fabric.EnsureVpc(spec.vpc.vpc_id));
   FARGO_TRY(EnsurePauseImage(engine));
+  FARGO_TRY(fabric.EnsureVpc(spec.vpc.vpc_id));
 
   TaskSandbox sb;
   sb.engine_ = &engine;
