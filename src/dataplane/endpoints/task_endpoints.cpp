@@ -1,10 +1,7 @@
 #include "dataplane/endpoints/task_endpoints.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <net/if.h>
+#include "runtime/netlink.h"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -410,83 +407,9 @@ void TaskEndpoints::Stop() {
 
 // ---- the link-local address
 
-namespace {
-
-// A netlink request under construction: the header, a fixed part, attributes.
-template <typename Fixed>
-struct NetlinkMessage {
-  nlmsghdr nh;
-  Fixed fixed;
-  char attrs[64];
-
-  void AddAttr(unsigned short type, const void* data, size_t len) {
-    auto* rta = reinterpret_cast<rtattr*>(reinterpret_cast<char*>(this) + NLMSG_ALIGN(nh.nlmsg_len));
-    rta->rta_type = type;
-    rta->rta_len = static_cast<unsigned short>(RTA_LENGTH(len));
-    std::memcpy(RTA_DATA(rta), data, len);
-    nh.nlmsg_len = static_cast<uint32_t>(NLMSG_ALIGN(nh.nlmsg_len) + RTA_SPACE(len));
-  }
-};
-
-// Sends one rtnetlink request (in the calling thread's network namespace)
-// and returns the kernel's answer: 0 or an errno value.
-int NetlinkTransact(nlmsghdr* req) {
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (fd < 0) return errno;
-  struct FdGuard {
-    int fd;
-    ~FdGuard() { close(fd); }
-  } guard{fd};
-  req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-  req->nlmsg_seq = 1;
-  sockaddr_nl kernel{};
-  kernel.nl_family = AF_NETLINK;
-  if (sendto(fd, req, req->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0)
-    return errno;
-  alignas(nlmsghdr) char buf[8192];
-  for (;;) {
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (n == 0) return EPROTO;
-    for (auto* nh = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(nh, static_cast<unsigned>(n));
-         nh = NLMSG_NEXT(nh, n)) {
-      if (nh->nlmsg_seq != 1 || nh->nlmsg_type != NLMSG_ERROR) continue;
-      return -reinterpret_cast<nlmsgerr*>(NLMSG_DATA(nh))->error;
-    }
-  }
-}
-
-Status NetlinkStatus(int err, const std::string& what) {
-  if (err == 0 || err == EEXIST) return OkStatus();
-  if (err == EPERM || err == EACCES)
-    return AwsError::Make("AccessDenied",
-                          what + " needs CAP_NET_ADMIN (run fargo as root): " + strerror(err), 500);
-  return AwsError::Make("InternalError", what + ": " + strerror(err), 500);
-}
-
-}  // namespace
-
 Status EnsureLocalAddress(const std::string& ip) {
-  in_addr addr{};
-  if (inet_pton(AF_INET, ip.c_str(), &addr) != 1)
-    return AwsError::Make("InvalidParameter", "not an IPv4 address: " + ip, 500);
-  unsigned lo = if_nametoindex("lo");
-  if (lo == 0) return AwsError::Make("InternalError", "no loopback interface", 500);
-
-  NetlinkMessage<ifaddrmsg> req{};
-  req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(ifaddrmsg));
-  req.nh.nlmsg_type = RTM_NEWADDR;
-  req.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-  req.fixed.ifa_family = AF_INET;
-  req.fixed.ifa_prefixlen = 32;
-  req.fixed.ifa_scope = RT_SCOPE_UNIVERSE;  // as `ip addr add` does for non-127 addresses
-  req.fixed.ifa_index = lo;
-  req.AddAttr(IFA_LOCAL, &addr, sizeof addr);
-  req.AddAttr(IFA_ADDRESS, &addr, sizeof addr);
-  return NetlinkStatus(NetlinkTransact(&req.nh), "adding " + ip + "/32 to lo");
+  FARGO_ASSIGN_OR_RETURN(runtime::Netlink nl, runtime::Netlink::Open());
+  return nl.AddAddress("lo", ip, 32);  // an address already there is success
 }
 
 }  // namespace fargo::dataplane

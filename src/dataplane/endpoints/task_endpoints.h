@@ -89,13 +89,14 @@ class TaskEndpoints {
 };
 
 // Makes `ip` (normally "169.254.170.2") a local address by adding `ip`/32 to
-// the loopback interface over rtnetlink (RTM_NEWADDR). Already present
-// (EEXIST) is success. Needs CAP_NET_ADMIN: without it the error says so, and
-// fargo runs without task endpoints.
+// the loopback interface (runtime::Netlink). Already present is success.
+// Needs CAP_NET_ADMIN: without it the error says so, and fargo runs without
+// task endpoints.
 //
-// Containers reach the address through their default route, the bridge
-// gateway on the host; the host delivers the packets locally because the
-// address is its own. See README.md for what the host's firewall must allow.
+// Containers reach the address through their default route and their VPC's
+// uplink (runtime/vpc_fabric.h); the host delivers the packets locally
+// because the address is its own. See README.md for what the host's firewall
+// must allow.
 Status EnsureLocalAddress(const std::string& ip);
 
 
