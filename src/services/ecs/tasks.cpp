@@ -324,7 +324,7 @@ std::optional<Tasks::CredentialsTarget> Tasks::Credentials(const std::string& cr
   return std::nullopt;
 }
 
-std::optional<dataplane::TaskMetadata> Tasks::Metadata(const std::string& token) const {
+std::optional<TaskMetadataView> Tasks::Metadata(const std::string& token) const {
   size_t dash = token.rfind('-');
   if (dash == std::string::npos) return std::nullopt;
   std::string task_id = token.substr(0, dash);
@@ -347,7 +347,7 @@ std::optional<dataplane::TaskMetadata> Tasks::Metadata(const std::string& token)
   auto ref = ParseTaskDefinitionRef(task->task_definition_arn);
   const json::object* td = ref ? st_.taskdefs.Find(TaskDefKey(region, ref->family, ref->revision)) : nullptr;
 
-  dataplane::TaskMetadata m;
+  TaskMetadataView m;
   m.container_index = index;
   m.region = region;
   m.task_id = task_id;
@@ -371,7 +371,7 @@ std::optional<dataplane::TaskMetadata> Tasks::Metadata(const std::string& token)
   m.private_dns_name = task->attachment.private_dns_name;
   m.subnet_cidr = task->subnet_cidr;
   for (const Container& c : task->containers) {
-    dataplane::ContainerMetadata cm;
+    TaskMetadataView::Container cm;
     cm.docker_id = c.runtime_id;
     cm.container_arn = c.container_arn;
     cm.name = c.name;

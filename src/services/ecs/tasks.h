@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/endpoints/task_metadata.h"
+#include "services/ecs/task_metadata_view.h"
 #include "runtime/task_driver.h"
 #include "services/ecs/clusters.h"
 #include "services/ecs/ecs_state.h"
@@ -86,7 +86,7 @@ class Tasks {
   std::optional<CredentialsTarget> Credentials(const std::string& credentials_id) const;
   // What the metadata endpoint shows to the container `token` names
   // ("<task id>-<container index>"); nullopt for an unknown token.
-  std::optional<dataplane::TaskMetadata> Metadata(const std::string& token) const;
+  std::optional<TaskMetadataView> Metadata(const std::string& token) const;
 
  private:
   // Persists a changed task (version + 1).
