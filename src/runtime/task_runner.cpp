@@ -15,7 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-using namespace jsonr;
 
 // The digest an image is known by: its registry digest when it came from a
 // registry, else its local id.
@@ -28,7 +27,7 @@ std::string DigestOf(const json::object& image) {
       if (at != std::string::npos) return s.substr(at + 1);
     }
   }
-  return Str(image, "Id");
+  return GetString(image, "Id");
 }
 
 }  // namespace
@@ -186,10 +185,10 @@ class TaskRunner::Supervisor {
           Log("pulling " + image);
           std::string last;
           Status st = r_.engine_.ImagePull(image, [&](const json::object& line) {
-            std::string s = Str(line, "status");
+            std::string s = GetString(line, "status");
             if (!s.empty() && s != last) {
               last = s;
-              Log("pull " + image + ": " + s + (line.contains("id") ? " " + Str(line, "id") : ""));
+              Log("pull " + image + ": " + s + (line.contains("id") ? " " + GetString(line, "id") : ""));
             }
           });
           if (!st.ok()) {
@@ -266,8 +265,8 @@ class TaskRunner::Supervisor {
         if (auto img = r_.engine_.ImageInspect(std::string(image->as_string())); img.ok())
           cr.image_digest = DigestOf(*img);
       }
-      const json::object* s = Obj(*in, "State");
-      std::string status = s ? Str(*s, "Status") : "";
+      const json::object* s = GetObject(*in, "State");
+      std::string status = s ? GetString(*s, "Status") : "";
       // Anything but a container that was only created has been started
       // (running, stopping, exited, ...): never start it a second time.
       if (!status.empty() && status != "created" && status != "configured" && status != "initialized") {
@@ -304,7 +303,7 @@ class TaskRunner::Supervisor {
     auto& cr = report_.containers[i];
     state_[i].exited = true;
     cr.last_status = "STOPPED";
-    if (const json::object* s = Obj(inspect, "State")) {
+    if (const json::object* s = GetObject(inspect, "State")) {
       if (auto* e = s->if_contains("ExitCode"); e && e->is_number()) cr.exit_code = e->to_number<int64_t>();
       if (auto* oom = s->if_contains("OOMKilled"); oom && oom->is_bool() && oom->as_bool()) {
         cr.reason = "OutOfMemoryError: Container killed due to memory usage";
@@ -425,8 +424,8 @@ class TaskRunner::Supervisor {
         report_.containers[i].last_status = "STOPPED";
         report_.containers[i].reason = "the container was removed from the engine";
       } else {
-        const json::object* st = Obj(*in, "State");
-        std::string status = st ? Str(*st, "Status") : "";
+        const json::object* st = GetObject(*in, "State");
+        std::string status = st ? GetString(*st, "Status") : "";
         if (status == "running" || status == "paused" || status == "created" || status == "restarting") continue;
         RecordExit(i, *in);
       }
@@ -669,14 +668,14 @@ void TaskRunner::Start() {
 void TaskRunner::WatchEvents() {
   while (!events_cancel_) {
     Status st = engine_.Events({{kLabelManaged, "true"}}, [this](const json::object& e) {
-      std::string type = Str(e, "Type"), action = Str(e, "Action");
-      if (action.empty()) action = Str(e, "status");
+      std::string type = GetString(e, "Type"), action = GetString(e, "Action");
+      if (action.empty()) action = GetString(e, "status");
       if ((!type.empty() && type != "container") || (action != "die" && action != "stop" && action != "kill" &&
                                                      action != "oom" && action != "remove")) {
         return;
       }
-      std::string id = Str(e, "id");
-      if (id.empty()) id = Str(e, "ID");
+      std::string id = GetString(e, "id");
+      if (id.empty()) id = GetString(e, "ID");
       std::vector<std::shared_ptr<Supervisor>> owners;
       {
         std::lock_guard<std::mutex> l(mu_);
