@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <cstdio>
+#include <stdexcept>
 
 #include "common/strings.h"
 #include "protocol/codec.h"
@@ -132,10 +133,19 @@ void Gateway::Complete(HttpResponse resp, std::function<void(HttpResponse)> done
   if (!resp.deferred) return done(std::move(resp));
   auto deferred = std::move(resp.deferred);
   boost::asio::post(blocking_, [this, deferred, done = std::move(done)]() mutable {
-    deferred->work();
-    boost::asio::post(state_io_, [this, deferred, done = std::move(done)]() mutable {
+    // An exception must not leave the pool's thread (that would end the
+    // daemon): it is answered as InternalFailure on the state thread.
+    bool worked = true;
+    try {
+      deferred->work();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fargo: deferred work failed: %s\n", e.what());
+      worked = false;
+    }
+    boost::asio::post(state_io_, [this, deferred, worked, done = std::move(done)]() mutable {
       HttpResponse out;
       try {
+        if (!worked) throw std::runtime_error("deferred work failed");
         out = deferred->finish();
       } catch (const std::exception& e) {
         std::fprintf(stderr, "fargo: deferred response failed: %s\n", e.what());

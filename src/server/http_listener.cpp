@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
 #include <vector>
 
@@ -210,11 +211,21 @@ class Session : public std::enable_shared_from_this<Session> {
     size_t got = chunk_.size() - stream_parser_->get().body().size;
     bool done = stream_parser_->is_done();
     asio::post(*shared_->files, [self = shared_from_this(), got, done] {
-      self->sink_->Write(std::string_view(self->chunk_.data(), got));
-      if (done) self->sink_->Finish(self->head_);
-      asio::post(self->stream_.get_executor(), [self, done] {
+      // An exception must not leave the pool's thread: the request fails.
+      std::string failure;
+      try {
+        self->sink_->Write(std::string_view(self->chunk_.data(), got));
+        if (done) self->sink_->Finish(self->head_);
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      asio::post(self->stream_.get_executor(), [self, done, failure] {
         self->Guard([&] {
           if (self->closed_) return;
+          if (!failure.empty()) {
+            self->EndStream();
+            throw std::runtime_error("request body: " + failure);
+          }
           if (!done) return self->ReadChunk();
           self->keep_alive_ = self->stream_parser_->get().keep_alive();
           bool head = self->stream_parser_->get().method() == http::verb::head;
