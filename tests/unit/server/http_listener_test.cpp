@@ -2,11 +2,6 @@
 // gets from it (HTTP/1.0 answered as such, HEAD without a body, the
 // connection bound, graceful and forced shutdown), independently of the API
 // gateway and the task endpoints that use it.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -20,6 +15,7 @@
 #include <vector>
 
 #include "server/http_listener.h"
+#include "server/raw_socket.h"
 
 namespace fargo::server {
 namespace {
@@ -71,33 +67,8 @@ class EchoHandler : public HttpHandler {
   std::vector<Respond> held_;
 };
 
-int Connect(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  timeval tv{3, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
-}
-
-// Sends `text` on `fd` and reads until the peer closes (or 3 s pass).
-std::string SendAndReadAll(int fd, const std::string& text, bool* closed = nullptr) {
-  ::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
-  std::string out;
-  char buf[4096];
-  bool eof = false;
-  for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n == 0) eof = true;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  if (closed) *closed = eof;
-  return out;
-}
+using test_util::SendAndReadAll;
+int Connect(uint16_t port) { return test_util::ConnectLoopback(port); }
 
 class HttpListenerTest : public ::testing::Test {
  protected:
@@ -114,6 +85,12 @@ class HttpListenerTest : public ::testing::Test {
     io_.stop();
     if (thread_.joinable()) thread_.join();
     listener_.reset();
+  }
+  // Sends a request the handler holds on `fd` and waits until it does.
+  void SendHeld(int fd) {
+    ::send(fd, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n", 31, MSG_NOSIGNAL);
+    for (int i = 0; i < 300 && handler_.Held() == 0; ++i) std::this_thread::sleep_for(10ms);
+    ASSERT_EQ(handler_.Held(), 1u);
   }
   // Runs `fn` on the event loop and waits for it.
   void OnLoop(std::function<void()> fn) {
@@ -175,9 +152,7 @@ TEST_F(HttpListenerTest, ConnectionsBeyondTheBoundAreClosed) {
   o.max_connections = 1;
   Start(o);
   int first = Connect(port_);
-  ::send(first, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n", 31, MSG_NOSIGNAL);
-  for (int i = 0; i < 300 && handler_.Held() == 0; ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_EQ(handler_.Held(), 1u);
+  ASSERT_NO_FATAL_FAILURE(SendHeld(first));
   int second = Connect(port_);
   bool closed = false;
   std::string out = SendAndReadAll(second, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n", &closed);
@@ -196,9 +171,7 @@ TEST_F(HttpListenerTest, ShutdownWaitsForBusyConnectionsThenForcesAfterTheGrace)
   Start({});
   int idle = Connect(port_);
   int busy = Connect(port_);
-  ::send(busy, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n", 31, MSG_NOSIGNAL);
-  for (int i = 0; i < 300 && handler_.Held() == 0; ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_EQ(handler_.Held(), 1u);
+  ASSERT_NO_FATAL_FAILURE(SendHeld(busy));
   std::promise<bool> forced;
   OnLoop([&] { listener_->Shutdown(200ms, [&](bool f) { forced.set_value(f); }); });
   bool closed = false;
@@ -217,9 +190,7 @@ TEST_F(HttpListenerTest, ShutdownWaitsForBusyConnectionsThenForcesAfterTheGrace)
 TEST_F(HttpListenerTest, ShutdownEndsGracefullyWhenTheLastAnswerIsWritten) {
   Start({});
   int busy = Connect(port_);
-  ::send(busy, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n", 31, MSG_NOSIGNAL);
-  for (int i = 0; i < 300 && handler_.Held() == 0; ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_EQ(handler_.Held(), 1u);
+  ASSERT_NO_FATAL_FAILURE(SendHeld(busy));
   std::promise<bool> forced;
   OnLoop([&] { listener_->Shutdown(10s, [&](bool f) { forced.set_value(f); }); });
   handler_.Release();
