@@ -408,5 +408,24 @@ TEST_F(Ec2Net, DeletingASubnetDropsItsRouteTableAssociation) {
   EXPECT_EQ(Call("DeleteVpc", "VpcId=" + vpc).status, 200);
 }
 
+TEST_F(Ec2Net, VpcGoesOnlyWithoutItsOwnTablesAndAcls) {
+  std::string vpc = Vpc();
+  std::string rtb = Tag(Call("CreateRouteTable", "VpcId=" + vpc).body, "routeTableId");
+  std::string acl = Tag(Call("CreateNetworkAcl", "VpcId=" + vpc).body, "networkAclId");
+  ASSERT_EQ(Call("CreateFlowLogs", "ResourceId.1=" + vpc + "&ResourceType=VPC&TrafficType=ALL&LogDestinationType=s3"
+                                                          "&LogDestination=arn%3Aaws%3As3%3A%3A%3Aflow-bucket")
+                .status,
+            200);
+  ExpectError(Call("DeleteVpc", "VpcId=" + vpc), 400, "DependencyViolation");
+  ASSERT_EQ(Call("DeleteRouteTable", "RouteTableId=" + rtb).status, 200);
+  ExpectError(Call("DeleteVpc", "VpcId=" + vpc), 400, "DependencyViolation");
+  ASSERT_EQ(Call("DeleteNetworkAcl", "NetworkAclId=" + acl).status, 200);
+  ASSERT_EQ(Call("DeleteVpc", "VpcId=" + vpc).status, 200);
+  // What came with the VPC, and its flow logs, went with it.
+  EXPECT_EQ(Count(Call("DescribeRouteTables", "").body, "<routeTableId>"), 0);
+  EXPECT_EQ(Count(Call("DescribeNetworkAcls", "").body, "<networkAclId>"), 0);
+  EXPECT_EQ(Count(Call("DescribeFlowLogs", "").body, "<flowLogId>"), 0);
+}
+
 }  // namespace
 }  // namespace fargo::services
