@@ -18,6 +18,12 @@ provider "aws" {
   region = "eu-west-1"
 }
 
+variable "enable_ipv6" {
+  description = "An Amazon-provided IPv6 block for the VPC and its subnets, routed to the gateways"
+  type        = bool
+  default     = true
+}
+
 locals {
   name            = "vpcmod"
   cidr            = "10.60.0.0/16"
@@ -35,7 +41,7 @@ resource "aws_vpc" "this" {
   cidr_block                       = local.cidr
   enable_dns_hostnames             = true
   enable_dns_support               = true
-  assign_generated_ipv6_cidr_block = true
+  assign_generated_ipv6_cidr_block = var.enable_ipv6
   tags                             = merge({ Name = local.name }, local.tags)
 }
 
@@ -66,8 +72,8 @@ resource "aws_subnet" "public" {
   vpc_id                          = aws_vpc.this.id
   cidr_block                      = local.public_subnets[count.index]
   availability_zone               = local.azs[count.index]
-  ipv6_cidr_block                 = cidrsubnet(aws_vpc.this.ipv6_cidr_block, 8, count.index)
-  assign_ipv6_address_on_creation = true
+  ipv6_cidr_block                 = var.enable_ipv6 ? cidrsubnet(aws_vpc.this.ipv6_cidr_block, 8, count.index) : null
+  assign_ipv6_address_on_creation = var.enable_ipv6
   tags                            = merge({ Name = "${local.name}-public-${local.azs[count.index]}" }, local.tags)
 }
 
@@ -76,8 +82,8 @@ resource "aws_subnet" "private" {
   vpc_id                          = aws_vpc.this.id
   cidr_block                      = local.private_subnets[count.index]
   availability_zone               = local.azs[count.index]
-  ipv6_cidr_block                 = cidrsubnet(aws_vpc.this.ipv6_cidr_block, 8, 10 + count.index)
-  assign_ipv6_address_on_creation = true
+  ipv6_cidr_block                 = var.enable_ipv6 ? cidrsubnet(aws_vpc.this.ipv6_cidr_block, 8, 10 + count.index) : null
+  assign_ipv6_address_on_creation = var.enable_ipv6
   tags                            = merge({ Name = "${local.name}-private-${local.azs[count.index]}" }, local.tags)
 }
 
@@ -100,6 +106,7 @@ resource "aws_route" "public_internet_gateway" {
 }
 
 resource "aws_route" "public_internet_gateway_ipv6" {
+  count                       = var.enable_ipv6 ? 1 : 0
   route_table_id              = aws_route_table.public.id
   destination_ipv6_cidr_block = "::/0"
   gateway_id                  = aws_internet_gateway.this.id
@@ -146,7 +153,7 @@ resource "aws_route" "private_nat_gateway" {
 }
 
 resource "aws_route" "private_ipv6_egress" {
-  count                       = 3
+  count                       = var.enable_ipv6 ? 3 : 0
   route_table_id              = aws_route_table.private[count.index].id
   destination_ipv6_cidr_block = "::/0"
   egress_only_gateway_id      = aws_egress_only_internet_gateway.this.id
