@@ -11,6 +11,21 @@ std::string TaskIdOf(std::string_view task_arn) {
   return std::string(slash == std::string_view::npos ? task_arn : task_arn.substr(slash + 1));
 }
 
+const char* SubnetEgressName(SubnetEgress e) {
+  switch (e) {
+    case SubnetEgress::kInternetGateway: return "internet-gateway";
+    case SubnetEgress::kNatGateway: return "nat-gateway";
+    case SubnetEgress::kNone: break;
+  }
+  return "none";
+}
+
+SubnetEgress SubnetEgressFrom(std::string_view name) {
+  if (name == "internet-gateway") return SubnetEgress::kInternetGateway;
+  if (name == "nat-gateway") return SubnetEgress::kNatGateway;
+  return SubnetEgress::kNone;
+}
+
 namespace {
 
 using namespace jsonr;
@@ -43,6 +58,8 @@ json::object SandboxJson(const SandboxSpec& s) {
       {"subnetId", s.subnet_id},
       {"subnetCidr", s.subnet_cidr},
       {"ip", s.ip},
+      {"subnetEgress", SubnetEgressName(s.subnet_egress)},
+      {"publicIp", s.public_ip},
       {"eniId", s.eni_id},
       {"hostname", s.hostname},
       {"volumes", StringArray(s.volumes)},
@@ -63,6 +80,8 @@ Result<SandboxSpec> SandboxFrom(const json::object& o) {
   s.subnet_id = Str(o, "subnetId");
   s.subnet_cidr = Str(o, "subnetCidr");
   s.ip = Str(o, "ip");
+  s.subnet_egress = SubnetEgressFrom(Str(o, "subnetEgress"));
+  s.public_ip = Bool(o, "publicIp");
   s.eni_id = Str(o, "eniId");
   s.hostname = Str(o, "hostname");
   if (const json::array* v = Arr(o, "volumes")) {
