@@ -105,8 +105,17 @@ Services MakeServices(const services::Env& env) {
     if (!s) return std::nullopt;
     const boost::json::object* vpc = ec2->Vpc(region, GetString(*s, "VpcId"));
     if (!vpc) return std::nullopt;
-    return services::EcsService::SubnetNetwork{GetString(*vpc, "VpcId"), GetString(*vpc, "CidrBlock"),
-                                     GetString(*s, "CidrBlock"), GetString(*s, "AvailabilityZone")};
+    services::EcsService::SubnetNetwork net{GetString(*vpc, "VpcId"), GetString(*vpc, "CidrBlock"),
+                                            GetString(*s, "CidrBlock"), GetString(*s, "AvailabilityZone")};
+    // Egress as the subnet's route table decides (asked again every second
+    // for running tasks: route changes apply to them).
+    using Kind = services::Ec2Service::Egress::Kind;
+    switch (ec2->SubnetEgress(region, subnet_id).kind) {
+      case Kind::kInternetGateway: net.egress = runtime::SubnetEgress::kInternetGateway; break;
+      case Kind::kNatGateway: net.egress = runtime::SubnetEgress::kNatGateway; break;
+      case Kind::kNone: break;
+    }
+    return net;
   });
   out.ecs->SetInterfaceHooks(
       [ec2 = out.ec2.get()](const services::EcsService::TaskInterface& ti) -> Result<std::string> {

@@ -11,6 +11,21 @@ std::string TaskIdOf(std::string_view task_arn) {
   return std::string(slash == std::string_view::npos ? task_arn : task_arn.substr(slash + 1));
 }
 
+const char* SubnetEgressName(SubnetEgress e) {
+  switch (e) {
+    case SubnetEgress::kInternetGateway: return "internet-gateway";
+    case SubnetEgress::kNatGateway: return "nat-gateway";
+    case SubnetEgress::kNone: break;
+  }
+  return "none";
+}
+
+SubnetEgress SubnetEgressFrom(std::string_view name) {
+  if (name == "internet-gateway") return SubnetEgress::kInternetGateway;
+  if (name == "nat-gateway") return SubnetEgress::kNatGateway;
+  return SubnetEgress::kNone;
+}
+
 namespace {
 
 
@@ -42,6 +57,8 @@ json::object SandboxJson(const SandboxSpec& s) {
       {"subnetId", s.subnet_id},
       {"subnetCidr", s.subnet_cidr},
       {"ip", s.ip},
+      {"subnetEgress", SubnetEgressName(s.subnet_egress)},
+      {"publicIp", s.public_ip},
       {"eniId", s.eni_id},
       {"hostname", s.hostname},
       {"volumes", StringArray(s.volumes)},
@@ -62,6 +79,8 @@ Result<SandboxSpec> SandboxFrom(const json::object& o) {
   s.subnet_id = GetString(o, "subnetId");
   s.subnet_cidr = GetString(o, "subnetCidr");
   s.ip = GetString(o, "ip");
+  s.subnet_egress = SubnetEgressFrom(GetString(o, "subnetEgress"));
+  s.public_ip = GetBool(o, "publicIp");
   s.eni_id = GetString(o, "eniId");
   s.hostname = GetString(o, "hostname");
   if (const json::array* v = GetArray(o, "volumes")) {

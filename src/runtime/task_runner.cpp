@@ -63,6 +63,13 @@ class TaskRunner::Supervisor {
     wake_ = true;
     cv_.notify_all();
   }
+  // The task's egress from now on (TaskDriver::SetEgress). Any thread.
+  void RequestEgress(bool egress) {
+    std::lock_guard<std::mutex> l(mu_);
+    desired_egress_ = egress;
+    wake_ = true;
+    cv_.notify_all();
+  }
   // Whether the engine container `id` belongs to this task. Any thread.
   bool Owns(const std::string& id) {
     std::lock_guard<std::mutex> l(mu_);
@@ -136,6 +143,27 @@ class TaskRunner::Supervisor {
     Log("stopping: " + reason);
   }
 
+  // Brings the ENI's egress to what was last asked (the plan's, or a later
+  // SetEgress); a failure is retried on the next round.
+  void ApplyEgress() {
+    if (!sandbox_) return;
+    bool want;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      want = desired_egress_;
+    }
+    if (applied_egress_ && *applied_egress_ == want) return;
+    Status st = r_.fabric_->SetEgress(sandbox_->vpc_id(), sandbox_->ip(), want);
+    if (!st.ok()) {
+      if (!egress_failed_) Log("egress: " + st.error().message);
+      egress_failed_ = true;
+      return;
+    }
+    if (applied_egress_ || egress_failed_) Log(want ? "egress to the host's network on" : "egress to the host's network off");
+    applied_egress_ = want;
+    egress_failed_ = false;
+  }
+
   void SetNetwork() {
     report_.ip = sandbox_->ip();
     report_.mac = sandbox_->mac();
@@ -168,6 +196,7 @@ class TaskRunner::Supervisor {
       return false;
     }
     sandbox_ = std::move(*sb);
+    applied_egress_ = HasEgress(plan_.sandbox.subnet_egress, plan_.sandbox.public_ip);  // Create applied it
     SetNetwork();
     report_.last_status = "PENDING";
     Publish();
@@ -248,6 +277,7 @@ class TaskRunner::Supervisor {
     }
     sandbox_ = std::move(*sb);
     SetNetwork();
+    ApplyEgress();  // kept in the VPC's namespace across the restart; made sure of
     report_.last_status = "PENDING";
     const auto& engine_ids = sandbox_->containers();
     for (size_t i = 0; i < plan_.containers.size(); ++i) {
@@ -522,6 +552,7 @@ class TaskRunner::Supervisor {
     if (report_.health_status.empty()) UpdateTaskHealth();
     for (;;) {
       if (StopRequested()) return;
+      ApplyEgress();
       if (!StartReady()) return;
       if (!CheckExits()) return;
       RunHealthChecks();
@@ -616,12 +647,15 @@ class TaskRunner::Supervisor {
   std::vector<State> state_;
   std::optional<TaskSandbox> sandbox_;
   bool adopted_gone_ = false;
+  std::optional<bool> applied_egress_;  // what the fabric holds for the ENI (unknown when adopted)
+  bool egress_failed_ = false;
 
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;    // GUARDED_BY(mu_)
   bool detach_ = false;  // GUARDED_BY(mu_)
   bool wake_ = false;    // GUARDED_BY(mu_)
+  bool desired_egress_ = HasEgress(plan_.sandbox.subnet_egress, plan_.sandbox.public_ip);  // GUARDED_BY(mu_)
   std::set<std::string> ids_;  // GUARDED_BY(mu_): the task's engine containers
   std::atomic<bool> done_{false};
 };
@@ -819,6 +853,16 @@ void TaskRunner::Adopt(const std::vector<TaskPlan>& live) {
     }
     if (log_) log_("runtime: orphan sweep done, " + std::to_string(removed) + " removed");
   });
+}
+
+void TaskRunner::SetEgress(const std::string& task_arn, bool egress) {
+  std::shared_ptr<Supervisor> sup;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = tasks_.find(task_arn);
+    if (it != tasks_.end()) sup = it->second;
+  }
+  if (sup) sup->RequestEgress(egress);
 }
 
 size_t TaskRunner::LiveTasks() const {

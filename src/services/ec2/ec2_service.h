@@ -55,6 +55,21 @@ class Ec2Service final : public Service {
   // The VPC document (VpcId, CidrBlock, ...), or null.
   const json::object* Vpc(const std::string& region, const std::string& id) const { return FindVpc(region, id); }
 
+  // Where a subnet's traffic for 0.0.0.0/0 goes, as AWS routes it: by the
+  // subnet's route table (its explicit association, else the VPC's main
+  // table). An internet gateway (GatewayId igw-...) or a NAT gateway
+  // (NatGatewayId nat-...) counts while the route is not a blackhole;
+  // anything else (no such route, another kind of target, unknown subnet)
+  // is no egress. For other services on the state thread (ECS: whether a
+  // task reaches beyond its VPC). egress.cpp.
+  struct Egress {
+    enum class Kind { kNone, kInternetGateway, kNatGateway };
+    Kind kind = Kind::kNone;
+    std::string route_table_id;  // the table that decided ("" when none applies)
+    std::string target;          // "igw-..." / "nat-..." ("" for none)
+  };
+  Egress SubnetEgress(const std::string& region, const std::string& subnet_id) const;
+
  private:
   // VPCs (ec2_vpcs.cpp).
   Result<json::object> CreateVpc(CallContext& ctx, json::object& in);
