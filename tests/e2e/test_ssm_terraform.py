@@ -82,7 +82,7 @@ output "fluentbit" {
 }
 
 output "ecs_ami" {
-  value = aws_ssm_parameter.ami.value
+  value = nonsensitive(aws_ssm_parameter.ami.value)
 }
 
 output "ecs_ami_2023" {
