@@ -2,7 +2,13 @@
 SecureString, tags, a new version when a value changes) and reads AWS public
 parameters the way the community ECS module does (the Fluent Bit image, the
 ECS-optimized AMI); the plan after apply is clean, the aws CLI reads back
-what Terraform wrote, and destroy removes it."""
+what Terraform wrote, and destroy removes it.
+
+What the provider sends (TF_LOG=debug): PutParameter (Overwrite=false with
+Tags on create, Overwrite=true without Tags on change), and on every refresh
+of a parameter GetParameter with WithDecryption=true, DescribeParameters with
+ParameterFilters [{Key: Name, Option: Equals}] and ListTagsForResource
+(ResourceType Parameter); the data source reads GetParameter only."""
 import json
 import unittest
 
