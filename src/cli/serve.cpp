@@ -1,5 +1,6 @@
 #include "cli/serve.h"
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
@@ -28,6 +29,7 @@
 #include "services/iam/iam_service.h"
 #include "services/logs/logs_service.h"
 #include "services/s3/s3_service.h"
+#include "services/ssm/ssm_service.h"
 #include "services/sts/sts_service.h"
 #include "store/store.h"
 
@@ -68,6 +70,7 @@ struct Services {
   std::unique_ptr<services::EcsService> ecs;
   std::unique_ptr<services::Elbv2Service> elbv2;
   std::unique_ptr<services::S3Service> s3;
+  std::unique_ptr<services::SsmService> ssm;
 
   // Hands them all to the gateway, which owns them from then on.
   void MoveTo(server::Gateway& gateway) {
@@ -78,6 +81,7 @@ struct Services {
     gateway.AddService(std::move(ecs));
     gateway.AddService(std::move(elbv2));
     gateway.AddService(std::move(s3));
+    gateway.AddService(std::move(ssm));
   }
 };
 
@@ -137,6 +141,7 @@ Services MakeServices(const services::Env& env) {
   out.ecs->SetObjectReader([s3 = out.s3.get()](const std::string& bucket, const std::string& key) {
     return s3->ReadObject(bucket, key);
   });
+  out.ssm = std::make_unique<services::SsmService>(env);
   return out;
 }
 
@@ -369,8 +374,44 @@ int RunServe(const ServeOptions& opt) {
   return 0;
 }
 
+namespace {
+
+// The key of the AWS provider's `endpoints {}` block for a service fargo
+// serves (by its botocore name), where the two differ.
+std::string TerraformEndpointKey(const std::string& service) {
+  static const std::pair<const char*, const char*> kKeys[] = {
+      {"logs", "cloudwatchlogs"},
+      {"application-autoscaling", "appautoscaling"},
+  };
+  for (const auto& [name, key] : kKeys)
+    if (service == name) return key;
+  std::string key;
+  for (char c : service)
+    if (c != '-') key += c;
+  return key;
+}
+
+}  // namespace
+
+std::vector<std::string> ServedServices() {
+  // The services MakeServices builds, as the gateway registers them: a new
+  // service shows up here (and in terraform-override) by itself.
+  auto store = store::Store::Open(":memory:");
+  if (!store.ok()) return {};
+  SystemClock clock;
+  RandomIdGenerator ids;
+  services::Env env{**store, clock, ids};
+  server::Gateway gateway(clock, ids, env.account, "us-east-1");
+  MakeServices(env).MoveTo(gateway);
+  std::vector<std::string> names = gateway.ServiceNames();
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 int PrintTerraformOverride(const std::string& endpoint) {
-  static const char* kServices[] = {"cloudwatchlogs", "ec2", "ecs", "elbv2", "iam", "s3", "ssm", "sts"};
+  std::vector<std::string> keys;
+  for (const std::string& s : ServedServices()) keys.push_back(TerraformEndpointKey(s));
+  std::sort(keys.begin(), keys.end());
   std::printf("# fargo: point the AWS provider at %s\n", endpoint.c_str());
   std::printf("provider \"aws\" {\n");
   std::printf("  access_key                  = \"test\"\n");
@@ -380,7 +421,7 @@ int PrintTerraformOverride(const std::string& endpoint) {
   std::printf("  skip_metadata_api_check     = true\n");
   std::printf("  s3_use_path_style           = true\n\n");
   std::printf("  endpoints {\n");
-  for (const char* s : kServices) std::printf("    %-14s = \"%s\"\n", s, endpoint.c_str());
+  for (const std::string& k : keys) std::printf("    %-14s = \"%s\"\n", k.c_str(), endpoint.c_str());
   std::printf("  }\n}\n");
   return 0;
 }

@@ -174,7 +174,12 @@ std::vector<std::string> Gateway::ServiceNames() const {
 std::optional<HttpResponse> Gateway::Prepare(PreparedCall& call) const {
   call.request_id = ids_.Uuid();
   auto route = router_.Resolve(call.http, &call.model);
-  if (!route.ok()) return protocol::EncodeError(call.model, route.error(), call.request_id);
+  if (!route.ok()) {
+    // A service fargo carries no model for: its own protocol's error, never S3's or a page.
+    if (!call.model)
+      if (auto unserved = router_.Unserved(call.http)) return Unserved(*unserved, call.request_id);
+    return protocol::EncodeError(call.model, route.error(), call.request_id);
+  }
   call.route = std::move(route).value();
   for (const auto& s : services_)
     if (s->name() == call.model->service()) call.service = s.get();
@@ -191,6 +196,18 @@ std::optional<HttpResponse> Gateway::Prepare(PreparedCall& call) const {
   if (!input.ok()) return protocol::EncodeError(call.model, input.error(), call.request_id);
   call.input = std::move(input).value();
   return std::nullopt;
+}
+
+HttpResponse Gateway::Unserved(const protocol::UnservedRoute& u, const std::string& request_id) {
+  std::string what = u.service ? u.service->service_id + " (" + u.service->name + ")" : std::string("this service");
+  if (!u.service && u.protocol == "json") {
+    return protocol::EncodeErrorIn(u.protocol, nullptr,
+                                   AwsError::Make("UnknownOperationException",
+                                                  "fargo does not know the service of operation " + u.operation),
+                                   request_id);
+  }
+  std::string message = "fargo does not serve " + what + " yet" + (u.operation.empty() ? "" : ": " + u.operation);
+  return protocol::EncodeErrorIn(u.protocol, u.service, AwsError::Make("NotImplemented", message, 501), request_id);
 }
 
 HttpResponse Gateway::Execute(PreparedCall& call) {
