@@ -14,7 +14,7 @@
 # What `start` installs and changes when it brings Podman up (see README, "The
 # container engine"):
 #   - packages: podman, runc, catatonit, netavark, aardvark-dns, iptables,
-#     busybox-static (for the test images). Podman is installed without its
+#     busybox-static (the runtime tests' own throwaway image). Podman is installed without its
 #     other recommends, so each piece fargo relies on is named here:
 #       runc         the OCI runtime (crun fails on this kernel's cgroups hybrid mode)
 #       catatonit    the init process of containers with initProcessEnabled (--init)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what fargo needs on Debian 12 and is missing, nothing else.
 #   scripts/setup.sh          build dependencies
-#   scripts/setup.sh --test   plus what the end-to-end tests drive (boto3, aws CLI v2)
+#   scripts/setup.sh --test   plus what the end-to-end tests drive (boto3, aws CLI v2) and
+#                             debootstrap, which builds the test images (tests/images/build.sh)
 set -euo pipefail
 
 BUILD_PKGS=(g++ cmake ninja-build pkg-config
@@ -10,7 +11,7 @@ BUILD_PKGS=(g++ cmake ninja-build pkg-config
 # What fargo itself runs at run time: `ip netns exec` and iptables for the
 # address translation of its VPC networks' uplinks.
 RUN_PKGS=(iproute2 iptables)
-TEST_PKGS=(python3 python3-boto3 awscli)
+TEST_PKGS=(python3 python3-boto3 awscli debootstrap)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${TEST_PKGS[@]}")

@@ -23,7 +23,7 @@ if [[ $only_docker -eq 1 ]]; then
   :
 elif scripts/engine.sh start; then
   engine_started=1
-  # The story's images, as local busybox stand-ins (no registry is reachable).
+  # The story's images, built from Debian's packages and cached (no registry is reachable).
   command -v podman >/dev/null && { tests/images/build.sh || echo "test: building the test images failed" >&2; }
 else
   echo "test: no container engine could be started; runtime tests will fail" >&2

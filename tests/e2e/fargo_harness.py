@@ -289,6 +289,13 @@ class Engine:
             out = json.dumps(out)
         return out.decode(errors="replace") if isinstance(out, bytes) else str(out)
 
+    def image_label(self, ref, label):
+        """The value of the image's label, or None."""
+        status, body = self.call("GET", f"/images/{urllib.request.quote(ref, safe='')}/json")
+        if status != 200 or not isinstance(body, dict):
+            return None
+        return ((body.get("Config") or {}).get("Labels") or {}).get(label)
+
     def answers(self):
         try:
             return self.call("GET", "/_ping")[0] == 200
@@ -312,6 +319,7 @@ class Engine:
 
 
 STORY_IMAGES = ("docker.io/library/debian:buster-20230411-slim", "docker.io/library/nginx:1.24.0")
+AWS_CLI_IMAGE = "docker.io/amazon/aws-cli:2.11.13"
 
 
 def require_engine():

@@ -319,13 +319,17 @@ class StoryTasksTest(FargoTestCase):
 
     def test_7_tasks_of_one_vpc_reach_each_other(self):
         w = self.world
-        web = w.run(w.register("story-web", [w.container("nginx", None, image="nginx:1.24.0", logs=False)]))
+        web = w.run(w.register("story-web", [w.container("nginx", None, image="nginx:1.24.0")]))
         ip = w.wait_status(web, "RUNNING")["containers"][0]["networkInterfaces"][0]["privateIpv4Address"]
         td = w.register("story-client", [w.container(
             "client", ["sh", "-c", f"for i in 1 2 3 4 5; do wget -qO- http://{ip}/ && break; sleep 1; done; sleep 3600"])])
         client = w.run(td)
-        w.wait_status(client, "RUNNING")
+        client_ip = w.wait_status(client, "RUNNING")["containers"][0]["networkInterfaces"][0]["privateIpv4Address"]
         w.wait_log(f"ecs/client/{task_id(client)}", "Welcome to nginx!")
+        # nginx's access log is its container's stdout, as in the official
+        # image: the request, from the client's address, is in CloudWatch.
+        w.wait_log(f"ecs/nginx/{task_id(web)}", f'{client_ip} - - [')
+        self.assertIn('"GET / HTTP/1.1" 200', w.log_text(f"ecs/nginx/{task_id(web)}"))
         for arn in (web, client):
             w.ecs.stop_task(cluster=w.cluster, task=arn)
 

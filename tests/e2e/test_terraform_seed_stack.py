@@ -3,7 +3,7 @@ and destroys it — offline, with the provider from the filesystem mirror."""
 import os
 import unittest
 
-from fargo_harness import Engine, STORY_IMAGES, TerraformTestCase, ROOT, wait_for
+from fargo_harness import AWS_CLI_IMAGE, Engine, STORY_IMAGES, TerraformTestCase, ROOT, wait_for
 
 
 
@@ -25,7 +25,11 @@ class TerraformSeedStackTest(TerraformTestCase):
 
         # The service's task really runs: the init container completes, then nginx.
         engine = Engine()
-        if engine.answers() and all(engine.has_image(i) for i in STORY_IMAGES):
+        if engine.answers() and all(engine.has_image(i) for i in STORY_IMAGES + (AWS_CLI_IMAGE,)):
+            if engine.image_label(AWS_CLI_IMAGE, "fargo.stand-in") == "true":
+                print(f"*** {AWS_CLI_IMAGE} is tests/images/build.sh's stand-in (s3 cp with wget to "
+                      "AWS_ENDPOINT_URL), not the AWS CLI: the init container's copy is not the real "
+                      "CLI's (tests/images/build.sh --real-awscli builds the real one) ***", flush=True)
             def running():
                 arns = ecs.list_tasks(cluster="ecsWithTf-dev", serviceName="ecsWithTf-dev-myapp")["taskArns"]
                 tasks = ecs.describe_tasks(cluster="ecsWithTf-dev", tasks=arns)["tasks"] if arns else []
@@ -51,7 +55,8 @@ class TerraformSeedStackTest(TerraformTestCase):
             # into the shared volumes; nginx serves them on the task's address.
             # The address is the VPC's, not the host's: asked from inside the
             # task's network namespace.
-            page = engine.exec(containers["myapp"]["runtimeId"], ["wget", "-qO-", f"http://{ip}/"])
+            # (curl is in the nginx image, as in the official one.)
+            page = engine.exec(containers["myapp"]["runtimeId"], ["curl", "-sS", f"http://{ip}/"])
             self.assertIn("Hello from fargo", page)
         else:
             print("*** no container engine or story images: the seed service's task is not checked ***", flush=True)

@@ -1,137 +1,408 @@
 #!/bin/sh
-# Builds the busybox-based stand-in images the tests and the story use, once:
-# an image built by this very script (its hash is in the image's labels) is left
-# alone (pass --force to rebuild).
-# Needs podman and a static busybox (/bin/busybox from Debian's busybox-static).
-#   tests/images/build.sh [--force] [--docker SOCKET]
-# --docker also copies each image into the Docker Engine at SOCKET (podman
-# save | docker load), unless that engine has this very build already.
+# Builds the images the tests and the story use, under the story's names, from
+# Debian's packages (no registry is reachable in CI):
+#   docker.io/library/debian:buster-20230411-slim  Debian 12 minbase, plus a
+#       test-tools layer (wget, iproute2) that the tests run inside tasks
+#   docker.io/library/nginx:1.24.0   Debian's nginx-light, laid out and started
+#       as the official image (conf.d, html, logs to stdout/stderr, user nginx)
+#   docker.io/amazon/aws-cli:2.11.13  Debian's AWS CLI v2 (2.9) with --real-awscli;
+#       without it, a stand-in (see below)
+# The tags name the story's versions; the contents are Debian 12's (nginx
+# 1.22, AWS CLI 2.9), which `nginx -v` and `aws --version` say.
+#
+#   tests/images/build.sh [--force] [--real-awscli] [--docker SOCKET]
+#
+# Built once and cached: a `debootstrap --variant=minbase bookworm` rootfs and
+# each image's rootfs are tarballs under $FARGO_IMAGES_CACHE
+# (/var/cache/fargo-images), keyed by this script's hash and the versions of
+# the packages they hold; an image in Podman whose label fargo.build carries
+# the key is left alone (--force rebuilds everything). Needs podman and
+# debootstrap (scripts/setup.sh --test installs it), root (or sudo) for
+# debootstrap and chroot, and Debian's mirror (the one apt uses here, or
+# $FARGO_IMAGES_MIRROR). --docker also copies each image into the Docker Engine
+# at SOCKET (podman save | docker load), unless that engine has this very build.
+#
+# --real-awscli: the real AWS CLI. AWS CLI 2.9 ignores AWS_ENDPOINT_URL (the
+# CLI honours it from 2.13), so in a task it calls https://s3.amazonaws.com,
+# which fargo does not answer yet (no VPC DNS nor TLS): the story's init
+# container then fails. Until then, the default is a STAND-IN for
+# amazon/aws-cli:2.11.13 (labelled fargo.stand-in=true, and said so loudly
+# here and by the tests that run it): a shell script that does `s3 cp` with
+# unsigned GETs (wget) to $AWS_ENDPOINT_URL.
 set -eu
 
-BUSYBOX=${BUSYBOX:-/bin/busybox}
 FORCE=0
 DOCKER_SOCK=""
+REAL_AWSCLI=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --force) FORCE=1 ;;
+    --real-awscli) REAL_AWSCLI=1 ;;
     --docker) DOCKER_SOCK=$2; shift ;;
-    *) echo "usage: $0 [--force] [--docker SOCKET]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--force] [--real-awscli] [--docker SOCKET]" >&2; exit 2 ;;
   esac
   shift
 done
 
-if ! command -v podman >/dev/null 2>&1; then
-  echo "build.sh: podman not found" >&2; exit 1
-fi
-if ! "$BUSYBOX" --list >/dev/null 2>&1; then
-  echo "build.sh: $BUSYBOX is not a busybox binary" >&2; exit 1
-fi
+SUITE=bookworm
+CACHE=${FARGO_IMAGES_CACHE:-/var/cache/fargo-images}
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
 
-# Images carry the hash of this script: a changed script rebuilds them.
-BUILD_ID=$(sha256sum "$0" | cut -c1-16)
+for tool in podman debootstrap chroot; do
+  if ! command -v $tool >/dev/null 2>&1 && ! [ -x /usr/sbin/$tool ]; then
+    echo "build.sh: $tool not found (scripts/setup.sh --test installs it)" >&2; exit 1
+  fi
+done
+PATH=$PATH:/usr/sbin:/sbin
+
+# The Debian mirror apt uses on this machine: the first `URIs:` of a deb822
+# stanza whose Suites has $SUITE, or the first `deb URI $SUITE` line.
+mirror() {
+  [ -n "${FARGO_IMAGES_MIRROR:-}" ] && { echo "$FARGO_IMAGES_MIRROR"; return; }
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    awk -v s="$SUITE" '
+      /^[[:space:]]*$/ { if (u != "" && ok) { print u; exit } u = ""; ok = 0; next }
+      /^URIs:/ { u = $2 }
+      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == s) ok = 1 }
+      END { if (u != "" && ok) print u }' "$f"
+  done | head -n1 | grep . && return
+  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+    awk -v s="$SUITE" '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/) { if ($(i+1) == s) { print $i; exit } else break } }' |
+    grep . || echo http://deb.debian.org/debian
+}
+MIRROR=$(mirror)
+
+# What each image adds to the base (Debian package names).
+TEST_TOOLS="wget iproute2"
+NGINX_PKGS="nginx-light curl"
+AWSCLI_PKGS="awscli"
+
+# Keys: an image's by this script's hash, the mirror and the versions of its
+# packages; the base's by its recipe (the function base_tar below), the mirror
+# and debootstrap's version, so that editing the images' recipes reuses it.
+SCRIPT_HASH=$(sha256sum "$0" | cut -c1-16)
+DEBOOTSTRAP_VERSION=$(dpkg-query -W -f='${Version}' debootstrap 2>/dev/null || true)
+key() { printf '%s %s %s\n' "$SCRIPT_HASH" "$MIRROR" "$*" | sha256sum | cut -c1-16; }
+BASE_KEY=$(printf '%s %s %s %s\n' "$(sed -n '/^base_tar() {/,/^}/p' "$0")" "$SUITE" "$MIRROR" "$DEBOOTSTRAP_VERSION" |
+           sha256sum | cut -c1-16)
+# apt's indexes on this machine: while they are those an image was built
+# with, its packages' versions are too, and the (slow) version look-up is
+# skipped.
+INDEX_ID=$(cat /var/lib/apt/lists/*Release 2>/dev/null | sha256sum | cut -c1-16)
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
-# base_rootfs DIR: busybox with every applet linked into /bin, plus the files
-# programs expect in /etc.
-base_rootfs() {
-  d=$1
-  mkdir -p "$d/bin" "$d/sbin" "$d/usr/bin" "$d/usr/sbin" "$d/usr/local/bin" "$d/etc" \
-           "$d/tmp" "$d/root" "$d/var/log" "$d/dev" "$d/proc" "$d/sys"
-  chmod 1777 "$d/tmp"
-  cp "$BUSYBOX" "$d/bin/busybox"
-  for applet in $("$BUSYBOX" --list); do
-    [ -e "$d/bin/$applet" ] || ln -s busybox "$d/bin/$applet"
-  done
-  ln -sf /bin/busybox "$d/bin/bash"
-  cat > "$d/etc/passwd" <<'P'
-root:x:0:0:root:/root:/bin/sh
-daemon:x:1:1:daemon:/usr/sbin:/bin/false
-www-data:x:33:33:www-data:/var/www:/bin/false
-nginx:x:101:101:nginx:/nonexistent:/bin/false
-nobody:x:65534:65534:nobody:/nonexistent:/bin/false
-P
-  cat > "$d/etc/group" <<'G'
-root:x:0:
-daemon:x:1:
-www-data:x:33:
-nginx:x:101:
-nogroup:x:65534:
-G
-  cat > "$d/etc/os-release" <<'O'
-PRETTY_NAME="Debian GNU/Linux 10 (buster)"
-NAME="Debian GNU/Linux"
-VERSION_ID="10"
-VERSION="10 (buster)"
-VERSION_CODENAME=buster
-ID=debian
-O
+# versions PKG...: "pkg=candidate ..." as apt on this machine would install
+# them (empty when apt knows nothing yet: the key changes once it does); one
+# apt-cache call for every package, on first use.
+versions() {
+  [ -f "$work/versions" ] ||
+    apt-cache policy $TEST_TOOLS $NGINX_PKGS $AWSCLI_PKGS 2>/dev/null |
+      awk '/^[^ ].*:$/ { p = substr($1, 1, length($1) - 1) } /^  Candidate:/ { print p "=" $2 }' > "$work/versions"
+  for p in "$@"; do grep "^$p=" "$work/versions" || echo "$p="; done | tr '\n' ' '
 }
 
-# build TAG DIR: imports DIR as TAG with the Dockerfile instructions in $CHANGES.
-build() {
-  tag=$1; dir=$2
-  if [ "$FORCE" = 0 ] && podman image exists "$tag" &&
-     [ "$(podman image inspect --format '{{index .Labels "fargo.build"}}' "$tag" 2>/dev/null)" = "$BUILD_ID" ]; then
-    echo "build.sh: $tag is up to date"; copy_to_docker "$tag"; return 0
+cleanup() {
+  # Nothing stays mounted under $work (and rm stays on this file system).
+  for m in $(awk -v w="$work/" 'index($2, w) == 1 { print $2 }' /proc/mounts); do $SUDO umount "$m" || true; done
+  $SUDO rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+$SUDO mkdir -p "$CACHE"
+
+# base: the minbase rootfs with apt's lists, as a tarball in the cache.
+base_tar() {
+  t="$CACHE/base-$SUITE-$BASE_KEY.tar"
+  if [ "$FORCE" = 1 ] || ! [ -s "$t" ]; then
+    echo "build.sh: debootstrap --variant=minbase $SUITE from $MIRROR" >&2
+    d="$work/base"
+    $SUDO debootstrap --variant=minbase "$SUITE" "$d" "$MIRROR" >"$work/debootstrap.log" 2>&1 ||
+      { cat "$work/debootstrap.log" >&2; echo "build.sh: debootstrap failed" >&2; exit 1; }
+    # The machine's apt sources (updates and security too, as the official
+    # images have them) when they are deb822 for this suite, else the mirror's.
+    if grep -qs "^Suites:.*\b$SUITE\b" /etc/apt/sources.list.d/debian.sources; then
+      $SUDO cp /etc/apt/sources.list.d/debian.sources "$d/etc/apt/sources.list.d/debian.sources"
+      $SUDO rm -f "$d/etc/apt/sources.list"
+    fi
+    $SUDO cp /etc/resolv.conf "$d/etc/resolv.conf"
+    $SUDO chroot "$d" apt-get update -qq >&2
+    $SUDO chroot "$d" apt-get clean >&2
+    $SUDO sh -c "rm -rf '$d'/var/cache/apt/*.bin '$d'/var/log/*.log '$d'/dev/* '$d'/tmp/* '$d'/root/.??* 2>/dev/null; : > '$d/etc/hostname'; : > '$d/etc/resolv.conf'"
+    $SUDO tar -C "$d" --numeric-owner -cf "$t.tmp" . && $SUDO mv "$t.tmp" "$t"
+    $SUDO rm -rf "$d"
   fi
-  tar -C "$dir" -cf "$work/rootfs.tar" .
-  eval "podman import -q $CHANGES --change 'LABEL fargo.build=$BUILD_ID' \"$work/rootfs.tar\" \"$tag\"" >/dev/null
-  echo "build.sh: built $tag"
-  copy_to_docker "$tag"
+  echo "$t"
 }
 
-# copy_to_docker TAG: the podman image TAG into the Docker Engine at $DOCKER_SOCK.
+# rootfs NAME KEY SETUP PKG...: the cached tarball of the base (or of the
+# tarball $FROM) plus PKGs, then the shell function SETUP run with the rootfs's
+# directory; built when missing.
+rootfs() {
+  name=$1; k=$2; setup=$3; shift 3
+  t="$CACHE/$name-$k.tar"
+  if [ "$FORCE" = 1 ] || ! [ -s "$t" ]; then
+    b=${FROM:-}
+    [ -n "$b" ] || b=$(base_tar)
+    d="$work/$name"
+    $SUDO mkdir -p "$d"
+    $SUDO tar -C "$d" --numeric-owner -xf "$b"
+    # What packages' scripts and programs need in the chroot (not kept).
+    for n in "null 1 3" "zero 1 5" "full 1 7" "random 1 8" "urandom 1 9" "tty 5 0"; do
+      # shellcheck disable=SC2086
+      $SUDO mknod -m 666 "$d/dev/${n%% *}" c ${n#* }
+    done
+    $SUDO mount -t proc proc "$d/proc"
+    # Slim, as Debian's -slim images: no documentation, manuals nor
+    # translations, now or from the packages installed later.
+    $SUDO sh -c "cat > '$d/etc/dpkg/dpkg.cfg.d/docker'" <<'X'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/lintian/overrides/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/all_languages
+path-exclude /usr/share/man/*
+X
+    $SUDO sh -c "find '$d/usr/share/doc' -mindepth 1 ! -type d ! -name copyright -delete
+                 find '$d/usr/share/doc' -mindepth 1 -type d -empty -delete
+                 rm -rf '$d'/usr/share/groff/* '$d'/usr/share/info/* '$d'/usr/share/linda/* '$d'/usr/share/lintian/overrides/* '$d'/usr/share/man/*
+                 find '$d/usr/share/locale' -mindepth 1 -maxdepth 1 ! -name all_languages -exec rm -rf {} +"
+    if [ $# -gt 0 ]; then
+      echo "build.sh: $name: apt-get install $*" >&2
+      $SUDO cp /etc/resolv.conf "$d/etc/resolv.conf"
+      # No service starts in the chroot; dpkg need not sync a throwaway tree.
+      $SUDO sh -c "printf '#!/bin/sh\nexit 101\n' > '$d/usr/sbin/policy-rc.d'; chmod 755 '$d/usr/sbin/policy-rc.d'
+                   echo force-unsafe-io > '$d/etc/dpkg/dpkg.cfg.d/fargo-build'"
+      apt_install() { $SUDO chroot "$d" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"; }
+      # The base's lists, refreshed when the mirror has moved on since.
+      { apt_install "$@" || { $SUDO chroot "$d" apt-get update -qq && apt_install "$@"; }; } \
+        >"$work/$name.log" 2>&1 || { cat "$work/$name.log" >&2; echo "build.sh: $name: apt-get failed" >&2; exit 1; }
+      $SUDO chroot "$d" apt-get clean >&2
+      $SUDO sh -c "rm -rf '$d'/usr/sbin/policy-rc.d '$d'/etc/dpkg/dpkg.cfg.d/fargo-build '$d'/var/log/apt/* '$d'/var/log/dpkg.log '$d'/var/cache/debconf/*-old '$d'/tmp/*; : > '$d/etc/resolv.conf'"
+    fi
+    # Images carry no apt lists (as Debian's official images).
+    $SUDO rm -rf "$d"/var/lib/apt/lists/*
+    $setup "$d" >&2
+    $SUDO umount "$d/proc"
+    $SUDO sh -c "rm -rf '$d'/dev/* '$d'/tmp/* '$d'/root/.??* 2>/dev/null" || true
+    $SUDO tar -C "$d" --numeric-owner -cf "$t.tmp" . && $SUDO mv "$t.tmp" "$t"
+    $SUDO rm -rf "$d"
+    # Older builds of NAME go.
+    for o in "$CACHE/$name"-????????????????.tar; do [ "$o" = "$t" ] || $SUDO rm -f "$o"; done
+  fi
+  echo "$t"
+}
+
+# image TAG KEY TARBALL CHANGE...: TARBALL into Podman as TAG with the
+# Dockerfile instructions CHANGE... and the labels of this build (recipe $name,
+# key, script, apt's indexes); the image
+# TAG named before is removed (unless a container uses it).
+image() {
+  tag=$1; k=$2; t=$3; shift 3
+  old=$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
+  n=$#
+  while [ "$n" -gt 0 ]; do c=$1; shift; set -- "$@" --change "$c"; n=$((n - 1)); done
+  new=$(podman import -q "$@" --change "LABEL fargo.build=$k" --change "LABEL fargo.recipe=$name" \
+    --change "LABEL fargo.script=$SCRIPT_HASH" --change "LABEL fargo.index=$INDEX_ID" "$t" "$tag")
+  case "$new" in "$old"|sha256:"$old"|"") ;; *) podman image rm "$old" >/dev/null 2>&1 || true ;; esac
+  echo "build.sh: built $tag"
+}
+
+# make_image TAG NAME SETUP "PKG..." CHANGE...: TAG in Podman (and Docker with
+# --docker) from the rootfs NAME (see rootfs), unless it is this very build.
+# Sets K to its key.
+make_image() {
+  tag=$1; name=$2; setup=$3; pkgs=$4; shift 4
+  labels=$(podman image inspect --format '{{index .Labels "fargo.recipe"}} {{index .Labels "fargo.script"}} {{index .Labels "fargo.index"}} {{index .Labels "fargo.build"}}' \
+    "$tag" 2>/dev/null || true)
+  if [ "$FORCE" = 0 ] && [ "${labels% *}" = "$name $SCRIPT_HASH $INDEX_ID" ]; then
+    K=${labels##* }
+  else
+    # shellcheck disable=SC2086
+    K=$(key "$name" "$(versions $pkgs)" "${KEY_EXTRA:-}")
+    if [ "$FORCE" = 1 ] || [ "${labels##* }" != "$K" ]; then
+      # shellcheck disable=SC2086
+      t=$(rootfs "$name" "$K" "$setup" $pkgs)
+      image "$tag" "$K" "$t" "$@"
+      copy_to_docker "$tag" "$K"
+      return 0
+    fi
+  fi
+  echo "build.sh: $tag is up to date"
+  copy_to_docker "$tag" "$K"
+}
+
+# copy_to_docker TAG KEY: the podman image TAG into the Docker Engine at $DOCKER_SOCK.
 copy_to_docker() {
   [ -n "$DOCKER_SOCK" ] || return 0
-  if [ "$(DOCKER_HOST=unix://$DOCKER_SOCK docker image inspect --format '{{index .Config.Labels "fargo.build"}}' "$1" 2>/dev/null)" = "$BUILD_ID" ]; then
+  if [ "$(DOCKER_HOST=unix://$DOCKER_SOCK docker image inspect --format '{{index .Config.Labels "fargo.build"}}' "$1" 2>/dev/null)" = "$2" ]; then
     return 0
   fi
   podman save --format docker-archive "$1" | DOCKER_HOST=unix://$DOCKER_SOCK docker load -q >/dev/null
   echo "build.sh: copied $1 into the engine at $DOCKER_SOCK"
 }
 
-# debian: a shell.
-d="$work/debian"; base_rootfs "$d"
-CHANGES="--change 'CMD [\"bash\"]' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'"
-build docker.io/library/debian:buster-20230411-slim "$d"
+PATH_ENV="ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-# nginx: busybox httpd serving /usr/share/nginx/html on port 80; an `nginx`
-# stand-in accepts nginx's usual arguments and runs the same server.
-d="$work/nginx"; base_rootfs "$d"
-mkdir -p "$d/usr/share/nginx/html" "$d/etc/nginx"
-cat > "$d/usr/share/nginx/html/index.html" <<'H'
+# debian: the base with a shell, plus the test-tools layer. Not an image under
+# test: the tests run these tools inside tasks (`wget` for the task endpoints
+# and to reach other tasks, `ip` to show a task's interfaces and routes).
+setup_debian() { :; }
+DEBIAN=docker.io/library/debian:buster-20230411-slim
+make_image "$DEBIAN" debian setup_debian "$TEST_TOOLS" "$PATH_ENV" 'CMD ["bash"]' \
+  "LABEL fargo.test-tools=$(echo $TEST_TOOLS | tr ' ' ,)"
+DEBIAN_KEY=$K
+
+# nginx: Debian's nginx-light with the official image's layout: its
+# nginx.conf (user nginx, conf.d/*.conf), conf.d/default.conf (port 80,
+# /usr/share/nginx/html), pages, logs to the container's stdout and stderr,
+# the nginx user (101), curl; started as `nginx -g 'daemon off;'`. (The
+# official entrypoint's /docker-entrypoint.d scripts are not reproduced.)
+setup_nginx() {
+  d=$1
+  $SUDO chroot "$d" sh -eu <<'SETUP'
+getent group nginx >/dev/null || groupadd --system --gid 101 nginx
+id nginx >/dev/null 2>&1 || useradd --system --gid nginx --no-create-home --home /nonexistent \
+  --comment "nginx user" --shell /bin/false --uid 101 nginx
+rm -f /etc/nginx/sites-enabled/default /etc/nginx/modules-enabled/*
+rm -rf /var/www/html
+mkdir -p /etc/nginx/conf.d /usr/share/nginx/html /var/cache/nginx /var/log/nginx
+chown nginx:nginx /var/cache/nginx
+cat > /etc/nginx/nginx.conf <<'CONF'
+
+user  nginx;
+worker_processes  auto;
+
+error_log  /var/log/nginx/error.log notice;
+pid        /var/run/nginx.pid;
+
+
+events {
+    worker_connections  1024;
+}
+
+
+http {
+    include       /etc/nginx/mime.types;
+    default_type  application/octet-stream;
+
+    log_format  main  '$remote_addr - $remote_user [$time_local] "$request" '
+                      '$status $body_bytes_sent "$http_referer" '
+                      '"$http_user_agent" "$http_x_forwarded_for"';
+
+    access_log  /var/log/nginx/access.log  main;
+
+    sendfile        on;
+    #tcp_nopush     on;
+
+    keepalive_timeout  65;
+
+    #gzip  on;
+
+    include /etc/nginx/conf.d/*.conf;
+}
+CONF
+cat > /etc/nginx/conf.d/default.conf <<'CONF'
+server {
+    listen       80;
+    server_name  localhost;
+
+    #access_log  /var/log/nginx/host.access.log  main;
+
+    location / {
+        root   /usr/share/nginx/html;
+        index  index.html index.htm;
+    }
+
+    #error_page  404              /404.html;
+
+    # redirect server error pages to the static page /50x.html
+    #
+    error_page   500 502 503 504  /50x.html;
+    location = /50x.html {
+        root   /usr/share/nginx/html;
+    }
+}
+CONF
+cat > /usr/share/nginx/html/index.html <<'HTML'
 <!DOCTYPE html>
 <html>
-<head><title>Welcome to nginx!</title></head>
-<body><h1>Welcome to nginx!</h1></body>
-</html>
-H
-cat > "$d/usr/sbin/nginx" <<'N'
-#!/bin/sh
-# Stand-in for nginx: `nginx -v` prints the version, anything else serves
-# /usr/share/nginx/html on port 80 in the foreground.
-case "${1:-}" in
-  -v|-V) echo "nginx version: nginx/1.24.0" >&2; exit 0 ;;
-  -t) echo "nginx: configuration file /etc/nginx/nginx.conf test is successful" >&2; exit 0 ;;
-esac
-exec httpd -f -v -p 80 -h /usr/share/nginx/html
-N
-chmod 755 "$d/usr/sbin/nginx"
-CHANGES="--change 'CMD [\"httpd\", \"-f\", \"-p\", \"80\", \"-h\", \"/usr/share/nginx/html\"]' --change 'EXPOSE 80' --change 'STOPSIGNAL SIGQUIT' --change 'ENV NGINX_VERSION=1.24.0'"
-build docker.io/library/nginx:1.24.0 "$d"
+<head>
+<title>Welcome to nginx!</title>
+<style>
+html { color-scheme: light dark; }
+body { width: 35em; margin: 0 auto;
+font-family: Tahoma, Verdana, Arial, sans-serif; }
+</style>
+</head>
+<body>
+<h1>Welcome to nginx!</h1>
+<p>If you see this page, the nginx web server is successfully installed and
+working. Further configuration is required.</p>
 
-# aws-cli: an `aws` stand-in that answers --version and does `s3 cp` (one
-# object, or a prefix with --recursive) against $AWS_ENDPOINT_URL, which fargo
-# sets in every task; anything else is echoed.
-d="$work/awscli"; base_rootfs "$d"
-cat > "$d/usr/local/bin/aws" <<'A'
+<p>For online documentation and support please refer to
+<a href="http://nginx.org/">nginx.org</a>.<br/>
+Commercial support is available at
+<a href="http://nginx.com/">nginx.com</a>.</p>
+
+<p><em>Thank you for using nginx.</em></p>
+</body>
+</html>
+HTML
+cat > /usr/share/nginx/html/50x.html <<'HTML'
+<!DOCTYPE html>
+<html>
+<head>
+<title>Error</title>
+<style>
+html { color-scheme: light dark; }
+body { width: 35em; margin: 0 auto;
+font-family: Tahoma, Verdana, Arial, sans-serif; }
+</style>
+</head>
+<body>
+<h1>An error occurred.</h1>
+<p>Sorry, the page you are looking for is currently unavailable.<br/>
+Please try again later.</p>
+<p>If you are the system administrator of this resource then you should check
+the error log for details.</p>
+<p><em>Faithfully yours, nginx.</em></p>
+</body>
+</html>
+HTML
+ln -sf /dev/stdout /var/log/nginx/access.log
+ln -sf /dev/stderr /var/log/nginx/error.log
+nginx -t -q
+SETUP
+}
+NGINX=docker.io/library/nginx:1.24.0
+make_image "$NGINX" nginx setup_nginx "$NGINX_PKGS" "$PATH_ENV" 'EXPOSE 80' 'STOPSIGNAL SIGQUIT' \
+  'CMD ["nginx", "-g", "daemon off;"]'
+
+# aws-cli: Debian's awscli (AWS CLI v2), entrypoint /usr/local/bin/aws and
+# workdir /aws as in the official image; with --real-awscli only (see above).
+setup_awscli() {
+  $SUDO mkdir -p "$1/aws" "$1/usr/local/bin"
+  $SUDO ln -sf /usr/bin/aws "$1/usr/local/bin/aws"
+}
+# The stand-in (default until fargo answers AWS's public names over TLS in
+# tasks): the debian test image's rootfs (it has wget) and a script.
+setup_awscli_standin() {
+  $SUDO mkdir -p "$1/aws"
+  $SUDO tee "$1/usr/local/bin/aws" >/dev/null <<'A'
 #!/bin/sh
-# Stand-in for the AWS CLI v2 (no registry, no Python in tests).
+# STAND-IN for the AWS CLI v2 (tests/images/build.sh without --real-awscli):
+# `s3 cp` (one object, or a prefix with --recursive) with unsigned GETs to
+# $AWS_ENDPOINT_URL, which fargo sets in every task; anything else is echoed.
 ep="${AWS_ENDPOINT_URL:-https://s3.amazonaws.com}"
+echo "aws: this is fargo's stand-in for amazon/aws-cli, not the AWS CLI" >&2
 case "${1:-}" in
-  --version) echo "aws-cli/2.11.13 Python/3.11.2 Linux/5.10 exe/x86_64.amzn.2 prompt/off"; exit 0 ;;
+  --version) echo "aws-cli/stand-in"; exit 0 ;;
   "") echo "usage: aws [options] <command> <subcommand> [parameters]" >&2; exit 252 ;;
   s3) ;;
   *) echo "aws $*"; exit 0 ;;
@@ -159,7 +430,18 @@ fi
 case "$dst" in */) dst="$dst${key##*/}" ;; esac
 fetch "$key" "$dst"
 A
-chmod 755 "$d/usr/local/bin/aws"
-CHANGES="--change 'ENTRYPOINT [\"/usr/local/bin/aws\"]' --change 'WORKDIR /aws'"
-mkdir -p "$d/aws"
-build docker.io/amazon/aws-cli:2.11.13 "$d"
+  $SUDO chmod 755 "$1/usr/local/bin/aws"
+}
+AWSCLI=docker.io/amazon/aws-cli:2.11.13
+
+if [ "$REAL_AWSCLI" = 1 ]; then
+  make_image "$AWSCLI" awscli setup_awscli "$AWSCLI_PKGS" "$PATH_ENV" 'WORKDIR /aws' \
+    'ENTRYPOINT ["/usr/local/bin/aws"]'
+else
+  echo "build.sh: $AWSCLI is a STAND-IN (s3 cp with wget to \$AWS_ENDPOINT_URL), not the AWS CLI:" \
+       "the real one (--real-awscli) cannot reach fargo from a task until fargo answers AWS's names over TLS there" >&2
+  # On the debian image's rootfs (it has wget).
+  FROM=$(rootfs debian "$DEBIAN_KEY" setup_debian $TEST_TOOLS) KEY_EXTRA=$DEBIAN_KEY \
+    make_image "$AWSCLI" awscli-standin setup_awscli_standin "" "$PATH_ENV" 'WORKDIR /aws' \
+    'ENTRYPOINT ["/usr/local/bin/aws"]' 'LABEL fargo.stand-in=true'
+fi
