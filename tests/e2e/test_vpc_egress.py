@@ -15,6 +15,7 @@ endpoints) every second and log what they reached.
 Needs a container engine, the story's images and root (network namespaces);
 `make test` sets them up.
 """
+import json
 import os
 import subprocess
 import unittest
@@ -112,8 +113,16 @@ class EgressTestBase(FargoTestCase):
         self.ecs.create_cluster(clusterName=self.cluster)
         self.group = "/ecs/" + self.cluster
         self.logs.create_log_group(logGroupName=self.group)
+        iam = self.fargo.client("iam", self.REGION)
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        try:
+            role = iam.create_role(RoleName="egress-test-exec", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        except iam.exceptions.EntityAlreadyExistsException:
+            role = iam.get_role(RoleName="egress-test-exec")["Role"]["Arn"]
         self.td = self.ecs.register_task_definition(
             family="probe", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
+            executionRoleArn=role,
             containerDefinitions=[{
                 "name": "main", "image": DEBIAN, "essential": True, "stopTimeout": 2, "command": PROBE,
                 "logConfiguration": {"logDriver": "awslogs", "options": {
