@@ -1,9 +1,7 @@
 // Ec2Service::SubnetEgress: a subnet's egress as its route table decides,
-// over RouteTable documents as EC2 stores them (the shape DescribeRouteTables
-// returns: Routes[] and Associations[]).
+// through EC2's own route table, gateway and NAT gateway operations.
 #include "services/ec2/ec2_service.h"
 #include "services/wire_fixture.h"
-#include "store/collection.h"
 
 namespace fargo::services {
 namespace {
@@ -23,30 +21,29 @@ class SubnetEgressTest : public WireFixture<Ec2Service> {
     ASSERT_FALSE(main_.empty());
   }
 
-  // Changes a stored route table as EC2's route operations would, then
-  // reloads EC2 over the same store.
-  void Edit(const std::string& rtb_id, const std::function<void(json::object&)>& change) {
-    store::Collection tables(*store_, "ec2.route_tables");
-    ASSERT_TRUE(tables.Load().ok());
-    std::string key = store::Collection::Key("us-east-1", rtb_id);
-    json::object doc = tables.Find(key) ? *tables.Find(key) : json::object{{"RouteTableId", rtb_id}, {"VpcId", vpc_},
-                                                                           {"Routes", json::array{}},
-                                                                           {"Associations", json::array{}}};
-    change(doc);
-    ASSERT_TRUE(tables.Put(key, std::move(doc)).ok());
-    Restart();
+  std::string AttachedIgw() {
+    std::string igw = Tag(Call("CreateInternetGateway", "").body, "internetGatewayId");
+    EXPECT_EQ(Call("AttachInternetGateway", "InternetGatewayId=" + igw + "&VpcId=" + vpc_).status, 200);
+    return igw;
   }
-  static void AddDefaultRoute(json::object& rtb, const char* member, const std::string& target,
-                              const std::string& state = "active") {
-    rtb["Routes"].as_array().push_back(
-        json::object{{"DestinationCidrBlock", "0.0.0.0/0"}, {member, target}, {"Origin", "CreateRoute"}, {"State", state}});
+  // A NAT gateway in the public subnet, available.
+  std::string AvailableNat() {
+    std::string alloc = Tag(Call("AllocateAddress", "Domain=vpc").body, "allocationId");
+    std::string nat = Tag(Call("CreateNatGateway", "SubnetId=" + public_ + "&AllocationId=" + alloc).body, "natGatewayId");
+    EXPECT_FALSE(nat.empty());
+    clock_.Advance(5000);
+    EXPECT_EQ(Tag(Call("DescribeNatGateways", "NatGatewayId.1=" + nat).body, "state"), "available");
+    return nat;
   }
-  static void Associate(json::object& rtb, const std::string& subnet) {
-    rtb["Associations"].as_array().push_back(json::object{{"Main", false},
-                                                          {"RouteTableAssociationId", "rtbassoc-0" + subnet},
-                                                          {"RouteTableId", GetString(rtb, "RouteTableId")},
-                                                          {"SubnetId", subnet},
-                                                          {"AssociationState", json::object{{"State", "associated"}}}});
+  std::string Table() { return Tag(Call("CreateRouteTable", "VpcId=" + vpc_).body, "routeTableId"); }
+  void DefaultRoute(const std::string& rtb, const std::string& target) {
+    auto r = Call("CreateRoute", "RouteTableId=" + rtb + "&DestinationCidrBlock=0.0.0.0%2F0&" + target);
+    EXPECT_EQ(r.status, 200) << r.body;
+  }
+  std::string Associate(const std::string& rtb, const std::string& subnet) {
+    auto r = Call("AssociateRouteTable", "RouteTableId=" + rtb + "&SubnetId=" + subnet);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return Tag(r.body, "associationId");
   }
   Kind KindOf(const std::string& subnet) { return service_->SubnetEgress("us-east-1", subnet).kind; }
 
@@ -62,52 +59,64 @@ TEST_F(SubnetEgressTest, ANewVpcHasNoEgress) {
 }
 
 TEST_F(SubnetEgressTest, TheMainTablesInternetGatewayServesEverySubnetWithoutATableOfItsOwn) {
-  Edit(main_, [](json::object& t) { AddDefaultRoute(t, "GatewayId", "igw-0123456789abcdef0"); });
+  std::string igw = AttachedIgw();
+  DefaultRoute(main_, "GatewayId=" + igw);
   auto e = service_->SubnetEgress("us-east-1", public_);
   EXPECT_EQ(e.kind, Kind::kInternetGateway);
-  EXPECT_EQ(e.target, "igw-0123456789abcdef0");
+  EXPECT_EQ(e.target, igw);
   EXPECT_EQ(KindOf(private_), Kind::kInternetGateway);
 }
 
 TEST_F(SubnetEgressTest, AnExplicitAssociationWinsOverTheMainTable) {
-  Edit(main_, [](json::object& t) { AddDefaultRoute(t, "GatewayId", "igw-0123456789abcdef0"); });
-  Edit("rtb-0private00000000", [&](json::object& t) {
-    AddDefaultRoute(t, "NatGatewayId", "nat-0123456789abcdef0");
-    Associate(t, private_);
-  });
+  DefaultRoute(main_, "GatewayId=" + AttachedIgw());
+  std::string nat = AvailableNat();
+  std::string rtb = Table();
+  DefaultRoute(rtb, "NatGatewayId=" + nat);
+  Associate(rtb, private_);
   EXPECT_EQ(KindOf(public_), Kind::kInternetGateway);
   auto e = service_->SubnetEgress("us-east-1", private_);
   EXPECT_EQ(e.kind, Kind::kNatGateway);
-  EXPECT_EQ(e.target, "nat-0123456789abcdef0");
-  EXPECT_EQ(e.route_table_id, "rtb-0private00000000");
+  EXPECT_EQ(e.target, nat);
+  EXPECT_EQ(e.route_table_id, rtb);
 }
 
 TEST_F(SubnetEgressTest, ATableOfItsOwnWithoutADefaultRouteIsNoEgressEvenIfTheMainTableHasOne) {
-  Edit(main_, [](json::object& t) { AddDefaultRoute(t, "GatewayId", "igw-0123456789abcdef0"); });
-  Edit("rtb-0isolated0000000", [&](json::object& t) { Associate(t, private_); });
+  DefaultRoute(main_, "GatewayId=" + AttachedIgw());
+  Associate(Table(), private_);
   EXPECT_EQ(KindOf(private_), Kind::kNone);
 }
 
-TEST_F(SubnetEgressTest, BlackholesAndOtherTargetsAreNoEgress) {
-  Edit(main_, [](json::object& t) { AddDefaultRoute(t, "NatGatewayId", "nat-0123456789abcdef0", "blackhole"); });
+TEST_F(SubnetEgressTest, ADetachedGatewayOrAGoneNatGatewayIsNoEgress) {
+  std::string igw = AttachedIgw();
+  std::string nat = AvailableNat();
+  DefaultRoute(main_, "GatewayId=" + igw);
+  std::string rtb = Table();
+  DefaultRoute(rtb, "NatGatewayId=" + nat);
+  Associate(rtb, private_);
+  ASSERT_EQ(KindOf(private_), Kind::kNatGateway);
+  ASSERT_EQ(Call("DeleteNatGateway", "NatGatewayId=" + nat).status, 200);
+  EXPECT_EQ(KindOf(private_), Kind::kNone);  // deleting: a blackhole from now on
+  ASSERT_EQ(KindOf(public_), Kind::kInternetGateway);
+  ASSERT_EQ(Call("DetachInternetGateway", "InternetGatewayId=" + igw + "&VpcId=" + vpc_).status, 200);
   EXPECT_EQ(KindOf(public_), Kind::kNone);
-  Edit("rtb-0peering00000000", [&](json::object& t) {
-    AddDefaultRoute(t, "VpcPeeringConnectionId", "pcx-0123456789abcdef0");
-    Associate(t, private_);
-  });
-  EXPECT_EQ(KindOf(private_), Kind::kNone);
 }
 
-TEST_F(SubnetEgressTest, AnAssociationBeingRemovedNoLongerCounts) {
-  Edit("rtb-0public000000000", [&](json::object& t) {
-    AddDefaultRoute(t, "GatewayId", "igw-0123456789abcdef0");
-    Associate(t, public_);
-  });
+TEST_F(SubnetEgressTest, APendingNatGatewayGivesNoEgressYet) {
+  AttachedIgw();
+  std::string alloc = Tag(Call("AllocateAddress", "Domain=vpc").body, "allocationId");
+  std::string nat = Tag(Call("CreateNatGateway", "SubnetId=" + public_ + "&AllocationId=" + alloc).body, "natGatewayId");
+  DefaultRoute(main_, "NatGatewayId=" + nat);
+  EXPECT_EQ(KindOf(private_), Kind::kNone);
+  clock_.Advance(5000);
+  EXPECT_EQ(KindOf(private_), Kind::kNatGateway);
+}
+
+TEST_F(SubnetEgressTest, ARemovedAssociationFallsBackToTheMainTable) {
+  DefaultRoute(main_, "GatewayId=" + AttachedIgw());
+  std::string assoc = Associate(Table(), public_);
+  EXPECT_EQ(KindOf(public_), Kind::kNone);
+  ASSERT_EQ(Call("DisassociateRouteTable", "AssociationId=" + assoc).status, 200);
   EXPECT_EQ(KindOf(public_), Kind::kInternetGateway);
-  Edit("rtb-0public000000000", [&](json::object& t) {
-    t["Associations"].as_array()[0].as_object()["AssociationState"] = json::object{{"State", "disassociated"}};
-  });
-  EXPECT_EQ(KindOf(public_), Kind::kNone);  // back to the main table's
 }
 
 }  // namespace
