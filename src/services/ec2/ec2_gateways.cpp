@@ -81,6 +81,7 @@ Result<json::object> Ec2Service::AttachInternetGateway(CallContext& ctx, json::o
   json::object igw = *found;
   igw["Attachments"] = json::array{json::object{{"State", "available"}, {"VpcId", vpc_id}}};
   FARGO_TRY(igws_.Put(key, std::move(igw)));
+  FARGO_TRY(RefreshRouteStates(ctx.region));
   return json::object{};
 }
 
@@ -109,6 +110,7 @@ Result<json::object> Ec2Service::DetachInternetGateway(CallContext& ctx, json::o
   json::object igw = *found;
   igw["Attachments"] = json::array();
   FARGO_TRY(igws_.Put(key, std::move(igw)));
+  FARGO_TRY(RefreshRouteStates(ctx.region));
   return json::object{};
 }
 
@@ -132,6 +134,7 @@ Result<json::object> Ec2Service::DeleteEgressOnlyInternetGateway(CallContext& ct
   std::string id = GetString(in, "EgressOnlyInternetGatewayId");
   if (!eigws_.Find(Collection::Key(ctx.region, id))) return ec2::EgressGatewayNotFound(id);
   FARGO_TRY(eigws_.Erase(Collection::Key(ctx.region, id)));
+  FARGO_TRY(RefreshRouteStates(ctx.region));
   return json::object{{"ReturnCode", true}};
 }
 

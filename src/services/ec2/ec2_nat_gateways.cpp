@@ -139,6 +139,7 @@ Result<json::object> Ec2Service::DeleteNatGateway(CallContext& ctx, json::object
     }
   nat["_DeletedAt"] = env_.clock.NowMillis();
   FARGO_TRY(nat_gateways_.Put(key, std::move(nat)));
+  FARGO_TRY(RefreshRouteStates(ctx.region));
   return json::object{{"NatGatewayId", id}};
 }
 

@@ -110,7 +110,9 @@ Result<json::object> Ec2Service::CreateInterface(const std::string& region, cons
 Status Ec2Service::DeleteInterface(const std::string& region, const std::string& eni_id) {
   std::string key = Collection::Key(region, eni_id);
   if (!interfaces_.Find(key)) return ec2::InterfaceNotFound(eni_id);
-  return interfaces_.Erase(key);
+  FARGO_TRY(interfaces_.Erase(key));
+  // Routes through the interface now lead nowhere.
+  return RefreshRouteStates(region);
 }
 
 Result<json::object> Ec2Service::CreateNetworkInterface(CallContext& ctx, json::object& in) {

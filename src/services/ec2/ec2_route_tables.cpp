@@ -78,6 +78,31 @@ json::object Associated() { return json::object{{"State", "associated"}}; }
 
 // ---- views, lookups ------------------------------------------------------------
 
+bool Ec2Service::RouteActive(const std::string& region, const std::string& vpc_id, const json::object& route) const {
+  std::string gw = GetString(route, "GatewayId");
+  if (gw == "local") return true;
+  if (StartsWith(gw, "igw-")) {
+    bool attached = false;
+    if (const json::object* igw = igws_.Find(Collection::Key(region, gw)))
+      if (const json::array* at = GetArray(*igw, "Attachments"))
+        for (const auto& a : *at) attached |= GetString(a.as_object(), "VpcId") == vpc_id;
+    return attached;
+  }
+  if (std::string nat = GetString(route, "NatGatewayId"); !nat.empty()) {
+    const json::object* n = nat_gateways_.Find(Collection::Key(region, nat));
+    if (!n) return false;
+    std::string state = GetString(NatView(*n), "State");
+    return state == "available" || state == "pending";
+  }
+  if (std::string eni = GetString(route, "NetworkInterfaceId"); !eni.empty())
+    return interfaces_.Find(Collection::Key(region, eni)) != nullptr;
+  if (std::string eigw = GetString(route, "EgressOnlyInternetGatewayId"); !eigw.empty())
+    return eigws_.Find(Collection::Key(region, eigw)) != nullptr;
+  // Peerings, transit gateways and the like are not modelled: routes to them
+  // lead nowhere.
+  return false;
+}
+
 json::object Ec2Service::RouteTableView(const std::string& region, const json::object& rtb) const {
   json::object v = rtb;
   std::string vpc_id = GetString(rtb, "VpcId");
@@ -85,31 +110,25 @@ json::object Ec2Service::RouteTableView(const std::string& region, const json::o
   if (const json::array* rs = GetArray(rtb, "Routes"))
     for (const auto& r : *rs) {
       json::object route = r.as_object();
-      bool active = false;
-      std::string gw = GetString(route, "GatewayId");
-      if (gw == "local") {
-        active = true;
-      } else if (StartsWith(gw, "igw-")) {
-        if (const json::object* igw = igws_.Find(Collection::Key(region, gw)))
-          if (const json::array* at = GetArray(*igw, "Attachments"))
-            for (const auto& a : *at) active |= GetString(a.as_object(), "VpcId") == vpc_id;
-      } else if (std::string nat = GetString(route, "NatGatewayId"); !nat.empty()) {
-        if (const json::object* n = nat_gateways_.Find(Collection::Key(region, nat))) {
-          std::string state = GetString(NatView(*n), "State");
-          active = state == "available" || state == "pending";
-        }
-      } else if (std::string eni = GetString(route, "NetworkInterfaceId"); !eni.empty()) {
-        active = interfaces_.Find(Collection::Key(region, eni)) != nullptr;
-      } else if (std::string eigw = GetString(route, "EgressOnlyInternetGatewayId"); !eigw.empty()) {
-        active = eigws_.Find(Collection::Key(region, eigw)) != nullptr;
-      }
-      // Peerings, transit gateways and the like are not modelled: routes to
-      // them lead nowhere.
-      route["State"] = active ? "active" : "blackhole";
+      route["State"] = RouteActive(region, vpc_id, route) ? "active" : "blackhole";
       routes.push_back(std::move(route));
     }
   v["Routes"] = std::move(routes);
   return v;
+}
+
+Status Ec2Service::RefreshRouteStates(const std::string& region) {
+  std::vector<std::pair<std::string, json::object>> changed;
+  route_tables_.ForEachPrefix(region + "/", [&](const std::string& key, const json::object& rtb) {
+    json::object live = RouteTableView(region, rtb);
+    if (GetArray(live, "Routes") && GetArray(rtb, "Routes") && *GetArray(live, "Routes") != *GetArray(rtb, "Routes"))
+      changed.emplace_back(key, std::move(live));
+  });
+  if (changed.empty()) return OkStatus();
+  return env_.store.Transaction([&]() -> Status {
+    for (auto& [key, doc] : changed) FARGO_TRY(route_tables_.Put(key, std::move(doc)));
+    return OkStatus();
+  });
 }
 
 const json::object* Ec2Service::RouteTableOfSubnet(const std::string& region, const std::string& subnet_id) const {
@@ -168,7 +187,7 @@ Result<json::object> Ec2Service::DescribeRouteTables(CallContext& ctx, json::obj
   FARGO_ASSIGN_OR_RETURN(json::array tables,
                          Select(route_tables_, region, GetArray(in, "RouteTableIds"), ec2::RouteTableNotFound,
                                 filters, [this](const json::object& v) { return RouteTableFields(v); },
-                                [this, &region](const json::object& r) { return RouteTableView(region, r); }));
+                                [](const json::object& r) { return r; }));
   return Page(in, std::move(tables), "RouteTables");
 }
 
@@ -201,7 +220,7 @@ Result<json::object> Ec2Service::CreateRouteTable(CallContext& ctx, json::object
                    {"Routes", std::move(routes)},
                    {"Associations", json::array()}};
   FARGO_TRY(route_tables_.Put(Collection::Key(ctx.region, id), rtb));
-  json::object out{{"RouteTable", RouteTableView(ctx.region, rtb)}};
+  json::object out{{"RouteTable", rtb}};
   if (Has(in, "ClientToken")) out["ClientToken"] = GetString(in, "ClientToken");
   return out;
 }
@@ -268,6 +287,7 @@ Result<json::object> Ec2Service::CreateRoute(CallContext& ctx, json::object& in)
       return AwsError::Make("RouteAlreadyExists",
                             "The route identified by " + DestinationText(dest) + " already exists.");
   json::object route = BuildRoute(dest, target);
+  route["State"] = RouteActive(ctx.region, GetString(*found, "VpcId"), route) ? "active" : "blackhole";
   routes.push_back(std::move(route));
   rtb["Routes"] = std::move(routes);
   FARGO_TRY(route_tables_.Put(key, std::move(rtb)));
@@ -288,6 +308,7 @@ Result<json::object> Ec2Service::ReplaceRoute(CallContext& ctx, json::object& in
   for (auto& r : routes) {
     if (!RouteHas(r.as_object(), dest)) continue;
     json::object route = BuildRoute(dest, target);
+    route["State"] = RouteActive(ctx.region, GetString(*found, "VpcId"), route) ? "active" : "blackhole";
     // A local route stays the table's own.
     if (GetString(r.as_object(), "Origin") == "CreateRouteTable") route["Origin"] = "CreateRouteTable";
     r = std::move(route);

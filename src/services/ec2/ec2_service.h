@@ -198,9 +198,17 @@ class Ec2Service final : public Service {
   json::object AclView(const std::string& region, const json::object& acl) const;
   ec2::FilterFields AclFields(const json::object& view) const;
   ec2::FilterFields RouteTableFields(const json::object& rtb) const;
-  // The route table as Describe shows it: routes whose target is gone are
-  // blackholes.
+  // The route table with each route's State as it is now: routes whose
+  // target is gone are blackholes. Stored documents are kept so (see
+  // RefreshRouteStates), and Describe hands them out as stored.
   json::object RouteTableView(const std::string& region, const json::object& rtb) const;
+  // true if the route's target exists and serves `vpc_id` (an attached
+  // internet gateway, a pending or available NAT gateway, an interface...).
+  bool RouteActive(const std::string& region, const std::string& vpc_id, const json::object& route) const;
+  // Stores every route's State (active / blackhole) as it now is, so the
+  // stored RouteTable documents stay what Describe shows. Called whenever a
+  // route target comes or goes.
+  Status RefreshRouteStates(const std::string& region);
   json::object NatView(const json::object& nat) const;
   // The default DHCP options set of the region as AWS describes it.
   json::object DefaultDhcpOptions(const std::string& region, const std::string& id) const;

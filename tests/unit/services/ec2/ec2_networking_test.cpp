@@ -408,6 +408,29 @@ TEST_F(Ec2Net, DeletingASubnetDropsItsRouteTableAssociation) {
   EXPECT_EQ(Call("DeleteVpc", "VpcId=" + vpc).status, 200);
 }
 
+TEST_F(Ec2Net, RouteThroughAnInterfaceAndAGatewayAssociation) {
+  std::string vpc = Vpc(), other = Vpc("10.1.0.0%2F16");
+  std::string subnet = Subnet(vpc, "10.0.1.0%2F24");
+  std::string eni = Tag(Call("CreateNetworkInterface", "SubnetId=" + subnet).body, "networkInterfaceId");
+  std::string rtb = Tag(Call("CreateRouteTable", "VpcId=" + vpc).body, "routeTableId");
+  std::string foreign = Tag(Call("CreateRouteTable", "VpcId=" + other).body, "routeTableId");
+  ExpectError(Call("CreateRoute", "RouteTableId=" + foreign + "&DestinationCidrBlock=0.0.0.0%2F0&NetworkInterfaceId=" + eni),
+              400, "InvalidParameterValue");
+  ASSERT_EQ(Call("CreateRoute", "RouteTableId=" + rtb + "&DestinationCidrBlock=0.0.0.0%2F0&NetworkInterfaceId=" + eni).status,
+            200);
+  EXPECT_NE(Call("DescribeRouteTables", "RouteTableId.1=" + rtb).body.find("<state>active</state>"), std::string::npos);
+  ASSERT_EQ(Call("DeleteNetworkInterface", "NetworkInterfaceId=" + eni).status, 200);
+  EXPECT_NE(Call("DescribeRouteTables", "RouteTableId.1=" + rtb).body.find("<state>blackhole</state>"), std::string::npos);
+
+  // An edge association: the table takes the internet gateway's ingress.
+  std::string igw = AttachedIgw(vpc);
+  auto edge = Call("AssociateRouteTable", "RouteTableId=" + rtb + "&GatewayId=" + igw);
+  ASSERT_EQ(edge.status, 200) << edge.body;
+  auto by_gateway = Call("DescribeRouteTables", "Filter.1.Name=association.gateway-id&Filter.1.Value.1=" + igw);
+  EXPECT_EQ(Tag(by_gateway.body, "routeTableId"), rtb);
+  ExpectError(Call("AssociateRouteTable", "RouteTableId=" + foreign + "&GatewayId=" + igw), 400, "InvalidParameterValue");
+}
+
 TEST_F(Ec2Net, VpcGoesOnlyWithoutItsOwnTablesAndAcls) {
   std::string vpc = Vpc();
   std::string rtb = Tag(Call("CreateRouteTable", "VpcId=" + vpc).body, "routeTableId");
