@@ -1,5 +1,6 @@
 #include "cli/serve.h"
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
@@ -30,6 +31,7 @@
 #include "services/logs/logs_service.h"
 #include "services/s3/s3_service.h"
 #include "services/servicediscovery/servicediscovery_service.h"
+#include "services/ssm/ssm_service.h"
 #include "services/sts/sts_service.h"
 #include "store/store.h"
 
@@ -72,6 +74,7 @@ struct Services {
   std::unique_ptr<services::S3Service> s3;
   std::unique_ptr<services::ServiceDiscoveryService> servicediscovery;
   std::unique_ptr<services::ApplicationAutoScalingService> autoscaling;
+  std::unique_ptr<services::SsmService> ssm;
 
   // Hands them all to the gateway, which owns them from then on.
   void MoveTo(server::Gateway& gateway) {
@@ -84,6 +87,7 @@ struct Services {
     gateway.AddService(std::move(s3));
     gateway.AddService(std::move(servicediscovery));
     gateway.AddService(std::move(autoscaling));
+    gateway.AddService(std::move(ssm));
   }
 };
 
@@ -111,8 +115,17 @@ Services MakeServices(const services::Env& env) {
     if (!s) return std::nullopt;
     const boost::json::object* vpc = ec2->Vpc(region, GetString(*s, "VpcId"));
     if (!vpc) return std::nullopt;
-    return services::EcsService::SubnetNetwork{GetString(*vpc, "VpcId"), GetString(*vpc, "CidrBlock"),
-                                     GetString(*s, "CidrBlock"), GetString(*s, "AvailabilityZone")};
+    services::EcsService::SubnetNetwork net{GetString(*vpc, "VpcId"), GetString(*vpc, "CidrBlock"),
+                                            GetString(*s, "CidrBlock"), GetString(*s, "AvailabilityZone")};
+    // Egress as the subnet's route table decides (asked again every second
+    // for running tasks: route changes apply to them).
+    using Kind = services::Ec2Service::Egress::Kind;
+    switch (ec2->SubnetEgress(region, subnet_id).kind) {
+      case Kind::kInternetGateway: net.egress = runtime::SubnetEgress::kInternetGateway; break;
+      case Kind::kNatGateway: net.egress = runtime::SubnetEgress::kNatGateway; break;
+      case Kind::kNone: break;
+    }
+    return net;
   });
   out.ecs->SetInterfaceHooks(
       [ec2 = out.ec2.get()](const services::EcsService::TaskInterface& ti) -> Result<std::string> {
@@ -151,6 +164,7 @@ Services MakeServices(const services::Env& env) {
       return std::nullopt;
     return "ECS service doesn't exist: " + k.resource_id;
   });
+  out.ssm = std::make_unique<services::SsmService>(env);
   return out;
 }
 
@@ -383,9 +397,44 @@ int RunServe(const ServeOptions& opt) {
   return 0;
 }
 
+namespace {
+
+// The key of the AWS provider's `endpoints {}` block for a service fargo
+// serves (by its botocore name), where the two differ.
+std::string TerraformEndpointKey(const std::string& service) {
+  static const std::pair<const char*, const char*> kKeys[] = {
+      {"logs", "cloudwatchlogs"},
+      {"application-autoscaling", "appautoscaling"},
+  };
+  for (const auto& [name, key] : kKeys)
+    if (service == name) return key;
+  std::string key;
+  for (char c : service)
+    if (c != '-') key += c;
+  return key;
+}
+
+}  // namespace
+
+std::vector<std::string> ServedServices() {
+  // The services MakeServices builds, as the gateway registers them: a new
+  // service shows up here (and in terraform-override) by itself.
+  auto store = store::Store::Open(":memory:");
+  if (!store.ok()) return {};
+  SystemClock clock;
+  RandomIdGenerator ids;
+  services::Env env{**store, clock, ids};
+  server::Gateway gateway(clock, ids, env.account, "us-east-1");
+  MakeServices(env).MoveTo(gateway);
+  std::vector<std::string> names = gateway.ServiceNames();
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 int PrintTerraformOverride(const std::string& endpoint) {
-  static const char* kServices[] = {"appautoscaling", "cloudwatchlogs", "ec2", "ecs", "elbv2", "iam",
-                                     "s3", "servicediscovery", "ssm", "sts"};
+  std::vector<std::string> keys;
+  for (const std::string& s : ServedServices()) keys.push_back(TerraformEndpointKey(s));
+  std::sort(keys.begin(), keys.end());
   std::printf("# fargo: point the AWS provider at %s\n", endpoint.c_str());
   std::printf("provider \"aws\" {\n");
   std::printf("  access_key                  = \"test\"\n");
@@ -395,7 +444,7 @@ int PrintTerraformOverride(const std::string& endpoint) {
   std::printf("  skip_metadata_api_check     = true\n");
   std::printf("  s3_use_path_style           = true\n\n");
   std::printf("  endpoints {\n");
-  for (const char* s : kServices) std::printf("    %-14s = \"%s\"\n", s, endpoint.c_str());
+  for (const std::string& k : keys) std::printf("    %-14s = \"%s\"\n", k.c_str(), endpoint.c_str());
   std::printf("  }\n}\n");
   return 0;
 }

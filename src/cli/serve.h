@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace fargo::cli {
 
@@ -24,6 +25,10 @@ struct ServeOptions {
 // Runs until SIGINT/SIGTERM; returns the process exit code.
 int RunServe(const ServeOptions& options);
 
+// The botocore names of the services fargo serves (as serve registers them), sorted.
+std::vector<std::string> ServedServices();
+// The provider block (credentials, skips, an `endpoints {}` entry for every
+// served service) pointing Terraform's AWS provider at `endpoint`.
 int PrintTerraformOverride(const std::string& endpoint);
 
 }  // namespace fargo::cli

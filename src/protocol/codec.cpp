@@ -722,4 +722,68 @@ HttpResponse EncodeError(const ServiceModel* model, const AwsError& e, const std
   }
 }
 
+namespace {
+
+// A CBOR text string (RFC 8949 major type 3).
+void CborText(std::string& out, std::string_view s) {
+  size_t n = s.size();
+  if (n < 24) {
+    out += static_cast<char>(0x60 + n);
+  } else if (n < 256) {
+    out += static_cast<char>(0x78);
+    out += static_cast<char>(n);
+  } else if (n < 65536) {
+    out += static_cast<char>(0x79);
+    out += static_cast<char>(n >> 8);
+    out += static_cast<char>(n & 0xff);
+  } else {
+    out += static_cast<char>(0x7a);
+    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((n >> shift) & 0xff);
+  }
+  out.append(s);
+}
+
+}  // namespace
+
+HttpResponse EncodeErrorIn(std::string_view protocol, const KnownService* service, const AwsError& e,
+                           const std::string& request_id) {
+  HttpResponse r;
+  r.status = e.status;
+  if (protocol == "json" || protocol == "rest-json") {
+    std::string version = service && !service->json_version.empty() ? service->json_version : "1.1";
+    r.headers.emplace_back("Content-Type",
+                           protocol == "json" ? "application/x-amz-json-" + version : std::string("application/json"));
+    r.headers.emplace_back("x-amzn-RequestId", request_id);
+    r.headers.emplace_back("x-amzn-ErrorType", e.code);
+    r.body = json::serialize(json::object{{"__type", e.code}, {"message", e.message}});
+    return r;
+  }
+  if (protocol == "smithy-rpc-v2-cbor") {
+    r.headers.emplace_back("Content-Type", "application/cbor");
+    r.headers.emplace_back("smithy-protocol", "rpc-v2-cbor");
+    r.headers.emplace_back("x-amzn-RequestId", request_id);
+    r.body = "\xa2";
+    CborText(r.body, "__type");
+    CborText(r.body, e.code);
+    CborText(r.body, "message");
+    CborText(r.body, e.message);
+    return r;
+  }
+  if (protocol == "ec2") {
+    r.headers.emplace_back("Content-Type", "text/xml;charset=UTF-8");
+    r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>" + XmlEscape(e.code) +
+             "</Code><Message>" + XmlEscape(e.message) + "</Message></Error></Errors><RequestID>" + request_id +
+             "</RequestID></Response>";
+    return r;
+  }
+  // query and REST-XML: <ErrorResponse>, which both protocols' clients read.
+  r.headers.emplace_back("Content-Type", "text/xml");
+  r.headers.emplace_back("x-amzn-RequestId", request_id);
+  std::string ns = service && protocol == "query" ? service->xml_namespace : std::string();
+  r.body = "<ErrorResponse" + (ns.empty() ? std::string() : " xmlns=\"" + XmlEscape(ns) + "\"") + "><Error><Type>" +
+           (e.sender ? "Sender" : "Receiver") + "</Type><Code>" + XmlEscape(e.code) + "</Code><Message>" +
+           XmlEscape(e.message) + "</Message></Error><RequestId>" + request_id + "</RequestId></ErrorResponse>";
+  return r;
+}
+
 }  // namespace fargo::protocol

@@ -15,6 +15,7 @@
 #include "common/result.h"
 #include "protocol/http_types.h"
 #include "protocol/model.h"
+#include "protocol/service_catalog.h"
 
 namespace fargo::protocol {
 
@@ -50,6 +51,13 @@ HttpResponse EncodeResponse(const ServiceModel& model, const Operation& op,
 // service could not be determined (then a query-style error is written).
 HttpResponse EncodeError(const ServiceModel* model, const AwsError& error,
                          const std::string& request_id);
+
+// An error of a service fargo does not carry a model for, in `protocol`
+// (json, rest-json, query, ec2, rest-xml, smithy-rpc-v2-cbor) as that
+// service's clients read it; `service` (may be null) gives its JSON version
+// and XML namespace.
+HttpResponse EncodeErrorIn(std::string_view protocol, const KnownService* service, const AwsError& error,
+                           const std::string& request_id);
 
 // REST-XML's <Error> document (S3), with the error's details as further
 // elements; without <RequestId> when `request_id` is empty.

@@ -104,11 +104,76 @@ Result<Route> Router::Resolve(const HttpRequest& req, const ServiceModel** model
     return route;
   }
 
+  // Signed for a service fargo does not carry: never S3's.
+  if (scope && !ServiceCatalog::Instance().BySigningName(scope->service).empty())
+    return AwsError::Make("NotImplemented", "fargo does not serve " + scope->service, 501);
+
   // Everything else is REST: S3.
   if (!rest_default_) return AwsError::Make("InvalidAction", "No service answers " + req.method + " " + req.path);
   route.model = rest_default_;
   *model_out = route.model;
   return route;
+}
+
+std::optional<UnservedRoute> Router::Unserved(const HttpRequest& req) const {
+  const ServiceCatalog& catalog = ServiceCatalog::Instance();
+  UnservedRoute out;
+  if (auto* target = req.Header("x-amz-target")) {
+    auto dot = target->rfind('.');
+    out.service = catalog.ByTargetPrefix(dot == std::string::npos ? *target : target->substr(0, dot));
+    out.protocol = "json";
+    if (dot != std::string::npos) out.operation = target->substr(dot + 1);
+    return out;
+  }
+  auto scope = ScopeOf(req);
+  const std::string* smithy = req.Header("smithy-protocol");
+  if (smithy && *smithy == "rpc-v2-cbor") {
+    // POST /service/<ServiceName>/operation/<Operation>
+    out.protocol = "smithy-rpc-v2-cbor";
+    auto at = req.path.rfind("/operation/");
+    if (at != std::string::npos) out.operation = req.path.substr(at + 11);
+    if (scope) {
+      auto candidates = catalog.BySigningName(scope->service);
+      if (!candidates.empty()) out.service = candidates.front();
+    }
+    return out;
+  }
+  const std::string* ctype = req.Header("content-type");
+  bool form = ctype && StartsWith(ToLower(*ctype), "application/x-www-form-urlencoded");
+  Params params = form ? ParseForm(req.body) : Params();
+  for (const auto& kv : req.query) params.emplace(kv.first, kv.second);
+  auto action = params.find("Action");
+  auto version = params.find("Version");
+  bool query = action != params.end() && (form || req.method == "GET");
+  std::vector<const KnownService*> candidates;
+  if (scope) candidates = catalog.BySigningName(scope->service);
+  if (candidates.empty() && query && version != params.end()) candidates = catalog.ByApiVersion(version->second);
+  if (candidates.empty()) return std::nullopt;
+  if (query) {
+    out.operation = action->second;
+    for (const KnownService* s : candidates) {
+      if (!s->Speaks("query") && !s->Speaks("ec2")) continue;
+      if (!out.service || (version != params.end() && s->api_version == version->second)) out.service = s;
+    }
+    if (out.service) {
+      out.protocol = out.service->Speaks("ec2") ? "ec2" : "query";
+      return out;
+    }
+  }
+  // REST: the service named like its signing name, else the first that speaks REST.
+  for (const KnownService* s : candidates) {
+    if (!s->Speaks("rest-json") && !s->Speaks("rest-xml")) continue;
+    if (!out.service || s->endpoint_prefix == s->signing_name) out.service = s;
+    if (s->endpoint_prefix == s->signing_name) break;
+  }
+  if (!out.service) out.service = candidates.front();
+  const KnownService* s = out.service;
+  out.protocol = s->Speaks("rest-json") ? "rest-json"
+                 : s->Speaks("rest-xml") ? "rest-xml"
+                 : s->Speaks("json")     ? "json"
+                 : s->Speaks("ec2")      ? "ec2"
+                                         : "query";
+  return out;
 }
 
 }  // namespace fargo::protocol

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
 #include "protocol/codec.h"
 #include "protocol/http_types.h"
 #include "protocol/model.h"
+#include "protocol/service_catalog.h"
 
 namespace fargo::protocol {
 
@@ -20,6 +22,15 @@ struct Route {
   Params params;                  // query/EC2 parameters (form body + URL query)
   std::string region;
   std::string access_key;
+};
+
+// A request to a service fargo does not serve, as far as the request tells:
+// the service (from its X-Amz-Target prefix, SigV4 signing name or query API
+// version, by botocore's metadata) and the protocol its client reads errors in.
+struct UnservedRoute {
+  const KnownService* service = nullptr;  // null when only the protocol is known
+  std::string protocol;   // json, rest-json, query, ec2, rest-xml, smithy-rpc-v2-cbor
+  std::string operation;  // when the request names it
 };
 
 class Router {
@@ -35,6 +46,10 @@ class Router {
   // tell (before its body is read): by X-Amz-Target, by SigV4 signing name,
   // else the REST service unless it is a form post. nullptr when unknown.
   const ServiceModel* ModelOfHead(const HttpRequest& head) const;
+
+  // For a request Resolve found no model for: the service and protocol it
+  // addresses among all of botocore's, or nullopt when nothing tells.
+  std::optional<UnservedRoute> Unserved(const HttpRequest& req) const;
 
  private:
   ModelRegistry& models_;

@@ -25,14 +25,4 @@ inline boost::json::object LabelsJson(const std::map<std::string, std::string>& 
   return o;
 }
 
-// The runtime's short names for common/json_access.h's readers.
-namespace jsonr {
-
-inline std::string Str(const boost::json::object& o, std::string_view k) { return GetString(o, k); }
-inline int64_t Int(const boost::json::object& o, std::string_view k, int64_t def = 0) { return GetInt(o, k, def); }
-inline bool Bool(const boost::json::object& o, std::string_view k) { return GetBool(o, k); }
-inline const boost::json::object* Obj(const boost::json::object& o, std::string_view k) { return GetObject(o, k); }
-inline const boost::json::array* Arr(const boost::json::object& o, std::string_view k) { return GetArray(o, k); }
-
-}  // namespace jsonr
 }  // namespace fargo::runtime

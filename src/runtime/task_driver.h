@@ -34,6 +34,14 @@ class TaskDriver {
   // reported); each one gone is reported STOPPED; every other fargo-labelled
   // task in the engine is an orphan and is removed.
   virtual void Adopt(const std::vector<TaskPlan>& live) = 0;
+
+  // The route table of a running task's subnet changed: from now on the
+  // task reaches beyond its VPC (`egress`) or no longer does, within
+  // moments (HasEgress of task_spec.h decides). Unknown tasks are ignored.
+  virtual void SetEgress(const std::string& task_arn, bool egress) {
+    (void)task_arn;
+    (void)egress;
+  }
 };
 
 class LogShipper {

@@ -11,9 +11,23 @@ std::string TaskIdOf(std::string_view task_arn) {
   return std::string(slash == std::string_view::npos ? task_arn : task_arn.substr(slash + 1));
 }
 
+const char* SubnetEgressName(SubnetEgress e) {
+  switch (e) {
+    case SubnetEgress::kInternetGateway: return "internet-gateway";
+    case SubnetEgress::kNatGateway: return "nat-gateway";
+    case SubnetEgress::kNone: break;
+  }
+  return "none";
+}
+
+SubnetEgress SubnetEgressFrom(std::string_view name) {
+  if (name == "internet-gateway") return SubnetEgress::kInternetGateway;
+  if (name == "nat-gateway") return SubnetEgress::kNatGateway;
+  return SubnetEgress::kNone;
+}
+
 namespace {
 
-using namespace jsonr;
 
 Result<std::vector<std::string>> StringList(const json::array& a, std::string_view what) {
   std::vector<std::string> out;
@@ -43,6 +57,8 @@ json::object SandboxJson(const SandboxSpec& s) {
       {"subnetId", s.subnet_id},
       {"subnetCidr", s.subnet_cidr},
       {"ip", s.ip},
+      {"subnetEgress", SubnetEgressName(s.subnet_egress)},
+      {"publicIp", s.public_ip},
       {"eniId", s.eni_id},
       {"hostname", s.hostname},
       {"volumes", StringArray(s.volumes)},
@@ -52,23 +68,25 @@ json::object SandboxJson(const SandboxSpec& s) {
 
 Result<SandboxSpec> SandboxFrom(const json::object& o) {
   SandboxSpec s;
-  s.task_arn = Str(o, "taskArn");
-  s.cluster = Str(o, "cluster");
-  if (const json::object* vpc = Obj(o, "vpc")) {
-    s.vpc.vpc_id = Str(*vpc, "vpcId");
-    s.vpc.cidr = Str(*vpc, "cidr");
-    s.vpc.internal = Bool(*vpc, "internal");
-    s.vpc.labels = LabelsFrom(Obj(*vpc, "labels"));
+  s.task_arn = GetString(o, "taskArn");
+  s.cluster = GetString(o, "cluster");
+  if (const json::object* vpc = GetObject(o, "vpc")) {
+    s.vpc.vpc_id = GetString(*vpc, "vpcId");
+    s.vpc.cidr = GetString(*vpc, "cidr");
+    s.vpc.internal = GetBool(*vpc, "internal");
+    s.vpc.labels = LabelsFrom(GetObject(*vpc, "labels"));
   }
-  s.subnet_id = Str(o, "subnetId");
-  s.subnet_cidr = Str(o, "subnetCidr");
-  s.ip = Str(o, "ip");
-  s.eni_id = Str(o, "eniId");
-  s.hostname = Str(o, "hostname");
-  if (const json::array* v = Arr(o, "volumes")) {
+  s.subnet_id = GetString(o, "subnetId");
+  s.subnet_cidr = GetString(o, "subnetCidr");
+  s.ip = GetString(o, "ip");
+  s.subnet_egress = SubnetEgressFrom(GetString(o, "subnetEgress"));
+  s.public_ip = GetBool(o, "publicIp");
+  s.eni_id = GetString(o, "eniId");
+  s.hostname = GetString(o, "hostname");
+  if (const json::array* v = GetArray(o, "volumes")) {
     FARGO_ASSIGN_OR_RETURN(s.volumes, StringList(*v, "volumes"));
   }
-  s.labels = LabelsFrom(Obj(o, "labels"));
+  s.labels = LabelsFrom(GetObject(o, "labels"));
   return s;
 }
 
@@ -103,40 +121,40 @@ json::object ContainerSpecJson(const ContainerSpec& c) {
 
 Result<ContainerSpec> ContainerSpecFrom(const json::object& o) {
   ContainerSpec c;
-  c.name = Str(o, "name");
-  c.image = Str(o, "image");
+  c.name = GetString(o, "name");
+  c.image = GetString(o, "image");
   if (c.name.empty() || c.image.empty()) return AwsError::Make("InvalidPlan", "a container needs a name and an image");
-  if (const json::array* v = Arr(o, "entrypoint")) {
+  if (const json::array* v = GetArray(o, "entrypoint")) {
     FARGO_ASSIGN_OR_RETURN(auto ep, StringList(*v, "entrypoint"));
     c.entrypoint = std::move(ep);
   }
-  if (const json::array* v = Arr(o, "command")) {
+  if (const json::array* v = GetArray(o, "command")) {
     FARGO_ASSIGN_OR_RETURN(auto cmd, StringList(*v, "command"));
     c.command = std::move(cmd);
   }
-  if (const json::array* v = Arr(o, "env")) {
+  if (const json::array* v = GetArray(o, "env")) {
     FARGO_ASSIGN_OR_RETURN(c.env, StringList(*v, "env"));
   }
-  c.working_dir = Str(o, "workingDir");
-  c.user = Str(o, "user");
-  if (const json::array* v = Arr(o, "ulimits"))
+  c.working_dir = GetString(o, "workingDir");
+  c.user = GetString(o, "user");
+  if (const json::array* v = GetArray(o, "ulimits"))
     for (const auto& u : *v)
       if (u.is_object())
-        c.ulimits.push_back(Ulimit{Str(u.as_object(), "name"), Int(u.as_object(), "soft"), Int(u.as_object(), "hard")});
-  if (const json::array* v = Arr(o, "mounts"))
+        c.ulimits.push_back(Ulimit{GetString(u.as_object(), "name"), GetInt(u.as_object(), "soft"), GetInt(u.as_object(), "hard")});
+  if (const json::array* v = GetArray(o, "mounts"))
     for (const auto& m : *v)
       if (m.is_object())
-        c.mounts.push_back(VolumeMount{Str(m.as_object(), "volume"), Str(m.as_object(), "containerPath"),
-                                       Bool(m.as_object(), "readOnly")});
-  c.labels = LabelsFrom(Obj(o, "labels"));
-  c.memory_mib = Int(o, "memoryMiB");
-  c.memory_reservation_mib = Int(o, "memoryReservationMiB");
-  c.cpu_shares = Int(o, "cpuShares");
-  c.readonly_root_filesystem = Bool(o, "readonlyRootFilesystem");
-  c.init = Bool(o, "init");
-  c.tty = Bool(o, "tty");
-  c.interactive = Bool(o, "interactive");
-  c.stop_timeout_seconds = static_cast<int>(Int(o, "stopTimeoutSeconds", 30));
+        c.mounts.push_back(VolumeMount{GetString(m.as_object(), "volume"), GetString(m.as_object(), "containerPath"),
+                                       GetBool(m.as_object(), "readOnly")});
+  c.labels = LabelsFrom(GetObject(o, "labels"));
+  c.memory_mib = GetInt(o, "memoryMiB");
+  c.memory_reservation_mib = GetInt(o, "memoryReservationMiB");
+  c.cpu_shares = GetInt(o, "cpuShares");
+  c.readonly_root_filesystem = GetBool(o, "readonlyRootFilesystem");
+  c.init = GetBool(o, "init");
+  c.tty = GetBool(o, "tty");
+  c.interactive = GetBool(o, "interactive");
+  c.stop_timeout_seconds = static_cast<int>(GetInt(o, "stopTimeoutSeconds", 30));
   return c;
 }
 
@@ -176,40 +194,40 @@ json::object ToJson(const TaskPlan& plan) {
 
 Result<TaskPlan> TaskPlanFromJson(const json::object& o) {
   TaskPlan plan;
-  plan.task_arn = Str(o, "taskArn");
-  plan.region = Str(o, "region");
+  plan.task_arn = GetString(o, "taskArn");
+  plan.region = GetString(o, "region");
   if (plan.task_arn.empty()) return AwsError::Make("InvalidPlan", "the plan has no task ARN");
-  const json::object* sandbox = Obj(o, "sandbox");
+  const json::object* sandbox = GetObject(o, "sandbox");
   if (!sandbox) return AwsError::Make("InvalidPlan", "the plan has no sandbox");
   FARGO_ASSIGN_OR_RETURN(plan.sandbox, SandboxFrom(*sandbox));
-  if (const json::array* cs = Arr(o, "containers")) {
+  if (const json::array* cs = GetArray(o, "containers")) {
     for (const auto& cv : *cs) {
       if (!cv.is_object()) return AwsError::Make("InvalidPlan", "a container must be an object");
       const json::object& co = cv.as_object();
-      const json::object* spec = Obj(co, "spec");
+      const json::object* spec = GetObject(co, "spec");
       if (!spec) return AwsError::Make("InvalidPlan", "a container has no spec");
       ContainerPlan c;
       FARGO_ASSIGN_OR_RETURN(c.spec, ContainerSpecFrom(*spec));
       auto* ess = co.if_contains("essential");
       c.essential = !(ess && ess->is_bool()) || ess->as_bool();
-      if (const json::array* deps = Arr(co, "dependsOn"))
+      if (const json::array* deps = GetArray(co, "dependsOn"))
         for (const auto& d : *deps)
           if (d.is_object())
-            c.depends_on.push_back(DependencySpec{Str(d.as_object(), "container"), Str(d.as_object(), "condition")});
-      if (const json::object* h = Obj(co, "healthCheck")) {
+            c.depends_on.push_back(DependencySpec{GetString(d.as_object(), "container"), GetString(d.as_object(), "condition")});
+      if (const json::object* h = GetObject(co, "healthCheck")) {
         HealthCheckSpec hc;
-        if (const json::array* cmd = Arr(*h, "command")) {
+        if (const json::array* cmd = GetArray(*h, "command")) {
           FARGO_ASSIGN_OR_RETURN(hc.command, StringList(*cmd, "healthCheck.command"));
         }
-        hc.interval_seconds = static_cast<int>(Int(*h, "interval", 30));
-        hc.timeout_seconds = static_cast<int>(Int(*h, "timeout", 5));
-        hc.retries = static_cast<int>(Int(*h, "retries", 3));
-        hc.start_period_seconds = static_cast<int>(Int(*h, "startPeriod", 0));
+        hc.interval_seconds = static_cast<int>(GetInt(*h, "interval", 30));
+        hc.timeout_seconds = static_cast<int>(GetInt(*h, "timeout", 5));
+        hc.retries = static_cast<int>(GetInt(*h, "retries", 3));
+        hc.start_period_seconds = static_cast<int>(GetInt(*h, "startPeriod", 0));
         c.health_check = std::move(hc);
       }
-      if (const json::object* l = Obj(co, "awslogs"))
-        c.awslogs = AwsLogsSpec{Str(*l, "region"), Str(*l, "group"), Str(*l, "stream"), Bool(*l, "createGroup")};
-      c.start_timeout_seconds = static_cast<int>(Int(co, "startTimeout"));
+      if (const json::object* l = GetObject(co, "awslogs"))
+        c.awslogs = AwsLogsSpec{GetString(*l, "region"), GetString(*l, "group"), GetString(*l, "stream"), GetBool(*l, "createGroup")};
+      c.start_timeout_seconds = static_cast<int>(GetInt(co, "startTimeout"));
       plan.containers.push_back(std::move(c));
     }
   }

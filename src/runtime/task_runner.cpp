@@ -15,7 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-using namespace jsonr;
 
 // The digest an image is known by: its registry digest when it came from a
 // registry, else its local id.
@@ -28,7 +27,7 @@ std::string DigestOf(const json::object& image) {
       if (at != std::string::npos) return s.substr(at + 1);
     }
   }
-  return Str(image, "Id");
+  return GetString(image, "Id");
 }
 
 }  // namespace
@@ -61,6 +60,13 @@ class TaskRunner::Supervisor {
   // A container of this task may have changed state: look now.
   void Wake() {
     std::lock_guard<std::mutex> l(mu_);
+    wake_ = true;
+    cv_.notify_all();
+  }
+  // The task's egress from now on (TaskDriver::SetEgress). Any thread.
+  void RequestEgress(bool egress) {
+    std::lock_guard<std::mutex> l(mu_);
+    desired_egress_ = egress;
     wake_ = true;
     cv_.notify_all();
   }
@@ -137,6 +143,27 @@ class TaskRunner::Supervisor {
     Log("stopping: " + reason);
   }
 
+  // Brings the ENI's egress to what was last asked (the plan's, or a later
+  // SetEgress); a failure is retried on the next round.
+  void ApplyEgress() {
+    if (!sandbox_) return;
+    bool want;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      want = desired_egress_;
+    }
+    if (applied_egress_ && *applied_egress_ == want) return;
+    Status st = r_.fabric_->SetEgress(sandbox_->vpc_id(), sandbox_->ip(), want);
+    if (!st.ok()) {
+      if (!egress_failed_) Log("egress: " + st.error().message);
+      egress_failed_ = true;
+      return;
+    }
+    if (applied_egress_ || egress_failed_) Log(want ? "egress to the host's network on" : "egress to the host's network off");
+    applied_egress_ = want;
+    egress_failed_ = false;
+  }
+
   void SetNetwork() {
     report_.ip = sandbox_->ip();
     report_.mac = sandbox_->mac();
@@ -169,6 +196,7 @@ class TaskRunner::Supervisor {
       return false;
     }
     sandbox_ = std::move(*sb);
+    applied_egress_ = HasEgress(plan_.sandbox.subnet_egress, plan_.sandbox.public_ip);  // Create applied it
     SetNetwork();
     report_.last_status = "PENDING";
     Publish();
@@ -186,10 +214,10 @@ class TaskRunner::Supervisor {
           Log("pulling " + image);
           std::string last;
           Status st = r_.engine_.ImagePull(image, [&](const json::object& line) {
-            std::string s = Str(line, "status");
+            std::string s = GetString(line, "status");
             if (!s.empty() && s != last) {
               last = s;
-              Log("pull " + image + ": " + s + (line.contains("id") ? " " + Str(line, "id") : ""));
+              Log("pull " + image + ": " + s + (line.contains("id") ? " " + GetString(line, "id") : ""));
             }
           });
           if (!st.ok()) {
@@ -249,6 +277,7 @@ class TaskRunner::Supervisor {
     }
     sandbox_ = std::move(*sb);
     SetNetwork();
+    ApplyEgress();  // kept in the VPC's namespace across the restart; made sure of
     report_.last_status = "PENDING";
     const auto& engine_ids = sandbox_->containers();
     for (size_t i = 0; i < plan_.containers.size(); ++i) {
@@ -266,8 +295,8 @@ class TaskRunner::Supervisor {
         if (auto img = r_.engine_.ImageInspect(std::string(image->as_string())); img.ok())
           cr.image_digest = DigestOf(*img);
       }
-      const json::object* s = Obj(*in, "State");
-      std::string status = s ? Str(*s, "Status") : "";
+      const json::object* s = GetObject(*in, "State");
+      std::string status = s ? GetString(*s, "Status") : "";
       // Anything but a container that was only created has been started
       // (running, stopping, exited, ...): never start it a second time.
       if (!status.empty() && status != "created" && status != "configured" && status != "initialized") {
@@ -304,7 +333,7 @@ class TaskRunner::Supervisor {
     auto& cr = report_.containers[i];
     state_[i].exited = true;
     cr.last_status = "STOPPED";
-    if (const json::object* s = Obj(inspect, "State")) {
+    if (const json::object* s = GetObject(inspect, "State")) {
       if (auto* e = s->if_contains("ExitCode"); e && e->is_number()) cr.exit_code = e->to_number<int64_t>();
       if (auto* oom = s->if_contains("OOMKilled"); oom && oom->is_bool() && oom->as_bool()) {
         cr.reason = "OutOfMemoryError: Container killed due to memory usage";
@@ -425,8 +454,8 @@ class TaskRunner::Supervisor {
         report_.containers[i].last_status = "STOPPED";
         report_.containers[i].reason = "the container was removed from the engine";
       } else {
-        const json::object* st = Obj(*in, "State");
-        std::string status = st ? Str(*st, "Status") : "";
+        const json::object* st = GetObject(*in, "State");
+        std::string status = st ? GetString(*st, "Status") : "";
         if (status == "running" || status == "paused" || status == "created" || status == "restarting") continue;
         RecordExit(i, *in);
       }
@@ -523,6 +552,7 @@ class TaskRunner::Supervisor {
     if (report_.health_status.empty()) UpdateTaskHealth();
     for (;;) {
       if (StopRequested()) return;
+      ApplyEgress();
       if (!StartReady()) return;
       if (!CheckExits()) return;
       RunHealthChecks();
@@ -617,12 +647,15 @@ class TaskRunner::Supervisor {
   std::vector<State> state_;
   std::optional<TaskSandbox> sandbox_;
   bool adopted_gone_ = false;
+  std::optional<bool> applied_egress_;  // what the fabric holds for the ENI (unknown when adopted)
+  bool egress_failed_ = false;
 
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;    // GUARDED_BY(mu_)
   bool detach_ = false;  // GUARDED_BY(mu_)
   bool wake_ = false;    // GUARDED_BY(mu_)
+  bool desired_egress_ = HasEgress(plan_.sandbox.subnet_egress, plan_.sandbox.public_ip);  // GUARDED_BY(mu_)
   std::set<std::string> ids_;  // GUARDED_BY(mu_): the task's engine containers
   std::atomic<bool> done_{false};
 };
@@ -669,14 +702,14 @@ void TaskRunner::Start() {
 void TaskRunner::WatchEvents() {
   while (!events_cancel_) {
     Status st = engine_.Events({{kLabelManaged, "true"}}, [this](const json::object& e) {
-      std::string type = Str(e, "Type"), action = Str(e, "Action");
-      if (action.empty()) action = Str(e, "status");
+      std::string type = GetString(e, "Type"), action = GetString(e, "Action");
+      if (action.empty()) action = GetString(e, "status");
       if ((!type.empty() && type != "container") || (action != "die" && action != "stop" && action != "kill" &&
                                                      action != "oom" && action != "remove")) {
         return;
       }
-      std::string id = Str(e, "id");
-      if (id.empty()) id = Str(e, "ID");
+      std::string id = GetString(e, "id");
+      if (id.empty()) id = GetString(e, "ID");
       std::vector<std::shared_ptr<Supervisor>> owners;
       {
         std::lock_guard<std::mutex> l(mu_);
@@ -820,6 +853,16 @@ void TaskRunner::Adopt(const std::vector<TaskPlan>& live) {
     }
     if (log_) log_("runtime: orphan sweep done, " + std::to_string(removed) + " removed");
   });
+}
+
+void TaskRunner::SetEgress(const std::string& task_arn, bool egress) {
+  std::shared_ptr<Supervisor> sup;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = tasks_.find(task_arn);
+    if (it != tasks_.end()) sup = it->second;
+  }
+  if (sup) sup->RequestEgress(egress);
 }
 
 size_t TaskRunner::LiveTasks() const {

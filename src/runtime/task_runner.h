@@ -80,6 +80,9 @@ class TaskRunner final : public TaskDriver {
   void Launch(const TaskPlan& plan) override;
   void Stop(const std::string& task_arn) override;
   void Adopt(const std::vector<TaskPlan>& live) override;
+  // Applied by the task's supervisor thread (the fabric's work never runs
+  // on the caller's thread).
+  void SetEgress(const std::string& task_arn, bool egress) override;
 
   // The VPC networks of this runner's tasks.
   VpcFabric& fabric() { return *fabric_; }

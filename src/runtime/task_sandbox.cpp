@@ -168,6 +168,10 @@ Result<TaskSandbox> TaskSandbox::Create(EngineClient& engine, VpcFabric& fabric,
   if (pid <= 0) return fail(AwsError::Make(kEngineError, "the sandbox container has no process", 500));
   Status attached = fabric.AttachEni(EniAttachment{spec.vpc.vpc_id, subnet->ToString(), sb.ip_, sb.mac_, sb.eni_id_, pid});
   if (!attached.ok()) return fail(attached.error());
+  // Egress as the subnet's route table decides; also clears what a task
+  // that had this address before may have left.
+  Status egress = fabric.SetEgress(spec.vpc.vpc_id, sb.ip_, HasEgress(spec.subnet_egress, spec.public_ip));
+  if (!egress.ok()) return fail(egress.error());
 
   for (const auto& v : spec.volumes) {
     std::string name = sb.VolumeEngineName(v);
@@ -240,6 +244,7 @@ Status TaskSandbox::RemoveTask(EngineClient& engine, VpcFabric& fabric, std::str
   if (!list.ok()) return list.error();
   std::vector<std::string> pause_ids, task_ids;
   std::vector<std::pair<std::string, std::string>> enis;  // vpc, eni
+  std::vector<std::pair<std::string, std::string>> addresses;  // vpc, ip
   for (const auto& c : *list) {
     if (!c.is_object()) continue;
     std::string id = GetString(c.as_object(), "Id");
@@ -247,6 +252,7 @@ Status TaskSandbox::RemoveTask(EngineClient& engine, VpcFabric& fabric, std::str
     bool pause = Get(l, kLabelRole) == kRolePause;
     (pause ? pause_ids : task_ids).push_back(id);
     if (pause) enis.emplace_back(Get(l, kLabelVpcId), Get(l, kLabelEniId));
+    if (pause && !Get(l, kLabelIp).empty()) addresses.emplace_back(Get(l, kLabelVpcId), Get(l, kLabelIp));
   }
   // Stop the task's containers together (each gets its grace period), then
   // remove them before the pause container they depend on.
@@ -264,6 +270,8 @@ Status TaskSandbox::RemoveTask(EngineClient& engine, VpcFabric& fabric, std::str
   // The sandbox's end of the veth went with its namespace; this removes the
   // VPC's end should anything still hold it.
   for (const auto& [vpc, eni] : enis) note(fabric.DetachEni(vpc, eni));
+  // Its address no longer has egress (the next task given it may not).
+  for (const auto& [vpc, ip] : addresses) note(fabric.SetEgress(vpc, ip, false));
   auto volumes = engine.VolumeList({{kLabelTaskArn, arn}});
   if (!volumes.ok()) return volumes.error();
   for (const auto& v : *volumes) {

@@ -23,6 +23,18 @@ struct VpcNetworkSpec {
   Labels labels;          // extra labels
 };
 
+// Where the route table of a task's subnet sends 0.0.0.0/0 (EC2's answer).
+enum class SubnetEgress { kNone, kInternetGateway, kNatGateway };
+
+// Whether a task reaches beyond its VPC, as on AWS: through an internet
+// gateway only with a public IP, through a NAT gateway always. fargo's own
+// services are reachable regardless.
+inline bool HasEgress(SubnetEgress route, bool public_ip) {
+  return route == SubnetEgress::kNatGateway || (route == SubnetEgress::kInternetGateway && public_ip);
+}
+const char* SubnetEgressName(SubnetEgress e);  // "none" | "internet-gateway" | "nat-gateway"
+SubnetEgress SubnetEgressFrom(std::string_view name);  // unknown: kNone
+
 struct SandboxSpec {
   std::string task_arn;  // "arn:aws:ecs:<region>:<acct>:task/<cluster>/<id>"
   std::string cluster;   // cluster name
@@ -30,6 +42,8 @@ struct SandboxSpec {
   std::string subnet_id;
   std::string subnet_cidr;  // must lie inside vpc.cidr
   std::string ip;           // requested private address; empty = first free one
+  SubnetEgress subnet_egress = SubnetEgress::kNone;  // at launch; later changes come by TaskDriver::SetEgress
+  bool public_ip = false;   // awsvpcConfiguration.assignPublicIp ENABLED
   std::string eni_id;       // empty = DeriveEniId(task_arn)
   std::string hostname;     // empty = "ip-10-0-1-23.ec2.internal"
   std::vector<std::string> volumes;  // task-scoped volume names (task definition names)

@@ -26,7 +26,10 @@
 // serialises the fabric's changes.
 #pragma once
 
+#include <map>
 #include <mutex>
+#include <set>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -81,12 +84,43 @@ class VpcFabric {
   static std::string VethName(const std::string& eni_id);
   std::string UplinkName(const std::string& vpc_id) const;
 
+  // ---- Egress (vpc_fabric_egress.cpp): what may leave the VPC.
+  //
+  // AWS decides it by route tables (internet gateway with a public IP, NAT
+  // gateway); the control plane turns that into one yes/no per ENI address,
+  // and the VPC's namespace enforces it: traffic out of the uplink that is
+  // not for fargo's services (always allowed) nor a reply passes only from
+  // addresses in the VPC's egress chain, then leaves NATed to the uplink's
+  // address and again, on the host, to the host's address (the host
+  // forwards for fargo's uplinks: ip_forward and two FORWARD rules). The
+  // rules live in the namespace, so they survive `kill -9` of fargo.
+
+  // Gives `ip` (an ENI address of the VPC) egress, or takes it away; at once
+  // for the running task (its connections out are cut when taken away).
+  // Idempotent. Giving it needs the VPC (EnsureVpc); taking it away from a
+  // VPC that is gone is ok.
+  Status SetEgress(const std::string& vpc_id, const std::string& ip, bool egress);
+  // The addresses of the VPC that have egress, as its namespace holds them.
+  Result<std::vector<std::string>> EgressAddresses(const std::string& vpc_id);
+
  private:
   Status EnsureUplink(const std::string& vpc_id, int vpc_ns_fd);
+
+  // Egress (vpc_fabric_egress.cpp). REQUIRES: mu_ held.
+  struct EgressState {
+    std::pair<uint64_t, int64_t> netns;  // the namespace read (inode, made at): a VPC made again is new
+    bool path = false;                // default route and chains made
+    std::set<std::string> addresses;  // in the egress chain
+  };
+  Result<EgressState*> EgressOf(const std::string& vpc_id);
+  Status EnsureEgressPath(const std::string& vpc_id, EgressState& state);
+  Status EnsureHostForwarding();
 
   Options options_;
   std::string prefix_;  // "fargo-<8 hex>-"
   std::mutex mu_;
+  std::map<std::string, EgressState> egress_;  // GUARDED_BY(mu_): by VPC id, read once per namespace
+  bool host_forwarding_ = false;               // GUARDED_BY(mu_)
 };
 
 }  // namespace fargo::runtime

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <cstdio>
+#include <stdexcept>
 
 #include "common/strings.h"
 #include "protocol/codec.h"
@@ -132,10 +133,19 @@ void Gateway::Complete(HttpResponse resp, std::function<void(HttpResponse)> done
   if (!resp.deferred) return done(std::move(resp));
   auto deferred = std::move(resp.deferred);
   boost::asio::post(blocking_, [this, deferred, done = std::move(done)]() mutable {
-    deferred->work();
-    boost::asio::post(state_io_, [this, deferred, done = std::move(done)]() mutable {
+    // An exception must not leave the pool's thread (that would end the
+    // daemon): it is answered as InternalFailure on the state thread.
+    bool worked = true;
+    try {
+      deferred->work();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fargo: deferred work failed: %s\n", e.what());
+      worked = false;
+    }
+    boost::asio::post(state_io_, [this, deferred, worked, done = std::move(done)]() mutable {
       HttpResponse out;
       try {
+        if (!worked) throw std::runtime_error("deferred work failed");
         out = deferred->finish();
       } catch (const std::exception& e) {
         std::fprintf(stderr, "fargo: deferred response failed: %s\n", e.what());
@@ -164,7 +174,12 @@ std::vector<std::string> Gateway::ServiceNames() const {
 std::optional<HttpResponse> Gateway::Prepare(PreparedCall& call) const {
   call.request_id = ids_.Uuid();
   auto route = router_.Resolve(call.http, &call.model);
-  if (!route.ok()) return protocol::EncodeError(call.model, route.error(), call.request_id);
+  if (!route.ok()) {
+    // A service fargo carries no model for: its own protocol's error, never S3's or a page.
+    if (!call.model)
+      if (auto unserved = router_.Unserved(call.http)) return Unserved(*unserved, call.request_id);
+    return protocol::EncodeError(call.model, route.error(), call.request_id);
+  }
   call.route = std::move(route).value();
   for (const auto& s : services_)
     if (s->name() == call.model->service()) call.service = s.get();
@@ -181,6 +196,18 @@ std::optional<HttpResponse> Gateway::Prepare(PreparedCall& call) const {
   if (!input.ok()) return protocol::EncodeError(call.model, input.error(), call.request_id);
   call.input = std::move(input).value();
   return std::nullopt;
+}
+
+HttpResponse Gateway::Unserved(const protocol::UnservedRoute& u, const std::string& request_id) {
+  std::string what = u.service ? u.service->service_id + " (" + u.service->name + ")" : std::string("this service");
+  if (!u.service && u.protocol == "json") {
+    return protocol::EncodeErrorIn(u.protocol, nullptr,
+                                   AwsError::Make("UnknownOperationException",
+                                                  "fargo does not know the service of operation " + u.operation),
+                                   request_id);
+  }
+  std::string message = "fargo does not serve " + what + " yet" + (u.operation.empty() ? "" : ": " + u.operation);
+  return protocol::EncodeErrorIn(u.protocol, u.service, AwsError::Make("NotImplemented", message, 501), request_id);
 }
 
 HttpResponse Gateway::Execute(PreparedCall& call) {

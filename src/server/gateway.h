@@ -73,6 +73,8 @@ class Gateway {
   std::optional<protocol::HttpResponse> Prepare(PreparedCall& call) const;
   // REQUIRES: on the state thread.
   protocol::HttpResponse Execute(PreparedCall& call);
+  // The NotImplemented answer to a request for a service fargo does not serve.
+  static protocol::HttpResponse Unserved(const protocol::UnservedRoute& u, const std::string& request_id);
   // Sends `resp` to `done`, first running its deferred work (if any) on the
   // blocking pool and its finish on the state thread.
   void Complete(protocol::HttpResponse resp, std::function<void(protocol::HttpResponse)> done);

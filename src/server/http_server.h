@@ -1,21 +1,23 @@
-// HttpServer: the one listening port every service is reached on. Runs on the
-// network event loop; parsing and writing happen here, service work is handed
-// to the Gateway and the response is posted back. Bodies a service takes
-// streamed (Gateway::OpenBodySink) and file-backed responses move through a
-// fixed buffer, their disk work on a small pool.
+// HttpServer: the one listening port every service is reached on. An
+// HttpListener (the connections: parsing, limits, keep-alive, writing, on
+// the network event loop) whose requests go to the Gateway; the response is
+// posted back. Bodies a service takes streamed (Gateway::OpenBodySink) and
+// file-backed responses move through a fixed buffer, their disk work on the
+// listener's small file pool.
 #pragma once
 
 #include <boost/asio.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 
 #include "common/result.h"
 #include "protocol/http_types.h"
 #include "server/gateway.h"
+#include "server/http_handler.h"
+#include "server/http_listener.h"
 
 namespace fargo::server {
 
@@ -28,7 +30,7 @@ struct HttpServerOptions {
   uint32_t max_header_bytes = 64 * 1024;
 };
 
-class HttpServer {
+class HttpServer final : private HttpHandler {
  public:
   // Requests for which `local` returns a response (health, fargo's own
   // endpoints) are answered on the event loop without reaching the gateway.
@@ -44,16 +46,16 @@ class HttpServer {
   void Stop();
 
  private:
-  void Accept();
+  // HttpHandler: every request to the gateway, every early end shaped by it.
+  uint64_t MaxRequestBody(const protocol::HttpRequest& head) const override;
+  std::unique_ptr<protocol::BodySink> OpenBodySink(const protocol::HttpRequest& head) const override;
+  std::optional<protocol::HttpResponse> Reject(const protocol::HttpRequest& head, HttpFailure why, uint64_t size,
+                                               const std::string& detail) const override;
+  void Handle(protocol::HttpRequest req, Respond respond) override;
 
-  boost::asio::io_context& io_;
-  // Blocking file work of streamed bodies (writes, fsync, reads), so that
-  // neither the event loop nor the state thread waits on the disk.
-  boost::asio::thread_pool files_{2};
   Gateway& gateway_;
   LocalHandler local_;
-  Options options_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  HttpListener listener_;  // last: its connections use the members above
 };
 
 }  // namespace fargo::server

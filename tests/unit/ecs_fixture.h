@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,9 +21,11 @@ class FakeDriver : public runtime::TaskDriver {
   void Launch(const runtime::TaskPlan& plan) override { launched.push_back(plan); }
   void Stop(const std::string& task_arn) override { stopped.push_back(task_arn); }
   void Adopt(const std::vector<runtime::TaskPlan>& live) override { adopted = live; }
+  void SetEgress(const std::string& task_arn, bool egress) override { egress_set.emplace_back(task_arn, egress); }
   std::vector<runtime::TaskPlan> launched;
   std::vector<std::string> stopped;
   std::vector<runtime::TaskPlan> adopted;
+  std::vector<std::pair<std::string, bool>> egress_set;
 };
 
 class EcsFixture : public ::testing::Test {
@@ -42,10 +45,13 @@ class EcsFixture : public ::testing::Test {
     ecs_ = std::make_unique<EcsService>(Env{*store_, clock_, ids_, kAccount});
     ASSERT_TRUE(ecs_->Start().ok());
     ecs_->SetTaskDriver(&driver_);
-    ecs_->SetNetworkResolver([](const std::string&, const std::string& subnet)
+    ecs_->SetNetworkResolver([this](const std::string&, const std::string& subnet)
                                  -> std::optional<EcsService::SubnetNetwork> {
-      if (subnet == "subnet-1") return EcsService::SubnetNetwork{"vpc-1", "10.0.0.0/16", "10.0.1.0/24", "us-east-1a"};
-      if (subnet == "subnet-2") return EcsService::SubnetNetwork{"vpc-1", "10.0.0.0/16", "10.0.2.0/24", "us-east-1b"};
+      auto egress = subnet_egress_.count(subnet) ? subnet_egress_[subnet] : runtime::SubnetEgress::kNone;
+      if (subnet == "subnet-1")
+        return EcsService::SubnetNetwork{"vpc-1", "10.0.0.0/16", "10.0.1.0/24", "us-east-1a", egress};
+      if (subnet == "subnet-2")
+        return EcsService::SubnetNetwork{"vpc-1", "10.0.0.0/16", "10.0.2.0/24", "us-east-1b", egress};
       return std::nullopt;
     });
     ecs_->SetInterfaceHooks(
@@ -164,6 +170,8 @@ class EcsFixture : public ::testing::Test {
   std::unique_ptr<EcsService> ecs_;
   std::vector<EcsService::TaskInterface> interfaces_;
   std::vector<std::string> removed_interfaces_;
+  // Where each subnet's route table sends 0.0.0.0/0, as EC2 would answer.
+  std::map<std::string, runtime::SubnetEgress> subnet_egress_;
 };
 
 }  // namespace fargo::services

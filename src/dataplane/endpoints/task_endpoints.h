@@ -10,9 +10,10 @@
 //
 // The server only routes: what to answer is asked of the resolver, which is
 // asynchronous (fargo serve posts to the state thread and replies from there).
-// Everything else gets a JSON error (404 unknown path, 405 not GET/HEAD, 400
+// Everything else gets a JSON error (404 unknown path, 405 not GET, 400
 // malformed, 413/431 too large, 504 when the resolver does not answer in
-// time). HTTP/1.1 with keep-alive; one io_context thread of its own.
+// time). The connections (HTTP/1.1, keep-alive, idle timeout, limits) are
+// server::HttpListener's, as the API port's; one io_context thread of its own.
 #pragma once
 
 #include <chrono>

@@ -31,4 +31,26 @@ inline AwsError RuleNotFound(const std::string& id) {
                         "The security group rule ID '" + id + "' does not exist");
 }
 
+inline AwsError GatewayNotFound(const std::string& id) {
+  return AwsError::Make("InvalidInternetGatewayID.NotFound", "The internetGateway ID '" + id + "' does not exist");
+}
+inline AwsError EgressGatewayNotFound(const std::string& id) {
+  return AwsError::Make("InvalidGatewayID.NotFound", "The eigw ID '" + id + "' does not exist");
+}
+inline AwsError AllocationNotFound(const std::string& id) {
+  return AwsError::Make("InvalidAllocationID.NotFound", "The allocation ID '" + id + "' does not exist");
+}
+inline AwsError NatGatewayNotFound(const std::string& id) {
+  return AwsError::Make("NatGatewayNotFound", "The Nat Gateway " + id + " was not found");
+}
+inline AwsError DhcpOptionsNotFound(const std::string& id) {
+  return AwsError::Make("InvalidDhcpOptionID.NotFound", "The dhcpOption ID '" + id + "' does not exist");
+}
+inline AwsError FlowLogNotFound(const std::string& id) {
+  return AwsError::Make("InvalidFlowLogId.NotFound", "Flow log " + id + " does not exist");
+}
+inline AwsError AssociationNotFound(const std::string& id) {
+  return AwsError::Make("InvalidAssociationID.NotFound", "The association ID '" + id + "' does not exist");
+}
+
 }  // namespace fargo::services::ec2

@@ -30,7 +30,7 @@ Result<json::object> Ec2Service::CreateInterface(const std::string& region, cons
   std::string vpc_id = GetString(*subnet, "VpcId");
 
   json::array groups;
-  if (spec.group_ids.empty()) {
+  if (spec.group_ids.empty() && !spec.no_groups) {
     if (const json::object* g = FindGroupByName(region, vpc_id, "default"))
       groups.push_back(json::object{{"GroupId", GetString(*g, "GroupId")}, {"GroupName", "default"}});
   }
@@ -100,7 +100,7 @@ Result<json::object> Ec2Service::CreateInterface(const std::string& region, cons
        json::array{json::object{{"Primary", true}, {"PrivateIpAddress", ip}, {"PrivateDnsName", dns}}}},
       {"RequesterManaged", spec.requester_managed},
       {"SourceDestCheck", true},
-      {"Status", "available"},
+      {"Status", spec.status},
       {"TagSet", spec.tags},
   };
   FARGO_TRY(interfaces_.Put(Collection::Key(region, id), eni));
@@ -152,6 +152,11 @@ ec2::FilterFields Ec2Service::InterfaceFields(const json::object& e) const {
                       {"requester-managed", ec2::BoolText(GetBool(e, "RequesterManaged"))},
                       {"source-dest-check", ec2::BoolText(GetBool(e, "SourceDestCheck"))}};
   if (Has(e, "RequesterId")) f.emplace("requester-id", GetString(e, "RequesterId"));
+  if (const json::object* a = GetObject(e, "Association")) {
+    f.emplace("association.public-ip", GetString(*a, "PublicIp"));
+    f.emplace("association.allocation-id", GetString(*a, "AllocationId"));
+    f.emplace("association.association-id", GetString(*a, "AssociationId"));
+  }
   if (const json::object* a = GetObject(e, "Attachment")) {
     f.emplace("attachment.instance-id", GetString(*a, "InstanceId"));
     f.emplace("attachment.attachment-id", GetString(*a, "AttachmentId"));

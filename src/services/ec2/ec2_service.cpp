@@ -17,10 +17,17 @@ Ec2Service::Ec2Service(Env env)
       acls_(env.store, "ec2.network_acls"),
       route_tables_(env.store, "ec2.route_tables"),
       interfaces_(env.store, "ec2.network_interfaces"),
-      meta_(env.store, "ec2.meta") {}
+      meta_(env.store, "ec2.meta"),
+      igws_(env.store, "ec2.internet_gateways"),
+      eigws_(env.store, "ec2.egress_only_internet_gateways"),
+      addresses_(env.store, "ec2.addresses"),
+      nat_gateways_(env.store, "ec2.nat_gateways"),
+      dhcp_options_(env.store, "ec2.dhcp_options"),
+      flow_logs_(env.store, "ec2.flow_logs") {}
 
 Status Ec2Service::Start() {
-  for (Collection* c : {&vpcs_, &subnets_, &groups_, &acls_, &route_tables_, &interfaces_, &meta_})
+  for (Collection* c : {&vpcs_, &subnets_, &groups_, &acls_, &route_tables_, &interfaces_, &meta_, &igws_,
+                        &eigws_, &addresses_, &nat_gateways_, &dhcp_options_, &flow_logs_})
     FARGO_TRY(c->Load());
   return OkStatus();
 }
@@ -100,6 +107,13 @@ std::optional<Ec2Service::Kind> Ec2Service::KindOf(const std::string& id) {
   if (StartsWith(id, "acl-")) return Kind{&acls_, "network-acl", "Tags", &ec2::AclNotFound};
   if (StartsWith(id, "rtb-")) return Kind{&route_tables_, "route-table", "Tags", &ec2::RouteTableNotFound};
   if (StartsWith(id, "eni-")) return Kind{&interfaces_, "network-interface", "TagSet", &ec2::InterfaceNotFound};
+  if (StartsWith(id, "igw-")) return Kind{&igws_, "internet-gateway", "Tags", &ec2::GatewayNotFound};
+  if (StartsWith(id, "eigw-"))
+    return Kind{&eigws_, "egress-only-internet-gateway", "Tags", &ec2::EgressGatewayNotFound};
+  if (StartsWith(id, "eipalloc-")) return Kind{&addresses_, "elastic-ip", "Tags", &ec2::AllocationNotFound};
+  if (StartsWith(id, "nat-")) return Kind{&nat_gateways_, "natgateway", "Tags", &ec2::NatGatewayNotFound};
+  if (StartsWith(id, "dopt-")) return Kind{&dhcp_options_, "dhcp-options", "Tags", &ec2::DhcpOptionsNotFound};
+  if (StartsWith(id, "fl-")) return Kind{&flow_logs_, "vpc-flow-log", "Tags", &ec2::FlowLogNotFound};
   return std::nullopt;
 }
 
@@ -284,7 +298,8 @@ Result<json::object> Ec2Service::DeleteTags(CallContext& ctx, json::object& in) 
 Result<json::object> Ec2Service::DescribeTags(CallContext& ctx, json::object& in) {
   FARGO_ASSIGN_OR_RETURN(auto filters, ec2::ParseFilters(in, {"resource-id", "resource-type", "key", "value"}));
   json::array out;
-  for (const char* prefix : {"vpc-", "subnet-", "sg-", "acl-", "rtb-", "eni-"}) {
+  for (const char* prefix :
+       {"vpc-", "subnet-", "sg-", "acl-", "rtb-", "eni-", "igw-", "eigw-", "eipalloc-", "nat-", "dopt-", "fl-"}) {
     auto kind = KindOf(prefix);
     kind->coll->ForEachPrefix(ctx.region + "/", [&](const std::string& key, const json::object& doc) {
       std::string id = key.substr(ctx.region.size() + 1);
@@ -313,7 +328,45 @@ const HandlerTable<Ec2Service>& Ec2Service::Table() {
       {"DescribeVpcAttribute", &Ec2Service::DescribeVpcAttribute},
       {"ModifyVpcAttribute", &Ec2Service::ModifyVpcAttribute},
       {"DescribeNetworkAcls", &Ec2Service::DescribeNetworkAcls},
+      {"CreateRouteTable", &Ec2Service::CreateRouteTable},
+      {"DeleteRouteTable", &Ec2Service::DeleteRouteTable},
       {"DescribeRouteTables", &Ec2Service::DescribeRouteTables},
+      {"CreateRoute", &Ec2Service::CreateRoute},
+      {"ReplaceRoute", &Ec2Service::ReplaceRoute},
+      {"DeleteRoute", &Ec2Service::DeleteRoute},
+      {"AssociateRouteTable", &Ec2Service::AssociateRouteTable},
+      {"DisassociateRouteTable", &Ec2Service::DisassociateRouteTable},
+      {"ReplaceRouteTableAssociation", &Ec2Service::ReplaceRouteTableAssociation},
+      {"CreateInternetGateway", &Ec2Service::CreateInternetGateway},
+      {"DeleteInternetGateway", &Ec2Service::DeleteInternetGateway},
+      {"DescribeInternetGateways", &Ec2Service::DescribeInternetGateways},
+      {"AttachInternetGateway", &Ec2Service::AttachInternetGateway},
+      {"DetachInternetGateway", &Ec2Service::DetachInternetGateway},
+      {"CreateEgressOnlyInternetGateway", &Ec2Service::CreateEgressOnlyInternetGateway},
+      {"DeleteEgressOnlyInternetGateway", &Ec2Service::DeleteEgressOnlyInternetGateway},
+      {"DescribeEgressOnlyInternetGateways", &Ec2Service::DescribeEgressOnlyInternetGateways},
+      {"AllocateAddress", &Ec2Service::AllocateAddress},
+      {"ReleaseAddress", &Ec2Service::ReleaseAddress},
+      {"DescribeAddresses", &Ec2Service::DescribeAddresses},
+      {"DescribeAddressesAttribute", &Ec2Service::DescribeAddressesAttribute},
+      {"AssociateAddress", &Ec2Service::AssociateAddress},
+      {"DisassociateAddress", &Ec2Service::DisassociateAddress},
+      {"CreateNatGateway", &Ec2Service::CreateNatGateway},
+      {"DeleteNatGateway", &Ec2Service::DeleteNatGateway},
+      {"DescribeNatGateways", &Ec2Service::DescribeNatGateways},
+      {"CreateNetworkAcl", &Ec2Service::CreateNetworkAcl},
+      {"DeleteNetworkAcl", &Ec2Service::DeleteNetworkAcl},
+      {"CreateNetworkAclEntry", &Ec2Service::CreateNetworkAclEntry},
+      {"ReplaceNetworkAclEntry", &Ec2Service::ReplaceNetworkAclEntry},
+      {"DeleteNetworkAclEntry", &Ec2Service::DeleteNetworkAclEntry},
+      {"ReplaceNetworkAclAssociation", &Ec2Service::ReplaceNetworkAclAssociation},
+      {"CreateDhcpOptions", &Ec2Service::CreateDhcpOptions},
+      {"DeleteDhcpOptions", &Ec2Service::DeleteDhcpOptions},
+      {"DescribeDhcpOptions", &Ec2Service::DescribeDhcpOptions},
+      {"AssociateDhcpOptions", &Ec2Service::AssociateDhcpOptions},
+      {"CreateFlowLogs", &Ec2Service::CreateFlowLogs},
+      {"DeleteFlowLogs", &Ec2Service::DeleteFlowLogs},
+      {"DescribeFlowLogs", &Ec2Service::DescribeFlowLogs},
       {"CreateSubnet", &Ec2Service::CreateSubnet},
       {"DeleteSubnet", &Ec2Service::DeleteSubnet},
       {"DescribeSubnets", &Ec2Service::DescribeSubnets},

@@ -1,5 +1,7 @@
 // EC2 networking: VPCs, subnets, security groups and what AWS creates with
 // them (default security group, default network ACL, main route table),
+// route tables and routes, internet and egress-only internet gateways,
+// Elastic IPs, NAT gateways, network ACLs, DHCP options sets, flow logs,
 // network interfaces, tags, and the fixed region/zone geography.
 //
 // State is per region. Every document is kept in the model's output shape
@@ -34,6 +36,8 @@ class Ec2Service final : public Service {
     std::string private_ip;  // empty: the next free address
     std::string interface_type = "interface";
     bool requester_managed = false;
+    bool no_groups = false;
+    std::string status = "available";  // no security groups at all (NAT gateways' interfaces)
     json::array tags;
   };
   // Creates a network interface with the next free private address of the
@@ -51,6 +55,21 @@ class Ec2Service final : public Service {
   // The VPC document (VpcId, CidrBlock, ...), or null.
   const json::object* Vpc(const std::string& region, const std::string& id) const { return FindVpc(region, id); }
 
+  // Where a subnet's traffic for 0.0.0.0/0 goes, as AWS routes it: by the
+  // subnet's route table (its explicit association, else the VPC's main
+  // table). An internet gateway (GatewayId igw-...) or a NAT gateway
+  // (NatGatewayId nat-...) counts while the route is not a blackhole;
+  // anything else (no such route, another kind of target, unknown subnet)
+  // is no egress. For other services on the state thread (ECS: whether a
+  // task reaches beyond its VPC). egress.cpp.
+  struct Egress {
+    enum class Kind { kNone, kInternetGateway, kNatGateway };
+    Kind kind = Kind::kNone;
+    std::string route_table_id;  // the table that decided ("" when none applies)
+    std::string target;          // "igw-..." / "nat-..." ("" for none)
+  };
+  Egress SubnetEgress(const std::string& region, const std::string& subnet_id) const;
+
  private:
   // VPCs (ec2_vpcs.cpp).
   Result<json::object> CreateVpc(CallContext& ctx, json::object& in);
@@ -59,7 +78,55 @@ class Ec2Service final : public Service {
   Result<json::object> DescribeVpcAttribute(CallContext& ctx, json::object& in);
   Result<json::object> ModifyVpcAttribute(CallContext& ctx, json::object& in);
   Result<json::object> DescribeNetworkAcls(CallContext& ctx, json::object& in);
+
+  // Route tables, routes and associations (ec2_route_tables.cpp).
+  Result<json::object> CreateRouteTable(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteRouteTable(CallContext& ctx, json::object& in);
   Result<json::object> DescribeRouteTables(CallContext& ctx, json::object& in);
+  Result<json::object> CreateRoute(CallContext& ctx, json::object& in);
+  Result<json::object> ReplaceRoute(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteRoute(CallContext& ctx, json::object& in);
+  Result<json::object> AssociateRouteTable(CallContext& ctx, json::object& in);
+  Result<json::object> DisassociateRouteTable(CallContext& ctx, json::object& in);
+  Result<json::object> ReplaceRouteTableAssociation(CallContext& ctx, json::object& in);
+
+  // Internet gateways and egress-only internet gateways (ec2_gateways.cpp).
+  Result<json::object> CreateInternetGateway(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteInternetGateway(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeInternetGateways(CallContext& ctx, json::object& in);
+  Result<json::object> AttachInternetGateway(CallContext& ctx, json::object& in);
+  Result<json::object> DetachInternetGateway(CallContext& ctx, json::object& in);
+  Result<json::object> CreateEgressOnlyInternetGateway(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteEgressOnlyInternetGateway(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeEgressOnlyInternetGateways(CallContext& ctx, json::object& in);
+
+  // Elastic IPs and NAT gateways (ec2_addresses.cpp, ec2_nat_gateways.cpp).
+  Result<json::object> AllocateAddress(CallContext& ctx, json::object& in);
+  Result<json::object> ReleaseAddress(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeAddresses(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeAddressesAttribute(CallContext& ctx, json::object& in);
+  Result<json::object> AssociateAddress(CallContext& ctx, json::object& in);
+  Result<json::object> DisassociateAddress(CallContext& ctx, json::object& in);
+  Result<json::object> CreateNatGateway(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteNatGateway(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeNatGateways(CallContext& ctx, json::object& in);
+
+  // Network ACLs (ec2_network_acls.cpp).
+  Result<json::object> CreateNetworkAcl(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteNetworkAcl(CallContext& ctx, json::object& in);
+  Result<json::object> CreateNetworkAclEntry(CallContext& ctx, json::object& in);
+  Result<json::object> ReplaceNetworkAclEntry(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteNetworkAclEntry(CallContext& ctx, json::object& in);
+  Result<json::object> ReplaceNetworkAclAssociation(CallContext& ctx, json::object& in);
+
+  // DHCP options sets and flow logs (ec2_dhcp_flow_logs.cpp).
+  Result<json::object> CreateDhcpOptions(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteDhcpOptions(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeDhcpOptions(CallContext& ctx, json::object& in);
+  Result<json::object> AssociateDhcpOptions(CallContext& ctx, json::object& in);
+  Result<json::object> CreateFlowLogs(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteFlowLogs(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeFlowLogs(CallContext& ctx, json::object& in);
 
   // Subnets (ec2_subnets.cpp).
   Result<json::object> CreateSubnet(CallContext& ctx, json::object& in);
@@ -131,6 +198,12 @@ class Ec2Service final : public Service {
   json::object AclView(const std::string& region, const json::object& acl) const;
   ec2::FilterFields AclFields(const json::object& view) const;
   ec2::FilterFields RouteTableFields(const json::object& rtb) const;
+  // The route table as Describe shows it: routes whose target is gone are
+  // blackholes.
+  json::object RouteTableView(const std::string& region, const json::object& rtb) const;
+  json::object NatView(const json::object& nat) const;
+  // The default DHCP options set of the region as AWS describes it.
+  json::object DefaultDhcpOptions(const std::string& region, const std::string& id) const;
   json::object GroupView(const json::object& sg) const;
   ec2::FilterFields GroupFields(const json::object& sg) const;
   ec2::FilterFields InterfaceFields(const json::object& eni) const;
@@ -144,6 +217,25 @@ class Ec2Service final : public Service {
                                       const std::string& name) const;
   // The group an operation addresses by GroupId or GroupName.
   Result<const json::object*> ResolveGroup(const std::string& region, const json::object& in);
+  // The route table explicitly associated with the subnet, else the VPC's
+  // main one; null if neither.
+  const json::object* RouteTableOfSubnet(const std::string& region, const std::string& subnet_id) const;
+  // Maps Elastic IP `alloc_id` to `private_ip` (the primary address when
+  // empty) of interface `eni_id`; both must exist. Unbind undoes it (no-op if
+  // unmapped).
+  Status BindAddress(const std::string& region, const std::string& alloc_id, const std::string& eni_id,
+                     const std::string& private_ip, std::string* association_id);
+  Status UnbindAddress(const std::string& region, const std::string& alloc_id);
+  // Checks that a route's target (`member` = `value`) exists and belongs to
+  // the network of `rtb`, for a destination of `dest_member`.
+  Status CheckRouteTarget(const std::string& region, const json::object& rtb, const std::string& dest_member,
+                          const std::string& member, const std::string& value) const;
+  // The network ACL a subnet is associated with (its VPC's default unless
+  // replaced).
+  std::string AclOfSubnet(const std::string& region, const json::object& subnet) const;
+  // The default entries of a new network ACL: the deny-all rules (and, for
+  // the default ACL, the allow-all rules), for IPv6 too when the VPC has it.
+  static json::array InitialAclEntries(bool is_default, bool ipv6);
   // Number of interfaces in a subnet.
   int64_t InterfacesIn(const std::string& region, const std::string& subnet_id) const;
 
@@ -164,6 +256,12 @@ class Ec2Service final : public Service {
   store::Collection route_tables_;   // RouteTable
   store::Collection interfaces_;     // NetworkInterface
   store::Collection meta_;           // per region: {"DhcpOptionsId": ...}
+  store::Collection igws_;           // InternetGateway
+  store::Collection eigws_;          // EgressOnlyInternetGateway
+  store::Collection addresses_;      // Address, keyed by AllocationId
+  store::Collection nat_gateways_;   // NatGateway (+ _ReadyAt, _GoneAt ms)
+  store::Collection dhcp_options_;   // DhcpOptions
+  store::Collection flow_logs_;      // FlowLog
 };
 
 }  // namespace fargo::services

@@ -124,7 +124,23 @@ Result<json::object> Ec2Service::DeleteSubnet(CallContext& ctx, json::object& in
   if (!FindSubnet(ctx.region, id)) return ec2::SubnetNotFound(id);
   if (InterfacesIn(ctx.region, id) > 0)
     return AwsError::Make("DependencyViolation", "The subnet '" + id + "' has dependencies and cannot be deleted.");
-  FARGO_TRY(subnets_.Erase(Collection::Key(ctx.region, id)));
+  // Its explicit route table association goes with it, as on AWS.
+  std::vector<std::pair<std::string, json::object>> tables;
+  route_tables_.ForEachPrefix(ctx.region + "/", [&](const std::string& key, const json::object& t) {
+    const json::array* as = GetArray(t, "Associations");
+    if (!as) return;
+    json::array kept;
+    for (const auto& a : *as)
+      if (GetString(a.as_object(), "SubnetId") != id) kept.push_back(a);
+    if (kept.size() == as->size()) return;
+    json::object changed = t;
+    changed["Associations"] = std::move(kept);
+    tables.emplace_back(key, std::move(changed));
+  });
+  FARGO_TRY(env_.store.Transaction([&]() -> Status {
+    for (auto& [key, t] : tables) FARGO_TRY(route_tables_.Put(key, std::move(t)));
+    return subnets_.Erase(Collection::Key(ctx.region, id));
+  }));
   return json::object{};
 }
 

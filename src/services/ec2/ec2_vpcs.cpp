@@ -31,11 +31,6 @@ json::object AllowAllRule(const std::string& id, const std::string& group_id, co
                       {"ToPort", -1},              {"Tags", json::array()}};
 }
 
-json::object AclEntry(int rule, bool egress, const char* action) {
-  return json::object{{"RuleNumber", rule}, {"Protocol", "-1"}, {"RuleAction", action},
-                      {"Egress", egress},   {"CidrBlock", "0.0.0.0/0"}};
-}
-
 bool DocVpcIs(const json::object& d, const std::string& vpc_id) { return GetString(d, "VpcId") == vpc_id; }
 
 }  // namespace
@@ -89,7 +84,7 @@ Result<json::object> Ec2Service::CreateVpc(CallContext& ctx, json::object& in) {
        json::array{json::object{{"AssociationId", NewId("vpc-cidr-assoc")},
                                 {"CidrBlock", cidr->ToString()},
                                 {"CidrBlockState", json::object{{"State", "associated"}}}}}},
-      {"Ipv6CidrBlockAssociationSet", std::move(ipv6)},
+      {"Ipv6CidrBlockAssociationSet", ipv6},
       {"BlockPublicAccessStates", json::object{{"InternetGatewayBlockMode", "off"}}},
       {"Tags", TagsFor(in, "vpc")},
       {"_Attributes", std::move(attrs)},
@@ -117,21 +112,26 @@ Result<json::object> Ec2Service::CreateVpc(CallContext& ctx, json::object& in) {
       {"IsDefault", true},
       {"OwnerId", account},
       {"Tags", json::array()},
-      {"Entries", json::array{AclEntry(100, true, "allow"), AclEntry(32767, true, "deny"),
-                              AclEntry(100, false, "allow"), AclEntry(32767, false, "deny")}},
+      {"Entries", InitialAclEntries(/*is_default=*/true, /*ipv6=*/!ipv6.empty())},
   };
 
   std::string rtb_id = NewId("rtb");
+  json::array routes{json::object{{"DestinationCidrBlock", cidr->ToString()},
+                                  {"GatewayId", "local"},
+                                  {"Origin", "CreateRouteTable"},
+                                  {"State", "active"}}};
+  for (const auto& a : ipv6)
+    routes.push_back(json::object{{"DestinationIpv6CidrBlock", GetString(a.as_object(), "Ipv6CidrBlock")},
+                                  {"GatewayId", "local"},
+                                  {"Origin", "CreateRouteTable"},
+                                  {"State", "active"}});
   json::object rtb{
       {"RouteTableId", rtb_id},
       {"VpcId", vpc_id},
       {"OwnerId", account},
       {"Tags", json::array()},
       {"PropagatingVgws", json::array()},
-      {"Routes", json::array{json::object{{"DestinationCidrBlock", cidr->ToString()},
-                                          {"GatewayId", "local"},
-                                          {"Origin", "CreateRouteTable"},
-                                          {"State", "active"}}}},
+      {"Routes", std::move(routes)},
       {"Associations", json::array{json::object{{"Main", true},
                                                 {"RouteTableAssociationId", NewId("rtbassoc")},
                                                 {"RouteTableId", rtb_id},
@@ -158,6 +158,23 @@ Result<json::object> Ec2Service::DeleteVpc(CallContext& ctx, json::object& in) {
     busy |= DocVpcIs(d, vpc_id) && GetString(d, "GroupName") != "default";
   });
   interfaces_.ForEachPrefix(prefix, [&](const std::string&, const json::object& d) { busy |= DocVpcIs(d, vpc_id); });
+  // Gateways attached, route tables other than the main one and network ACLs
+  // other than the default one must go first, as on AWS.
+  for (const Collection* c : {&igws_, &eigws_})
+    c->ForEachPrefix(prefix, [&](const std::string&, const json::object& d) {
+      if (const json::array* at = GetArray(d, "Attachments"))
+        for (const auto& a : *at) busy |= GetString(a.as_object(), "VpcId") == vpc_id;
+    });
+  route_tables_.ForEachPrefix(prefix, [&](const std::string&, const json::object& d) {
+    if (!DocVpcIs(d, vpc_id)) return;
+    bool main = false;
+    if (const json::array* as = GetArray(d, "Associations"))
+      for (const auto& a : *as) main |= GetBool(a.as_object(), "Main");
+    busy |= !main;
+  });
+  acls_.ForEachPrefix(prefix, [&](const std::string&, const json::object& d) {
+    busy |= DocVpcIs(d, vpc_id) && !GetBool(d, "IsDefault");
+  });
   if (busy)
     return AwsError::Make("DependencyViolation",
                           "The vpc '" + vpc_id + "' has dependencies and cannot be deleted.");
@@ -167,6 +184,9 @@ Result<json::object> Ec2Service::DeleteVpc(CallContext& ctx, json::object& in) {
     c->ForEachPrefix(prefix, [&](const std::string& key, const json::object& d) {
       if (DocVpcIs(d, vpc_id)) doomed.emplace_back(c, key);
     });
+  flow_logs_.ForEachPrefix(prefix, [&](const std::string& key, const json::object& d) {
+    if (GetString(d, "ResourceId") == vpc_id) doomed.emplace_back(&flow_logs_, key);
+  });
   FARGO_TRY(env_.store.Transaction([&]() -> Status {
     for (auto& [c, key] : doomed) FARGO_TRY(c->Erase(key));
     return vpcs_.Erase(Collection::Key(ctx.region, vpc_id));
@@ -256,105 +276,6 @@ Result<json::object> Ec2Service::ModifyVpcAttribute(CallContext& ctx, json::obje
   vpc["_Attributes"] = std::move(attrs);
   FARGO_TRY(vpcs_.Put(Collection::Key(ctx.region, vpc_id), std::move(vpc)));
   return json::object{};
-}
-
-// ---- network ACLs and route tables -------------------------------------------------
-
-json::object Ec2Service::AclView(const std::string& region, const json::object& acl) const {
-  json::object v = acl;
-  json::array assoc;
-  if (GetBool(acl, "IsDefault")) {
-    std::string vpc_id = GetString(acl, "VpcId");
-    subnets_.ForEachPrefix(region + "/", [&](const std::string&, const json::object& s) {
-      if (!DocVpcIs(s, vpc_id)) return;
-      assoc.push_back(json::object{{"NetworkAclAssociationId", GetString(s, "_AclAssociationId")},
-                                   {"NetworkAclId", GetString(acl, "NetworkAclId")},
-                                   {"SubnetId", GetString(s, "SubnetId")}});
-    });
-  }
-  v["Associations"] = std::move(assoc);
-  return v;
-}
-
-ec2::FilterFields Ec2Service::AclFields(const json::object& acl) const {
-  ec2::FilterFields f{{"network-acl-id", GetString(acl, "NetworkAclId")},
-                      {"vpc-id", GetString(acl, "VpcId")},
-                      {"default", ec2::BoolText(GetBool(acl, "IsDefault"))},
-                      {"owner-id", GetString(acl, "OwnerId")}};
-  if (auto* a = GetArray(acl, "Associations"))
-    for (const auto& x : *a) {
-      f.emplace("association.subnet-id", GetString(x.as_object(), "SubnetId"));
-      f.emplace("association.network-acl-id", GetString(x.as_object(), "NetworkAclId"));
-      f.emplace("association.association-id", GetString(x.as_object(), "NetworkAclAssociationId"));
-    }
-  if (auto* e = GetArray(acl, "Entries"))
-    for (const auto& x : *e) {
-      const auto& o = x.as_object();
-      f.emplace("entry.rule-number", std::to_string(GetInt(o, "RuleNumber")));
-      f.emplace("entry.cidr", GetString(o, "CidrBlock"));
-      f.emplace("entry.egress", ec2::BoolText(GetBool(o, "Egress")));
-      f.emplace("entry.protocol", GetString(o, "Protocol"));
-      f.emplace("entry.rule-action", GetString(o, "RuleAction"));
-    }
-  ec2::AddTagFields(acl.if_contains("Tags"), f);
-  return f;
-}
-
-Result<json::object> Ec2Service::DescribeNetworkAcls(CallContext& ctx, json::object& in) {
-  static const std::set<std::string> kFilters{
-      "network-acl-id", "vpc-id", "default", "owner-id", "association.subnet-id", "association.network-acl-id",
-      "association.association-id", "entry.rule-number", "entry.cidr", "entry.egress", "entry.protocol",
-      "entry.rule-action", "entry.ipv6-cidr", "entry.port-range.from", "entry.port-range.to",
-      "entry.icmp.code", "entry.icmp.type"};
-  FARGO_ASSIGN_OR_RETURN(auto filters, ec2::ParseFilters(in, kFilters));
-  std::string region = ctx.region;
-  FARGO_ASSIGN_OR_RETURN(
-      json::array acls,
-      Select(acls_, region, GetArray(in, "NetworkAclIds"), ec2::AclNotFound, filters,
-             [this](const json::object& v) { return AclFields(v); },
-             [this, &region](const json::object& a) { return AclView(region, a); }));
-  return Page(in, std::move(acls), "NetworkAcls");
-}
-
-ec2::FilterFields Ec2Service::RouteTableFields(const json::object& rtb) const {
-  ec2::FilterFields f{{"route-table-id", GetString(rtb, "RouteTableId")},
-                      {"vpc-id", GetString(rtb, "VpcId")},
-                      {"owner-id", GetString(rtb, "OwnerId")}};
-  if (auto* a = GetArray(rtb, "Associations"))
-    for (const auto& x : *a) {
-      const auto& o = x.as_object();
-      f.emplace("association.main", ec2::BoolText(GetBool(o, "Main")));
-      f.emplace("association.route-table-association-id", GetString(o, "RouteTableAssociationId"));
-      f.emplace("association.route-table-id", GetString(o, "RouteTableId"));
-      if (Has(o, "SubnetId")) f.emplace("association.subnet-id", GetString(o, "SubnetId"));
-      if (Has(o, "GatewayId")) f.emplace("association.gateway-id", GetString(o, "GatewayId"));
-    }
-  if (auto* r = GetArray(rtb, "Routes"))
-    for (const auto& x : *r) {
-      const auto& o = x.as_object();
-      f.emplace("route.destination-cidr-block", GetString(o, "DestinationCidrBlock"));
-      f.emplace("route.gateway-id", GetString(o, "GatewayId"));
-      f.emplace("route.origin", GetString(o, "Origin"));
-      f.emplace("route.state", GetString(o, "State"));
-    }
-  ec2::AddTagFields(rtb.if_contains("Tags"), f);
-  return f;
-}
-
-Result<json::object> Ec2Service::DescribeRouteTables(CallContext& ctx, json::object& in) {
-  static const std::set<std::string> kFilters{
-      "route-table-id", "vpc-id", "owner-id", "association.main", "association.route-table-association-id",
-      "association.route-table-id", "association.subnet-id", "association.gateway-id",
-      "route.destination-cidr-block", "route.gateway-id", "route.origin", "route.state",
-      "route.destination-ipv6-cidr-block", "route.destination-prefix-list-id", "route.nat-gateway-id",
-      "route.transit-gateway-id", "route.vpc-peering-connection-id", "route.instance-id",
-      "route.egress-only-internet-gateway-id"};
-  FARGO_ASSIGN_OR_RETURN(auto filters, ec2::ParseFilters(in, kFilters));
-  FARGO_ASSIGN_OR_RETURN(json::array tables,
-                         Select(route_tables_, ctx.region, GetArray(in, "RouteTableIds"), ec2::RouteTableNotFound,
-                                filters, [this](const json::object& v) { return RouteTableFields(v); },
-                                [](const json::object& r) { return r; }));
-  return Page(in, std::move(tables), "RouteTables");
 }
 
 }  // namespace fargo::services

@@ -19,6 +19,7 @@ Status EcsService::Start() { return state_.Load(); }
 
 void EcsService::Tick() {
   tasks_->Expire(state_.env.clock.NowSeconds());
+  tasks_->ReconcileEgress();
   scheduler_->ScheduleAll();
 }
 

@@ -16,7 +16,7 @@
 #include <memory>
 #include <optional>
 
-#include "dataplane/endpoints/task_metadata.h"
+#include "services/ecs/task_metadata_view.h"
 #include "runtime/task_driver.h"
 #include "services/ecs/clusters.h"
 #include "services/ecs/ecs_state.h"
@@ -80,7 +80,7 @@ class EcsService final : public Service {
 
   // What the metadata endpoint shows to the container `token` names
   // (dataplane::RenderTaskMetadata renders it); nullopt: no such container.
-  std::optional<dataplane::TaskMetadata> TaskMetadata(const std::string& token) const {
+  std::optional<ecs::TaskMetadataView> TaskMetadata(const std::string& token) const {
     return tasks_->Metadata(token);
   }
   // Who a task's credentials id stands for.

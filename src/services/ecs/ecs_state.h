@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/task_spec.h"
 #include "services/ecs/task_store.h"
 #include "services/service.h"
 #include "store/collection.h"
@@ -24,6 +25,8 @@ namespace fargo::services::ecs {
 // Where a task's subnet lies (asked of EC2).
 struct SubnetNetwork {
   std::string vpc_id, vpc_cidr, subnet_cidr, availability_zone;
+  // Where the subnet's route table sends 0.0.0.0/0.
+  runtime::SubnetEgress egress = runtime::SubnetEgress::kNone;
 };
 using NetworkResolver =
     std::function<std::optional<SubnetNetwork>(const std::string& region, const std::string& subnet_id)>;

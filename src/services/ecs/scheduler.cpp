@@ -256,6 +256,7 @@ void Scheduler::ScheduleOne(const std::string& key) {
         if (const json::object* vpc = GetObject(*nc, "awsvpcConfiguration")) {
           l.subnets = StringsOf(GetArray(*vpc, "subnets"));
           l.security_groups = StringsOf(GetArray(*vpc, "securityGroups"));
+          l.public_ip = GetString(*vpc, "assignPublicIp") == "ENABLED";
         }
       if (const json::array* cps = GetArray(pc, "capacityProviderStrategy"); cps && !cps->empty())
         l.capacity_provider = GetString((*cps)[0].as_object(), "capacityProvider");

@@ -5,6 +5,7 @@
 #include <set>
 #include <vector>
 
+#include "common/json_access.h"
 #include "services/ecs/ecs_arn.h"
 
 namespace fargo::services::ecs {
@@ -25,16 +26,6 @@ const std::vector<std::string>& ContainerMemberOrder() {
 }
 
 AwsError Client(const std::string& msg) { return AwsError::Make("ClientException", msg); }
-
-std::string Str(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-bool GetBoolOr(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  return v && v->is_bool() && v->as_bool();
-}
 
 bool HasCompat(const json::object& in, std::string_view what) {
   auto* v = in.if_contains("requiresCompatibilities");
@@ -75,7 +66,7 @@ std::optional<int64_t> PlainInt(const std::string& v) {
 
 bool UsesAwslogs(const json::object& c) {
   auto* lc = c.if_contains("logConfiguration");
-  return lc && lc->is_object() && Str(lc->as_object(), "logDriver") == "awslogs";
+  return lc && lc->is_object() && GetString(lc->as_object(), "logDriver") == "awslogs";
 }
 
 void AddAttr(json::array& attrs, std::set<std::string>& seen, const std::string& name) {
@@ -87,7 +78,7 @@ json::array RequiresAttributes(const json::object& in, const json::array& contai
                                const std::string& network_mode) {
   json::array attrs;
   std::set<std::string> seen;
-  bool has_exec_role = !Str(in, "executionRoleArn").empty();
+  bool has_exec_role = !GetString(in, "executionRoleArn").empty();
   for (auto& cv : containers) {
     const auto& c = cv.as_object();
     if (UsesAwslogs(c)) {
@@ -103,7 +94,7 @@ json::array RequiresAttributes(const json::object& in, const json::array& contai
     if (c.contains("secrets") && has_exec_role) AddAttr(attrs, seen, "ecs.capability.secrets.ssm.environment-variables");
     if (c.contains("healthCheck")) AddAttr(attrs, seen, "ecs.capability.container-health-check");
   }
-  if (!Str(in, "taskRoleArn").empty()) AddAttr(attrs, seen, "com.amazonaws.ecs.capability.task-iam-role");
+  if (!GetString(in, "taskRoleArn").empty()) AddAttr(attrs, seen, "com.amazonaws.ecs.capability.task-iam-role");
   if (network_mode == "awsvpc") {
     AddAttr(attrs, seen, "ecs.capability.task-eni");
     AddAttr(attrs, seen, "com.amazonaws.ecs.capability.docker-remote-api.1.18");
@@ -117,7 +108,7 @@ json::object NormalizeVolume(const json::object& v) {
   json::object out = v;
   if (!out.contains("host") && !out.contains("dockerVolumeConfiguration") &&
       !out.contains("efsVolumeConfiguration") && !out.contains("fsxWindowsFileServerVolumeConfiguration") &&
-      !out.contains("s3filesVolumeConfiguration") && !GetBoolOr(out, "configuredAtLaunch"))
+      !out.contains("s3filesVolumeConfiguration") && !GetBool(out, "configuredAtLaunch"))
     out["host"] = json::object{};
   return out;
 }
@@ -189,7 +180,7 @@ json::object NormalizeContainer(const json::object& c, const std::string& networ
 }
 
 Result<json::object> BuildTaskDefinition(const json::object& in, const RegisterContext& ctx) {
-  std::string family = Str(in, "family");
+  std::string family = GetString(in, "family");
   if (!ValidName(family))
     return Client("Family contains invalid characters. Up to 255 letters (uppercase and lowercase), "
                   "numbers, hyphens, and underscores are allowed.");
@@ -199,17 +190,17 @@ Result<json::object> BuildTaskDefinition(const json::object& in, const RegisterC
   if (containers.empty()) return Client("Container list cannot be empty.");
 
   bool fargate = HasCompat(in, "FARGATE");
-  std::string network_mode = Str(in, "networkMode");
+  std::string network_mode = GetString(in, "networkMode");
   if (fargate && network_mode != "awsvpc") return Client("Fargate only supports network mode \u2018awsvpc\u2019.");
 
   // Task size.
   std::optional<int64_t> cpu, mem;
   if (in.contains("cpu")) {
-    cpu = ParseCpuUnits(Str(in, "cpu"));
+    cpu = ParseCpuUnits(GetString(in, "cpu"));
     if (!cpu) return Client("Invalid 'cpu' setting for task.");
   }
   if (in.contains("memory")) {
-    mem = ParseMemoryMiB(Str(in, "memory"));
+    mem = ParseMemoryMiB(GetString(in, "memory"));
     if (!mem) return Client("Invalid 'memory' setting for task.");
   }
   if (fargate) {
@@ -226,11 +217,11 @@ Result<json::object> BuildTaskDefinition(const json::object& in, const RegisterC
   if (auto* vv = in.if_contains("volumes"); vv && vv->is_array()) {
     for (auto& v : vv->as_array()) {
       if (!v.is_object()) continue;
-      std::string name = Str(v.as_object(), "name");
+      std::string name = GetString(v.as_object(), "name");
       if (!ValidName(name)) return Client("Invalid volume name: '" + name + "'.");
       if (!volume_names.insert(name).second) return Client("Duplicate volume name: '" + name + "'.");
       if (fargate && v.as_object().contains("host") &&
-          !Str(v.as_object().at("host").as_object(), "sourcePath").empty())
+          !GetString(v.as_object().at("host").as_object(), "sourcePath").empty())
         return Client("Host path volumes are not supported on Fargate.");
       volumes.push_back(NormalizeVolume(v.as_object()));
     }
@@ -242,12 +233,12 @@ Result<json::object> BuildTaskDefinition(const json::object& in, const RegisterC
   for (auto& cv : containers) {
     if (!cv.is_object()) return Client("Container definition is not an object.");
     const auto& c = cv.as_object();
-    std::string name = Str(c, "name");
+    std::string name = GetString(c, "name");
     if (!ValidName(name))
       return Client("Container name should be between 1 and 255 characters and contain only letters, "
                     "numbers, hyphens and underscores.");
     if (!names.insert(name).second) return Client("Duplicate container name found: " + name + ".");
-    if (Str(c, "image").empty()) return Client("Container.image should not be null or empty.");
+    if (GetString(c, "image").empty()) return Client("Container.image should not be null or empty.");
     if (!mem && !c.contains("memory") && !c.contains("memoryReservation"))
       return Client("Invalid setting for container '" + name +
                     "'. At least one of 'memory' or 'memoryReservation' must be specified.");
@@ -270,21 +261,21 @@ Result<json::object> BuildTaskDefinition(const json::object& in, const RegisterC
     if (auto* mps = c.if_contains("mountPoints"); mps && mps->is_array()) {
       for (auto& mp : mps->as_array()) {
         if (!mp.is_object()) continue;
-        std::string src = Str(mp.as_object(), "sourceVolume");
+        std::string src = GetString(mp.as_object(), "sourceVolume");
         if (!src.empty() && !volume_names.count(src))
           return Client("Invalid 'mountPoints' setting for container '" + name + "'. Unknown volume '" + src +
                         "'.");
       }
     }
-    if (fargate && UsesAwslogs(c) && Str(in, "executionRoleArn").empty())
+    if (fargate && UsesAwslogs(c) && GetString(in, "executionRoleArn").empty())
       return Client("Fargate requires task definition to have execution role ARN to support log driver awslogs.");
     out_containers.push_back(NormalizeContainer(c, network_mode.empty() ? "bridge" : network_mode));
   }
   for (auto& cv : containers) {
     if (auto* deps = cv.as_object().if_contains("dependsOn"); deps && deps->is_array())
       for (auto& d : deps->as_array())
-        if (d.is_object() && !names.count(Str(d.as_object(), "containerName")))
-          return Client("Container '" + Str(d.as_object(), "containerName") +
+        if (d.is_object() && !names.count(GetString(d.as_object(), "containerName")))
+          return Client("Container '" + GetString(d.as_object(), "containerName") +
                         "' in dependsOn is not defined in the task definition.");
   }
 
@@ -292,7 +283,7 @@ Result<json::object> BuildTaskDefinition(const json::object& in, const RegisterC
   json::array compat{"EC2"};
   if (mode != "awsvpc") compat.insert(compat.begin(), "EXTERNAL");
   bool fargate_ok = mode == "awsvpc" && cpu && mem && FargateSizeSupported(*cpu, *mem) && !in.contains("ipcMode") &&
-                    Str(in, "pidMode") != "host" && !in.contains("inferenceAccelerators") &&
+                    GetString(in, "pidMode") != "host" && !in.contains("inferenceAccelerators") &&
                     !in.contains("placementConstraints");
   if (fargate_ok) compat.push_back("FARGATE");
 

@@ -161,6 +161,8 @@ Result<runtime::TaskPlan> BuildTaskPlan(const PlanInput& in) {
   sb.vpc.cidr = in.network.vpc_cidr;
   sb.subnet_id = in.network.subnet_id;
   sb.subnet_cidr = in.network.subnet_cidr;
+  sb.subnet_egress = in.network.subnet_egress;
+  sb.public_ip = in.network.public_ip;
   std::set<std::string> volumes;
   if (const json::array* vols = GetArray(td, "volumes"))
     for (const auto& v : *vols)

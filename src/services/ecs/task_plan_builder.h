@@ -24,6 +24,8 @@ namespace json = boost::json;
 struct PlanNetwork {
   std::string vpc_id, vpc_cidr;
   std::string subnet_id, subnet_cidr;
+  runtime::SubnetEgress subnet_egress = runtime::SubnetEgress::kNone;
+  bool public_ip = false;  // assignPublicIp ENABLED
 };
 
 // Reads an object of fargo's S3: its bytes, or S3's error (NoSuchBucket,

@@ -75,6 +75,8 @@ Result<const Task*> Tasks::LaunchTask(Launch& l) {
       pn.vpc_id = net->vpc_id;
       pn.vpc_cidr = net->vpc_cidr;
       pn.subnet_cidr = net->subnet_cidr;
+      pn.subnet_egress = net->egress;
+      pn.public_ip = l.public_ip;
       if (!net->availability_zone.empty()) t.availability_zone = net->availability_zone;
     } else {
       failure = "ResourceInitializationError: failed to configure ENI: the subnet ID '" + subnet +
@@ -187,6 +189,32 @@ Status Tasks::StopTask(const std::string& key, StopCode code, const std::string&
   r.execution_stopped_at_ms = r.stopped_at_ms = st_.env.clock.NowMillis();
   ApplyReport(r);
   return OkStatus();
+}
+
+void Tasks::ReconcileEgress() {
+  if (!network_) return;
+  std::map<std::pair<std::string, std::string>, runtime::SubnetEgress> routes;  // (region, subnet): asked once
+  std::vector<std::pair<std::string, runtime::SubnetEgress>> changed;
+  for (auto& [key, t] : st_.tasks.all()) {
+    if (t.stopped() || !t.plan || t.plan->sandbox.subnet_id.empty()) continue;
+    const runtime::SandboxSpec& sb = t.plan->sandbox;
+    auto where = std::make_pair(t.plan->region, sb.subnet_id);
+    auto it = routes.find(where);
+    if (it == routes.end()) {
+      auto net = network_(where.first, where.second);
+      it = routes.emplace(where, net ? net->egress : runtime::SubnetEgress::kNone).first;
+    }
+    if (it->second != sb.subnet_egress) changed.emplace_back(key, it->second);
+  }
+  for (auto& [key, egress] : changed) {
+    Task t = *st_.tasks.Find(key);
+    bool before = runtime::HasEgress(t.plan->sandbox.subnet_egress, t.plan->sandbox.public_ip);
+    t.plan->sandbox.subnet_egress = egress;
+    bool now = runtime::HasEgress(egress, t.plan->sandbox.public_ip);
+    std::string arn = t.task_arn;
+    if (!PutTask(key, std::move(t)).ok()) continue;  // asked again next time
+    if (driver_ && before != now) driver_->SetEgress(arn, now);
+  }
 }
 
 void Tasks::Expire(double now) {
@@ -324,7 +352,7 @@ std::optional<Tasks::CredentialsTarget> Tasks::Credentials(const std::string& cr
   return std::nullopt;
 }
 
-std::optional<dataplane::TaskMetadata> Tasks::Metadata(const std::string& token) const {
+std::optional<TaskMetadataView> Tasks::Metadata(const std::string& token) const {
   size_t dash = token.rfind('-');
   if (dash == std::string::npos) return std::nullopt;
   std::string task_id = token.substr(0, dash);
@@ -347,7 +375,7 @@ std::optional<dataplane::TaskMetadata> Tasks::Metadata(const std::string& token)
   auto ref = ParseTaskDefinitionRef(task->task_definition_arn);
   const json::object* td = ref ? st_.taskdefs.Find(TaskDefKey(region, ref->family, ref->revision)) : nullptr;
 
-  dataplane::TaskMetadata m;
+  TaskMetadataView m;
   m.container_index = index;
   m.region = region;
   m.task_id = task_id;
@@ -371,7 +399,7 @@ std::optional<dataplane::TaskMetadata> Tasks::Metadata(const std::string& token)
   m.private_dns_name = task->attachment.private_dns_name;
   m.subnet_cidr = task->subnet_cidr;
   for (const Container& c : task->containers) {
-    dataplane::ContainerMetadata cm;
+    TaskMetadataView::Container cm;
     cm.docker_id = c.runtime_id;
     cm.container_arn = c.container_arn;
     cm.name = c.name;
@@ -461,6 +489,7 @@ Result<json::object> Tasks::Run(CallContext& ctx, json::object& in) {
   Launch l;
   l.subnets = StringsOf(GetArray(awsvpc, "subnets"));
   l.security_groups = StringsOf(GetArray(awsvpc, "securityGroups"));
+  l.public_ip = GetString(awsvpc, "assignPublicIp") == "ENABLED";
   if (l.subnets.empty()) return InvalidParameter("subnets can not be empty.");
   if (l.subnets.size() > 16) return InvalidParameter("The maximum number of subnets is 16.");
   if (const json::array* sgs = GetArray(awsvpc, "securityGroups"); sgs && sgs->size() > 5)

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/endpoints/task_metadata.h"
+#include "services/ecs/task_metadata_view.h"
 #include "runtime/task_driver.h"
 #include "services/ecs/clusters.h"
 #include "services/ecs/ecs_state.h"
@@ -56,6 +56,7 @@ class Tasks {
     const json::object* task_definition = nullptr;
     json::object overrides;  // TaskOverride
     std::vector<std::string> subnets, security_groups;
+    bool public_ip = false;  // assignPublicIp ENABLED
     std::string launch_type = "FARGATE";
     std::string capacity_provider;  // "" = launch type
     std::string started_by, group;
@@ -73,6 +74,11 @@ class Tasks {
   Status StopTask(const std::string& key, StopCode code, const std::string& reason);
   // Deletes STOPPED tasks older than an hour.
   void Expire(double now);
+  // Asks EC2 again where each live task's subnet sends 0.0.0.0/0 and, where
+  // that changed (a route, an association), stores it in the task's plan and
+  // tells the runtime, as AWS applies route changes at once. Every second
+  // (Tick); in-memory lookups only.
+  void ReconcileEgress();
 
   // ---- the runtime's side
   void ApplyReport(const runtime::TaskReport& report);
@@ -86,7 +92,7 @@ class Tasks {
   std::optional<CredentialsTarget> Credentials(const std::string& credentials_id) const;
   // What the metadata endpoint shows to the container `token` names
   // ("<task id>-<container index>"); nullopt for an unknown token.
-  std::optional<dataplane::TaskMetadata> Metadata(const std::string& token) const;
+  std::optional<TaskMetadataView> Metadata(const std::string& token) const;
 
  private:
   // Persists a changed task (version + 1).

@@ -27,16 +27,14 @@
 #include "runtime/netlink.h"
 #include "runtime/netns.h"
 #include "runtime/vpc_fabric.h"
+#include "test_env.h"
 
 extern char** environ;
 
 namespace fargo::runtime {
 namespace {
 
-bool InCi() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
+using test_util::InCi;
 
 // A process in a new network namespace (`unshare -n sleep`), killed on scope exit.
 class Sandbox {

@@ -1,11 +1,6 @@
 // The API listener as a client meets it: idle connections close, oversized
 // headers and bodies get AWS's errors before the body is read, and a handler
 // that throws is a 500 InternalFailure, not a dead daemon.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>
@@ -19,6 +14,7 @@
 #include "server/gateway.h"
 #include "server/http_server.h"
 #include "services/service.h"
+#include "server/raw_socket.h"
 
 namespace fargo::server {
 namespace {
@@ -61,30 +57,9 @@ class HttpServerTest : public ::testing::Test {
   // Sends `text`, then reads until the server closes or `wait` passes.
   // `closed` says whether the server closed the connection.
   std::string Exchange(const std::string& text, bool* closed = nullptr, std::chrono::milliseconds wait = 3s) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port_);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    timeval tv{static_cast<time_t>(wait.count() / 1000), static_cast<suseconds_t>((wait.count() % 1000) * 1000)};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    for (size_t sent = 0; sent < text.size();) {
-      ssize_t n = ::send(fd, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) break;  // the server may answer and close before all is sent
-      sent += static_cast<size_t>(n);
-    }
-    std::string out;
-    char buf[4096];
-    bool eof = false;
-    for (;;) {
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n == 0) eof = true;
-      if (n <= 0) break;
-      out.append(buf, static_cast<size_t>(n));
-    }
+    int fd = test_util::ConnectLoopback(port_, wait);
+    std::string out = test_util::SendAndReadAll(fd, text, closed);
     ::close(fd);
-    if (closed) *closed = eof;
     return out;
   }
 

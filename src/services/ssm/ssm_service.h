@@ -1,0 +1,74 @@
+// SSM Parameter Store: parameters (String, StringList, SecureString without
+// a real KMS), versions, labels, paths, tags and history with AWS's limits
+// and errors, per region and account; and the AWS public parameters
+// (/aws/service/...) served read-only from PublicParameters.
+//
+// State: one typed Parameter per name, written through to the store
+// (collection "ssm.parameters", key "<region>/<account>:<name>") before it
+// is visible.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "services/service.h"
+#include "services/ssm/parameter.h"
+#include "services/ssm/public_parameters.h"
+
+namespace fargo::services {
+
+class SsmService final : public Service {
+ public:
+  explicit SsmService(Env env);
+  std::string name() const override { return "ssm"; }
+  Status Start() override;
+  Result<json::object> Invoke(CallContext& ctx, json::object& input) override;
+
+  static constexpr size_t kMaxVersions = 100;
+  static constexpr size_t kMaxLabelsPerVersion = 10;
+  static constexpr size_t kMaxTags = 50;
+  static constexpr size_t kMaxStandardValue = 4096;
+  static constexpr size_t kMaxAdvancedValue = 8192;
+  static constexpr size_t kMaxStandardParameters = 10000;
+  static constexpr size_t kMaxAdvancedParameters = 100000;
+
+ private:
+  Result<json::object> PutParameter(CallContext& ctx, json::object& in);
+  Result<json::object> GetParameter(CallContext& ctx, json::object& in);
+  Result<json::object> GetParameters(CallContext& ctx, json::object& in);
+  Result<json::object> GetParametersByPath(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeParameters(CallContext& ctx, json::object& in);
+  Result<json::object> GetParameterHistory(CallContext& ctx, json::object& in);
+  Result<json::object> LabelParameterVersion(CallContext& ctx, json::object& in);
+  Result<json::object> UnlabelParameterVersion(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteParameter(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteParameters(CallContext& ctx, json::object& in);
+  Result<json::object> AddTagsToResource(CallContext& ctx, json::object& in);
+  Result<json::object> RemoveTagsFromResource(CallContext& ctx, json::object& in);
+  Result<json::object> ListTagsForResource(CallContext& ctx, json::object& in);
+
+  static const HandlerTable<SsmService>& Table();
+
+  static std::string Key(const CallContext& ctx, const std::string& name);
+  std::string Prefix(const CallContext& ctx) const;
+  // The caller's parameter `name`, or nullptr.
+  const ssm::Parameter* Find(const CallContext& ctx, const std::string& name) const;
+  // Durable first, then visible.
+  Status Save(const CallContext& ctx, ssm::Parameter p);
+  Status Remove(const CallContext& ctx, const std::string& name);
+
+  // One GetParameter(s) lookup: "name", "name:3" or "name:label".
+  Result<json::object> Lookup(const CallContext& ctx, const std::string& text, bool decrypt) const;
+  // The Parameter shape of version `v`.
+  json::object Describe(const CallContext& ctx, const ssm::Parameter& p, const ssm::ParameterVersion& v,
+                        bool decrypt) const;
+  json::object DescribePublic(const CallContext& ctx, const ssm::PublicParameter& p) const;
+  // The resource a tagging call names: a parameter (by name or ARN).
+  Result<const ssm::Parameter*> TagTarget(const CallContext& ctx, const json::object& in) const;
+
+  Env env_;
+  std::map<std::string, ssm::Parameter> params_;  // by Key()
+  const ssm::PublicParameters& public_;
+};
+
+}  // namespace fargo::services
