@@ -12,18 +12,20 @@ set(_deps "")
 foreach(svc ${FARGO_MODEL_SERVICES})
   set(_file "${CMAKE_SOURCE_DIR}/models/${svc}.json.gz")
   list(APPEND _deps "${_file}")
+  # Symbols take the name with '-' made '_' (application-autoscaling).
+  string(MAKE_C_IDENTIFIER "${svc}" sym)
   string(APPEND _asm_text
-    "  .section .rodata.fargo_model_${svc},\"a\"\n"
-    "  .global fargo_model_${svc}_begin\n"
-    "  .global fargo_model_${svc}_end\n"
-    "fargo_model_${svc}_begin:\n"
+    "  .section .rodata.fargo_model_${sym},\"a\"\n"
+    "  .global fargo_model_${sym}_begin\n"
+    "  .global fargo_model_${sym}_end\n"
+    "fargo_model_${sym}_begin:\n"
     "  .incbin \"${_file}\"\n"
-    "fargo_model_${svc}_end:\n")
+    "fargo_model_${sym}_end:\n")
   string(APPEND _decls
-    "extern \"C\" const unsigned char fargo_model_${svc}_begin[];\n"
-    "extern \"C\" const unsigned char fargo_model_${svc}_end[];\n")
+    "extern \"C\" const unsigned char fargo_model_${sym}_begin[];\n"
+    "extern \"C\" const unsigned char fargo_model_${sym}_end[];\n")
   string(APPEND _entries
-    "      {\"${svc}\", fargo_model_${svc}_begin, static_cast<size_t>(fargo_model_${svc}_end - fargo_model_${svc}_begin)},\n")
+    "      {\"${svc}\", fargo_model_${sym}_begin, static_cast<size_t>(fargo_model_${sym}_end - fargo_model_${sym}_begin)},\n")
 endforeach()
 string(APPEND _asm_text "  .section .note.GNU-stack,\"\",@progbits\n")
 file(CONFIGURE OUTPUT "${_asm}" CONTENT "${_asm_text}")

@@ -23,12 +23,14 @@
 #include "runtime/task_runner.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
+#include "services/application_autoscaling/application_autoscaling_service.h"
 #include "services/ec2/ec2_service.h"
 #include "services/ecs/ecs_service.h"
 #include "services/elbv2/elbv2_service.h"
 #include "services/iam/iam_service.h"
 #include "services/logs/logs_service.h"
 #include "services/s3/s3_service.h"
+#include "services/servicediscovery/servicediscovery_service.h"
 #include "services/ssm/ssm_service.h"
 #include "services/sts/sts_service.h"
 #include "store/store.h"
@@ -70,6 +72,8 @@ struct Services {
   std::unique_ptr<services::EcsService> ecs;
   std::unique_ptr<services::Elbv2Service> elbv2;
   std::unique_ptr<services::S3Service> s3;
+  std::unique_ptr<services::ServiceDiscoveryService> servicediscovery;
+  std::unique_ptr<services::ApplicationAutoScalingService> autoscaling;
   std::unique_ptr<services::SsmService> ssm;
 
   // Hands them all to the gateway, which owns them from then on.
@@ -81,6 +85,8 @@ struct Services {
     gateway.AddService(std::move(ecs));
     gateway.AddService(std::move(elbv2));
     gateway.AddService(std::move(s3));
+    gateway.AddService(std::move(servicediscovery));
+    gateway.AddService(std::move(autoscaling));
     gateway.AddService(std::move(ssm));
   }
 };
@@ -140,6 +146,23 @@ Services MakeServices(const services::Env& env) {
   out.s3 = std::make_unique<services::S3Service>(env);
   out.ecs->SetObjectReader([s3 = out.s3.get()](const std::string& bucket, const std::string& key) {
     return s3->ReadObject(bucket, key);
+  });
+  // Private DNS namespaces belong to EC2's VPCs.
+  out.servicediscovery = std::make_unique<services::ServiceDiscoveryService>(env);
+  out.servicediscovery->SetVpcResolver([ec2 = out.ec2.get()](const std::string& region, const std::string& vpc_id) {
+    return ec2->Vpc(region, vpc_id) != nullptr;
+  });
+  // An ECS service's desired count scales only while the service exists.
+  out.autoscaling = std::make_unique<services::ApplicationAutoScalingService>(env);
+  out.autoscaling->SetResourceChecker([ecs = out.ecs.get()](const std::string& region, const std::string&,
+                                                            const services::autoscaling::TargetKey& k)
+                                          -> std::optional<std::string> {
+    if (k.service_namespace != "ecs") return std::nullopt;
+    // service/<cluster>/<service>, already validated.
+    size_t a = k.resource_id.find('/'), b = k.resource_id.rfind('/');
+    if (ecs->HasActiveService(region, k.resource_id.substr(a + 1, b - a - 1), k.resource_id.substr(b + 1)))
+      return std::nullopt;
+    return "ECS service doesn't exist: " + k.resource_id;
   });
   out.ssm = std::make_unique<services::SsmService>(env);
   return out;

@@ -23,6 +23,7 @@ std::string ValidationCode(const ServiceModel& model) {
   }
   if (model.service() == "logs") return "InvalidParameterException";
   if (model.service() == "ecs") return "ClientException";
+  if (model.service() == "servicediscovery") return "InvalidInput";
   return "ValidationException";
 }
 
@@ -696,6 +697,8 @@ HttpResponse EncodeError(const ServiceModel* model, const AwsError& e, const std
       json::object o;
       o["__type"] = e.code;
       o["message"] = e.message;
+      // Members the error shape adds (Cloud Map's NamespaceId, ServiceId, ...).
+      for (const auto& [k, v] : e.details) o[k] = v;
       r.body = json::serialize(o);
       return r;
     }

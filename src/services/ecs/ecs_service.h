@@ -71,6 +71,13 @@ class EcsService final : public Service {
 
   // ---- the task endpoints
 
+  // Whether the cluster named `cluster` in `region` has an ACTIVE service
+  // named `name` (what Application Auto Scaling checks a target against).
+  bool HasActiveService(const std::string& region, const std::string& cluster, const std::string& name) const {
+    const json::object* d = state_.services.Find(ecs::ServiceKey(region, cluster, name));
+    return d && GetString(*d, "status") == "ACTIVE";
+  }
+
   // What the metadata endpoint shows to the container `token` names
   // (dataplane::RenderTaskMetadata renders it); nullopt: no such container.
   std::optional<ecs::TaskMetadataView> TaskMetadata(const std::string& token) const {
