@@ -50,8 +50,14 @@ HttpRequest HeadOf(const http::request<http::string_body>& in) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Gateway& gateway, const HttpServer::LocalHandler& local,
-          const HttpServer::Options& options, asio::thread_pool& files)
-      : stream_(std::move(socket)), gateway_(gateway), local_(local), options_(options), files_(files) {
+          const HttpServer::AsyncLocalHandler& async_local, const HttpServer::Options& options,
+          asio::thread_pool& files)
+      : stream_(std::move(socket)),
+        gateway_(gateway),
+        local_(local),
+        async_local_(async_local),
+        options_(options),
+        files_(files) {
     // Beast reads at most the buffer's free capacity per call: without this a
     // 100 KB body arrives in 512-byte reads.
     buffer_.reserve(64 * 1024);
@@ -190,6 +196,14 @@ class Session : public std::enable_shared_from_this<Session> {
       if (auto resp = local_(req)) return Write(std::move(*resp), head);
     }
     auto exec = stream_.get_executor();
+    if (async_local_) {
+      auto answer = [self = shared_from_this(), exec, head](HttpResponse resp) {
+        asio::post(exec, [self, head, resp = std::move(resp)]() mutable {
+          self->Guard([&] { self->Write(std::move(resp), head); });
+        });
+      };
+      if (async_local_(req, answer)) return;
+    }
     gateway_.Handle(std::move(req), [self = shared_from_this(), exec, head](HttpResponse resp) {
       asio::post(exec, [self, head, resp = std::move(resp)]() mutable {
         self->Guard([&] { self->Write(std::move(resp), head); });
@@ -351,6 +365,7 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpRequest head_;  // the current request without its body: what limits and errors go by
   Gateway& gateway_;
   const HttpServer::LocalHandler& local_;
+  const HttpServer::AsyncLocalHandler& async_local_;
   const HttpServer::Options& options_;
   asio::thread_pool& files_;
   // A streamed request body: its sink, parser and buffer.
@@ -398,7 +413,7 @@ void HttpServer::Accept() {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), gateway_, local_, options_, files_)->Run();
+      std::make_shared<Session>(std::move(socket), gateway_, local_, async_local_, options_, files_)->Run();
     }
     Accept();
   });

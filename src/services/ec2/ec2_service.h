@@ -50,6 +50,9 @@ class Ec2Service final : public Service {
   }
   // The VPC document (VpcId, CidrBlock, ...), or null.
   const json::object* Vpc(const std::string& region, const std::string& id) const { return FindVpc(region, id); }
+  // Called on the state thread once a VPC is deleted (its network goes).
+  using VpcDeletedHook = std::function<void(const std::string& region, const std::string& vpc_id)>;
+  void SetVpcDeletedHook(VpcDeletedHook hook) { vpc_deleted_ = std::move(hook); }
 
  private:
   // VPCs (ec2_vpcs.cpp).
@@ -164,6 +167,7 @@ class Ec2Service final : public Service {
   store::Collection route_tables_;   // RouteTable
   store::Collection interfaces_;     // NetworkInterface
   store::Collection meta_;           // per region: {"DhcpOptionsId": ...}
+  VpcDeletedHook vpc_deleted_;
 };
 
 }  // namespace fargo::services
