@@ -90,6 +90,13 @@ class Vpc:
     def wait_log(self, arn, text, timeout=40):
         return wait_for(lambda: text in self.log(arn), timeout, what=f"{text!r} in the log of {arn}")
 
+    def delete(self):
+        """Deletes the subnet and the VPC once the tasks' interfaces are gone."""
+        wait_for(lambda: not self.ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [
+            self.subnet]}])["NetworkInterfaces"], 30, what="the tasks' interfaces gone")
+        self.ec2.delete_subnet(SubnetId=self.subnet)
+        self.ec2.delete_vpc(VpcId=self.vpc)
+
     def stop_all(self):
         for arn in self.ecs.list_tasks(cluster=self.cluster)["taskArns"]:
             self.ecs.stop_task(cluster=self.cluster, task=arn)
@@ -189,10 +196,7 @@ class VpcIsolationTest(FargoTestCase):
             self.assertEqual(e.exception.response["Error"]["Code"], "DependencyViolation")
         for v in vpcs:
             v.stop_all()
-            wait_for(lambda: not v.ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [v.subnet]}])[
-                "NetworkInterfaces"], 30, what="the task's interface gone")
-            v.ec2.delete_subnet(SubnetId=v.subnet)
-            v.ec2.delete_vpc(VpcId=v.vpc)
+            v.delete()
         wait_for(lambda: not self.namespaces(), 30, what="no namespace left after the VPCs are deleted")
 
     def test_restart_removes_only_its_own_orphans(self):
