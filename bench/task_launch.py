@@ -13,6 +13,10 @@ The engine is the one DOCKER_HOST names (else Docker's socket, else
 Podman's), as for fargo; its name and version are printed with the figures.
 One untimed fargo task first makes sure the engine has fargo's pause image.
 
+fargo's own share is measured too: the time its VPC fabric spends plumbing
+each task's ENI (veth into the sandbox, address, MAC, MTU, route), read from
+the daemon's /_fargo/stats before and after each run.
+
 Usage: bench/task_launch.py [--runs N]   (needs the engine and the story's
 images: scripts/engine.sh start && tests/images/build.sh; for Docker
 scripts/engine.sh docker-start && tests/images/build.sh --docker SOCKET)
@@ -23,6 +27,7 @@ import os
 import statistics
 import sys
 import time
+import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
@@ -43,6 +48,7 @@ class FargoSide:
 
     def __init__(self):
         self.fargo = Fargo().start()
+        self.attach_ms = []
         self.ecs = ecs = self.fargo.client("ecs", "eu-west-1")
         ec2 = self.fargo.client("ec2", "eu-west-1")
         vpc = ec2.create_vpc(CidrBlock="10.241.0.0/16")["Vpc"]["VpcId"]
@@ -52,8 +58,13 @@ class FargoSide:
             family="bench", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
             containerDefinitions=[{"name": "main", "image": IMAGE, "command": ["sleep", "600"], "stopTimeout": 1}])
 
+    def attach_stats(self):
+        with urllib.request.urlopen(self.fargo.endpoint + "/_fargo/stats", timeout=10) as r:
+            return json.load(r)["EniAttach"]
+
     def run_once(self):
         ecs = self.ecs
+        before = self.attach_stats()
         t0 = time.monotonic()
         arn = ecs.run_task(cluster="bench", taskDefinition="bench", launchType="FARGATE",
                            networkConfiguration={"awsvpcConfiguration": {"subnets": [self.subnet]}})["tasks"][0]["taskArn"]
@@ -65,6 +76,9 @@ class FargoSide:
                 raise SystemExit("bench: task stopped: " + t.get("stoppedReason", ""))
             time.sleep(0.01)
         took = time.monotonic() - t0
+        after = self.attach_stats()
+        assert after["Count"] == before["Count"] + 1, (before, after)
+        self.attach_ms.append(after["TotalMs"] - before["TotalMs"])
         ecs.stop_task(cluster="bench", task=arn)
         while ecs.describe_tasks(cluster="bench", tasks=[arn])["tasks"][0]["lastStatus"] != "STOPPED":
             time.sleep(0.05)
@@ -113,6 +127,7 @@ def main():
     ref, got = [], []
     try:
         side.run_once()  # untimed: imports the pause image the reference uses too
+        side.attach_ms.clear()
         for i in range(runs):  # interleaved, so both see the same machine
             ref.append(engine_once(engine, i))
             got.append(side.run_once())
@@ -124,8 +139,12 @@ def main():
     print(f"  fargo  p50 {f50:7.0f}  p95 {f95:7.0f}  mean {statistics.mean(got) * 1000:7.0f}")
     print(f"  engine p50 {e50:7.0f}  p95 {e95:7.0f}  mean {statistics.mean(ref) * 1000:7.0f}  (network + pause + container, create+start)")
     print(f"  ratio  p50 {f50 / e50:.2f}x  p95 {f95 / e95:.2f}x  (target <= 1.3x)")
+    a50, a95 = pct(side.attach_ms, 50), pct(side.attach_ms, 95)
+    print(f"fargo's per-task ENI plumbing (VpcFabric::AttachEni, inside the above) (ms):")
+    print(f"  p50 {a50:7.1f}  p95 {a95:7.1f}  max {max(side.attach_ms):7.1f}  = {a50 / f50 * 100:.1f}% of RunTask -> RUNNING (p50)")
     print(json.dumps({"engine": f"{kind} {version.get('Version', '?')}", "fargo_p50_ms": round(f50), "fargo_p95_ms": round(f95),
-                      "engine_p50_ms": round(e50), "engine_p95_ms": round(e95)}))
+                      "engine_p50_ms": round(e50), "engine_p95_ms": round(e95),
+                      "eni_attach_p50_ms": round(a50, 1), "eni_attach_p95_ms": round(a95, 1)}))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/serve.h"
+#include "cli/vpc_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"fargo: AWS ECS Fargate on your own machine"};
@@ -28,6 +29,30 @@ int main(int argc, char** argv) {
                                 "print a provider block pointing the AWS provider at fargo");
   tf->add_option("--endpoint", endpoint, "fargo's URL")->capture_default_str();
   tf->callback([&] { std::exit(fargo::cli::PrintTerraformOverride(endpoint)); });
+
+  fargo::cli::PortForwardOptions pf;
+  auto* f = app.add_subcommand("port-forward",
+                               "reach an address inside a VPC from this host: fargo listens on 127.0.0.1:<local> "
+                               "and forwards each connection into the VPC");
+  f->add_option("--vpc", pf.vpc, "the VPC (with --remote)");
+  f->add_option("--remote", pf.remote, "ADDRESS:PORT inside the VPC (with --vpc)");
+  f->add_option("--task", pf.task, "a task ARN or id (with --port): its address");
+  f->add_option("--port", pf.port, "the task's port (with --task)");
+  f->add_option("--local", pf.local, "local port (0: any free one)")->capture_default_str();
+  f->add_option("--address", pf.address, "local address (loopback)")->capture_default_str();
+  f->add_option("--region", pf.region, "the VPC's or task's region (default: fargo's)");
+  f->add_option("--endpoint", pf.endpoint, "fargo's URL")->capture_default_str();
+  f->callback([&] { std::exit(fargo::cli::RunPortForward(pf)); });
+
+  fargo::cli::RouteOptions route;
+  auto* r = app.add_subcommand("route",
+                               "opt-in: route one VPC's CIDR blocks from this host (refused if they overlap a host "
+                               "route or another routed VPC)");
+  r->add_option("action", route.action, "add | delete | list")->required()->check(CLI::IsMember({"add", "delete", "list"}));
+  r->add_option("vpc", route.vpc, "the VPC id");
+  r->add_option("--region", route.region, "the VPC's region (default: fargo's)");
+  r->add_option("--endpoint", route.endpoint, "fargo's URL")->capture_default_str();
+  r->callback([&] { std::exit(fargo::cli::RunRoute(route)); });
 
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -12,6 +12,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "cli/vpc_access.h"
 #include "common/clock.h"
 #include "common/strings.h"
 #include "dataplane/endpoints/task_endpoints.h"
@@ -234,6 +235,7 @@ int RunServe(const ServeOptions& opt) {
   services::EcsService* ecs = built.ecs.get();
   services::StsService* sts = built.sts.get();
   services::LogsService* logs = built.logs.get();
+  services::Ec2Service* ec2 = built.ec2.get();
   built.MoveTo(gateway);
 
   // The task runtime: reports cross to the state thread by Post.
@@ -271,6 +273,10 @@ int RunServe(const ServeOptions& opt) {
       [](const std::string& line) { std::fprintf(stderr, "fargo: %s\n", line.c_str()); }, runner_options);
   ecs->SetTaskDriver(&runner);
   runner.Start();
+  // Reaching VPCs from the host: port forwards and opt-in routes.
+  VpcAccess vpc_access(gateway, *ec2, *ecs, runner, opt.region);
+  ec2->SetVpcDeletedHook(
+      [&vpc_access](const std::string&, const std::string& vpc_id) { vpc_access.VpcDeleted(vpc_id); });
 
   if (auto st = gateway.Start(); !st.ok()) {
     std::fprintf(stderr, "fargo: cannot start: %s\n", st.error().message.c_str());
@@ -345,6 +351,9 @@ int RunServe(const ServeOptions& opt) {
     return r;
   };
   server::HttpServer http(io, gateway, local);
+  http.SetAsyncLocal([&vpc_access](const protocol::HttpRequest& req, std::function<void(protocol::HttpResponse)> reply) {
+    return vpc_access.Handle(req, std::move(reply));
+  });
   auto port = http.Start(opt.host, opt.port);
   if (!port.ok()) {
     std::fprintf(stderr, "fargo: %s\n", port.error().message.c_str());

@@ -865,6 +865,17 @@ void TaskRunner::SetEgress(const std::string& task_arn, bool egress) {
   if (sup) sup->RequestEgress(egress);
 }
 
+Status TaskRunner::RouteVpc(const std::string& vpc_id, const std::vector<std::string>& cidrs) {
+  std::lock_guard<std::mutex> l(sandbox_mu_);
+  return fabric_->RouteVpc(vpc_id, cidrs);
+}
+
+Status TaskRunner::UnrouteVpc(const std::string& vpc_id) {
+  std::lock_guard<std::mutex> l(sandbox_mu_);
+  FARGO_TRY(fabric_->UnrouteVpc(vpc_id));
+  return TaskSandbox::RemoveVpcIfUnused(engine_, *fabric_, vpc_id);
+}
+
 size_t TaskRunner::LiveTasks() const {
   std::lock_guard<std::mutex> l(mu_);
   return tasks_.size();

@@ -86,6 +86,12 @@ class TaskRunner final : public TaskDriver {
 
   // The VPC networks of this runner's tasks.
   VpcFabric& fabric() { return *fabric_; }
+  // Routes the VPC's blocks from the host (VpcFabric::RouteVpc), in turn
+  // with the tasks' sandboxes. Blocking.
+  Status RouteVpc(const std::string& vpc_id, const std::vector<std::string>& cidrs);
+  // Removes the host's routes to the VPC, and its namespace unless a task
+  // still uses it (also when the VPC is deleted). Blocking.
+  Status UnrouteVpc(const std::string& vpc_id);
 
   // Number of tasks under supervision (tests, health).
   size_t LiveTasks() const;

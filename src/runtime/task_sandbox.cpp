@@ -284,6 +284,8 @@ Status TaskSandbox::RemoveTask(EngineClient& engine, VpcFabric& fabric, std::str
 Status TaskSandbox::RemoveVpcIfUnused(EngineClient& engine, VpcFabric& fabric, const std::string& vpc_id) {
   FARGO_ASSIGN_OR_RETURN(std::set<uint32_t> used, UsedAddresses(engine, vpc_id));
   if (!used.empty()) return OkStatus();
+  // A VPC routed from the host keeps its namespace until it is unrouted.
+  if (!fabric.RoutedCidrs(vpc_id).empty()) return OkStatus();
   return fabric.RemoveVpc(vpc_id);
 }
 

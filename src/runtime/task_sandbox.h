@@ -95,7 +95,8 @@ class TaskSandbox {
                            int stop_timeout_seconds = 10);
 
   // Removes the VPC's namespace unless a sandbox of this engine still uses
-  // it (the VPC goes with its last task). REQUIRES: no sandbox of the VPC is
+  // it (the VPC goes with its last task) or it is routed from the host.
+  // REQUIRES: no sandbox of the VPC is
   // being created meanwhile.
   static Status RemoveVpcIfUnused(EngineClient& engine, VpcFabric& fabric, const std::string& vpc_id);
 

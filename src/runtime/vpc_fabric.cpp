@@ -4,9 +4,14 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <boost/json.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <unistd.h>
 
 #include "common/strings.h"
 #include "runtime/ipv4.h"
@@ -124,6 +129,25 @@ Status VpcFabric::EnsureUplink(const std::string& vpc_id, int vpc_ns_fd) {
 }
 
 Status VpcFabric::AttachEni(const EniAttachment& eni) {
+  auto start = std::chrono::steady_clock::now();
+  Status st = AttachEniLocked(eni);
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::lock_guard<std::mutex> l(stats_mu_);
+  if (st.ok()) {
+    ++attach_stats_.count;
+    attach_stats_.total_ms += ms;
+    attach_stats_.last_ms = ms;
+    attach_stats_.max_ms = std::max(attach_stats_.max_ms, ms);
+  }
+  return st;
+}
+
+VpcFabric::AttachStats VpcFabric::attach_stats() const {
+  std::lock_guard<std::mutex> l(stats_mu_);
+  return attach_stats_;
+}
+
+Status VpcFabric::AttachEniLocked(const EniAttachment& eni) {
   auto subnet = ParseCidr(eni.subnet_cidr);
   auto ip = ParseIpv4(eni.ip);
   if (!subnet || !ip || !subnet->Contains(*ip))
@@ -168,6 +192,158 @@ Status VpcFabric::RemoveVpc(const std::string& vpc_id) {
   FARGO_ASSIGN_OR_RETURN(Netlink host, Netlink::Open());
   FARGO_TRY(host.DeleteLink(UplinkName(vpc_id)));
   return RemoveNamedNetns(NamespaceOf(vpc_id));
+}
+
+// ---------------------------------------------------------------- host routes
+// The opt-in of `fargo route add`: the host routes one VPC's blocks via its
+// uplink. Only VPCs that overlap nothing the host routes may be routed.
+
+namespace {
+
+// Runs argv and returns its standard output (ok on exit status 0).
+Result<std::string> Capture(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) return AwsError::Make("InternalError", "pipe: " + std::string(strerror(errno)), 500);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(pipefd[1]);
+  if (rc != 0) {
+    close(pipefd[0]);
+    return AwsError::Make("InternalError", "cannot run " + argv[0] + ": " + strerror(rc), 500);
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(pipefd[0], buf, sizeof buf);
+    if (n > 0) out.append(buf, static_cast<size_t>(n));
+    else if (n == 0 || errno != EINTR) break;
+  }
+  close(pipefd[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return out;
+  return AwsError::Make("InternalError", "'" + argv[0] + "' failed", 500);
+}
+
+struct HostRoute {
+  std::string dst;  // "10.0.0.0/16" ("default" skipped)
+  std::string dev;
+  std::string protocol;
+};
+
+Result<std::vector<HostRoute>> HostRoutes(const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> argv{"ip", "-4", "-j", "route", "show"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  FARGO_ASSIGN_OR_RETURN(std::string out, Capture(argv));
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(out.empty() ? "[]" : out, ec);
+  std::vector<HostRoute> routes;
+  if (ec || !v.is_array()) return routes;
+  for (const auto& r : v.as_array()) {
+    if (!r.is_object()) continue;
+    const auto& o = r.as_object();
+    auto str = [&o](const char* k) {
+      auto* f = o.if_contains(k);
+      return f && f->is_string() ? std::string(f->as_string()) : std::string();
+    };
+    HostRoute h{str("dst"), str("dev"), str("protocol")};
+    if (h.dst.empty() || h.dst == "default") continue;
+    if (h.dst.find('/') == std::string::npos) h.dst += "/32";
+    routes.push_back(std::move(h));
+  }
+  return routes;
+}
+
+bool Overlap(const Cidr& a, const Cidr& b) { return a.Covers(b) || b.Covers(a); }
+
+}  // namespace
+
+std::vector<std::string> VpcFabric::RoutedCidrs(const std::string& vpc_id) const {
+  std::vector<std::string> out;
+  auto routes = HostRoutes({"dev", UplinkName(vpc_id)});
+  if (!routes.ok()) return out;
+  for (const auto& r : *routes)
+    if (r.protocol != "kernel") out.push_back(r.dst);
+  return out;
+}
+
+Status VpcFabric::RouteVpc(const std::string& vpc_id, const std::vector<std::string>& cidrs) {
+  std::vector<Cidr> blocks;
+  for (const auto& c : cidrs) {
+    auto b = ParseCidr(c);
+    if (!b) return AwsError::Make("InvalidParameter", c + " is not an IPv4 CIDR block", 400);
+    blocks.push_back(*b);
+  }
+  FARGO_TRY(EnsureVpc(vpc_id));
+  std::lock_guard<std::mutex> l(mu_);
+  std::string uplink = UplinkName(vpc_id);
+  // Which of fargo's uplinks stands for which VPC, to name a conflict.
+  std::map<std::string, std::string> uplinks;
+  for (auto& n : ListNamedNetns(prefix_)) uplinks[UplinkName(n.substr(prefix_.size()))] = n.substr(prefix_.size());
+  FARGO_ASSIGN_OR_RETURN(std::vector<HostRoute> routes, HostRoutes());
+  std::vector<std::string> missing;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    bool have = false;
+    for (const auto& r : routes) {
+      auto dst = ParseCidr(r.dst);
+      if (!dst || !Overlap(*dst, blocks[i])) continue;
+      if (r.dev == uplink && r.protocol != "kernel") {
+        have |= dst->base == blocks[i].base && dst->prefix == blocks[i].prefix;
+        continue;
+      }
+      auto other = uplinks.find(r.dev);
+      if (other != uplinks.end())
+        return AwsError::Make("RouteConflict", cidrs[i] + " of " + vpc_id + " overlaps " + r.dst +
+                                                   ", routed to " + other->second + " already", 409);
+      return AwsError::Make("RouteConflict", cidrs[i] + " of " + vpc_id + " overlaps the host's route to " + r.dst +
+                                                 " (dev " + r.dev + "): the host cannot route it; use fargo port-forward",
+                            409);
+    }
+    if (!have) missing.push_back(cidrs[i]);
+  }
+  // The uplink's far end (in the VPC) is the host's next hop.
+  FARGO_ASSIGN_OR_RETURN(std::string addr_json, Capture({"ip", "-4", "-j", "addr", "show", "dev", uplink}));
+  boost::system::error_code ec;
+  boost::json::value addrs = boost::json::parse(addr_json, ec);
+  std::string local;
+  if (!ec && addrs.is_array())
+    for (const auto& a : addrs.as_array())
+      if (auto* info = a.as_object().if_contains("addr_info"); info && info->is_array())
+        for (const auto& i : info->as_array())
+          if (auto* l = i.as_object().if_contains("local"); l && l->is_string()) local = std::string(l->as_string());
+  auto host_ip = ParseIpv4(local);
+  if (!host_ip) return AwsError::Make("InternalError", "the uplink of " + vpc_id + " has no address", 500);
+  std::string via = FormatIpv4(*host_ip + 1);
+  // The VPC router lets in what the host sends, and its answers out.
+  std::string ns = NamespaceOf(vpc_id);
+  for (const auto& rule : std::vector<std::vector<std::string>>{
+           {"FORWARD", "-i", kUplinkInside, "-j", "ACCEPT"},
+           {"FORWARD", "-o", kUplinkInside, "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"}}) {
+    std::vector<std::string> check{"ip", "netns", "exec", ns, "iptables", "-C"};
+    check.insert(check.end(), rule.begin(), rule.end());
+    if (Run(check).ok()) continue;
+    std::vector<std::string> add{"ip", "netns", "exec", ns, "iptables", "-I"};
+    add.insert(add.end(), rule.begin(), rule.end());
+    FARGO_TRY(Run(add));
+  }
+  for (const auto& c : missing) FARGO_TRY(Run({"ip", "route", "replace", c, "via", via, "dev", uplink}));
+  return OkStatus();
+}
+
+Status VpcFabric::UnrouteVpc(const std::string& vpc_id) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::string uplink = UplinkName(vpc_id);
+  for (const auto& c : RoutedCidrs(vpc_id)) FARGO_TRY(Run({"ip", "route", "del", c, "dev", uplink}));
+  return OkStatus();
 }
 
 }  // namespace fargo::runtime

@@ -103,8 +103,27 @@ class VpcFabric {
   // The addresses of the VPC that have egress, as its namespace holds them.
   Result<std::vector<std::string>> EgressAddresses(const std::string& vpc_id);
 
+  // ---- Reaching a VPC from the host (opt-in, one VPC per address range).
+  // Routes `cidrs` (the VPC's blocks) from the host via the VPC's uplink,
+  // making the namespace if needed, and lets the namespace forward what the
+  // host sends in. Refused (RouteConflict) when a block overlaps a route of
+  // the host's or of another routed VPC. Idempotent.
+  Status RouteVpc(const std::string& vpc_id, const std::vector<std::string>& cidrs);
+  // Removes the host's routes to the VPC; ok when there are none.
+  Status UnrouteVpc(const std::string& vpc_id);
+  // The blocks routed to the VPC from the host (none: not routed).
+  std::vector<std::string> RoutedCidrs(const std::string& vpc_id) const;
+
+  // ---- Measures: time spent plumbing ENIs (AttachEni), for benchmarks.
+  struct AttachStats {
+    uint64_t count = 0;
+    double total_ms = 0, last_ms = 0, max_ms = 0;
+  };
+  AttachStats attach_stats() const;
+
  private:
   Status EnsureUplink(const std::string& vpc_id, int vpc_ns_fd);
+  Status AttachEniLocked(const EniAttachment& eni);
 
   // Egress (vpc_fabric_egress.cpp). REQUIRES: mu_ held.
   struct EgressState {
@@ -121,6 +140,8 @@ class VpcFabric {
   std::mutex mu_;
   std::map<std::string, EgressState> egress_;  // GUARDED_BY(mu_): by VPC id, read once per namespace
   bool host_forwarding_ = false;               // GUARDED_BY(mu_)
+  mutable std::mutex stats_mu_;
+  AttachStats attach_stats_;
 };
 
 }  // namespace fargo::runtime

@@ -51,6 +51,7 @@ void HttpServer::Handle(HttpRequest req, Respond respond) {
   if (local_) {
     if (auto resp = local_(req)) return respond(std::move(*resp));
   }
+  if (async_local_ && async_local_(req, respond)) return;
   gateway_.Handle(std::move(req), std::move(respond));
 }
 

@@ -35,10 +35,18 @@ class HttpServer final : private HttpHandler {
   // Requests for which `local` returns a response (health, fargo's own
   // endpoints) are answered on the event loop without reaching the gateway.
   using LocalHandler = std::function<std::optional<protocol::HttpResponse>(const protocol::HttpRequest&)>;
+  // Like `local`, for answers that need work off the event loop: returns
+  // false for a request it does not take, else calls `reply` once, from any
+  // thread.
+  using AsyncLocalHandler = std::function<bool(const protocol::HttpRequest&,
+                                               std::function<void(protocol::HttpResponse)> reply)>;
   using Options = HttpServerOptions;  // short name inside the class
 
   // REQUIRES: io and gateway outlive the server.
   HttpServer(boost::asio::io_context& io, Gateway& gateway, LocalHandler local, Options options = {});
+
+  // REQUIRES: before Start().
+  void SetAsyncLocal(AsyncLocalHandler handler) { async_local_ = std::move(handler); }
 
   // Binds and starts accepting. Returns the bound port (useful with port 0).
   Result<uint16_t> Start(const std::string& host, uint16_t port);
@@ -55,6 +63,7 @@ class HttpServer final : private HttpHandler {
 
   Gateway& gateway_;
   LocalHandler local_;
+  AsyncLocalHandler async_local_;
   HttpListener listener_;  // last: its connections use the members above
 };
 

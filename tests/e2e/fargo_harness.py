@@ -124,6 +124,15 @@ class Fargo:
             engine.call("DELETE", f"/volumes/{v['Name']}?force=true")
         for n in engine._list("networks", ["fargo.managed=true"]):
             engine.call("DELETE", f"/networks/{n['Name']}")  # refused while another fargo uses it
+        # Its VPCs' namespaces (with their uplinks and any routes to them).
+        h = 14695981039346656037
+        for b in self.instance.encode():
+            h = ((h ^ b) * 1099511628211) % (1 << 64)
+        prefix = "fargo-%08x-" % (h & 0xffffffff)
+        if os.geteuid() == 0 and os.path.isdir("/run/netns"):
+            for ns in os.listdir("/run/netns"):
+                if ns.startswith(prefix):
+                    subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
     def health(self):
         with urllib.request.urlopen(self.endpoint + "/_fargo/health", timeout=2) as r:

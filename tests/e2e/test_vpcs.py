@@ -90,10 +90,27 @@ class Vpc:
     def wait_log(self, arn, text, timeout=40):
         return wait_for(lambda: text in self.log(arn), timeout, what=f"{text!r} in the log of {arn}")
 
+    def delete(self):
+        """Deletes the subnet and the VPC once the tasks' interfaces are gone."""
+        wait_for(lambda: not self.ec2.describe_network_interfaces(Filters=[{"Name": "subnet-id", "Values": [
+            self.subnet]}])["NetworkInterfaces"], 30, what="the tasks' interfaces gone")
+        self.ec2.delete_subnet(SubnetId=self.subnet)
+        self.ec2.delete_vpc(VpcId=self.vpc)
+
     def stop_all(self):
         for arn in self.ecs.list_tasks(cluster=self.cluster)["taskArns"]:
             self.ecs.stop_task(cluster=self.cluster, task=arn)
         wait_for(lambda: not self.ecs.list_tasks(cluster=self.cluster)["taskArns"], 60, what="tasks stopped")
+
+
+def host_network():
+    """The network of the host's default interface (a /16../28, as a VPC's)."""
+    route = subprocess.run(["ip", "-4", "-j", "route", "show", "default"], capture_output=True, text=True)
+    dev = json.loads(route.stdout)[0]["dev"] if route.returncode == 0 and route.stdout.strip() != "[]" else "lo"
+    addrs = json.loads(subprocess.run(["ip", "-4", "-j", "addr", "show", dev], capture_output=True,
+                                      text=True).stdout)
+    host = ipaddress.ip_interface(f"{addrs[0]['addr_info'][0]['local']}/{addrs[0]['addr_info'][0]['prefixlen']}")
+    return host.network if 16 <= host.network.prefixlen <= 28 else ipaddress.ip_network(f"{host.ip}/24", strict=False)
 
 
 def probe(ip):
@@ -121,7 +138,7 @@ class VpcIsolationTest(FargoTestCase):
     def test_same_cidr_in_two_vpcs_and_two_regions(self):
         a = Vpc(self.fargo, "eu-west-1", "10.0.0.0/16", "10.0.1.0/24", "iso-a")
         b = Vpc(self.fargo, "eu-west-1", "10.0.0.0/16", "10.0.1.0/24", "iso-b")
-        c = Vpc(self.fargo, "ap-south-1", "10.0.0.0/16", "10.0.1.0/24", "iso-c")
+        c = Vpc(self.fargo, "us-east-1", "10.0.0.0/16", "10.0.1.0/24", "iso-c")
         webs = {v.cluster: v.run("web", NGINX) for v in (a, b, c)}
         ips = {name: vpc.running(webs[name]) for name, vpc in (("iso-a", a), ("iso-b", b), ("iso-c", c))}
         # A client in A reaches A's web server; one in B does not reach A's
@@ -145,13 +162,7 @@ class VpcIsolationTest(FargoTestCase):
         wait_for(lambda: not self.namespaces(), 30, what="the VPCs' namespaces gone with their last tasks")
 
     def test_vpcs_overlapping_the_engines_and_the_hosts_networks(self):
-        route = subprocess.run(["ip", "-4", "-j", "route", "show", "default"], capture_output=True, text=True)
-        dev = json.loads(route.stdout)[0]["dev"] if route.returncode == 0 and route.stdout.strip() != "[]" else "lo"
-        addrs = json.loads(subprocess.run(["ip", "-4", "-j", "addr", "show", dev], capture_output=True,
-                                          text=True).stdout)
-        host = ipaddress.ip_interface(f"{addrs[0]['addr_info'][0]['local']}/{addrs[0]['addr_info'][0]['prefixlen']}")
-        host_net = host.network if 16 <= host.network.prefixlen <= 28 else ipaddress.ip_network(
-            f"{host.ip}/24", strict=False)
+        host_net = host_network()
         for name, cidr in (("podman-default", "10.88.0.0/16"), ("host", str(host_net))):
             net = ipaddress.ip_network(cidr)
             subnet = str(next(net.subnets(new_prefix=max(net.prefixlen, 24))))
@@ -178,8 +189,41 @@ class VpcIsolationTest(FargoTestCase):
                       if c["Labels"].get("fargo.role") == "pause"]
             self.assertEqual(len(pauses), 1)
         self.assertEqual(self.namespaces(), before)
+        # A VPC is not deleted while its tasks' interfaces remain, as on AWS.
+        for v in vpcs:
+            with self.assertRaises(v.ec2.exceptions.ClientError) as e:
+                v.ec2.delete_vpc(VpcId=v.vpc)
+            self.assertEqual(e.exception.response["Error"]["Code"], "DependencyViolation")
         for v in vpcs:
             v.stop_all()
+            v.delete()
+        wait_for(lambda: not self.namespaces(), 30, what="no namespace left after the VPCs are deleted")
+
+    def test_restart_removes_only_its_own_orphans(self):
+        """After kill -9 fargo removes the namespaces of its own that no VPC
+        task uses any more, and leaves another fargo instance's alone."""
+        v = Vpc(self.fargo, "eu-west-1", "10.0.0.0/16", "10.0.1.0/24", "orph")
+        arn = v.run("sleeper", DEBIAN, ["sleep", "3600"])
+        v.running(arn)
+        mine = self.namespaces()
+        self.assertEqual(len(mine), 1)
+        prefix = mine[0][: -len(v.vpc)]
+        own_orphan = prefix + "vpc-0000000000000dead"
+        other = "fargo-%08x-%s" % ((fnv1a("another instance") & 0xffffffff), v.vpc)
+        self.assertNotEqual(other[:15], prefix[:15])
+        subprocess.run(["ip", "netns", "add", other], check=True)
+        try:
+            self.fargo.kill9()
+            subprocess.run(["ip", "netns", "add", own_orphan], check=True)
+            self.fargo.restart_after_kill9()
+            wait_for(lambda: own_orphan not in self.namespaces(), 30, what="fargo's own orphan removed")
+            self.assertEqual(self.namespaces(), mine)  # the running task's VPC is adopted
+            self.assertTrue(os.path.exists("/run/netns/" + other), "another instance's namespace is left alone")
+            self.assertEqual(v.task(arn)["lastStatus"], "RUNNING")
+        finally:
+            subprocess.run(["ip", "netns", "del", other])
+            subprocess.run(["ip", "netns", "del", own_orphan], stderr=subprocess.DEVNULL)
+        v.stop_all()
         wait_for(lambda: not self.namespaces(), 30, what="no namespace left")
 
 

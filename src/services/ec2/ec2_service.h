@@ -54,6 +54,9 @@ class Ec2Service final : public Service {
   }
   // The VPC document (VpcId, CidrBlock, ...), or null.
   const json::object* Vpc(const std::string& region, const std::string& id) const { return FindVpc(region, id); }
+  // Called on the state thread once a VPC is deleted (its network goes).
+  using VpcDeletedHook = std::function<void(const std::string& region, const std::string& vpc_id)>;
+  void SetVpcDeletedHook(VpcDeletedHook hook) { vpc_deleted_ = std::move(hook); }
 
   // Where a subnet's traffic for 0.0.0.0/0 goes, as AWS routes it: by the
   // subnet's route table (its explicit association, else the VPC's main
@@ -270,6 +273,7 @@ class Ec2Service final : public Service {
   store::Collection nat_gateways_;   // NatGateway (+ _ReadyAt, _GoneAt ms)
   store::Collection dhcp_options_;   // DhcpOptions
   store::Collection flow_logs_;      // FlowLog
+  VpcDeletedHook vpc_deleted_;
 };
 
 }  // namespace fargo::services

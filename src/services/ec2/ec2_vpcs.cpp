@@ -191,6 +191,7 @@ Result<json::object> Ec2Service::DeleteVpc(CallContext& ctx, json::object& in) {
     for (auto& [c, key] : doomed) FARGO_TRY(c->Erase(key));
     return vpcs_.Erase(Collection::Key(ctx.region, vpc_id));
   }));
+  if (vpc_deleted_) vpc_deleted_(ctx.region, vpc_id);
   return json::object{};
 }
 

@@ -83,6 +83,11 @@ class EcsService final : public Service {
   std::optional<ecs::TaskMetadataView> TaskMetadata(const std::string& token) const {
     return tasks_->Metadata(token);
   }
+  // Where a task answers in its VPC: its ARN, VPC, address and status.
+  using TaskAddressInfo = ecs::Tasks::Address;
+  std::optional<TaskAddressInfo> TaskAddress(const std::string& region, const std::string& task_ref) const {
+    return tasks_->AddressOf(region, task_ref);
+  }
   // Who a task's credentials id stands for.
   using TaskCredentialsTarget = ecs::Tasks::CredentialsTarget;
   std::optional<TaskCredentialsTarget> TaskCredentials(const std::string& credentials_id) const {

@@ -352,6 +352,18 @@ std::optional<Tasks::CredentialsTarget> Tasks::Credentials(const std::string& cr
   return std::nullopt;
 }
 
+std::optional<Tasks::Address> Tasks::AddressOf(const std::string& region, const std::string& ref) const {
+  std::string id = ref.substr(ref.rfind('/') + 1);
+  if (id.empty()) return std::nullopt;
+  for (auto& [key, t] : st_.tasks.all()) {
+    if (key.compare(0, region.size() + 1, region + "/") != 0 || t.id() != id) continue;
+    Address a{t.task_arn, t.plan ? t.plan->sandbox.vpc.vpc_id : "", t.attachment.private_ip,
+              std::string(Name(t.last_status))};
+    return a;
+  }
+  return std::nullopt;
+}
+
 std::optional<TaskMetadataView> Tasks::Metadata(const std::string& token) const {
   size_t dash = token.rfind('-');
   if (dash == std::string::npos) return std::nullopt;

@@ -93,6 +93,12 @@ class Tasks {
   // What the metadata endpoint shows to the container `token` names
   // ("<task id>-<container index>"); nullopt for an unknown token.
   std::optional<TaskMetadataView> Metadata(const std::string& token) const;
+  // Where a task of `region` answers in its VPC (fargo port-forward).
+  struct Address {
+    std::string task_arn, vpc_id, ip, last_status;
+  };
+  // `ref` is a task ARN or id; nullopt: no such task in the region.
+  std::optional<Address> AddressOf(const std::string& region, const std::string& ref) const;
 
  private:
   // Persists a changed task (version + 1).

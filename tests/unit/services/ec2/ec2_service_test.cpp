@@ -50,5 +50,21 @@ TEST_F(Ec2Wire, DeleteVpcWithSubnetIsDependencyViolation) {
   ExpectError(Call("DeleteVpc", "VpcId=" + vpc), 400, "DependencyViolation");
 }
 
+// The VPC's network (namespace, routes) goes with the VPC, and only then.
+TEST_F(Ec2Wire, DeletedVpcIsAnnouncedOnce) {
+  std::vector<std::string> deleted;
+  service_->SetVpcDeletedHook(
+      [&deleted](const std::string& region, const std::string& id) { deleted.push_back(region + "/" + id); });
+  std::string vpc = Tag(Call("CreateVpc", "CidrBlock=10.4.0.0%2F16").body, "vpcId");
+  std::string subnet = Tag(Call("CreateSubnet", "VpcId=" + vpc + "&CidrBlock=10.4.1.0%2F24").body, "subnetId");
+  ExpectError(Call("DeleteVpc", "VpcId=" + vpc), 400, "DependencyViolation");
+  EXPECT_TRUE(deleted.empty());
+  ASSERT_EQ(Call("DeleteSubnet", "SubnetId=" + subnet).status, 200);
+  ASSERT_EQ(Call("DeleteVpc", "VpcId=" + vpc).status, 200);
+  EXPECT_EQ(deleted, std::vector<std::string>{"us-east-1/" + vpc});
+  ExpectError(Call("DeleteVpc", "VpcId=" + vpc), 400, "InvalidVpcID.NotFound");
+  EXPECT_EQ(deleted.size(), 1u);
+}
+
 }  // namespace
 }  // namespace fargo::services
