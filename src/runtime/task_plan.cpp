@@ -39,6 +39,7 @@ json::object SandboxJson(const SandboxSpec& s) {
       {"vpc", json::object{{"vpcId", s.vpc.vpc_id},
                            {"cidr", s.vpc.cidr},
                            {"internal", s.vpc.internal},
+                           {"dnsSupport", s.vpc.dns_support},
                            {"labels", LabelsJson(s.vpc.labels)}}},
       {"subnetId", s.subnet_id},
       {"subnetCidr", s.subnet_cidr},
@@ -58,6 +59,7 @@ Result<SandboxSpec> SandboxFrom(const json::object& o) {
     s.vpc.vpc_id = Str(*vpc, "vpcId");
     s.vpc.cidr = Str(*vpc, "cidr");
     s.vpc.internal = Bool(*vpc, "internal");
+    s.vpc.dns_support = GetBool(*vpc, "dnsSupport", true);  // plans stored before it: on
     s.vpc.labels = LabelsFrom(Obj(*vpc, "labels"));
   }
   s.subnet_id = Str(o, "subnetId");

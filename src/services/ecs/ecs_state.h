@@ -24,6 +24,7 @@ namespace fargo::services::ecs {
 // Where a task's subnet lies (asked of EC2).
 struct SubnetNetwork {
   std::string vpc_id, vpc_cidr, subnet_cidr, availability_zone;
+  bool dns_support = true;  // the VPC's enableDnsSupport
 };
 using NetworkResolver =
     std::function<std::optional<SubnetNetwork>(const std::string& region, const std::string& subnet_id)>;

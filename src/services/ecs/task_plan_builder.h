@@ -24,6 +24,7 @@ namespace json = boost::json;
 struct PlanNetwork {
   std::string vpc_id, vpc_cidr;
   std::string subnet_id, subnet_cidr;
+  bool dns_support = true;
 };
 
 // Reads an object of fargo's S3: its bytes, or S3's error (NoSuchBucket,

@@ -75,6 +75,7 @@ Result<const Task*> Tasks::LaunchTask(Launch& l) {
       pn.vpc_id = net->vpc_id;
       pn.vpc_cidr = net->vpc_cidr;
       pn.subnet_cidr = net->subnet_cidr;
+      pn.dns_support = net->dns_support;
       if (!net->availability_zone.empty()) t.availability_zone = net->availability_zone;
     } else {
       failure = "ResourceInitializationError: failed to configure ENI: the subnet ID '" + subnet +
