@@ -10,14 +10,20 @@
 #include <cstdlib>
 #include <sys/stat.h>
 #include <climits>
+#include <fstream>
+#include <map>
+#include <mutex>
 #include <cstdlib>
 
 #include "cli/vpc_access.h"
 #include "common/clock.h"
 #include "common/strings.h"
+#include "dataplane/dns/dns_server.h"
 #include "dataplane/endpoints/task_endpoints.h"
 #include "dataplane/endpoints/task_metadata.h"
 #include "protocol/codec.h"
+#include "protocol/model.h"
+#include "runtime/ipv4.h"
 #include "dataplane/logs/log_pipeline.h"
 #include "runtime/engine_check.h"
 #include "runtime/engine_client.h"
@@ -126,6 +132,8 @@ Services MakeServices(const services::Env& env) {
       case Kind::kNatGateway: net.egress = runtime::SubnetEgress::kNatGateway; break;
       case Kind::kNone: break;
     }
+    const boost::json::object* attrs = GetObject(*vpc, "_Attributes");
+    net.dns_support = attrs ? GetBool(*attrs, "enableDnsSupport", true) : true;
     return net;
   });
   out.ecs->SetInterfaceHooks(
@@ -181,6 +189,114 @@ void RunLoop(boost::asio::io_context& io) {
     }
   }
 }
+
+// Where the AWS names lead inside every VPC (the VPC resolver's answer for
+// s3.amazonaws.com and the like): a link-local address of fargo's, sent on
+// to this instance's API listener by the VPC's router (VpcFabric's DNAT).
+constexpr const char* kAwsAddress = "169.254.170.3";
+// The Amazon provided DNS's other address, in every VPC.
+constexpr const char* kResolverLinkLocal = "169.254.169.253";
+
+// This instance's own address on the host, where the VPCs' DNAT sends
+// 169.254.170.2 and the AWS names: one of 169.254.172.0/22, from the
+// instance id (the `attempt`-th choice when an earlier one is taken).
+std::string InstanceAddress(const std::string& instance, uint32_t attempt) {
+  uint32_t base = (169u << 24) | (254u << 16) | (172u << 8);
+  return runtime::FormatIpv4(base + 1 + static_cast<uint32_t>((Fnv1a(instance) + attempt) % 1020));
+}
+
+std::string RegionOfArn(const std::string& arn) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t i = 0; i <= arn.size() && parts.size() < 4; ++i)
+    if (i == arn.size() || arn[i] == ':') {
+      parts.push_back(arn.substr(start, i - start));
+      start = i + 1;
+    }
+  return parts.size() == 4 ? parts[3] : "";
+}
+
+// The endpoint prefixes of the services served ("s3", "sts", "logs",
+// "elasticloadbalancing", ...), from their models: the names the VPC
+// resolver answers with fargo's address.
+std::vector<std::string> ServedEndpointPrefixes(const std::vector<std::string>& services) {
+  std::vector<std::string> out;
+  for (const auto& s : services)
+    if (const protocol::ServiceModel* m = protocol::ModelRegistry::Instance().Get(s))
+      if (!m->endpoint_prefix().empty()) out.push_back(m->endpoint_prefix());
+  return out;
+}
+
+// Readies a VPC for a task (TaskRunner's prepare_vpc): fargo's addresses and
+// redirects in its namespace, its resolver (unless DNS support is off), and
+// the resolv.conf its containers mount. Runs on supervisor threads.
+class VpcDns {
+ public:
+  VpcDns(std::string dir, dataplane::dns::DnsServer& dns) : dir_(std::move(dir)), dns_(dns) {}
+  void SetFabric(runtime::VpcFabric* fabric) { fabric_ = fabric; }
+  // This instance's address and the ports 169.254.170.2 and the AWS names
+  // lead to there. REQUIRES: before any task starts.
+  void SetInstance(std::string address, uint16_t endpoints_port, uint16_t api_port) {
+    std::lock_guard<std::mutex> l(mu_);
+    instance_address_ = std::move(address);
+    endpoints_port_ = endpoints_port;
+    api_port_ = api_port;
+  }
+
+  Result<std::string> Prepare(const runtime::SandboxSpec& sb) {
+    std::string region = RegionOfArn(sb.task_arn);
+    auto view = dataplane::dns::DnsVpcView::Make(sb.vpc.vpc_id, region, sb.vpc.cidr, kAwsAddress);
+    if (!view || region.empty() || !fabric_)
+      return AwsError::Make("InternalError", "no DNS for VPC " + sb.vpc.vpc_id + " (" + sb.vpc.cidr + ")", 500);
+    std::string resolver_ip = runtime::FormatIpv4(view->ResolverAddress());
+    std::vector<std::string> resolver_ips{resolver_ip, kResolverLinkLocal};
+    std::lock_guard<std::mutex> l(mu_);
+    FARGO_ASSIGN_OR_RETURN(runtime::UniqueFd fd, fabric_->OpenVpcNetns(sb.vpc.vpc_id));
+    struct stat st {};
+    ::fstat(fd.get(), &st);
+    // Once per namespace (a VPC removed and made again is a new one).
+    bool fresh = ready_[sb.vpc.vpc_id] != st.st_ino;
+    if (fresh) {
+      runtime::VpcFabric::VpcServices services;
+      services.local_addresses = resolver_ips;
+      services.instance_address = instance_address_;
+      if (!instance_address_.empty()) {
+        services.redirects.push_back({"169.254.170.2", 80, endpoints_port_});
+        services.redirects.push_back({"169.254.170.2", 4566, api_port_});
+        services.redirects.push_back({kAwsAddress, 80, api_port_});
+        services.redirects.push_back({kAwsAddress, 4566, api_port_});
+      }
+      FARGO_TRY(fabric_->EnsureVpcServices(sb.vpc.vpc_id, services));
+    }
+    if (sb.vpc.dns_support) {
+      if (fresh || !dns_.Serving(sb.vpc.vpc_id)) FARGO_TRY(dns_.Serve(*view, fd.get(), resolver_ips));
+    } else {
+      dns_.Unserve(sb.vpc.vpc_id);  // AWS's resolver does not answer such a VPC
+    }
+    ready_[sb.vpc.vpc_id] = st.st_ino;
+    // AWS's DHCP options: the resolver, and the region's private zone.
+    std::string folder = dir_ + "/vpc-dns";
+    ::mkdir(folder.c_str(), 0755);
+    std::string path = folder + "/" + sb.vpc.vpc_id + ".resolv.conf";
+    std::string tmp = path + ".tmp";
+    {
+      std::ofstream f(tmp, std::ios::trunc);
+      f << "nameserver " << resolver_ip << "\nsearch " << view->PrivateZone() << "\n";
+      if (!f.flush()) return AwsError::Make("InternalError", "cannot write " + tmp, 500);
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) return AwsError::Make("InternalError", "cannot write " + path, 500);
+    return path;
+  }
+
+ private:
+  std::string dir_;
+  dataplane::dns::DnsServer& dns_;
+  runtime::VpcFabric* fabric_ = nullptr;
+  std::mutex mu_;
+  std::string instance_address_;
+  uint16_t endpoints_port_ = 80, api_port_ = 4566;
+  std::map<std::string, ino_t> ready_;
+};
 
 // One request of a task to 169.254.170.2. REQUIRES: on the state thread.
 void AnswerTaskEndpoint(services::EcsService& ecs, services::StsService& sts, double now, dataplane::TaskEndpoints::Kind kind,
@@ -267,11 +383,21 @@ int RunServe(const ServeOptions& opt) {
         }
       });
   (void)log_pipeline.Start();
+  // Each VPC's resolver; forwarded queries go to the host's resolvers.
+  dataplane::dns::DnsServer::Options dns_options;
+  dns_options.resolver.service_prefixes = ServedEndpointPrefixes(gateway.ServiceNames());
+  dns_options.forwarder.upstreams = dataplane::dns::DnsForwarder::ReadResolvConf();
+  // Load balancers and Cloud Map namespaces plug in here.
+  dataplane::dns::DnsServer dns(dns_options, nullptr);
+  (void)dns.Start();
+  VpcDns vpc_dns(dir, dns);
+  runner_options.prepare_vpc = [&vpc_dns](const runtime::SandboxSpec& sb) { return vpc_dns.Prepare(sb); };
   runtime::TaskRunner runner(
       engine, clock, &log_pipeline,
       [&gateway, ecs](const runtime::TaskReport& r) { gateway.Post([ecs, r] { ecs->ApplyTaskReport(r); }); },
       [](const std::string& line) { std::fprintf(stderr, "fargo: %s\n", line.c_str()); }, runner_options);
   ecs->SetTaskDriver(&runner);
+  vpc_dns.SetFabric(&runner.fabric());
   runner.Start();
   // Reaching VPCs from the host: port forwards and opt-in routes.
   VpcAccess vpc_access(gateway, *ec2, *ecs, runner, opt.region);
@@ -301,35 +427,36 @@ int RunServe(const ServeOptions& opt) {
     std::fprintf(stderr, "fargo: no container engine answers at %s (%s): tasks will fail to start\n",
                  engine.socket_path().c_str(), ping.error().message.c_str());
   }
-  // Tasks that ran before a restart are adopted; fargo's other tasks go.
-  gateway.Post([ecs, logs, &runner] {
-    std::vector<runtime::TaskPlan> live = ecs->LiveTaskPlans();
-    for (auto& plan : live)
-      for (auto& c : plan.containers)
-        if (c.awslogs)
-          c.awslogs->resume = logs->IngestCursors(c.awslogs->region, c.awslogs->group, c.awslogs->stream);
-    runner.Adopt(live);
-    ecs->ResumeStops();
-  });
-
-  // The task endpoints on 169.254.170.2: answers come from the state thread.
+  // The task endpoints: answers come from the state thread. Tasks address
+  // them at 169.254.170.2; each VPC's router sends that on to this
+  // instance's own address (VpcDns), so that several fargos on one host
+  // never answer each other's tasks.
   dataplane::TaskEndpointsOptions ep_options;
   ep_options.address = opt.task_endpoints_address;
   ep_options.port = opt.task_endpoints_port;
-  dataplane::TaskEndpoints endpoints(
-      ep_options, [&gateway, &clock, ecs, sts](dataplane::TaskEndpoints::Kind kind, int version, std::string id,
-                                               std::string subpath, dataplane::TaskEndpoints::Reply reply) {
-        gateway.Post([=, &clock] { AnswerTaskEndpoint(*ecs, *sts, clock.NowSeconds(), kind, id, subpath, reply); });
-      });
+  auto resolve_endpoint = [&gateway, &clock, ecs, sts](dataplane::TaskEndpoints::Kind kind, int version,
+                                                       std::string id, std::string subpath,
+                                                       dataplane::TaskEndpoints::Reply reply) {
+    gateway.Post([=, &clock] { AnswerTaskEndpoint(*ecs, *sts, clock.NowSeconds(), kind, id, subpath, reply); });
+  };
+  std::unique_ptr<dataplane::TaskEndpoints> endpoints;
   bool endpoints_up = false;
+  bool per_instance = ep_options.address == "169.254.170.2";
   if (!ep_options.address.empty()) {
-    Status local = ep_options.address == "169.254.170.2" ? dataplane::EnsureLocalAddress(ep_options.address)
-                                                        : OkStatus();
-    Status st = local.ok() ? endpoints.Start() : local;
+    Status st = OkStatus();
+    // The first of this instance's addresses that no other fargo holds.
+    for (uint32_t attempt = 0; attempt < (per_instance ? 8u : 1u); ++attempt) {
+      if (per_instance) ep_options.address = InstanceAddress(runner_options.instance, attempt);
+      st = per_instance ? dataplane::EnsureLocalAddress(ep_options.address) : OkStatus();
+      endpoints = std::make_unique<dataplane::TaskEndpoints>(ep_options, resolve_endpoint);
+      if (st.ok()) st = endpoints->Start();
+      if (st.ok() || !per_instance || st.error().code != "BindFailed") break;
+    }
     endpoints_up = st.ok();
     if (st.ok()) {
-      std::fprintf(stderr, "fargo: task endpoints on http://%s:%u\n", ep_options.address.c_str(),
-                   static_cast<unsigned>(endpoints.port()));
+      std::fprintf(stderr, "fargo: task endpoints on http://%s:%u%s\n", ep_options.address.c_str(),
+                   static_cast<unsigned>(endpoints->port()),
+                   per_instance ? " (tasks: http://169.254.170.2)" : "");
     } else {
       std::fprintf(stderr, "fargo: task metadata and credentials endpoints are off: %s\n",
                    st.error().message.c_str());
@@ -357,7 +484,7 @@ int RunServe(const ServeOptions& opt) {
   auto port = http.Start(opt.host, opt.port);
   if (!port.ok()) {
     std::fprintf(stderr, "fargo: %s\n", port.error().message.c_str());
-    if (endpoints_up) endpoints.Stop();
+    if (endpoints_up) endpoints->Stop();
     runner.Shutdown();
     log_pipeline.Stop();
     gateway.Stop();
@@ -380,6 +507,21 @@ int RunServe(const ServeOptions& opt) {
       std::fprintf(stderr, "fargo: tasks cannot reach the AWS APIs: %s\n", p.error().message.c_str());
     }
   }
+  // 169.254.170.2 and the AWS names (VPC DNS) lead here from each VPC.
+  if (per_instance && endpoints_up)
+    vpc_dns.SetInstance(ep_options.address, endpoints->port(), task_api_up ? opt.task_api_port : 0);
+
+  // Tasks that ran before a restart are adopted; fargo's other tasks go.
+  gateway.Post([ecs, logs, &runner] {
+    std::vector<runtime::TaskPlan> live = ecs->LiveTaskPlans();
+    for (auto& plan : live)
+      for (auto& c : plan.containers)
+        if (c.awslogs)
+          c.awslogs->resume = logs->IngestCursors(c.awslogs->region, c.awslogs->group, c.awslogs->stream);
+    runner.Adopt(live);
+    ecs->ResumeStops();
+  });
+
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
@@ -398,8 +540,9 @@ int RunServe(const ServeOptions& opt) {
   second.join();
   // Reverse order of start-up. Tasks keep running in the engine; the next
   // start adopts them.
-  if (endpoints_up) endpoints.Stop();
+  if (endpoints_up) endpoints->Stop();
   runner.Shutdown();
+  dns.Stop();
   log_pipeline.Stop();
   gateway.Stop();
   (*store)->StopCheckpointer();

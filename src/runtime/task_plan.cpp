@@ -53,6 +53,7 @@ json::object SandboxJson(const SandboxSpec& s) {
       {"vpc", json::object{{"vpcId", s.vpc.vpc_id},
                            {"cidr", s.vpc.cidr},
                            {"internal", s.vpc.internal},
+                           {"dnsSupport", s.vpc.dns_support},
                            {"labels", LabelsJson(s.vpc.labels)}}},
       {"subnetId", s.subnet_id},
       {"subnetCidr", s.subnet_cidr},
@@ -74,6 +75,7 @@ Result<SandboxSpec> SandboxFrom(const json::object& o) {
     s.vpc.vpc_id = GetString(*vpc, "vpcId");
     s.vpc.cidr = GetString(*vpc, "cidr");
     s.vpc.internal = GetBool(*vpc, "internal");
+    s.vpc.dns_support = GetBool(*vpc, "dnsSupport", true);  // plans stored before it: on
     s.vpc.labels = LabelsFrom(GetObject(*vpc, "labels"));
   }
   s.subnet_id = GetString(o, "subnetId");

@@ -198,6 +198,15 @@ class TaskRunner::Supervisor {
     sandbox_ = std::move(*sb);
     applied_egress_ = HasEgress(plan_.sandbox.subnet_egress, plan_.sandbox.public_ip);  // Create applied it
     SetNetwork();
+    if (r_.options_.prepare_vpc) {
+      auto resolv = r_.options_.prepare_vpc(plan_.sandbox);
+      if (!resolv.ok()) {
+        Fail("TaskFailedToStart", "ResourceInitializationError: unable to set up the VPC's DNS: " +
+                                      resolv.error().message);
+        return false;
+      }
+      sandbox_->SetResolvConf(*resolv);
+    }
     report_.last_status = "PENDING";
     Publish();
     if (StopRequested()) return false;
@@ -278,6 +287,11 @@ class TaskRunner::Supervisor {
     sandbox_ = std::move(*sb);
     SetNetwork();
     ApplyEgress();  // kept in the VPC's namespace across the restart; made sure of
+    // The VPC's services again (a restarted fargo listens anew); the
+    // containers keep the resolv.conf they were made with.
+    if (r_.options_.prepare_vpc && !plan_.sandbox.vpc.vpc_id.empty()) {
+      if (auto st = r_.options_.prepare_vpc(plan_.sandbox); !st.ok()) Log("VPC DNS: " + st.error().message);
+    }
     report_.last_status = "PENDING";
     const auto& engine_ids = sandbox_->containers();
     for (size_t i = 0; i < plan_.containers.size(); ++i) {

@@ -54,6 +54,12 @@ class TaskRunner final : public TaskDriver {
     // Labels every task of this fargo (kLabelInstance) so that two fargos
     // on one engine never take each other's tasks for orphans. Empty: none.
     std::string instance;
+    // Called on a task's supervisor thread once its VPC's namespace exists
+    // (a new task, before its containers are made, and an adopted one):
+    // readies fargo's services in the VPC (its resolver) and returns the
+    // host path of the resolv.conf the task's containers mount ("" = the
+    // engine's). An error fails the task's start. Unset: nothing.
+    std::function<Result<std::string>(const SandboxSpec& sandbox)> prepare_vpc;
   };
 
   // REQUIRES: engine, clock and logs (when not null) outlive the runner.

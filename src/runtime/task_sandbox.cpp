@@ -357,6 +357,15 @@ Result<std::string> TaskSandbox::CreateContainer(const ContainerSpec& spec) {
   }
   FARGO_ASSIGN_OR_RETURN(json::object body, BuildContainerCreateBody(spec, pause_id_, labels_, volumes_,
                                                                   HostLimits::Probe()));
+  if (!resolv_conf_.empty()) {
+    // A bind mount rather than HostConfig.Dns: the engine ignores Dns for a
+    // container that joins another's network, and with network "none".
+    json::object& hc = body["HostConfig"].as_object();
+    json::array mounts = hc.contains("Mounts") ? hc["Mounts"].as_array() : json::array();
+    mounts.push_back(json::object{
+        {"Type", "bind"}, {"Source", resolv_conf_}, {"Target", "/etc/resolv.conf"}, {"ReadOnly", true}});
+    hc["Mounts"] = std::move(mounts);
+  }
   FARGO_ASSIGN_OR_RETURN(std::string id,
                          engine_->ContainerCreate(ContainerEngineName(spec.name), body));
   containers_[spec.name] = id;

@@ -118,6 +118,10 @@ class TaskSandbox {
   // must already be present (see EngineClient::ImagePull).
   Result<std::string> CreateContainer(const ContainerSpec& spec);
 
+  // A host file every container created afterwards sees, read-only, as its
+  // /etc/resolv.conf (the VPC's resolver); "" = the engine's own.
+  void SetResolvConf(std::string host_path) { resolv_conf_ = std::move(host_path); }
+
   // Engine ids of the task's containers by ECS container name.
   const std::map<std::string, std::string>& containers() const { return containers_; }
 
@@ -132,6 +136,7 @@ class TaskSandbox {
   Labels labels_;
   std::map<std::string, std::string> volumes_;     // task name -> engine name
   std::map<std::string, std::string> containers_;  // ECS name -> engine id
+  std::string resolv_conf_;
 };
 
 }  // namespace fargo::runtime

@@ -20,6 +20,7 @@ struct VpcNetworkSpec {
   std::string vpc_id;
   std::string cidr;       // "10.0.0.0/16"
   bool internal = false;  // no route off the machine (no NAT/forwarding)
+  bool dns_support = true;  // EC2's enableDnsSupport: the VPC's resolver answers
   Labels labels;          // extra labels
 };
 

@@ -1,6 +1,9 @@
 #include "runtime/vpc_fabric.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -343,6 +346,54 @@ Status VpcFabric::UnrouteVpc(const std::string& vpc_id) {
   std::lock_guard<std::mutex> l(mu_);
   std::string uplink = UplinkName(vpc_id);
   for (const auto& c : RoutedCidrs(vpc_id)) FARGO_TRY(Run({"ip", "route", "del", c, "dev", uplink}));
+  return OkStatus();
+}
+
+// ---------------------------------------------------------------- fargo's services in a VPC
+
+Result<UniqueFd> VpcFabric::OpenVpcNetns(const std::string& vpc_id) const { return OpenNamedNetns(NamespaceOf(vpc_id)); }
+
+Status VpcFabric::EnsureVpcServices(const std::string& vpc_id, const VpcServices& services) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::string ns = NamespaceOf(vpc_id);
+  FARGO_ASSIGN_OR_RETURN(UniqueFd fd, OpenNamedNetns(ns));
+  FARGO_ASSIGN_OR_RETURN(Netlink inside, Netlink::Open(fd.get()));
+  for (const auto& ip : services.local_addresses) FARGO_TRY(inside.AddAddress("lo", ip, 32));
+  if (services.instance_address.empty()) return OkStatus();
+  // The host's end of the uplink is the address before the VPC's end.
+  uint32_t up = 0;
+  FARGO_TRY(RunInNetns(fd.get(), [&up]() -> Status {
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0) return AwsError::Make("InternalError", "getifaddrs failed", 500);
+    for (ifaddrs* a = list; a; a = a->ifa_next)
+      if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET && std::strcmp(a->ifa_name, kUplinkInside) == 0)
+        up = ntohl(reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr.s_addr);
+    freeifaddrs(list);
+    return OkStatus();
+  }));
+  if (up == 0) return AwsError::Make("InternalError", "the uplink of " + vpc_id + " has no address", 500);
+  FARGO_TRY(inside.AddRoute(services.instance_address, 32, FormatIpv4(up - 1)));
+  auto ipt = [&ns](std::vector<std::string> args) {
+    std::vector<std::string> argv{"ip", "netns", "exec", ns, "iptables", "-w", "-t", "nat"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return Run(argv);
+  };
+  const std::string chain = "FARGO-SVC";
+  (void)ipt({"-N", chain});
+  FARGO_TRY(ipt({"-F", chain}));
+  if (!ipt({"-C", "PREROUTING", "-j", chain}).ok()) FARGO_TRY(ipt({"-A", "PREROUTING", "-j", chain}));
+  for (const auto& r : services.redirects) {
+    std::vector<std::string> rule{"-A", chain, "-d", r.from_ip + "/32", "-p", "tcp"};
+    if (r.from_port) {
+      rule.push_back("--dport");
+      rule.push_back(std::to_string(r.from_port));
+    }
+    rule.push_back("-j");
+    rule.push_back("DNAT");
+    rule.push_back("--to-destination");
+    rule.push_back(services.instance_address + (r.to_port ? ":" + std::to_string(r.to_port) : ""));
+    FARGO_TRY(ipt(rule));
+  }
   return OkStatus();
 }
 

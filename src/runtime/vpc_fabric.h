@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "runtime/netns.h"
 
 namespace fargo::runtime {
 
@@ -120,6 +121,30 @@ class VpcFabric {
     double total_ms = 0, last_ms = 0, max_ms = 0;
   };
   AttachStats attach_stats() const;
+
+  // ---- fargo's own services in a VPC (its resolver, this instance's address)
+  //
+  // Inside the VPC's namespace: `local_addresses` (/32s on its lo: the
+  // resolver's base + 2 and 169.254.169.253, where sockets opened in the
+  // namespace listen), a route up the uplink to `instance_address` (this
+  // fargo's own address on the host, unique per instance), and DNAT of each
+  // of `redirects` to it (169.254.170.2:80 and the AWS names' address), in a
+  // chain of its own (FARGO-SVC, rewritten whole on each call). Thus a task
+  // reaches only its own fargo, however many run on the host.
+  struct Redirect {
+    std::string from_ip;  // as the task addresses it
+    uint16_t from_port = 0;
+    uint16_t to_port = 0;  // on instance_address
+  };
+  struct VpcServices {
+    std::vector<std::string> local_addresses;
+    std::string instance_address;
+    std::vector<Redirect> redirects;
+  };
+  // REQUIRES: EnsureVpc(vpc_id) succeeded.
+  Status EnsureVpcServices(const std::string& vpc_id, const VpcServices& services);
+  // The VPC's namespace, for sockets opened inside it (RunInNetns).
+  Result<UniqueFd> OpenVpcNetns(const std::string& vpc_id) const;
 
  private:
   Status EnsureUplink(const std::string& vpc_id, int vpc_ns_fd);

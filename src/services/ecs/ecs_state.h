@@ -27,6 +27,7 @@ struct SubnetNetwork {
   std::string vpc_id, vpc_cidr, subnet_cidr, availability_zone;
   // Where the subnet's route table sends 0.0.0.0/0.
   runtime::SubnetEgress egress = runtime::SubnetEgress::kNone;
+  bool dns_support = true;  // the VPC's enableDnsSupport
 };
 using NetworkResolver =
     std::function<std::optional<SubnetNetwork>(const std::string& region, const std::string& subnet_id)>;

@@ -159,6 +159,7 @@ Result<runtime::TaskPlan> BuildTaskPlan(const PlanInput& in) {
   sb.cluster = in.cluster;
   sb.vpc.vpc_id = in.network.vpc_id;
   sb.vpc.cidr = in.network.vpc_cidr;
+  sb.vpc.dns_support = in.network.dns_support;
   sb.subnet_id = in.network.subnet_id;
   sb.subnet_cidr = in.network.subnet_cidr;
   sb.subnet_egress = in.network.subnet_egress;

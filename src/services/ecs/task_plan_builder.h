@@ -26,6 +26,7 @@ struct PlanNetwork {
   std::string subnet_id, subnet_cidr;
   runtime::SubnetEgress subnet_egress = runtime::SubnetEgress::kNone;
   bool public_ip = false;  // assignPublicIp ENABLED
+  bool dns_support = true;
 };
 
 // Reads an object of fargo's S3: its bytes, or S3's error (NoSuchBucket,

@@ -77,6 +77,7 @@ Result<const Task*> Tasks::LaunchTask(Launch& l) {
       pn.subnet_cidr = net->subnet_cidr;
       pn.subnet_egress = net->egress;
       pn.public_ip = l.public_ip;
+      pn.dns_support = net->dns_support;
       if (!net->availability_zone.empty()) t.availability_zone = net->availability_zone;
     } else {
       failure = "ResourceInitializationError: failed to configure ENI: the subnet ID '" + subnet +
