@@ -26,8 +26,11 @@ Ec2Service::Egress Ec2Service::SubnetEgress(const std::string& region, const std
       } else if (!nat.empty()) {
         // A NAT gateway carries traffic once available (the view counts a
         // pending one as active, as AWS shows it).
+        // A public one reaches out only through its own subnet's internet
+        // gateway; a private one reaches no internet at all.
         const json::object* n = nat_gateways_.Find(store::Collection::Key(region, nat));
-        if (n && GetString(NatView(*n), "State") == "available") {
+        if (n && GetString(NatView(*n), "State") == "available" && GetString(*n, "ConnectivityType") != "private" &&
+            SubnetEgress(region, GetString(*n, "SubnetId")).kind == Egress::Kind::kInternetGateway) {
           out.kind = Egress::Kind::kNatGateway;
           out.target = nat;
         }

@@ -102,12 +102,25 @@ TEST_F(SubnetEgressTest, ADetachedGatewayOrAGoneNatGatewayIsNoEgress) {
 }
 
 TEST_F(SubnetEgressTest, APendingNatGatewayGivesNoEgressYet) {
-  AttachedIgw();
+  std::string public_rtb = Table();
+  DefaultRoute(public_rtb, "GatewayId=" + AttachedIgw());
+  Associate(public_rtb, public_);
   std::string alloc = Tag(Call("AllocateAddress", "Domain=vpc").body, "allocationId");
   std::string nat = Tag(Call("CreateNatGateway", "SubnetId=" + public_ + "&AllocationId=" + alloc).body, "natGatewayId");
   DefaultRoute(main_, "NatGatewayId=" + nat);
   EXPECT_EQ(KindOf(private_), Kind::kNone);
   clock_.Advance(5000);
+  EXPECT_EQ(KindOf(private_), Kind::kNatGateway);
+}
+
+TEST_F(SubnetEgressTest, ANatGatewayReachesOutOnlyThroughItsOwnSubnetsInternetGateway) {
+  std::string igw = AttachedIgw();
+  std::string nat = AvailableNat();  // in the public subnet, whose table is the main one: no route out yet
+  std::string rtb = Table();
+  DefaultRoute(rtb, "NatGatewayId=" + nat);
+  Associate(rtb, private_);
+  EXPECT_EQ(KindOf(private_), Kind::kNone);
+  DefaultRoute(main_, "GatewayId=" + igw);
   EXPECT_EQ(KindOf(private_), Kind::kNatGateway);
 }
 
