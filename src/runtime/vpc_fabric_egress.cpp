@@ -5,6 +5,8 @@
 //   FORWARD       -o up0 -j FARGO-UPLINK
 //   FARGO-UPLINK  replies (conntrack REPLY direction)  ACCEPT
 //                 -d <each fargo service address>      ACCEPT
+//                 conntrack DNAT                         ACCEPT (FARGO-SVC's redirects
+//                                                        to this fargo instance)
 //                 -j FARGO-EGRESS
 //                 DROP                                  (as a VPC without a route: silence)
 //   FARGO-EGRESS  -s <address>/32 ACCEPT, one per ENI with egress
@@ -213,6 +215,7 @@ Status VpcFabric::EnsureEgressPath(const std::string& vpc_id, EgressState& state
     std::string rules = std::string("*filter\n:") + kUplinkChain + " - [0:0]\n" + "-A " + kUplinkChain +
                         " -m conntrack --ctstate RELATED,ESTABLISHED --ctdir REPLY -j ACCEPT\n";
     for (const auto& svc : options_.service_addresses) rules += "-A " + std::string(kUplinkChain) + " -d " + svc + "/32 -j ACCEPT\n";
+    rules += "-A " + std::string(kUplinkChain) + " -m conntrack --ctstate DNAT -j ACCEPT\n";
     rules += "-A " + std::string(kUplinkChain) + " -j " + kEgressChain + "\n";
     rules += "-A " + std::string(kUplinkChain) + " -j DROP\nCOMMIT\n";
     FARGO_TRY(Command({"iptables-restore", "-w", "--noflush"}, rules));
