@@ -2,7 +2,7 @@
 # Builds the images the tests and the story use, under the story's names, from
 # Debian's packages (no registry is reachable in CI):
 #   docker.io/library/debian:buster-20230411-slim  Debian 12 minbase, plus a
-#       test-tools layer (wget, iproute2) that the tests run inside tasks
+#       test-tools layer (wget, iproute2, nslookup) that the tests run inside tasks
 #   docker.io/library/nginx:1.24.0   Debian's nginx-light, laid out and started
 #       as the official image (conf.d, html, logs to stdout/stderr, user nginx)
 #   docker.io/amazon/aws-cli:2.11.13  Debian's AWS CLI v2 (2.9) with --real-awscli;
@@ -75,7 +75,7 @@ mirror() {
 MIRROR=$(mirror)
 
 # What each image adds to the base (Debian package names).
-TEST_TOOLS="wget iproute2"
+TEST_TOOLS="wget iproute2 bind9-dnsutils"
 NGINX_PKGS="nginx-light curl"
 AWSCLI_PKGS="awscli"
 
@@ -251,7 +251,8 @@ PATH_ENV="ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 # debian: the base with a shell, plus the test-tools layer. Not an image under
 # test: the tests run these tools inside tasks (`wget` for the task endpoints
-# and to reach other tasks, `ip` to show a task's interfaces and routes).
+# and to reach other tasks, `ip` to show a task's interfaces and routes,
+# `nslookup` to ask the VPC's resolver).
 setup_debian() { :; }
 DEBIAN=docker.io/library/debian:buster-20230411-slim
 make_image "$DEBIAN" debian setup_debian "$TEST_TOOLS" "$PATH_ENV" 'CMD ["bash"]' \
