@@ -177,6 +177,32 @@ bool IsScheduleExpression(const std::string& s) {
 
 std::string Join(const std::string& a, const std::string& b) { return a + "|" + b; }
 
+// What DescribeScalingPolicies and DescribeScheduledActions answer: the items
+// of `coll` under `prefix` (the caller's ServiceNamespace) that match the
+// request's optional ScalableDimension, ResourceId and names (`names_member`),
+// a page of them encoded into `out_member`.
+template <typename T, typename Encode>
+Result<json::object> DescribeNamed(const store::TypedCollection<T>& coll, const std::string& prefix,
+                                   const json::object& in, const char* names_member, const char* out_member,
+                                   Encode encode) {
+  std::string dimension = GetString(in, "ScalableDimension");
+  std::string resource = GetString(in, "ResourceId");
+  std::vector<std::string> names = Strings(in, names_member);
+  std::vector<const T*> hits;
+  coll.ForEachPrefix(prefix, [&](const std::string&, const T& item) {
+    if (!dimension.empty() && item.key.scalable_dimension != dimension) return;
+    if (!resource.empty() && item.key.resource_id != resource) return;
+    if (!names.empty() && !Contains(names, item.name)) return;
+    hits.push_back(&item);
+  });
+  FARGO_ASSIGN_OR_RETURN(PageSpan page, PageOf(in, hits.size()));
+  json::array out;
+  for (size_t i = page.begin; i < page.end; ++i) out.push_back(encode(*hits[i]));
+  json::object r{{out_member, std::move(out)}};
+  if (!page.next_token.empty()) r["NextToken"] = page.next_token;
+  return r;
+}
+
 }  // namespace
 
 std::string ApplicationAutoScalingService::DefaultRoleArn(const std::string& account, const std::string& ns) {
@@ -394,22 +420,9 @@ Result<json::object> ApplicationAutoScalingService::PutScalingPolicy(CallContext
 Result<json::object> ApplicationAutoScalingService::DescribeScalingPolicies(CallContext& ctx, json::object& in) {
   std::string ns = GetString(in, "ServiceNamespace");
   std::string dimension = GetString(in, "ScalableDimension");
-  std::string resource = GetString(in, "ResourceId");
-  if (!dimension.empty()) FARGO_TRY(ValidateKey(TargetKey{ns, resource, dimension}, false));
-  std::vector<std::string> names = Strings(in, "PolicyNames");
-  std::vector<const ScalingPolicy*> hits;
-  policies_.ForEachPrefix(Prefix(ctx) + ns + "|", [&](const std::string&, const ScalingPolicy& p) {
-    if (!dimension.empty() && p.key.scalable_dimension != dimension) return;
-    if (!resource.empty() && p.key.resource_id != resource) return;
-    if (!names.empty() && !Contains(names, p.name)) return;
-    hits.push_back(&p);
-  });
-  FARGO_ASSIGN_OR_RETURN(PageSpan page, PageOf(in, hits.size()));
-  json::array out;
-  for (size_t i = page.begin; i < page.end; ++i) out.push_back(autoscaling::EncodePolicy(*hits[i]));
-  json::object r{{"ScalingPolicies", std::move(out)}};
-  if (!page.next_token.empty()) r["NextToken"] = page.next_token;
-  return r;
+  if (!dimension.empty()) FARGO_TRY(ValidateKey(TargetKey{ns, GetString(in, "ResourceId"), dimension}, false));
+  return DescribeNamed(policies_, Prefix(ctx) + ns + "|", in, "PolicyNames", "ScalingPolicies",
+                       [](const ScalingPolicy& p) { return autoscaling::EncodePolicy(p); });
 }
 
 Result<json::object> ApplicationAutoScalingService::DeleteScalingPolicy(CallContext& ctx, json::object& in) {
@@ -474,22 +487,9 @@ Result<json::object> ApplicationAutoScalingService::PutScheduledAction(CallConte
 Result<json::object> ApplicationAutoScalingService::DescribeScheduledActions(CallContext& ctx, json::object& in) {
   std::string ns = GetString(in, "ServiceNamespace");
   std::string dimension = GetString(in, "ScalableDimension");
-  std::string resource = GetString(in, "ResourceId");
-  if (!dimension.empty()) FARGO_TRY(ValidateKey(TargetKey{ns, resource, dimension}, false));
-  std::vector<std::string> names = Strings(in, "ScheduledActionNames");
-  std::vector<const ScheduledAction*> hits;
-  actions_.ForEachPrefix(Prefix(ctx) + ns + "|", [&](const std::string&, const ScheduledAction& a) {
-    if (!dimension.empty() && a.key.scalable_dimension != dimension) return;
-    if (!resource.empty() && a.key.resource_id != resource) return;
-    if (!names.empty() && !Contains(names, a.name)) return;
-    hits.push_back(&a);
-  });
-  FARGO_ASSIGN_OR_RETURN(PageSpan page, PageOf(in, hits.size()));
-  json::array out;
-  for (size_t i = page.begin; i < page.end; ++i) out.push_back(autoscaling::EncodeScheduledAction(*hits[i]));
-  json::object r{{"ScheduledActions", std::move(out)}};
-  if (!page.next_token.empty()) r["NextToken"] = page.next_token;
-  return r;
+  if (!dimension.empty()) FARGO_TRY(ValidateKey(TargetKey{ns, GetString(in, "ResourceId"), dimension}, false));
+  return DescribeNamed(actions_, Prefix(ctx) + ns + "|", in, "ScheduledActionNames", "ScheduledActions",
+                       [](const ScheduledAction& a) { return autoscaling::EncodeScheduledAction(a); });
 }
 
 Result<json::object> ApplicationAutoScalingService::DeleteScheduledAction(CallContext& ctx, json::object& in) {
