@@ -202,11 +202,23 @@ _TF_CLI_CONFIG = '''provider_installation {
 '''
 
 
+_TF_VERSIONS = """terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "5.100.0"
+    }
+  }
+}
+"""
+
+
 class TerraformTestCase(FargoTestCase):
     """Runs the real Terraform and AWS provider against fargo, offline.
 
-    Subclasses set STACK_DIR (a folder to copy) or STACK (main.tf text); the
-    stack gets fargo's provider override next to it."""
+    Subclasses set STACK_DIR (a folder to copy) or STACK (main.tf text, which
+    gets the pinned provider in versions.tf beside it); the stack gets fargo's
+    provider override next to it."""
     STACK_DIR = None
     STACK = None
 
@@ -223,6 +235,9 @@ class TerraformTestCase(FargoTestCase):
             os.makedirs(cls.stack)
             with open(os.path.join(cls.stack, "main.tf"), "w") as f:
                 f.write(cls.STACK)
+            if "required_providers" not in cls.STACK:
+                with open(os.path.join(cls.stack, "versions.tf"), "w") as f:
+                    f.write(_TF_VERSIONS)
         override = subprocess.run([FARGO_BIN, "terraform-override", "--endpoint", cls.fargo.endpoint],
                                   capture_output=True, text=True, check=True).stdout
         with open(os.path.join(cls.stack, "fargo_override.tf"), "w") as f:
@@ -329,6 +344,17 @@ class Engine:
 
 STORY_IMAGES = ("docker.io/library/debian:buster-20230411-slim", "docker.io/library/nginx:1.24.0")
 AWS_CLI_IMAGE = "docker.io/amazon/aws-cli:2.11.13"
+
+
+def require_vpc_networks():
+    """The engine, and root: fargo's VPC networks are network namespaces.
+    A skip only outside CI (CI runs as root)."""
+    engine = require_engine()
+    if os.geteuid() != 0:
+        if CI:
+            raise AssertionError("VPC networks need root, and CI runs as root")
+        raise unittest.SkipTest("VPC networks need root")
+    return engine
 
 
 def require_engine():

@@ -11,15 +11,6 @@ from fargo_harness import TerraformTestCase
 
 
 STACK = r'''
-terraform {
-  required_providers {
-    aws = {
-      source  = "hashicorp/aws"
-      version = "5.100.0"
-    }
-  }
-}
-
 provider "aws" {
   region = "eu-west-1"
 }

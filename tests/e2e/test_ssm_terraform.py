@@ -17,15 +17,6 @@ from fargo_harness import TerraformTestCase
 AWS_V2 = "/usr/bin/aws"
 
 STACK = r'''
-terraform {
-  required_providers {
-    aws = {
-      source  = "hashicorp/aws"
-      version = "5.100.0"
-    }
-  }
-}
-
 provider "aws" {
   region = "eu-west-1"
   default_tags {

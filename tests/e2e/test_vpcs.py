@@ -16,7 +16,7 @@ import os
 import subprocess
 import unittest
 
-from fargo_harness import CI, FargoTestCase, require_engine, wait_for
+from fargo_harness import FargoTestCase, require_vpc_networks, wait_for
 
 DEBIAN = "debian:buster-20230411-slim"
 NGINX = "nginx:1.24.0"
@@ -122,11 +122,7 @@ def probe(ip):
 class VpcIsolationTest(FargoTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.engine = require_engine()
-        if os.geteuid() != 0:
-            if CI:
-                raise AssertionError("VPC networks need root, and CI runs as root")
-            raise unittest.SkipTest("VPC networks need root")
+        cls.engine = require_vpc_networks()
         super().setUpClass()
 
     def namespaces(self):
