@@ -131,6 +131,17 @@ Status Ec2Service::RefreshRouteStates(const std::string& region) {
   });
 }
 
+std::pair<std::string, json::object> Ec2Service::FindAssociation(const std::string& region,
+                                                                 const std::string& assoc_id) const {
+  std::pair<std::string, json::object> found;
+  route_tables_.ForEachPrefix(region + "/", [&](const std::string& key, const json::object& t) {
+    if (const json::array* as = GetArray(t, "Associations"))
+      for (const auto& a : *as)
+        if (GetString(a.as_object(), "RouteTableAssociationId") == assoc_id) found = {key, a.as_object()};
+  });
+  return found;
+}
+
 const json::object* Ec2Service::RouteTableOfSubnet(const std::string& region, const std::string& subnet_id) const {
   const json::object* subnet = FindSubnet(region, subnet_id);
   if (!subnet) return nullptr;
@@ -474,16 +485,7 @@ Result<json::object> Ec2Service::AssociateRouteTable(CallContext& ctx, json::obj
 
 Result<json::object> Ec2Service::DisassociateRouteTable(CallContext& ctx, json::object& in) {
   std::string assoc_id = GetString(in, "AssociationId");
-  std::string table_key;
-  json::object association;
-  route_tables_.ForEachPrefix(ctx.region + "/", [&](const std::string& key, const json::object& t) {
-    if (const json::array* as = GetArray(t, "Associations"))
-      for (const auto& a : *as)
-        if (GetString(a.as_object(), "RouteTableAssociationId") == assoc_id) {
-          table_key = key;
-          association = a.as_object();
-        }
-  });
+  auto [table_key, association] = FindAssociation(ctx.region, assoc_id);
   if (table_key.empty()) return ec2::AssociationNotFound(assoc_id);
   if (GetBool(association, "Main"))
     return AwsError::Make("InvalidParameterValue", "cannot disassociate the main route table association " + assoc_id);
@@ -500,16 +502,7 @@ Result<json::object> Ec2Service::ReplaceRouteTableAssociation(CallContext& ctx, 
   std::string assoc_id = GetString(in, "AssociationId");
   std::string new_id = GetString(in, "RouteTableId");
   std::string new_key = Collection::Key(ctx.region, new_id);
-  std::string old_key;
-  json::object association;
-  route_tables_.ForEachPrefix(ctx.region + "/", [&](const std::string& key, const json::object& t) {
-    if (const json::array* as = GetArray(t, "Associations"))
-      for (const auto& a : *as)
-        if (GetString(a.as_object(), "RouteTableAssociationId") == assoc_id) {
-          old_key = key;
-          association = a.as_object();
-        }
-  });
+  auto [old_key, association] = FindAssociation(ctx.region, assoc_id);
   if (old_key.empty()) return ec2::AssociationNotFound(assoc_id);
   const json::object* target = route_tables_.Find(new_key);
   if (!target) return ec2::RouteTableNotFound(new_id);

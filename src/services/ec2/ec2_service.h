@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "services/ec2/filters.h"
@@ -231,6 +232,9 @@ class Ec2Service final : public Service {
   // The route table explicitly associated with the subnet, else the VPC's
   // main one; null if neither.
   const json::object* RouteTableOfSubnet(const std::string& region, const std::string& subnet_id) const;
+  // The route table (its store key) holding association `assoc_id`, and the
+  // association; an empty key when there is none.
+  std::pair<std::string, json::object> FindAssociation(const std::string& region, const std::string& assoc_id) const;
   // Maps Elastic IP `alloc_id` to `private_ip` (the primary address when
   // empty) of interface `eni_id`; both must exist. Unbind undoes it (no-op if
   // unmapped).
