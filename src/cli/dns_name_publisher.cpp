@@ -17,7 +17,9 @@ void DnsNamePublisher::Changed() {
   });
 }
 
-void DnsNamePublisher::Rebuild() { snapshot_.Publish(Build(cloudmap_.PrivateDnsZones(), elbv2_.LoadBalancerDnsNames())); }
+void DnsNamePublisher::Rebuild() {
+  snapshot_.Publish(Build(cloudmap_.PrivateDnsZones(), elbv2_.LoadBalancerDnsNames()));
+}
 
 std::shared_ptr<const dataplane::dns::DnsNameTable> DnsNamePublisher::Build(
     const std::vector<services::ServiceDiscoveryService::PrivateDnsZone>& zones,

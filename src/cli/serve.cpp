@@ -356,8 +356,9 @@ int RunServe(const ServeOptions& opt) {
   services::StsService* sts = built.sts.get();
   services::LogsService* logs = built.logs.get();
   services::Ec2Service* ec2 = built.ec2.get();
-  auto dns_publisher = std::make_shared<DnsNamePublisher>(*built.servicediscovery, *built.elbv2, dns_names,
-                                                          [&gateway](std::function<void()> fn) { gateway.Post(std::move(fn)); });
+  auto dns_publisher = std::make_shared<DnsNamePublisher>(
+      *built.servicediscovery, *built.elbv2, dns_names,
+      [&gateway](std::function<void()> fn) { gateway.Post(std::move(fn)); });
   built.servicediscovery->SetChangeHook([dns_publisher] { dns_publisher->Changed(); });
   built.elbv2->SetChangeHook([dns_publisher] { dns_publisher->Changed(); });
   built.MoveTo(gateway);

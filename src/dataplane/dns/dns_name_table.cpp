@@ -17,8 +17,9 @@ DnsNameLookup DnsNameTable::Find(const std::string& vpc_id, const std::string& n
   // The longest zone holding the name.
   if (auto z = zones_.find(vpc_id); z != zones_.end()) {
     for (const std::string& zone : z->second) {
-      bool inside = name == zone || (name.size() > zone.size() && name.compare(name.size() - zone.size(), zone.size(), zone) == 0 &&
-                                     name[name.size() - zone.size() - 1] == '.');
+      bool inside = name == zone ||
+                    (name.size() > zone.size() && name.compare(name.size() - zone.size(), zone.size(), zone) == 0 &&
+                     name[name.size() - zone.size() - 1] == '.');
       if (inside && zone.size() > out.zone.size()) out.zone = zone;
     }
   }

@@ -73,6 +73,14 @@ std::string IpLabel(uint32_t ip) {
          std::to_string((ip >> 8) & 255) + "-" + std::to_string(ip & 255);
 }
 
+// A name DnsRecord::Srv can write: labels of 1..63 bytes, 253 in all.
+bool WritableName(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (auto label : Split(name))
+    if (label.empty() || label.size() > 63) return false;
+  return true;
+}
+
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -222,11 +230,14 @@ void DnsResolver::AnswerFromSource(const DnsNameLookup& found, const std::string
       if (want(kA)) v4.push_back(DnsRecord::A(owner, e.ttl_a, *ip));
     } else {
       uint8_t ip6[16];
-      if (inet_pton(AF_INET6, a.c_str(), ip6) == 1 && want(kAAAA)) v6.push_back(DnsRecord::Aaaa(owner, e.ttl_aaaa, ip6));
+      if (inet_pton(AF_INET6, a.c_str(), ip6) == 1 && want(kAAAA))
+        v6.push_back(DnsRecord::Aaaa(owner, e.ttl_aaaa, ip6));
     }
   }
   if (want(kSRV))
-    for (const auto& t : e.srv) srv.push_back(DnsRecord::Srv(owner, e.ttl_srv, t.priority, t.weight, t.port, t.target));
+    for (const auto& t : e.srv)
+      if (WritableName(t.target))
+        srv.push_back(DnsRecord::Srv(owner, e.ttl_srv, t.priority, t.weight, t.port, t.target));
   pick(std::move(v4));
   pick(std::move(v6));
   pick(std::move(srv));

@@ -30,7 +30,9 @@ std::shared_ptr<const DnsNameTable> CloudMapTable() {
   t->AddZone("vpc-1", "corp.local");
   DnsNameEntry api;
   api.addresses = {"10.0.1.4", "10.0.2.4"};
-  api.srv = {{1, 1, 8080, "t1.api.corp.local"}, {1, 1, 8080, "t2.api.corp.local"}};
+  api.srv = {{1, 1, 8080, "t1.api.corp.local"},
+             {1, 1, 8080, "t2.api.corp.local"},
+             {1, 1, 8080, std::string(64, 'x') + ".api.corp.local"}};  // not a name: left out
   api.ttl_a = 10;
   api.ttl_srv = 20;
   api.max_answers = 8;
@@ -109,8 +111,8 @@ TEST_F(DnsNameSnapshotTest, AnswersSrvWithPortAndTarget) {
     EXPECT_EQ(a.ttl, 20u);
     const std::string& d = a.rdata;
     ASSERT_GT(d.size(), 7u);
-    EXPECT_EQ((static_cast<uint8_t>(d[0]) << 8) | static_cast<uint8_t>(d[1]), 1);       // priority
-    EXPECT_EQ((static_cast<uint8_t>(d[4]) << 8) | static_cast<uint8_t>(d[5]), 8080);    // port
+    EXPECT_EQ((static_cast<uint8_t>(d[0]) << 8) | static_cast<uint8_t>(d[1]), 1);     // priority
+    EXPECT_EQ((static_cast<uint8_t>(d[4]) << 8) | static_cast<uint8_t>(d[5]), 8080);  // port
     std::string name;
     for (size_t i = 6; i < d.size() && d[i] != 0; i += 1 + static_cast<uint8_t>(d[i]))
       name += (name.empty() ? "" : ".") + d.substr(i + 1, static_cast<uint8_t>(d[i]));
@@ -174,7 +176,8 @@ TEST_F(DnsNameSnapshotTest, APublishedTableReplacesTheOldOneWhileReadersRead) {
       if (a.outcome == DnsResolver::Outcome::kAnswer) ++answers;
     }
   });
-  for (int i = 0; i < 200 || (answers.load() == 0 && i < 2000000); ++i) snapshot_.Publish(i % 2 ? CloudMapTable() : std::make_shared<DnsNameTable>());
+  for (int i = 0; i < 200 || (answers.load() == 0 && i < 2000000); ++i)
+    snapshot_.Publish(i % 2 ? CloudMapTable() : std::make_shared<DnsNameTable>());
   snapshot_.Publish(std::make_shared<DnsNameTable>());
   stop = true;
   reader.join();
