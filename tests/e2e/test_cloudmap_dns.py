@@ -4,6 +4,7 @@ As with AWS's Route 53 private hosted zone behind a namespace: a task in the
 namespace's VPC resolves `<service>.<namespace>` to the registered
 instances' AWS_INSTANCE_IPV4, SRV queries answer the port and the
 instance's name, a name of the namespace with no such service is NXDOMAIN,
+a load balancer's DNS name is known in its VPC (no addresses yet: NODATA),
 a namespace of another VPC is not seen, and a deregistered instance is gone
 from the answers within a couple of seconds.
 
@@ -63,6 +64,7 @@ SCRIPT = "; ".join([
     'getent ahostsv4 web.corp.local; echo "NX rc=$?"',
     'perl -e "$1" web.corp.local | sed "s/^/NX /"',
     'getent ahostsv4 api.other.local; echo "OTHER rc=$?"',
+    'perl -e "$1" "$2" | sed "s/^/LB /"',
     'echo READY',
     # Then the answer every 0.3 s, with the time it was asked.
     'while true; do echo "T $(date +%s.%N) $(getent ahostsv4 api.corp.local | awk \'{print $1}\' | sort -u | tr \'\\n\' \' \')."; '
@@ -95,7 +97,12 @@ class CloudMapDnsTest(FargoTestCase):
         o = sd.create_service(Name="api", NamespaceId=other_ns, DnsConfig={"DnsRecords": [{"Type": "A", "TTL": 10}]})
         sd.register_instance(ServiceId=o["Service"]["Id"], InstanceId="x", Attributes={"AWS_INSTANCE_IPV4": "10.9.0.9"})
 
-        arn = v.run("cloudmap-dns", DEBIAN, ["sh", "-c", SCRIPT, "sh", SRV_QUERY])
+        # A load balancer in the VPC: its name is known there (no addresses yet).
+        second = v.ec2.create_subnet(VpcId=v.vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=region + "b")
+        lb = self.fargo.client("elbv2", region).create_load_balancer(
+            Name="web", Subnets=[v.subnet, second["Subnet"]["SubnetId"]], Scheme="internal")["LoadBalancers"][0]
+
+        arn = v.run("cloudmap-dns", DEBIAN, ["sh", "-c", SCRIPT, "sh", SRV_QUERY, lb["DNSName"]])
         v.running(arn)
         v.wait_log(arn, "READY", timeout=90)
         out = v.log(arn)
@@ -110,6 +117,8 @@ class CloudMapDnsTest(FargoTestCase):
         # A name of the namespace without such a service: not found (getent: 2).
         self.assertIn("NX rc=2", out)
         self.assertIn("NX SRV rcode=3 answers=0", out)  # NXDOMAIN
+        # The load balancer's name: an answer without records (NODATA), not NXDOMAIN.
+        self.assertIn("LB SRV rcode=0 answers=0", out)
         # The other VPC's namespace is not seen from this one.
         self.assertIn("OTHER rc=2", out)
         self.assertNotIn("10.9.0.9", out)
