@@ -15,6 +15,7 @@
 #include <mutex>
 #include <cstdlib>
 
+#include "cli/dns_name_publisher.h"
 #include "cli/vpc_access.h"
 #include "common/clock.h"
 #include "common/strings.h"
@@ -345,6 +346,9 @@ int RunServe(const ServeOptions& opt) {
   SystemClock clock;
   RandomIdGenerator ids;
   services::Env env{**store, clock, ids, opt.account};
+  // The names Cloud Map and ELBv2 put in the VPC resolvers: built on the
+  // state thread, read by the DNS thread (outlives both).
+  dataplane::dns::DnsNameSnapshot dns_names;
   server::Gateway gateway(clock, ids, opt.account, opt.region);
   // Typed pointers stay here; the gateway owns the services and outlives their use.
   Services built = MakeServices(env);
@@ -352,6 +356,11 @@ int RunServe(const ServeOptions& opt) {
   services::StsService* sts = built.sts.get();
   services::LogsService* logs = built.logs.get();
   services::Ec2Service* ec2 = built.ec2.get();
+  auto dns_publisher = std::make_shared<DnsNamePublisher>(
+      *built.servicediscovery, *built.elbv2, dns_names,
+      [&gateway](std::function<void()> fn) { gateway.Post(std::move(fn)); });
+  built.servicediscovery->SetChangeHook([dns_publisher] { dns_publisher->Changed(); });
+  built.elbv2->SetChangeHook([dns_publisher] { dns_publisher->Changed(); });
   built.MoveTo(gateway);
 
   // The task runtime: reports cross to the state thread by Post.
@@ -387,8 +396,8 @@ int RunServe(const ServeOptions& opt) {
   dataplane::dns::DnsServer::Options dns_options;
   dns_options.resolver.service_prefixes = ServedEndpointPrefixes(gateway.ServiceNames());
   dns_options.forwarder.upstreams = dataplane::dns::DnsForwarder::ReadResolvConf();
-  // Load balancers and Cloud Map namespaces plug in here.
-  dataplane::dns::DnsServer dns(dns_options, nullptr);
+  // Load balancers and Cloud Map namespaces: the snapshot the state thread publishes.
+  dataplane::dns::DnsServer dns(dns_options, dns_names.Source());
   (void)dns.Start();
   VpcDns vpc_dns(dir, dns);
   runner_options.prepare_vpc = [&vpc_dns](const runtime::SandboxSpec& sb) { return vpc_dns.Prepare(sb); };

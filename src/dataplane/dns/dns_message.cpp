@@ -240,6 +240,29 @@ DnsRecord DnsRecord::Aaaa(std::string name, uint32_t ttl, const uint8_t (&ipv6)[
   return r;
 }
 
+DnsRecord DnsRecord::Srv(std::string name, uint32_t ttl, uint16_t priority, uint16_t weight, uint16_t port,
+                         const std::string& target) {
+  DnsRecord r;
+  r.name = std::move(name);
+  r.type = kSRV;
+  r.ttl = ttl;
+  for (uint16_t v : {priority, weight, port}) {
+    r.rdata.push_back(static_cast<char>(v >> 8));
+    r.rdata.push_back(static_cast<char>(v & 255));
+  }
+  size_t start = 0;
+  for (size_t i = 0; i <= target.size(); ++i)
+    if (i == target.size() || target[i] == '.') {
+      if (i > start) {
+        r.rdata.push_back(static_cast<char>(i - start));
+        r.rdata.append(target, start, i - start);
+      }
+      start = i + 1;
+    }
+  r.rdata.push_back('\0');
+  return r;
+}
+
 DnsRecord DnsRecord::Ptr(std::string name, uint32_t ttl, std::string target) {
   DnsRecord r;
   r.name = std::move(name);

@@ -25,7 +25,7 @@
 namespace fargo::dataplane::dns {
 
 enum Type : uint16_t {
-  kA = 1, kNS = 2, kCNAME = 5, kSOA = 6, kPTR = 12, kMX = 15, kTXT = 16, kAAAA = 28, kOPT = 41, kANY = 255
+  kA = 1, kNS = 2, kCNAME = 5, kSOA = 6, kPTR = 12, kMX = 15, kTXT = 16, kAAAA = 28, kSRV = 33, kOPT = 41, kANY = 255
 };
 inline constexpr uint16_t kClassIN = 1;
 
@@ -59,6 +59,10 @@ struct DnsRecord {
   static DnsRecord Ptr(std::string name, uint32_t ttl, std::string target);
   static DnsRecord Cname(std::string name, uint32_t ttl, std::string target);
   static DnsRecord Soa(std::string name, uint32_t ttl, DnsSoa soa);
+  // SRV (RFC 2782), kept as raw data: its target is written uncompressed.
+  // REQUIRES: `target` is a valid name (labels of 1..63 bytes).
+  static DnsRecord Srv(std::string name, uint32_t ttl, uint16_t priority, uint16_t weight, uint16_t port,
+                       const std::string& target);
   // An OPT pseudo-record announcing `udp_size`.
   static DnsRecord Opt(uint16_t udp_size);
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <random>
 
 namespace fargo::dataplane::dns {
 
@@ -70,6 +71,14 @@ std::optional<uint32_t> ParseIpLabel(std::string_view label) {
 std::string IpLabel(uint32_t ip) {
   return "ip-" + std::to_string(ip >> 24) + "-" + std::to_string((ip >> 16) & 255) + "-" +
          std::to_string((ip >> 8) & 255) + "-" + std::to_string(ip & 255);
+}
+
+// A name DnsRecord::Srv can write: labels of 1..63 bytes, 253 in all.
+bool WritableName(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (auto label : Split(name))
+    if (label.empty() || label.size() > 63) return false;
+  return true;
 }
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
@@ -196,6 +205,45 @@ std::string DnsResolver::TruncateForUdp(std::string response, size_t limit) {
   return wire.ok() ? std::move(*wire) : response.substr(0, 12);
 }
 
+void DnsResolver::AnswerFromSource(const DnsNameLookup& found, const std::string& owner, uint16_t type,
+                                   DnsMessage& r) const {
+  if (!found.zone.empty()) r.aa = true;
+  if (found.kind == DnsNameLookup::Kind::kNxDomain) {
+    r.rcode = kNXDomain;
+    r.authority.push_back(SoaFor(found.zone));
+    return;
+  }
+  const DnsNameEntry& e = found.entry;
+  auto want = [type](uint16_t t) { return type == t || type == kANY; };
+  // Route 53's routing: a random one (weighted) or a random 8 (multivalue).
+  thread_local std::minstd_rand rng(std::random_device{}());
+  auto pick = [&](std::vector<DnsRecord> records) {
+    if (e.max_answers > 0 && records.size() > e.max_answers) {
+      std::shuffle(records.begin(), records.end(), rng);
+      records.resize(e.max_answers);
+    }
+    for (auto& rec : records) r.answers.push_back(std::move(rec));
+  };
+  std::vector<DnsRecord> v4, v6, srv;
+  for (const auto& a : e.addresses) {
+    if (auto ip = ParseV4(a)) {
+      if (want(kA)) v4.push_back(DnsRecord::A(owner, e.ttl_a, *ip));
+    } else {
+      uint8_t ip6[16];
+      if (inet_pton(AF_INET6, a.c_str(), ip6) == 1 && want(kAAAA))
+        v6.push_back(DnsRecord::Aaaa(owner, e.ttl_aaaa, ip6));
+    }
+  }
+  if (want(kSRV))
+    for (const auto& t : e.srv)
+      if (WritableName(t.target))
+        srv.push_back(DnsRecord::Srv(owner, e.ttl_srv, t.priority, t.weight, t.port, t.target));
+  pick(std::move(v4));
+  pick(std::move(v6));
+  pick(std::move(srv));
+  if (r.answers.empty() && !found.zone.empty()) r.authority.push_back(SoaFor(found.zone));
+}
+
 DnsResolver::Answer DnsResolver::Resolve(const DnsVpcView& vpc, std::string_view wire) const {
   Answer out;
   DnsMessage header;
@@ -270,17 +318,9 @@ DnsResolver::Answer DnsResolver::Resolve(const DnsVpcView& vpc, std::string_view
   }
   // Load balancers, Cloud Map.
   if (in && source_) {
-    std::vector<std::string> addrs = source_(vpc.vpc_id, name);
-    if (!addrs.empty()) {
-      for (const auto& a : addrs) {
-        if (auto v4 = ParseV4(a)) {
-          if (want(kA)) r.answers.push_back(DnsRecord::A(owner, options_.ttl, *v4));
-        } else {
-          uint8_t v6[16];
-          if (inet_pton(AF_INET6, a.c_str(), v6) == 1 && want(kAAAA))
-            r.answers.push_back(DnsRecord::Aaaa(owner, options_.ttl, v6));
-        }
-      }
+    DnsNameLookup found = source_(vpc.vpc_id, name);
+    if (found.kind != DnsNameLookup::Kind::kUnknown) {
+      AnswerFromSource(found, owner, type, r);
       out.wire = Encode(std::move(r), q);
       return out;
     }

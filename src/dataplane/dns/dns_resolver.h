@@ -9,7 +9,10 @@
 //   * EC2's private names ip-10-0-1-5.<region>.compute.internal (and
 //     ip-10-0-1-5.ec2.internal in us-east-1) of the VPC's addresses, and the
 //     PTR of those addresses; other names in those zones are NXDOMAIN;
-//   * names a NameSource knows (load balancers, Cloud Map namespaces).
+//   * names a NameSource knows (load balancers, Cloud Map namespaces): A,
+//     AAAA and SRV records (a random one, or a random 8, as the entry's
+//     routing says), NXDOMAIN for other names of the source's zones, and no
+//     records (NODATA) for a known name without records of the type asked.
 //
 // Everything else is to be forwarded (DnsForwarder); malformed queries get
 // FORMERR, other opcodes NOTIMP, a response is never answered. Pure and
@@ -24,6 +27,7 @@
 #include <vector>
 
 #include "dataplane/dns/dns_message.h"
+#include "dataplane/dns/dns_name_table.h"
 
 namespace fargo::dataplane::dns {
 
@@ -54,10 +58,11 @@ class DnsResolver {
     uint32_t ttl = 60;
     uint16_t udp_size = 1232;  // announced in the OPT of answers to EDNS queries
   };
-  // Addresses ("10.0.1.7", "fd00::1") of `name` (lower case, no trailing
-  // dot) seen from VPC `vpc_id`; empty when the source does not know it.
-  // Called on the resolver's thread: must not block; thread-safe.
-  using NameSource = std::function<std::vector<std::string>(const std::string& vpc_id, const std::string& name)>;
+  // What the source knows of `name` (lower case, no trailing dot) seen from
+  // VPC `vpc_id`: its records, NXDOMAIN (inside a zone of the source's), or
+  // nothing (kUnknown: forwarded). Called on the resolver's thread: must
+  // not block; thread-safe (DnsNameSnapshot::Source is).
+  using NameSource = std::function<DnsNameLookup(const std::string& vpc_id, const std::string& name)>;
 
   enum class Outcome { kAnswer, kForward, kDrop };
   struct Answer {
@@ -84,6 +89,7 @@ class DnsResolver {
  private:
   std::string Encode(DnsMessage m, const DnsMessage& query) const;
   DnsRecord SoaFor(const std::string& zone) const;
+  void AnswerFromSource(const DnsNameLookup& found, const std::string& owner, uint16_t type, DnsMessage& r) const;
 
   Options options_;
   NameSource source_;

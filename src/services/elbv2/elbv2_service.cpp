@@ -1,6 +1,7 @@
 #include "services/elbv2/elbv2_service.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "services/elbv2/elbv2_attributes.h"
@@ -25,7 +26,9 @@ Elbv2Service::Elbv2Service(Env env)
 Status Elbv2Service::Start() {
   FARGO_TRY(lbs_.Load());
   FARGO_TRY(tgs_.Load());
-  return listeners_.Load();
+  FARGO_TRY(listeners_.Load());
+  if (changed_) changed_();
+  return OkStatus();
 }
 
 void Elbv2Service::Tick() {
@@ -43,7 +46,30 @@ void Elbv2Service::Tick() {
 }
 
 Result<json::object> Elbv2Service::Invoke(CallContext& ctx, json::object& input) {
-  return Table().Dispatch(this, ctx, input);
+  auto out = Table().Dispatch(this, ctx, input);
+  const std::string& op = ctx.op.name;
+  if (out.ok() && changed_ && (op == "CreateLoadBalancer" || op == "DeleteLoadBalancer" || op == "SetSubnets"))
+    changed_();
+  return out;
+}
+
+std::vector<Elbv2Service::LoadBalancerDns> Elbv2Service::LoadBalancerDnsNames() const {
+  std::vector<LoadBalancerDns> out;
+  lbs_.ForEachPrefix("", [&](const std::string& key, const json::object& doc) {
+    const json::object* lb = GetObject(doc, "lb");
+    if (!lb) return;
+    LoadBalancerDns d;
+    d.region = key.substr(0, key.find('/'));
+    d.vpc_id = GetString(*lb, "VpcId");
+    d.dns_name = GetString(*lb, "DNSName");
+    std::transform(d.dns_name.begin(), d.dns_name.end(), d.dns_name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (const json::array* addrs = GetArray(doc, "addresses"))
+      for (const auto& a : *addrs)
+        if (a.is_string()) d.addresses.emplace_back(a.as_string());
+    if (!d.vpc_id.empty() && !d.dns_name.empty()) out.push_back(std::move(d));
+  });
+  return out;
 }
 
 json::object Elbv2Service::LoadBalancerView(const json::object& doc) const {

@@ -45,6 +45,19 @@ class Elbv2Service final : public Service {
 
   void SetSubnetResolver(SubnetResolver r) { subnet_resolver_ = std::move(r); }
 
+  // Each load balancer's DNSName (lower case) in its VPC, with the
+  // addresses it answers: the "addresses" member of its stored document
+  // (["10.0.1.9", ...]), which the data plane that gives load balancers
+  // addresses in their subnets fills; none until then.
+  struct LoadBalancerDns {
+    std::string region, vpc_id, dns_name;
+    std::vector<std::string> addresses;
+  };
+  std::vector<LoadBalancerDns> LoadBalancerDnsNames() const;
+  // Called (on the state thread) after each call that may have changed
+  // what LoadBalancerDnsNames returns, and after Start.
+  void SetChangeHook(std::function<void()> hook) { changed_ = std::move(hook); }
+
   // Sets the health a data plane observed for a registered target
   // (state: healthy | unhealthy | unavailable | ...; reason/description may
   // be empty). Fails with InvalidTarget if the target is not registered.
@@ -125,6 +138,7 @@ class Elbv2Service final : public Service {
   store::Collection tgs_;
   store::Collection listeners_;
   SubnetResolver subnet_resolver_;
+  std::function<void()> changed_;
 };
 
 }  // namespace fargo::services

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 #include "common/pager.h"
 
@@ -141,11 +142,17 @@ ServiceDiscoveryService::ServiceDiscoveryService(Env env)
 Status ServiceDiscoveryService::Start() {
   FARGO_TRY(namespaces_.Load());
   FARGO_TRY(services_.Load());
-  return operations_.Load();
+  FARGO_TRY(operations_.Load());
+  if (changed_) changed_();
+  return OkStatus();
 }
 
 Result<json::object> ServiceDiscoveryService::Invoke(CallContext& ctx, json::object& input) {
-  return Table().Dispatch(this, ctx, input);
+  auto out = Table().Dispatch(this, ctx, input);
+  const std::string& op = ctx.op.name;
+  bool reads = op.rfind("Get", 0) == 0 || op.rfind("List", 0) == 0 || op.rfind("Discover", 0) == 0;
+  if (out.ok() && !reads && changed_) changed_();
+  return out;
 }
 
 const HandlerTable<ServiceDiscoveryService>& ServiceDiscoveryService::Table() {
@@ -871,6 +878,54 @@ std::optional<ServiceDiscoveryService::DnsAnswer> ServiceDiscoveryService::Resol
   if (a.instances.empty())
     for (const auto& [_, i] : svc->instances) a.instances.push_back(i);
   return a;
+}
+
+std::vector<ServiceDiscoveryService::PrivateDnsZone> ServiceDiscoveryService::PrivateDnsZones() const {
+  std::vector<PrivateDnsZone> out;
+  namespaces_.ForEachPrefix("", [&](const std::string&, const Namespace& n) {
+    if (n.type != NamespaceType::kDnsPrivate || n.vpc.empty()) return;
+    PrivateDnsZone z{n.region, n.vpc, Lower(n.name), {}};
+    if (!z.zone.empty() && z.zone.back() == '.') z.zone.pop_back();
+    services_.ForEachPrefix(n.region + "/" + n.account + "/", [&](const std::string&, const DiscoveryService& s) {
+      if (s.namespace_id != n.id || !s.has_dns()) return;
+      auto a = ResolvePrivateDns(n.region, n.vpc, s.name + "." + z.zone);
+      if (!a) return;
+      PrivateDnsName name;
+      name.name = Lower(s.name) + "." + z.zone;
+      name.one_answer = a->routing_policy == "WEIGHTED";
+      bool has_a = false, has_aaaa = false, has_srv = false;
+      for (const auto& r : a->records) {
+        if (r.type == "A") has_a = true, name.ttl_a = r.ttl;
+        if (r.type == "AAAA") has_aaaa = true, name.ttl_aaaa = r.ttl;
+        if (r.type == "SRV") has_srv = true, name.ttl_srv = r.ttl;
+      }
+      std::vector<PrivateDnsName> hosts;
+      for (const auto& i : a->instances) {
+        auto attr = [&i](const char* k) {
+          auto it = i.attributes.find(k);
+          return it == i.attributes.end() ? std::string() : it->second;
+        };
+        std::string v4 = attr("AWS_INSTANCE_IPV4"), v6 = attr("AWS_INSTANCE_IPV6"), port = attr("AWS_INSTANCE_PORT");
+        if (has_a && !v4.empty()) name.ipv4.push_back(v4);
+        if (has_aaaa && !v6.empty()) name.ipv6.push_back(v6);
+        if (has_srv && !port.empty() && (!v4.empty() || !v6.empty())) {
+          int64_t p = std::atoll(port.c_str());
+          std::string host = Lower(i.id) + "." + name.name;
+          name.srv.emplace_back(p, host);
+          PrivateDnsName h;
+          h.name = host;
+          h.ttl_a = h.ttl_aaaa = h.ttl_srv = name.ttl_srv;
+          if (!v4.empty()) h.ipv4.push_back(v4);
+          if (!v6.empty()) h.ipv6.push_back(v6);
+          hosts.push_back(std::move(h));
+        }
+      }
+      z.names.push_back(std::move(name));
+      for (auto& h : hosts) z.names.push_back(std::move(h));
+    });
+    out.push_back(std::move(z));
+  });
+  return out;
 }
 
 }  // namespace fargo::services

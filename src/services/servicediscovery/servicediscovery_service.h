@@ -47,6 +47,33 @@ class ServiceDiscoveryService final : public Service {
   std::optional<DnsAnswer> ResolvePrivateDns(const std::string& region, const std::string& vpc_id,
                                              std::string_view fqdn) const;
 
+  // Every name the private DNS namespaces put in their VPC's resolver, as
+  // Route 53's private hosted zones would hold them (lower case):
+  //   <service>.<namespace>              the A/AAAA of the instances given
+  //                                      by ResolvePrivateDns
+  //                                      (AWS_INSTANCE_IPV4/IPV6) and, with
+  //                                      SRV records, "1 1 <AWS_INSTANCE_PORT>
+  //                                      <instance>.<service>.<namespace>";
+  //   <instance>.<service>.<namespace>   with SRV records, that instance's
+  //                                      addresses.
+  // TTLs from the service's DnsConfig; `one_answer` for WEIGHTED routing.
+  struct PrivateDnsName {
+    std::string name;
+    std::vector<std::string> ipv4, ipv6;
+    std::vector<std::pair<int64_t, std::string>> srv;  // port, target
+    int64_t ttl_a = 0, ttl_aaaa = 0, ttl_srv = 0;
+    bool one_answer = false;
+  };
+  struct PrivateDnsZone {
+    std::string region, vpc_id, zone;
+    std::vector<PrivateDnsName> names;
+  };
+  std::vector<PrivateDnsZone> PrivateDnsZones() const;
+
+  // Called (on the state thread) after each call that may have changed
+  // what PrivateDnsZones returns, and after Start.
+  void SetChangeHook(std::function<void()> hook) { changed_ = std::move(hook); }
+
  private:
   using Namespace = servicediscovery::Namespace;
   using DiscoveryService = servicediscovery::DiscoveryService;
@@ -110,6 +137,7 @@ class ServiceDiscoveryService final : public Service {
   store::TypedCollection<DiscoveryService> services_;
   store::TypedCollection<Operation> operations_;
   VpcResolver vpc_exists_;
+  std::function<void()> changed_;
 };
 
 }  // namespace fargo::services

@@ -26,9 +26,13 @@ class DnsResolverTest : public ::testing::Test {
  protected:
   DnsResolverTest()
       : resolver_({{"s3", "sts", "logs", "ecs", "ec2", "elasticloadbalancing", "iam", "ssm"}, 60, 1232},
-                  [](const std::string& vpc, const std::string& name) -> std::vector<std::string> {
-                    if (vpc == "vpc-1" && name == "web-123.us-west-2.elb.amazonaws.com") return {"10.0.1.9", "fd00::9"};
-                    return {};
+                  [](const std::string& vpc, const std::string& name) {
+                    DnsNameLookup l;
+                    if (vpc == "vpc-1" && name == "web-123.us-west-2.elb.amazonaws.com") {
+                      l.kind = DnsNameLookup::Kind::kFound;
+                      l.entry.addresses = {"10.0.1.9", "fd00::9"};
+                    }
+                    return l;
                   }),
         vpc_(*DnsVpcView::Make("vpc-1", "us-west-2", "10.0.0.0/16", "169.254.170.2")),
         east_(*DnsVpcView::Make("vpc-2", "us-east-1", "172.31.0.0/16", "169.254.170.2")) {}

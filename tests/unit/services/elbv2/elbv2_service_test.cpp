@@ -1,6 +1,8 @@
 // ELBv2 handlers through the query wire.
 #include "services/elbv2/elbv2_service.h"
 
+#include <cctype>
+
 #include "services/wire_fixture.h"
 
 namespace fargo::services {
@@ -48,6 +50,28 @@ TEST_F(Elbv2Wire, TargetGroupsSurviveARestart) {
   auto r = Call("DescribeTargetGroups", "TargetGroupArns.member.1=" + arn);
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Tag(r.body, "TargetGroupName"), "web");
+}
+
+TEST_F(Elbv2Wire, LoadBalancerDnsNamesAreListedForTheVpcResolver) {
+  int changes = 0;
+  service_->SetChangeHook([&changes] { ++changes; });
+  auto created = Call("CreateLoadBalancer", "Name=Web&Subnets.member.1=subnet-0a&Subnets.member.2=subnet-0b");
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(changes, 1);
+  auto names = service_->LoadBalancerDnsNames();
+  ASSERT_EQ(names.size(), 1u);
+  EXPECT_EQ(names[0].region, "us-east-1");
+  EXPECT_EQ(names[0].vpc_id, Tag(created.body, "VpcId"));
+  std::string dns = Tag(created.body, "DNSName");
+  for (char& c : dns) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_EQ(names[0].dns_name, dns);
+  EXPECT_EQ(names[0].dns_name.rfind("web-", 0), 0u) << names[0].dns_name;  // lower case
+  EXPECT_TRUE(names[0].addresses.empty());  // no data plane gives it addresses yet
+  Call("DescribeLoadBalancers", "");
+  EXPECT_EQ(changes, 1);  // reads change nothing
+  ASSERT_EQ(Call("DeleteLoadBalancer", "LoadBalancerArn=" + Tag(created.body, "LoadBalancerArn")).status, 200);
+  EXPECT_EQ(changes, 2);
+  EXPECT_TRUE(service_->LoadBalancerDnsNames().empty());
 }
 
 }  // namespace

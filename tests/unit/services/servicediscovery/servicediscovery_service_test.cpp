@@ -3,6 +3,8 @@
 // extra members.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "services/servicediscovery/servicediscovery_service.h"
 #include "services/wire_fixture.h"
 
@@ -77,6 +79,53 @@ TEST_F(CloudMapTest, PrivateDnsAnswersServiceDotNamespaceInItsVpcOnly) {
   a = service_->ResolvePrivateDns("us-east-1", "vpc-1", "api.corp.local");
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->instances.size(), 1u);
+}
+
+TEST_F(CloudMapTest, PrivateDnsZonesHoldWhatTheVpcResolverAnswers) {
+  int changes = 0;
+  service_->SetChangeHook([&changes] { ++changes; });
+  std::string ns = NamespaceOf(Ok("CreatePrivateDnsNamespace", R"({"Name":"Corp.local","Vpc":"vpc-1"})"));
+  EXPECT_GE(changes, 1);
+  Ok("CreateHttpNamespace", R"({"Name":"http-only"})");  // no DNS
+  std::string api = MakeDnsService(ns, "api");
+  Register(api, "t1", "10.0.1.4");
+  json::object s = Ok("CreateService", R"({"Name":"db","NamespaceId":")" + ns +
+                                           R"(","DnsConfig":{"RoutingPolicy":"WEIGHTED","DnsRecords":[{"Type":"A","TTL":5},{"Type":"SRV","TTL":7}]}})");
+  std::string db = GetString(s.at("Service").as_object(), "Id");
+  Ok("RegisterInstance", R"({"ServiceId":")" + db +
+                             R"(","InstanceId":"i1","Attributes":{"AWS_INSTANCE_IPV4":"10.0.2.9","AWS_INSTANCE_PORT":"5432"}})");
+  int before = changes;
+  Ok("ListNamespaces", "{}");
+  EXPECT_EQ(changes, before);  // reads change nothing
+
+  auto zones = service_->PrivateDnsZones();
+  ASSERT_EQ(zones.size(), 1u);
+  EXPECT_EQ(zones[0].vpc_id, "vpc-1");
+  EXPECT_EQ(zones[0].zone, "corp.local");
+  std::map<std::string, ServiceDiscoveryService::PrivateDnsName> by_name;
+  for (const auto& n : zones[0].names) by_name[n.name] = n;
+  ASSERT_EQ(by_name.count("api.corp.local"), 1u);
+  EXPECT_EQ(by_name["api.corp.local"].ipv4, std::vector<std::string>{"10.0.1.4"});
+  EXPECT_EQ(by_name["api.corp.local"].ttl_a, 10);
+  EXPECT_FALSE(by_name["api.corp.local"].one_answer);
+  EXPECT_TRUE(by_name["api.corp.local"].srv.empty());
+  auto& d = by_name["db.corp.local"];
+  EXPECT_TRUE(d.one_answer);
+  EXPECT_EQ(d.ttl_a, 5);
+  EXPECT_EQ(d.ttl_srv, 7);
+  ASSERT_EQ(d.srv.size(), 1u);
+  EXPECT_EQ(d.srv[0].first, 5432);
+  EXPECT_EQ(d.srv[0].second, "i1.db.corp.local");
+  ASSERT_EQ(by_name.count("i1.db.corp.local"), 1u);
+  EXPECT_EQ(by_name["i1.db.corp.local"].ipv4, std::vector<std::string>{"10.0.2.9"});
+
+  // Deregistering takes the address out and tells the hook.
+  before = changes;
+  Ok("DeregisterInstance", R"({"ServiceId":")" + api + R"(","InstanceId":"t1"})");
+  EXPECT_GT(changes, before);
+  zones = service_->PrivateDnsZones();
+  for (const auto& n : zones[0].names)
+    if (n.name == "api.corp.local") EXPECT_TRUE(n.ipv4.empty());
 }
 
 TEST_F(CloudMapTest, PrivateNamespaceNeedsAnExistingVpc) {
