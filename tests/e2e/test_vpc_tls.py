@@ -144,7 +144,7 @@ class VpcTlsTest(FargoTestCase):
         self.assertEqual(printed, before)
         self.assertIn("BEGIN CERTIFICATE", printed)
         # The HTTPS listener, on this instance's own address.
-        log = open(self.fargo.log_path).read()
+        log = self.read_log()
         m = re.search(r"over HTTPS at https://([\d.]+):(\d+)", log)
         self.assertTrue(m, log)
         address, port = m.group(1), int(m.group(2))
@@ -167,9 +167,13 @@ class VpcTlsTest(FargoTestCase):
         self.fargo.restart_after_kill9()
         with open(ca_path) as f:
             self.assertEqual(f.read(), before)
-        log = open(self.fargo.log_path).read()
+        log = self.read_log()
         m = list(re.finditer(r"over HTTPS at https://([\d.]+):(\d+)", log))[-1]
         self.assertRegex(handshake(m.group(1), int(m.group(2)), "logs.eu-west-1.amazonaws.com", ca_path), r"^ok ")
+
+    def read_log(self):
+        with open(self.fargo.log_path) as f:
+            return f.read()
 
     @staticmethod
     def fargo_bin():
