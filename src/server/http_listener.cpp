@@ -225,9 +225,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     body.size = chunk_.size();
     if (stream_parser_->is_done()) return OnChunk({});  // empty body
     Lowest().expires_after(options_.idle_timeout);
-    http::async_read(stream_, buffer_, *stream_parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
-      self->Guard([&] { self->OnChunk(ec); });
-    });
+    http::async_read(stream_, buffer_, *stream_parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                       self->Guard([&] { self->OnChunk(ec); });
+                     });
   }
 
   void OnChunk(beast::error_code ec) {

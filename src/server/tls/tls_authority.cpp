@@ -156,8 +156,10 @@ Result<std::unique_ptr<TlsAuthority>> TlsAuthority::LoadOrCreate(const std::stri
                                                                  const std::string& instance) {
   std::unique_ptr<TlsAuthority> a(new TlsAuthority());
   a->folder_ = folder;
-  for (size_t i = 1; i <= folder.size(); ++i)
-    if (i == folder.size() || folder[i] == '/') ::mkdir(folder.substr(0, i).c_str(), 0700);
+  // Parents as the data directory's (0755); the CA's own folder private.
+  for (size_t i = 1; i < folder.size(); ++i)
+    if (folder[i] == '/') ::mkdir(folder.substr(0, i).c_str(), 0755);
+  ::mkdir(folder.c_str(), 0700);
   std::string key_path = folder + "/ca.key", cert_path = folder + "/ca.pem";
   std::string key_pem = ReadFile(key_path), cert_pem = ReadFile(cert_path);
   if (!key_pem.empty() && !cert_pem.empty()) {
