@@ -24,6 +24,16 @@ int main(int argc, char** argv) {
   s->add_option("--task-endpoints-port", serve.task_endpoints_port, "their port")->capture_default_str();
   s->callback([&] { std::exit(fargo::cli::RunServe(serve)); });
 
+  s->add_option("--task-https-port", serve.task_https_port,
+                 "port of the tasks' HTTPS for the AWS names (they reach it at 169.254.170.3:443)")
+      ->capture_default_str();
+
+  std::string ca_dir = fargo::cli::ServeOptions::DefaultDataDir();
+  auto* ca = app.add_subcommand("ca", "print fargo's certificate authority (PEM), which signs the certificates tasks "
+                                      "are served over HTTPS; made on first use");
+  ca->add_option("--data-dir", ca_dir, "the data directory of `fargo serve`")->capture_default_str();
+  ca->callback([&] { std::exit(fargo::cli::PrintCa(ca_dir)); });
+
   std::string endpoint = "http://127.0.0.1:4566";
   auto* tf = app.add_subcommand("terraform-override",
                                 "print a provider block pointing the AWS provider at fargo");

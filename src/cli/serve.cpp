@@ -31,6 +31,7 @@
 #include "runtime/task_runner.h"
 #include "server/gateway.h"
 #include "server/http_server.h"
+#include "server/tls/tls_authority.h"
 #include "services/application_autoscaling/application_autoscaling_service.h"
 #include "services/ec2/ec2_service.h"
 #include "services/ecs/ecs_service.h"
@@ -60,7 +61,11 @@ namespace {
 
 // A name for this fargo that stays the same across restarts on one data
 // directory: the runtime labels its tasks with it.
-std::string InstanceId(const std::string& data_dir) {
+std::string InstanceId(const std::string& data_dir) { return InstanceIdOf(data_dir); }
+
+}  // namespace
+
+std::string InstanceIdOf(const std::string& data_dir) {
   char buf[PATH_MAX];
   std::string path = ::realpath(data_dir.c_str(), buf) ? std::string(buf) : data_dir;
   uint64_t h = Fnv1a(path);
@@ -68,6 +73,8 @@ std::string InstanceId(const std::string& data_dir) {
   std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
   return out;
 }
+
+namespace {
 
 // Every service fargo serves, built concretely and wired to each other here:
 // adding a service is a model in models/models.txt, a folder in
@@ -237,11 +244,13 @@ class VpcDns {
   void SetFabric(runtime::VpcFabric* fabric) { fabric_ = fabric; }
   // This instance's address and the ports 169.254.170.2 and the AWS names
   // lead to there. REQUIRES: before any task starts.
-  void SetInstance(std::string address, uint16_t endpoints_port, uint16_t api_port) {
+  // 0: that port is not served.
+  void SetInstance(std::string address, uint16_t endpoints_port, uint16_t api_port, uint16_t https_port) {
     std::lock_guard<std::mutex> l(mu_);
     instance_address_ = std::move(address);
     endpoints_port_ = endpoints_port;
     api_port_ = api_port;
+    https_port_ = https_port;
   }
 
   Result<std::string> Prepare(const runtime::SandboxSpec& sb) {
@@ -266,6 +275,7 @@ class VpcDns {
         services.redirects.push_back({"169.254.170.2", 4566, api_port_});
         services.redirects.push_back({kAwsAddress, 80, api_port_});
         services.redirects.push_back({kAwsAddress, 4566, api_port_});
+        if (https_port_) services.redirects.push_back({kAwsAddress, 443, https_port_});
       }
       FARGO_TRY(fabric_->EnsureVpcServices(sb.vpc.vpc_id, services));
     }
@@ -295,7 +305,7 @@ class VpcDns {
   runtime::VpcFabric* fabric_ = nullptr;
   std::mutex mu_;
   std::string instance_address_;
-  uint16_t endpoints_port_ = 80, api_port_ = 4566;
+  uint16_t endpoints_port_ = 80, api_port_ = 4566, https_port_ = 0;
   std::map<std::string, ino_t> ready_;
 };
 
@@ -367,6 +377,19 @@ int RunServe(const ServeOptions& opt) {
   runtime::EngineClient engine = runtime::EngineClient::FromEnvironment();
   runtime::TaskRunner::Options runner_options;
   runner_options.instance = InstanceId(dir);
+  // fargo's CA (made on first start, kept in the data directory) and the
+  // bundle every container trusts: the host's roots plus that CA.
+  std::unique_ptr<server::tls::TlsAuthority> tls;
+  if (auto ca = server::tls::TlsAuthority::LoadOrCreate(CaFolder(dir), runner_options.instance); ca.ok()) {
+    tls = std::move(*ca);
+    std::string bundle = CaFolder(dir) + "/ca-bundle.pem";
+    if (Status st = tls->WriteBundle(bundle, "/etc/ssl/certs/ca-certificates.crt"); st.ok())
+      runner_options.ca_bundle = bundle;
+    else
+      std::fprintf(stderr, "fargo: tasks get no CA bundle: %s\n", st.error().message.c_str());
+  } else {
+    std::fprintf(stderr, "fargo: no HTTPS for tasks: %s\n", ca.error().message.c_str());
+  }
   // awslogs: each batch is stored on the state thread; the pipeline waits
   // for that, which is how it notices a lagging state thread.
   dataplane::LogPipeline log_pipeline(
@@ -516,9 +539,31 @@ int RunServe(const ServeOptions& opt) {
       std::fprintf(stderr, "fargo: tasks cannot reach the AWS APIs: %s\n", p.error().message.c_str());
     }
   }
+  // HTTPS for the AWS names (the VPC resolver's answer, 169.254.170.3:443):
+  // the same gateway, a leaf of fargo's CA per SNI name it serves.
+  server::HttpServer::Options https_options;
+  std::unique_ptr<server::HttpServer> task_https;
+  uint16_t https_port = 0;
+  if (task_api_up && tls) {
+    const dataplane::dns::DnsResolver& names = dns.resolver();
+    auto ctx = tls->MakeServerContext([&names](const std::string& name) { return names.IsServiceName(name); });
+    if (ctx.ok()) {
+      https_options.tls = *ctx;
+      task_https = std::make_unique<server::HttpServer>(io, gateway, local, https_options);
+      auto p = task_https->Start(ep_options.address, opt.task_https_port);
+      if (p.ok()) {
+        https_port = *p;
+        std::fprintf(stderr, "fargo: tasks reach the AWS names over HTTPS at https://%s:%u (CA: %s)\n",
+                     ep_options.address.c_str(), static_cast<unsigned>(*p), tls->CaCertPath().c_str());
+      } else {
+        std::fprintf(stderr, "fargo: no HTTPS for tasks: %s\n", p.error().message.c_str());
+        task_https.reset();
+      }
+    }
+  }
   // 169.254.170.2 and the AWS names (VPC DNS) lead here from each VPC.
   if (per_instance && endpoints_up)
-    vpc_dns.SetInstance(ep_options.address, endpoints->port(), task_api_up ? opt.task_api_port : 0);
+    vpc_dns.SetInstance(ep_options.address, endpoints->port(), task_api_up ? opt.task_api_port : 0, https_port);
 
   // Tasks that ran before a restart are adopted; fargo's other tasks go.
   gateway.Post([ecs, logs, &runner] {
@@ -537,6 +582,7 @@ int RunServe(const ServeOptions& opt) {
     std::fprintf(stderr, "fargo: shutting down\n");
     http.Stop();
     if (task_api_up) task_api.Stop();
+    if (task_https) task_https->Stop();
     io.stop();
   });
   // Two network threads: connections are strands, and requests are decoded

@@ -18,9 +18,22 @@ struct ServeOptions {
   uint16_t task_endpoints_port = 80;
   // Where tasks reach the AWS APIs (on the task endpoints' address).
   uint16_t task_api_port = 4566;
+  // HTTPS for the AWS names (on the task endpoints' address; tasks reach
+  // it at 169.254.170.3:443).
+  uint16_t task_https_port = 443;
 
   static std::string DefaultDataDir();
 };
+
+// The name of the fargo instance of a data directory (its tasks' label, its
+// CA's name), the same across restarts.
+std::string InstanceIdOf(const std::string& data_dir);
+// Where a data directory keeps fargo's CA (ca.pem, ca.key) and the tasks'
+// CA bundle.
+inline std::string CaFolder(const std::string& data_dir) { return data_dir + "/tls"; }
+// `fargo ca`: prints the CA certificate (PEM) of `data_dir`, making the CA
+// if the directory has none yet.
+int PrintCa(const std::string& data_dir);
 
 // Runs until SIGINT/SIGTERM; returns the process exit code.
 int RunServe(const ServeOptions& options);

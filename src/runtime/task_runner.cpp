@@ -207,6 +207,7 @@ class TaskRunner::Supervisor {
       }
       sandbox_->SetResolvConf(*resolv);
     }
+    sandbox_->SetCaBundle(r_.options_.ca_bundle);
     report_.last_status = "PENDING";
     Publish();
     if (StopRequested()) return false;

@@ -60,6 +60,9 @@ class TaskRunner final : public TaskDriver {
     // host path of the resolv.conf the task's containers mount ("" = the
     // engine's). An error fails the task's start. Unset: nothing.
     std::function<Result<std::string>(const SandboxSpec& sandbox)> prepare_vpc;
+    // The host file of CA certificates every container trusts
+    // (TaskSandbox::SetCaBundle); "" = none.
+    std::string ca_bundle;
   };
 
   // REQUIRES: engine, clock and logs (when not null) outlive the runner.

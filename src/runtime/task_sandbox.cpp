@@ -366,6 +366,24 @@ Result<std::string> TaskSandbox::CreateContainer(const ContainerSpec& spec) {
         {"Type", "bind"}, {"Source", resolv_conf_}, {"Target", "/etc/resolv.conf"}, {"ReadOnly", true}});
     hc["Mounts"] = std::move(mounts);
   }
+  if (!ca_bundle_.empty()) {
+    // fargo's CA next to the host's roots, where SDKs, OpenSSL, Python's
+    // requests, Node and curl look: HTTPS to the AWS names is trusted.
+    json::object& hc = body["HostConfig"].as_object();
+    json::array mounts = hc.contains("Mounts") ? hc["Mounts"].as_array() : json::array();
+    mounts.push_back(json::object{
+        {"Type", "bind"}, {"Source", ca_bundle_}, {"Target", kCaBundlePath}, {"ReadOnly", true}});
+    hc["Mounts"] = std::move(mounts);
+    json::array env = body.contains("Env") ? body["Env"].as_array() : json::array();
+    for (const char* var : kCaBundleVariables) {
+      std::string prefix = std::string(var) + "=";
+      bool set = false;
+      for (const auto& e : env)
+        if (e.is_string() && StartsWith(std::string_view(e.as_string()), prefix)) set = true;
+      if (!set) env.emplace_back(prefix + kCaBundlePath);
+    }
+    body["Env"] = std::move(env);
+  }
   FARGO_ASSIGN_OR_RETURN(std::string id,
                          engine_->ContainerCreate(ContainerEngineName(spec.name), body));
   containers_[spec.name] = id;

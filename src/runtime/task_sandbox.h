@@ -121,6 +121,14 @@ class TaskSandbox {
   // A host file every container created afterwards sees, read-only, as its
   // /etc/resolv.conf (the VPC's resolver); "" = the engine's own.
   void SetResolvConf(std::string host_path) { resolv_conf_ = std::move(host_path); }
+  // A host file (trusted CA certificates, PEM) every container created
+  // afterwards sees read-only at kCaBundlePath, with the variables SDKs and
+  // runtimes read (kCaBundleVariables) pointing to it unless the container
+  // sets them itself; "" = none.
+  void SetCaBundle(std::string host_path) { ca_bundle_ = std::move(host_path); }
+  static constexpr const char* kCaBundlePath = "/etc/fargo/ca-bundle.pem";
+  static constexpr const char* kCaBundleVariables[] = {"AWS_CA_BUNDLE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE",
+                                                       "NODE_EXTRA_CA_CERTS", "CURL_CA_BUNDLE"};
 
   // Engine ids of the task's containers by ECS container name.
   const std::map<std::string, std::string>& containers() const { return containers_; }
@@ -137,6 +145,7 @@ class TaskSandbox {
   std::map<std::string, std::string> volumes_;     // task name -> engine name
   std::map<std::string, std::string> containers_;  // ECS name -> engine id
   std::string resolv_conf_;
+  std::string ca_bundle_;
 };
 
 }  // namespace fargo::runtime

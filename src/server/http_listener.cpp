@@ -2,6 +2,7 @@
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <unistd.h>
 
 #include <array>
@@ -48,7 +49,13 @@ HttpRequest HeadOf(const http::request<http::string_body>& in) {
   return r;
 }
 
-class Session;
+// What the listener asks of a connection, whatever its stream.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void CloseIfIdle() = 0;
+  virtual void Close() = 0;
+};
 
 }  // namespace
 
@@ -58,13 +65,13 @@ struct HttpListener::Shared {
   Shared(HttpHandler& h, HttpListenerOptions o) : handler(h), options(std::move(o)) {}
 
   // Registers a connection; false when there are max_connections already.
-  bool Add(Session* s, std::weak_ptr<Session> w) {
+  bool Add(SessionBase* s, std::weak_ptr<SessionBase> w) {
     std::lock_guard<std::mutex> lock(mu);
     if (options.max_connections && live.size() >= options.max_connections) return false;
     live.emplace(s, std::move(w));
     return true;
   }
-  void Remove(Session* s) {
+  void Remove(SessionBase* s) {
     std::function<void()> empty;
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -73,9 +80,9 @@ struct HttpListener::Shared {
     }
     if (empty) empty();
   }
-  std::vector<std::shared_ptr<Session>> Live() {
+  std::vector<std::shared_ptr<SessionBase>> Live() {
     std::lock_guard<std::mutex> lock(mu);
-    std::vector<std::shared_ptr<Session>> out;
+    std::vector<std::shared_ptr<SessionBase>> out;
     for (auto& [ptr, weak] : live)
       if (auto s = weak.lock()) out.push_back(std::move(s));
     return out;
@@ -86,7 +93,7 @@ struct HttpListener::Shared {
   asio::thread_pool* files = nullptr;
   std::atomic<bool> stopping{false};
   std::mutex mu;
-  std::unordered_map<Session*, std::weak_ptr<Session>> live;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> live;
   std::function<void()> on_empty;  // Shutdown's, called (once) when `live` empties
 };
 
@@ -95,34 +102,55 @@ namespace {
 // One connection: requests in turn (keep-alive), each read, handed to the
 // handler and answered. Every failure of a request is the handler's answer
 // or a closed connection, never an exception out of the event loop.
-class Session : public std::enable_shared_from_this<Session> {
+// Stream: beast::tcp_stream, or beast::ssl_stream over one (TLS).
+template <class Stream>
+class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
-  Session(tcp::socket socket, std::shared_ptr<HttpListener::Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)), handler_(shared_->handler),
+  template <class... StreamArgs>
+  Session(std::shared_ptr<HttpListener::Shared> shared, StreamArgs&&... args)
+      : stream_(std::forward<StreamArgs>(args)...), shared_(std::move(shared)), handler_(shared_->handler),
         options_(shared_->options) {
     // Beast reads at most the buffer's free capacity per call: without this a
     // 100 KB body arrives in 512-byte reads.
     buffer_.reserve(64 * 1024);
   }
-  ~Session() { shared_->Remove(this); }
+  ~Session() override { shared_->Remove(this); }
 
-  void Run() { ReadHeader(); }
+  // TLS: the handshake first, within the idle timeout; one that fails (no
+  // or an unknown SNI name, not TLS at all) just closes.
+  void Run() {
+    if constexpr (kTls) {
+      Lowest().expires_after(options_.idle_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        self->Guard([&] {
+          if (ec) return self->Close();
+          self->ReadHeader();
+        });
+      });
+    } else {
+      ReadHeader();
+    }
+  }
 
   // Shutdown: a connection waiting for its next request closes now, one
   // serving a request once its answer is written.
-  void CloseIfIdle() {
+  void CloseIfIdle() override {
     if (!busy_) Close();
   }
 
-  void Close() {
+  void Close() override {
     if (closed_) return;
     closed_ = true;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Lowest().close();
   }
 
  private:
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
   void ReadHeader() {
     busy_ = false;
     if (closed_) return;
@@ -130,9 +158,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(options_.max_header_bytes);
     parser_->body_limit(boost::none);  // set per request once the header is known
-    stream_.expires_after(options_.idle_timeout);
+    Lowest().expires_after(options_.idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
                               self->Guard([&] { self->OnHeader(ec); });
                             });
   }
@@ -166,8 +194,8 @@ class Session : public std::enable_shared_from_this<Session> {
     sink_ = handler_.OpenBodySink(head_);
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-      stream_.expires_after(options_.idle_timeout);
-      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+      Lowest().expires_after(options_.idle_timeout);
+      http::async_write(stream_, *cont, [self = this->shared_from_this(), cont](beast::error_code ec, size_t) {
         self->Guard([&] {
           if (ec) return self->Close();
           self->StartBody();
@@ -196,10 +224,11 @@ class Session : public std::enable_shared_from_this<Session> {
     body.data = chunk_.data();
     body.size = chunk_.size();
     if (stream_parser_->is_done()) return OnChunk({});  // empty body
-    stream_.expires_after(options_.idle_timeout);
-    http::async_read(stream_, buffer_, *stream_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->Guard([&] { self->OnChunk(ec); });
-    });
+    Lowest().expires_after(options_.idle_timeout);
+    http::async_read(stream_, buffer_, *stream_parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                       self->Guard([&] { self->OnChunk(ec); });
+                     });
   }
 
   void OnChunk(beast::error_code ec) {
@@ -210,7 +239,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     size_t got = chunk_.size() - stream_parser_->get().body().size;
     bool done = stream_parser_->is_done();
-    asio::post(*shared_->files, [self = shared_from_this(), got, done] {
+    asio::post(*shared_->files, [self = this->shared_from_this(), got, done] {
       // An exception must not leave the pool's thread: the request fails.
       std::string failure;
       try {
@@ -248,8 +277,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // as long as bytes arrive, a stalled one is closed.
   void ReadBody() {
     if (parser_->is_done()) return OnRequest();
-    stream_.expires_after(options_.idle_timeout);
-    http::async_read_some(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    Lowest().expires_after(options_.idle_timeout);
+    http::async_read_some(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       self->Guard([&] {
         if (self->closed_) return;
         if (ec) return self->OnReadError(ec);
@@ -269,10 +298,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Hands the request to the handler; its answer may come from any thread.
   void Dispatch(HttpRequest req, bool head) {
-    stream_.expires_never();  // the handler's time is not idle time
+    Lowest().expires_never();  // the handler's time is not idle time
     uint64_t seq = ++seq_;
     awaiting_ = true;
-    handler_.Handle(std::move(req), [self = shared_from_this(), seq, head](HttpResponse resp) {
+    handler_.Handle(std::move(req), [self = this->shared_from_this(), seq, head](HttpResponse resp) {
       asio::post(self->stream_.get_executor(), [self, seq, head, resp = std::move(resp)]() mutable {
         self->Guard([&] {
           if (self->closed_ || !self->awaiting_ || seq != self->seq_) return;  // answered already
@@ -298,8 +327,8 @@ class Session : public std::enable_shared_from_this<Session> {
     file_msg_->body().more = true;
     file_sr_ = std::make_shared<http::response_serializer<http::buffer_body>>(*file_msg_);
     chunk_.resize(static_cast<size_t>(std::min<int64_t>(kChunk, std::max<int64_t>(file_->length, 1))));
-    stream_.expires_after(options_.idle_timeout);
-    http::async_write_header(stream_, *file_sr_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    Lowest().expires_after(options_.idle_timeout);
+    http::async_write_header(stream_, *file_sr_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       self->Guard([&] {
         if (ec) return self->EndFile(ec);
         self->SendFileChunk();
@@ -308,7 +337,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void SendFileChunk() {
-    asio::post(*shared_->files, [self = shared_from_this()] {
+    asio::post(*shared_->files, [self = this->shared_from_this()] {
       auto& f = *self->file_;
       size_t want = static_cast<size_t>(std::min<int64_t>(self->chunk_.size(), f.length - self->file_sent_));
       ssize_t n;
@@ -323,7 +352,7 @@ class Session : public std::enable_shared_from_this<Session> {
           body.data = self->chunk_.data();
           body.size = static_cast<size_t>(n);
           body.more = self->file_sent_ < self->file_->length;
-          self->stream_.expires_after(self->options_.idle_timeout);
+          self->Lowest().expires_after(self->options_.idle_timeout);
           http::async_write(self->stream_, *self->file_sr_, [self](beast::error_code ec, size_t) {
             self->Guard([&] {
               if (ec == http::error::need_buffer) ec = {};
@@ -362,7 +391,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Write(HttpResponse resp, bool head) {
     if (closed_) return;
     if (shared_->stopping) keep_alive_ = false;
-    stream_.expires_after(options_.idle_timeout);
+    Lowest().expires_after(options_.idle_timeout);
     auto out = std::make_shared<http::response<http::string_body>>();
     out->version(version_);
     out->result(static_cast<unsigned>(resp.status));
@@ -382,7 +411,7 @@ class Session : public std::enable_shared_from_this<Session> {
       for (const auto& f : *out) hdr->insert(f.name_string(), f.value());
       hdr->keep_alive(keep_alive_);
       auto sp = std::make_shared<http::response_serializer<http::empty_body>>(*hdr);
-      http::async_write_header(stream_, *sp, [self = shared_from_this(), hdr, sp](beast::error_code ec, size_t) {
+      http::async_write_header(stream_, *sp, [self = this->shared_from_this(), hdr, sp](beast::error_code ec, size_t) {
         self->Guard([&] { self->AfterWrite(ec); });
       });
       return;
@@ -390,7 +419,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (resp.file) return WriteFile(std::move(out), std::move(resp.file));
     out->body() = std::move(resp.body);
     out->prepare_payload();
-    http::async_write(stream_, *out, [self = shared_from_this(), out](beast::error_code ec, size_t) {
+    http::async_write(stream_, *out, [self = this->shared_from_this(), out](beast::error_code ec, size_t) {
       self->Guard([&] { self->AfterWrite(ec); });
     });
   }
@@ -409,14 +438,14 @@ class Session : public std::enable_shared_from_this<Session> {
   // second (not at all when stopping and nothing more is coming in).
   void Linger() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return Close();
-    if (shared_->stopping && stream_.socket().available(ec) == 0) return Close();
-    stream_.expires_after(std::chrono::seconds(1));
+    if (shared_->stopping && Lowest().socket().available(ec) == 0) return Close();
+    Lowest().expires_after(std::chrono::seconds(1));
     Drain();
   }
   void Drain() {
-    stream_.async_read_some(asio::buffer(drain_), [self = shared_from_this()](beast::error_code ec, size_t) {
+    stream_.async_read_some(asio::buffer(drain_), [self = this->shared_from_this()](beast::error_code ec, size_t) {
       if (ec || self->closed_ || self->shared_->stopping) return self->Close();
       self->Drain();
     });
@@ -441,7 +470,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::shared_ptr<HttpListener::Shared> shared_;
   HttpHandler& handler_;
   const HttpListenerOptions& options_;  // shared_'s
@@ -562,9 +591,15 @@ void HttpListener::Accept() {
       return;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    auto session = std::make_shared<Session>(std::move(socket), shared_);
-    if (shared_->Add(session.get(), session)) session->Run();
-    else session->Close();  // over max_connections
+    auto start = [this](auto session) {
+      if (shared_->Add(session.get(), session)) session->Run();
+      else session->Close();  // over max_connections
+    };
+    if (shared_->options.tls)
+      start(std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(shared_, std::move(socket),
+                                                                           *shared_->options.tls));
+    else
+      start(std::make_shared<Session<beast::tcp_stream>>(shared_, std::move(socket)));
     Accept();
   };
   if (shared_->options.strand_per_connection)

@@ -7,10 +7,11 @@
 // streamed to a sink and responses streamed from a file through a fixed
 // buffer with their disk work on a small pool, HEAD, and every failure
 // answered (HttpHandler::Reject) or closed, never an exception out of the
-// event loop.
+// event loop. Over TLS too (HttpListenerOptions::tls).
 #pragma once
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +41,10 @@ struct HttpListenerOptions {
   // Each connection on a strand of its own: needed when several threads run
   // the io_context; Shutdown requires false (one thread).
   bool strand_per_connection = true;
+  // TLS: each connection's handshake first (bounded by idle_timeout), then
+  // HTTP as in the clear. The context picks the certificates (its SNI
+  // callback); a failed handshake closes the connection. Null: plain HTTP.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 class HttpListener {

@@ -28,6 +28,8 @@ struct HttpServerOptions {
   // Larger request headers get 400 RequestHeaderSectionTooLarge. Bodies are
   // limited per operation (Gateway::MaxRequestBody).
   uint32_t max_header_bytes = 64 * 1024;
+  // HTTPS with this context (HttpListenerOptions::tls); null: HTTP.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 class HttpServer final : private HttpHandler {
