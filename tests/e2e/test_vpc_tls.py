@@ -10,11 +10,9 @@ names the task role's assumed role; curl fetches a public object by its
 virtual-hosted name. The CA is the same after kill -9 and a restart, and an
 unknown name (or no SNI) gets a handshake failure, never a crash.
 
-Needs a container engine, the story's images, root, and the real AWS CLI
-image (`tests/images/build.sh --real-awscli` caches its rootfs; this test
-imports it under a tag of its own so that the story's image is untouched).
+Needs a container engine, the story's images (tests/images/build.sh: the
+AWS CLI image is Debian's awscli) and root.
 """
-import glob
 import json
 import os
 import re
@@ -24,25 +22,8 @@ import subprocess
 import tempfile
 import unittest
 
-from fargo_harness import CI, FargoTestCase, require_engine, wait_for
+from fargo_harness import AWS_CLI_IMAGE, FargoTestCase, require_vpc_networks, wait_for
 from test_vpcs import NGINX, Vpc
-
-REAL_AWSCLI = "localhost/fargo/aws-cli-real:2.9"
-CACHE = os.environ.get("FARGO_IMAGES_CACHE", "/var/cache/fargo-images")
-
-
-def ensure_real_awscli():
-    """The real AWS CLI image under REAL_AWSCLI, from build.sh's cached rootfs."""
-    if subprocess.run(["podman", "image", "exists", REAL_AWSCLI]).returncode == 0:
-        return True
-    tars = sorted(glob.glob(os.path.join(CACHE, "awscli-[0-9a-f]*.tar")), key=os.path.getmtime)
-    if not tars:
-        return False
-    subprocess.run(["podman", "import", "-q", "--change", "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                    "--change", "WORKDIR /aws", "--change", 'ENTRYPOINT ["/usr/local/bin/aws"]', tars[-1], REAL_AWSCLI],
-                   check=True, stdout=subprocess.DEVNULL)
-    return True
-
 
 def handshake(address, port, name, cafile):
     """'ok <subject>' or 'failed <reason>' for a TLS handshake with SNI `name` (None: no SNI)."""
@@ -60,15 +41,7 @@ def handshake(address, port, name, cafile):
 class VpcTlsTest(FargoTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.engine = require_engine()
-        if os.geteuid() != 0:
-            if CI:
-                raise AssertionError("VPC networks need root, and CI runs as root")
-            raise unittest.SkipTest("VPC networks need root")
-        if not ensure_real_awscli():
-            if CI:
-                raise AssertionError("the real AWS CLI image is missing: tests/images/build.sh --real-awscli")
-            raise unittest.SkipTest("no real AWS CLI: run tests/images/build.sh --real-awscli")
+        cls.engine = require_vpc_networks()
         super().setUpClass()
 
     def run_script(self, v, family, image, script, environment=()):
@@ -98,7 +71,7 @@ class VpcTlsTest(FargoTestCase):
         s3.create_bucket(Bucket="tls-bucket", CreateBucketConfiguration={"LocationConstraint": region})
         s3.put_object(Bucket="tls-bucket", Key="conf.d/site.conf", Body=b"server {}\n")
         s3.put_object(Bucket="tls-bucket", Key="html/index.html", Body=b"hello over tls\n", ACL="public-read")
-        out = self.run_script(v, "awscli-tls", REAL_AWSCLI, "; ".join([
+        out = self.run_script(v, "awscli-tls", AWS_CLI_IMAGE, "; ".join([
             "aws --version",
             "echo BUNDLE $AWS_CA_BUNDLE $SSL_CERT_FILE $REQUESTS_CA_BUNDLE $NODE_EXTRA_CA_CERTS $CURL_CA_BUNDLE",
             "aws s3 ls --recursive s3://tls-bucket",

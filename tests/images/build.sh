@@ -5,12 +5,11 @@
 #       test-tools layer (wget, iproute2, nslookup) that the tests run inside tasks
 #   docker.io/library/nginx:1.24.0   Debian's nginx-light, laid out and started
 #       as the official image (conf.d, html, logs to stdout/stderr, user nginx)
-#   docker.io/amazon/aws-cli:2.11.13  Debian's AWS CLI v2 (2.9) with --real-awscli;
-#       without it, a stand-in (see below)
+#   docker.io/amazon/aws-cli:2.11.13  Debian's AWS CLI v2 (2.9)
 # The tags name the story's versions; the contents are Debian 12's (nginx
 # 1.22, AWS CLI 2.9), which `nginx -v` and `aws --version` say.
 #
-#   tests/images/build.sh [--force] [--real-awscli] [--docker SOCKET]
+#   tests/images/build.sh [--force] [--docker SOCKET]
 #
 # Built once and cached: a `debootstrap --variant=minbase bookworm` rootfs and
 # each image's rootfs are tarballs under $FARGO_IMAGES_CACHE
@@ -22,24 +21,16 @@
 # $FARGO_IMAGES_MIRROR). --docker also copies each image into the Docker Engine
 # at SOCKET (podman save | docker load), unless that engine has this very build.
 #
-# --real-awscli: the real AWS CLI. AWS CLI 2.9 ignores AWS_ENDPOINT_URL (the
-# CLI honours it from 2.13), so in a task it calls https://s3.amazonaws.com,
-# which fargo does not answer yet (no VPC DNS nor TLS): the story's init
-# container then fails. Until then, the default is a STAND-IN for
-# amazon/aws-cli:2.11.13 (labelled fargo.stand-in=true, and said so loudly
-# here and by the tests that run it): a shell script that does `s3 cp` with
-# unsigned GETs (wget) to $AWS_ENDPOINT_URL.
 set -eu
 
 FORCE=0
 DOCKER_SOCK=""
-REAL_AWSCLI=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --force) FORCE=1 ;;
-    --real-awscli) REAL_AWSCLI=1 ;;
+    --real-awscli) ;;  # the only kind there is now
     --docker) DOCKER_SOCK=$2; shift ;;
-    *) echo "usage: $0 [--force] [--real-awscli] [--docker SOCKET]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--force] [--docker SOCKET]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -386,63 +377,14 @@ make_image "$NGINX" nginx setup_nginx "$NGINX_PKGS" "$PATH_ENV" 'EXPOSE 80' 'STO
   'CMD ["nginx", "-g", "daemon off;"]'
 
 # aws-cli: Debian's awscli (AWS CLI v2), entrypoint /usr/local/bin/aws and
-# workdir /aws as in the official image; with --real-awscli only (see above).
+# workdir /aws as in the official image. It ignores AWS_ENDPOINT_URL (the CLI
+# honours it from 2.13): in a task it calls AWS's own names over HTTPS, which
+# the VPC's resolver and fargo's TLS answer.
 setup_awscli() {
   $SUDO mkdir -p "$1/aws" "$1/usr/local/bin"
   $SUDO ln -sf /usr/bin/aws "$1/usr/local/bin/aws"
 }
-# The stand-in (default until fargo answers AWS's public names over TLS in
-# tasks): the debian test image's rootfs (it has wget) and a script.
-setup_awscli_standin() {
-  $SUDO mkdir -p "$1/aws"
-  $SUDO tee "$1/usr/local/bin/aws" >/dev/null <<'A'
-#!/bin/sh
-# STAND-IN for the AWS CLI v2 (tests/images/build.sh without --real-awscli):
-# `s3 cp` (one object, or a prefix with --recursive) with unsigned GETs to
-# $AWS_ENDPOINT_URL, which fargo sets in every task; anything else is echoed.
-ep="${AWS_ENDPOINT_URL:-https://s3.amazonaws.com}"
-echo "aws: this is fargo's stand-in for amazon/aws-cli, not the AWS CLI" >&2
-case "${1:-}" in
-  --version) echo "aws-cli/stand-in"; exit 0 ;;
-  "") echo "usage: aws [options] <command> <subcommand> [parameters]" >&2; exit 252 ;;
-  s3) ;;
-  *) echo "aws $*"; exit 0 ;;
-esac
-[ "${2:-}" = cp ] || { echo "aws $*"; exit 0; }
-src=$3; dst=$4; recursive=0
-for a in "$@"; do [ "$a" = --recursive ] && recursive=1; done
-path=${src#s3://}; bucket=${path%%/*}; key=${path#"$bucket"}; key=${key#/}
-fetch() {  # key destination
-  mkdir -p "$(dirname "$2")"
-  if wget -q -O "$2" "$ep/$bucket/$1"; then
-    echo "download: s3://$bucket/$1 to $2"
-  else
-    echo "download failed: s3://$bucket/$1 to $2" >&2; return 1
-  fi
-}
-if [ "$recursive" = 1 ]; then
-  keys=$(wget -q -O- "$ep/$bucket?list-type=2&prefix=$key") || { echo "fatal error: cannot list s3://$bucket/$key" >&2; exit 1; }
-  status=0
-  for k in $(echo "$keys" | tr '<' '\n' | sed -n 's/^Key>//p'); do
-    fetch "$k" "${dst%/}/${k#"$key"}" || status=1
-  done
-  exit $status
-fi
-case "$dst" in */) dst="$dst${key##*/}" ;; esac
-fetch "$key" "$dst"
-A
-  $SUDO chmod 755 "$1/usr/local/bin/aws"
-}
 AWSCLI=docker.io/amazon/aws-cli:2.11.13
 
-if [ "$REAL_AWSCLI" = 1 ]; then
-  make_image "$AWSCLI" awscli setup_awscli "$AWSCLI_PKGS" "$PATH_ENV" 'WORKDIR /aws' \
-    'ENTRYPOINT ["/usr/local/bin/aws"]'
-else
-  echo "build.sh: $AWSCLI is a STAND-IN (s3 cp with wget to \$AWS_ENDPOINT_URL), not the AWS CLI:" \
-       "the real one (--real-awscli) cannot reach fargo from a task until fargo answers AWS's names over TLS there" >&2
-  # On the debian image's rootfs (it has wget).
-  FROM=$(rootfs debian "$DEBIAN_KEY" setup_debian $TEST_TOOLS) KEY_EXTRA=$DEBIAN_KEY \
-    make_image "$AWSCLI" awscli-standin setup_awscli_standin "" "$PATH_ENV" 'WORKDIR /aws' \
-    'ENTRYPOINT ["/usr/local/bin/aws"]' 'LABEL fargo.stand-in=true'
-fi
+make_image "$AWSCLI" awscli setup_awscli "$AWSCLI_PKGS" "$PATH_ENV" 'WORKDIR /aws' \
+  'ENTRYPOINT ["/usr/local/bin/aws"]'
