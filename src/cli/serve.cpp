@@ -251,6 +251,8 @@ class VpcDns {
     endpoints_port_ = endpoints_port;
     api_port_ = api_port;
     https_port_ = https_port;
+    // Every VPC gets them as it is made: its rules in one go.
+    if (fabric_) fabric_->SetDefaultRedirects(instance_address_, Redirects());
   }
 
   Result<std::string> Prepare(const runtime::SandboxSpec& sb) {
@@ -270,13 +272,7 @@ class VpcDns {
       runtime::VpcFabric::VpcServices services;
       services.local_addresses = resolver_ips;
       services.instance_address = instance_address_;
-      if (!instance_address_.empty()) {
-        services.redirects.push_back({"169.254.170.2", 80, endpoints_port_});
-        services.redirects.push_back({"169.254.170.2", 4566, api_port_});
-        services.redirects.push_back({kAwsAddress, 80, api_port_});
-        services.redirects.push_back({kAwsAddress, 4566, api_port_});
-        if (https_port_) services.redirects.push_back({kAwsAddress, 443, https_port_});
-      }
+      if (!instance_address_.empty()) services.redirects = Redirects();
       FARGO_TRY(fabric_->EnsureVpcServices(sb.vpc.vpc_id, services));
     }
     if (sb.vpc.dns_support) {
@@ -300,6 +296,16 @@ class VpcDns {
   }
 
  private:
+  // REQUIRES: mu_ held.
+  std::vector<runtime::VpcFabric::Redirect> Redirects() const {
+    std::vector<runtime::VpcFabric::Redirect> r{{"169.254.170.2", 80, endpoints_port_},
+                                                {"169.254.170.2", 4566, api_port_},
+                                                {kAwsAddress, 80, api_port_},
+                                                {kAwsAddress, 4566, api_port_}};
+    if (https_port_) r.push_back({kAwsAddress, 443, https_port_});
+    return r;
+  }
+
   std::string dir_;
   dataplane::dns::DnsServer& dns_;
   runtime::VpcFabric* fabric_ = nullptr;

@@ -83,7 +83,10 @@ std::vector<std::string> VpcFabric::Vpcs() const {
 Status VpcFabric::EnsureVpc(const std::string& vpc_id) {
   std::lock_guard<std::mutex> l(mu_);
   std::string ns = NamespaceOf(vpc_id);
-  FARGO_TRY(CreateNamedNetns(ns));
+  if (!OpenNamedNetns(ns).ok()) {
+    FARGO_TRY(CreateNamedNetns(ns));
+    NoteFreshVpc(vpc_id);  // made now: no rules to read
+  }
   FARGO_ASSIGN_OR_RETURN(UniqueFd fd, OpenNamedNetns(ns));
   FARGO_ASSIGN_OR_RETURN(Netlink inside, Netlink::Open(fd.get()));
   if (!inside.LinkIndex(kBridge).ok()) {
@@ -92,7 +95,11 @@ Status VpcFabric::EnsureVpc(const std::string& vpc_id) {
     // The VPC router: between subnets, and up to fargo's services.
     FARGO_TRY(SetNetnsSysctl(fd.get(), "net/ipv4/ip_forward", "1"));
   }
-  return EnsureUplink(vpc_id, fd.get());
+  FARGO_TRY(EnsureUplink(vpc_id, fd.get()));
+  // Its iptables rules (the uplink's MASQUERADE, FARGO-SVC, the egress
+  // chains), in one iptables-restore when any is missing.
+  FARGO_ASSIGN_OR_RETURN(VpcState * state, StateOf(vpc_id));
+  return EnsureRules(vpc_id, *state);
 }
 
 Status VpcFabric::EnsureUplink(const std::string& vpc_id, int vpc_ns_fd) {
@@ -120,14 +127,7 @@ Status VpcFabric::EnsureUplink(const std::string& vpc_id, int vpc_ns_fd) {
   FARGO_TRY(inside.AddAddress(kUplinkInside, inside_ip, 30));
   FARGO_TRY(inside.SetUp(kUplinkInside));
   for (const auto& svc : options_.service_addresses) FARGO_TRY(inside.AddRoute(svc, 32, host_ip));
-  // Replies from the host come back to the uplink's address: the host needs
-  // no route to the VPC's (possibly overlapping) addresses.
-  std::string ns = NamespaceOf(vpc_id);
-  if (!Run({"ip", "netns", "exec", ns, "iptables", "-t", "nat", "-C", "POSTROUTING", "-o", kUplinkInside, "-j",
-            "MASQUERADE"})
-           .ok())
-    FARGO_TRY(Run({"ip", "netns", "exec", ns, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", kUplinkInside,
-                   "-j", "MASQUERADE"}));
+  // Its MASQUERADE comes with the VPC's other rules (EnsureRules).
   return OkStatus();
 }
 
@@ -194,6 +194,7 @@ Status VpcFabric::RemoveVpc(const std::string& vpc_id) {
   std::lock_guard<std::mutex> l(mu_);
   FARGO_ASSIGN_OR_RETURN(Netlink host, Netlink::Open());
   FARGO_TRY(host.DeleteLink(UplinkName(vpc_id)));
+  vpcs_.erase(vpc_id);
   return RemoveNamedNetns(NamespaceOf(vpc_id));
 }
 
@@ -373,28 +374,15 @@ Status VpcFabric::EnsureVpcServices(const std::string& vpc_id, const VpcServices
   }));
   if (up == 0) return AwsError::Make("InternalError", "the uplink of " + vpc_id + " has no address", 500);
   FARGO_TRY(inside.AddRoute(services.instance_address, 32, FormatIpv4(up - 1)));
-  auto ipt = [&ns](std::vector<std::string> args) {
-    std::vector<std::string> argv{"ip", "netns", "exec", ns, "iptables", "-w", "-t", "nat"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return Run(argv);
-  };
-  const std::string chain = "FARGO-SVC";
-  (void)ipt({"-N", chain});
-  FARGO_TRY(ipt({"-F", chain}));
-  if (!ipt({"-C", "PREROUTING", "-j", chain}).ok()) FARGO_TRY(ipt({"-A", "PREROUTING", "-j", chain}));
-  for (const auto& r : services.redirects) {
-    std::vector<std::string> rule{"-A", chain, "-d", r.from_ip + "/32", "-p", "tcp"};
-    if (r.from_port) {
-      rule.push_back("--dport");
-      rule.push_back(std::to_string(r.from_port));
-    }
-    rule.push_back("-j");
-    rule.push_back("DNAT");
-    rule.push_back("--to-destination");
-    rule.push_back(services.instance_address + (r.to_port ? ":" + std::to_string(r.to_port) : ""));
-    FARGO_TRY(ipt(rule));
-  }
-  return OkStatus();
+  // FARGO-SVC: written with the VPC when these are the default redirects.
+  FARGO_ASSIGN_OR_RETURN(VpcState * state, StateOf(vpc_id));
+  return EnsureRules(vpc_id, *state, VpcRules::ServiceRules(services.instance_address, services.redirects));
+}
+
+void VpcFabric::SetDefaultRedirects(std::string instance_address, std::vector<Redirect> redirects) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (instance_address.empty()) default_service_rules_.reset();
+  else default_service_rules_ = VpcRules::ServiceRules(instance_address, redirects);
 }
 
 }  // namespace fargo::runtime

@@ -28,6 +28,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <utility>
 #include <string>
@@ -35,6 +36,7 @@
 
 #include "common/result.h"
 #include "runtime/netns.h"
+#include "runtime/vpc_rules.h"
 
 namespace fargo::runtime {
 
@@ -62,7 +64,11 @@ class VpcFabric {
   // "fargo-<8 hex of instance>-<vpc-id>".
   std::string NamespaceOf(const std::string& vpc_id) const;
 
-  // Creates (or adopts) the VPC's namespace, bridge and uplink.
+  // Creates (or adopts) the VPC's namespace, bridge and uplink, and its
+  // iptables rules (VpcRules: the uplink's MASQUERADE, the egress chains,
+  // FARGO-SVC when SetDefaultRedirects gave it) in one iptables-restore,
+  // written only when some are missing: a VPC this process made is known to
+  // hold nothing else, an adopted one is read once (iptables-save).
   Status EnsureVpc(const std::string& vpc_id);
   // Plumbs the task's ENI: veth from the VPC bridge into the sandbox's
   // namespace as eth0, with its address, MAC, MTU and default route via the
@@ -129,13 +135,11 @@ class VpcFabric {
   // namespace listen), a route up the uplink to `instance_address` (this
   // fargo's own address on the host, unique per instance), and DNAT of each
   // of `redirects` to it (169.254.170.2:80 and the AWS names' address), in a
-  // chain of its own (FARGO-SVC, rewritten whole on each call). Thus a task
-  // reaches only its own fargo, however many run on the host.
-  struct Redirect {
-    std::string from_ip;  // as the task addresses it
-    uint16_t from_port = 0;
-    uint16_t to_port = 0;  // on instance_address
-  };
+  // chain of its own (FARGO-SVC, rewritten whole when the redirects differ
+  // from those it holds). Thus a task reaches only its own fargo, however
+  // many run on the host.
+  // from_ip (as the task addresses it):from_port to instance_address:to_port.
+  using Redirect = VpcRules::Redirect;
   struct VpcServices {
     std::vector<std::string> local_addresses;
     std::string instance_address;
@@ -143,6 +147,10 @@ class VpcFabric {
   };
   // REQUIRES: EnsureVpc(vpc_id) succeeded.
   Status EnsureVpcServices(const std::string& vpc_id, const VpcServices& services);
+  // The DNAT every VPC gets as it is made (EnsureVpc), so that a VPC's rules
+  // are written in one go; EnsureVpcServices asking for the same then writes
+  // none. REQUIRES: before any VPC is made.
+  void SetDefaultRedirects(std::string instance_address, std::vector<Redirect> redirects);
   // The VPC's namespace, for sockets opened inside it (RunInNetns).
   Result<UniqueFd> OpenVpcNetns(const std::string& vpc_id) const;
 
@@ -150,20 +158,31 @@ class VpcFabric {
   Status EnsureUplink(const std::string& vpc_id, int vpc_ns_fd);
   Status AttachEniLocked(const EniAttachment& eni);
 
-  // Egress (vpc_fabric_egress.cpp). REQUIRES: mu_ held.
-  struct EgressState {
-    std::pair<uint64_t, int64_t> netns;  // the namespace read (inode, made at): a VPC made again is new
-    bool path = false;                // default route and chains made
-    std::set<std::string> addresses;  // in the egress chain
+  // A VPC's rules as this process knows them (vpc_fabric_egress.cpp).
+  // REQUIRES: mu_ held.
+  struct VpcState {
+    std::pair<uint64_t, int64_t> netns;  // the namespace known (inode, made at): a VPC made again is new
+    bool path = false;                   // default route made
+    VpcRules::State rules;               // what its iptables hold
   };
-  Result<EgressState*> EgressOf(const std::string& vpc_id);
-  Status EnsureEgressPath(const std::string& vpc_id, EgressState& state);
+  // The state of the VPC's namespace: remembered, else read (iptables-save:
+  // a fargo killed earlier may have left rules). kNetnsNotFound: none.
+  Result<VpcState*> StateOf(const std::string& vpc_id);
+  // Remembers a namespace this process has just made: it holds no rules.
+  void NoteFreshVpc(const std::string& vpc_id);
+  // Writes what the VPC's rules lack (VpcRules::Plan) in one
+  // iptables-restore; none when they hold it. `service_rules`: FARGO-SVC's
+  // (nullopt: the default redirects', if any).
+  Status EnsureRules(const std::string& vpc_id, VpcState& state,
+                     const std::optional<std::vector<std::string>>& service_rules = std::nullopt);
+  Status EnsureEgressPath(const std::string& vpc_id, VpcState& state);
   Status EnsureHostForwarding();
 
   Options options_;
   std::string prefix_;  // "fargo-<8 hex>-"
   std::mutex mu_;
-  std::map<std::string, EgressState> egress_;  // GUARDED_BY(mu_): by VPC id, read once per namespace
+  std::map<std::string, VpcState> vpcs_;       // GUARDED_BY(mu_): by VPC id, read once per namespace
+  std::optional<std::vector<std::string>> default_service_rules_;  // GUARDED_BY(mu_)
   bool host_forwarding_ = false;               // GUARDED_BY(mu_)
   mutable std::mutex stats_mu_;
   AttachStats attach_stats_;

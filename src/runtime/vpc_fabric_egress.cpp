@@ -10,10 +10,11 @@
 //                 -j FARGO-EGRESS
 //                 DROP                                  (as a VPC without a route: silence)
 //   FARGO-EGRESS  -s <address>/32 ACCEPT, one per ENI with egress
-// and a default route via the uplink's host end. The uplink's MASQUERADE
-// (made with the uplink) hides the VPC's addresses; on the host, what comes
-// from an uplink and leaves by another interface is forwarded and
-// MASQUERADEd to the host's address.
+// made with the VPC (EnsureVpc, one iptables-restore with its other rules:
+// vpc_rules.h), and a default route via the uplink's host end, made when an
+// ENI first gets egress. The uplink's MASQUERADE hides the VPC's addresses;
+// on the host, what comes from an uplink and leaves by another interface is
+// forwarded and MASQUERADEd to the host's address.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -38,9 +39,8 @@ namespace fargo::runtime {
 
 namespace {
 
-constexpr const char* kUplinkInside = "up0";  // as vpc_fabric.cpp names it
-constexpr const char* kUplinkChain = "FARGO-UPLINK";
-constexpr const char* kEgressChain = "FARGO-EGRESS";
+constexpr const char* kUplinkInside = VpcRules::kUplinkInside;
+constexpr const char* kEgressChain = VpcRules::kEgressChain;
 // The host ends of every fargo instance's uplinks ("fu<hash>") and the
 // addresses uplinks are made of.
 constexpr const char* kUplinkHostPattern = "fu+";
@@ -137,35 +137,41 @@ Result<uint32_t> InterfaceAddress(const char* name) {
 
 }  // namespace
 
-Result<VpcFabric::EgressState*> VpcFabric::EgressOf(const std::string& vpc_id) {
+Result<VpcFabric::VpcState*> VpcFabric::StateOf(const std::string& vpc_id) {
   std::string ns = NamespaceOf(vpc_id);
   auto identity = IdentityOf(ns);
   if (identity.first == 0) {
-    egress_.erase(vpc_id);
+    vpcs_.erase(vpc_id);
     return AwsError::Make(kNetnsNotFound, "no namespace for " + vpc_id, 404);
   }
-  auto it = egress_.find(vpc_id);
-  if (it != egress_.end() && it->second.netns == identity) return &it->second;
+  auto it = vpcs_.find(vpc_id);
+  if (it != vpcs_.end() && it->second.netns == identity) return &it->second;
   // First use by this process, or the VPC was made again: read what the
   // namespace holds (a fargo killed earlier may have left rules).
-  EgressState state;
+  VpcState state;
   state.netns = identity;
   std::string listing;
-  Status listed = InNamespace(ns, [&] { return Command(Iptables({"-S", kEgressChain}), "", &listing); });
-  if (listed.ok()) {
-    for (const auto& line : Split(listing, '\n')) {
-      // "-A FARGO-EGRESS -s 10.0.1.5/32 -j ACCEPT"
-      auto words = Split(line, ' ');
-      for (size_t i = 0; i + 1 < words.size(); ++i)
-        if (words[i] == "-s") {
-          std::string a = words[i + 1];
-          if (auto slash = a.find('/'); slash != std::string::npos) a.resize(slash);
-          state.addresses.insert(a);
-        }
-    }
-  }
+  FARGO_TRY(InNamespace(ns, [&] { return Command({"iptables-save"}, "", &listing); }));
+  state.rules = VpcRules::Parse(listing);
   // The path (route, chains) is checked again once per process anyway.
-  return &(egress_[vpc_id] = std::move(state));
+  return &(vpcs_[vpc_id] = std::move(state));
+}
+
+void VpcFabric::NoteFreshVpc(const std::string& vpc_id) {
+  VpcState state;
+  state.netns = IdentityOf(NamespaceOf(vpc_id));
+  vpcs_[vpc_id] = std::move(state);
+}
+
+Status VpcFabric::EnsureRules(const std::string& vpc_id, VpcState& state,
+                              const std::optional<std::vector<std::string>>& service_rules) {
+  VpcRules::State next;
+  std::string text = VpcRules::Plan(state.rules, options_.service_addresses,
+                                    service_rules ? service_rules : default_service_rules_, &next);
+  if (text.empty()) return OkStatus();
+  FARGO_TRY(InNamespace(NamespaceOf(vpc_id), [&] { return Command({"iptables-restore", "-w", "--noflush"}, text); }));
+  state.rules = std::move(next);
+  return OkStatus();
 }
 
 Status VpcFabric::EnsureHostForwarding() {
@@ -203,24 +209,14 @@ Status VpcFabric::EnsureHostForwarding() {
   return OkStatus();
 }
 
-Status VpcFabric::EnsureEgressPath(const std::string& vpc_id, EgressState& state) {
+Status VpcFabric::EnsureEgressPath(const std::string& vpc_id, VpcState& state) {
   if (state.path) return OkStatus();
   FARGO_TRY(EnsureHostForwarding());
-  std::string ns = NamespaceOf(vpc_id);
-  FARGO_ASSIGN_OR_RETURN(UniqueFd fd, OpenNamedNetns(ns));
+  // The chains come with the VPC (EnsureVpc); this makes sure of them.
+  FARGO_TRY(EnsureRules(vpc_id, state));
+  FARGO_ASSIGN_OR_RETURN(UniqueFd fd, OpenNamedNetns(NamespaceOf(vpc_id)));
   uint32_t uplink_inside = 0;
   FARGO_TRY(RunInNetns(fd.get(), [&]() -> Status {
-    (void)Command(Iptables({"-N", kEgressChain}));  // exists already: kept as it is
-    // The uplink's chain, made (or made again) in one transaction.
-    std::string rules = std::string("*filter\n:") + kUplinkChain + " - [0:0]\n" + "-A " + kUplinkChain +
-                        " -m conntrack --ctstate RELATED,ESTABLISHED --ctdir REPLY -j ACCEPT\n";
-    for (const auto& svc : options_.service_addresses) rules += "-A " + std::string(kUplinkChain) + " -d " + svc + "/32 -j ACCEPT\n";
-    rules += "-A " + std::string(kUplinkChain) + " -m conntrack --ctstate DNAT -j ACCEPT\n";
-    rules += "-A " + std::string(kUplinkChain) + " -j " + kEgressChain + "\n";
-    rules += "-A " + std::string(kUplinkChain) + " -j DROP\nCOMMIT\n";
-    FARGO_TRY(Command({"iptables-restore", "-w", "--noflush"}, rules));
-    if (!Command(Iptables({"-C", "FORWARD", "-o", kUplinkInside, "-j", kUplinkChain})).ok())
-      FARGO_TRY(Command(Iptables({"-A", "FORWARD", "-o", kUplinkInside, "-j", kUplinkChain})));
     FARGO_ASSIGN_OR_RETURN(uplink_inside, InterfaceAddress(kUplinkInside));
     return OkStatus();
   }));
@@ -234,41 +230,43 @@ Status VpcFabric::EnsureEgressPath(const std::string& vpc_id, EgressState& state
 Status VpcFabric::SetEgress(const std::string& vpc_id, const std::string& ip, bool egress) {
   if (!ParseIpv4(ip)) return AwsError::Make("InvalidParameter", ip + " is not an IPv4 address", 500);
   std::lock_guard<std::mutex> l(mu_);
-  auto state = EgressOf(vpc_id);
+  auto state = StateOf(vpc_id);
   if (!state.ok()) {
     if (!egress && state.error().code == kNetnsNotFound) return OkStatus();  // nothing left to take away
     return state.error();
   }
-  EgressState& s = **state;
+  VpcState& s = **state;
+  std::set<std::string>& addresses = s.rules.egress;
   if (egress) {
     FARGO_TRY(EnsureEgressPath(vpc_id, s));
-    if (s.addresses.count(ip)) return OkStatus();
+    if (addresses.count(ip)) return OkStatus();
     FARGO_TRY(InNamespace(NamespaceOf(vpc_id), [&] {
       return Command(Iptables({"-A", kEgressChain, "-s", ip + "/32", "-j", "ACCEPT"}));
     }));
-    s.addresses.insert(ip);
+    addresses.insert(ip);
   } else {
-    if (!s.addresses.count(ip)) return OkStatus();
+    if (!addresses.count(ip)) return OkStatus();
     FARGO_TRY(InNamespace(NamespaceOf(vpc_id), [&] {
       // Every copy (a rule added twice by a crashed attempt goes too).
       while (Command(Iptables({"-D", kEgressChain, "-s", ip + "/32", "-j", "ACCEPT"})).ok()) {
       }
       return OkStatus();
     }));
-    s.addresses.erase(ip);
+    addresses.erase(ip);
   }
   return OkStatus();
 }
 
 Result<std::vector<std::string>> VpcFabric::EgressAddresses(const std::string& vpc_id) {
   std::lock_guard<std::mutex> l(mu_);
-  egress_.erase(vpc_id);  // read afresh
-  auto state = EgressOf(vpc_id);
+  vpcs_.erase(vpc_id);  // read afresh
+  auto state = StateOf(vpc_id);
   if (!state.ok()) {
     if (state.error().code == kNetnsNotFound) return std::vector<std::string>{};
     return state.error();
   }
-  return std::vector<std::string>((*state)->addresses.begin(), (*state)->addresses.end());
+  const auto& addresses = (*state)->rules.egress;
+  return std::vector<std::string>(addresses.begin(), addresses.end());
 }
 
 }  // namespace fargo::runtime
