@@ -36,6 +36,8 @@ std::shared_ptr<const dataplane::dns::DnsNameTable> DnsNamePublisher::Build(
       e.ttl_a = Ttl(n.ttl_a);
       e.ttl_aaaa = Ttl(n.ttl_aaaa);
       e.ttl_srv = Ttl(n.ttl_srv);
+      e.cnames = n.cnames;
+      e.ttl_cname = Ttl(n.ttl_cname);
       // Route 53: weighted answers one record, multivalue up to eight.
       e.max_answers = n.one_answer ? 1 : 8;
       table->AddName(z.vpc_id, n.name, std::move(e));

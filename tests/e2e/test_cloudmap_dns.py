@@ -5,12 +5,14 @@ namespace's VPC resolves `<service>.<namespace>` to the registered
 instances' AWS_INSTANCE_IPV4, SRV queries answer the port and the
 instance's name, a name of the namespace with no such service is NXDOMAIN,
 a load balancer's DNS name is known in its VPC (no addresses yet: NODATA),
-a namespace of another VPC is not seen, and a deregistered instance is gone
+a service with a CNAME record answers its instance's AWS_INSTANCE_CNAME
+(followed by the target's addresses when the resolver knows it), a
+namespace of another VPC is not seen, and a deregistered instance is gone
 from the answers within a couple of seconds.
 
 The task asks with the tools of the test image: glibc's resolver
-(`getent`), and a raw SRV query written in core Perl (the image has no DNS
-tools).
+(`getent`), `dig` for the CNAME's chain, and a raw SRV query written in
+core Perl.
 
 Needs a container engine, the story's images and root; `make test` sets
 them up.
@@ -65,6 +67,10 @@ SCRIPT = "; ".join([
     'perl -e "$1" web.corp.local | sed "s/^/NX /"',
     'getent ahostsv4 api.other.local; echo "OTHER rc=$?"',
     'perl -e "$1" "$2" | sed "s/^/LB /"',
+    # A CNAME service: dig shows the chain, glibc follows it.
+    'echo "CN $(dig +noall +answer www.corp.local A | awk \'{print $4, $5, $2}\' | tr \'\\n\' \' \')"',
+    'echo "CNG $(getent ahostsv4 www.corp.local | awk \'{print $1}\' | sort -u | tr \'\\n\' \' \')"',
+    'echo "CNC $(dig +short www.corp.local CNAME)"',
     'echo READY',
     # Then the answer every 0.3 s, with the time it was asked.
     'while true; do echo "T $(date +%s.%N) $(getent ahostsv4 api.corp.local | awk \'{print $1}\' | sort -u | tr \'\\n\' \' \')."; '
@@ -90,6 +96,10 @@ class CloudMapDnsTest(FargoTestCase):
         for iid, ip in (("task-1", "10.0.1.200"), ("task-2", "10.0.1.201")):
             sd.register_instance(ServiceId=svc, InstanceId=iid, Attributes={
                 "AWS_INSTANCE_IPV4": ip, "AWS_INSTANCE_PORT": "8080"})
+        # A CNAME service (WEIGHTED, as AWS requires): its instance's AWS_INSTANCE_CNAME.
+        www = sd.create_service(Name="www", NamespaceId=ns, DnsConfig={
+            "RoutingPolicy": "WEIGHTED", "DnsRecords": [{"Type": "CNAME", "TTL": 30}]})["Service"]["Id"]
+        sd.register_instance(ServiceId=www, InstanceId="alias", Attributes={"AWS_INSTANCE_CNAME": "api.corp.local"})
         o = sd.create_service(Name="api", NamespaceId=other_ns, DnsConfig={"DnsRecords": [{"Type": "A", "TTL": 10}]})
         sd.register_instance(ServiceId=o["Service"]["Id"], InstanceId="x", Attributes={"AWS_INSTANCE_IPV4": "10.9.0.9"})
 
@@ -110,6 +120,10 @@ class CloudMapDnsTest(FargoTestCase):
         self.assertIn("SRV rcode=0 answers=2", out)
         self.assertIn("SRV 1 1 8080 task-1.api.corp.local ttl=15", out)
         self.assertIn("SRV 1 1 8080 task-2.api.corp.local ttl=15", out)
+        # CNAME: the alias (the DnsConfig's TTL), then the target's addresses.
+        self.assertRegex(out, r"CN CNAME api\.corp\.local\. 30 A 10\.0\.1\.20[01] 10 A 10\.0\.1\.20[01] 10 ", out)
+        self.assertIn("CNG 10.0.1.200 10.0.1.201 ", out)
+        self.assertIn("CNC api.corp.local.", out)
         # A name of the namespace without such a service: not found (getent: 2).
         self.assertIn("NX rc=2", out)
         self.assertIn("NX SRV rcode=3 answers=0", out)  # NXDOMAIN

@@ -7,7 +7,8 @@ data directory, and every container trusts that CA through a read-only
 bundle and the variables SDKs and runtimes read. The real AWS CLI v2
 (Debian's awscli 2.9, which ignores AWS_ENDPOINT_URL) lists a bucket and
 names the task role's assumed role; curl fetches a public object by its
-virtual-hosted name. The CA is the same after kill -9 and a restart, and an
+virtual-hosted name; an unmodified boto3 puts and gets an object over
+https://<bucket>.s3.<region>.amazonaws.com. The CA is the same after kill -9 and a restart, and an
 unknown name (or no SNI) gets a handshake failure, never a crash.
 
 Needs a container engine, the story's images (tests/images/build.sh: the
@@ -36,6 +37,21 @@ def handshake(address, port, name, cafile):
                 return "ok " + json.dumps(s.getpeercert().get("subjectAltName"))
     except (ssl.SSLError, ConnectionError, OSError) as e:
         return "failed " + str(e)
+
+
+# Run by python3 inside the task: boto3 as any program would use it (the
+# region, credentials and CA from the environment fargo gives the task),
+# printing each request's method and URL as sent.
+BOTO3_SCRIPT = """
+import os, boto3, botocore
+print('BOTO3', boto3.__version__, 'ENDPOINT_URL', os.environ.get('AWS_ENDPOINT_URL'), 'CA', os.environ.get('AWS_CA_BUNDLE'))
+s3 = boto3.client('s3')
+s3.meta.events.register('before-send', lambda request, **kw: print('URL', request.method, request.url.split('?')[0]))
+s3.put_object(Bucket='boto3-bucket', Key='from-task.txt', Body=b'put by the task\\n')
+print('GOT', s3.get_object(Bucket='boto3-bucket', Key='from-task.txt')['Body'].read().decode().strip())
+print('OUTSIDE', s3.get_object(Bucket='boto3-bucket', Key='from-outside.txt')['Body'].read().decode().strip())
+print('ROLE', boto3.client('sts').get_caller_identity()['Arn'])
+"""
 
 
 class VpcTlsTest(FargoTestCase):
@@ -105,6 +121,32 @@ class VpcTlsTest(FargoTestCase):
         self.assertIn("GOT hello over tls", out)
         self.assertIn("PATH hello over tls", out)
         self.assertIn("READONLY", out)
+        v.stop_all()
+
+    def test_boto3_in_a_task_over_https(self):
+        """An unmodified boto3 (Debian's 1.26) with the task role's credentials puts and gets an
+        object by the bucket's virtual-hosted name over https, trusting fargo's CA through
+        AWS_CA_BUNDLE; AWS_ENDPOINT_URL is unset in the container, so nothing else leads it."""
+        region = "eu-west-1"
+        v = Vpc(self.fargo, region, "10.0.0.0/16", "10.0.1.0/24", "boto3")
+        s3 = self.fargo.client("s3", region)
+        s3.create_bucket(Bucket="boto3-bucket", CreateBucketConfiguration={"LocationConstraint": region})
+        s3.put_object(Bucket="boto3-bucket", Key="from-outside.txt", Body=b"put by the host\n")
+        out = self.run_script(v, "boto3-tls", AWS_CLI_IMAGE, "unset AWS_ENDPOINT_URL; python3 -c \"$BOTO3_SCRIPT\"",
+                              environment=[("BOTO3_SCRIPT", BOTO3_SCRIPT)])
+        self.assertRegex(out, r"BOTO3 1\.\d+\.\d+ ENDPOINT_URL None CA /etc/fargo/ca-bundle\.pem", out)
+        # Every request: https, the bucket's virtual-hosted name in the task's region.
+        urls = re.findall(r"^URL (\S+) (\S+)$", out, re.M)
+        self.assertGreaterEqual(len(urls), 3, out)
+        for method, url in urls:
+            self.assertRegex(url, r"^https://boto3-bucket\.s3\.eu-west-1\.amazonaws\.com/", out)
+        self.assertIn(("PUT", "https://boto3-bucket.s3.eu-west-1.amazonaws.com/from-task.txt"), urls)
+        self.assertIn("GOT put by the task", out)
+        self.assertIn("OUTSIDE put by the host", out)
+        self.assertRegex(out, r"ROLE arn:aws:sts::\d+:assumed-role/vpc-test-task/", out)
+        self.assertNotIn("Traceback", out)
+        # The object is in fargo's S3, written with the task role's credentials.
+        self.assertEqual(s3.get_object(Bucket="boto3-bucket", Key="from-task.txt")["Body"].read(), b"put by the task\n")
         v.stop_all()
 
     def test_ca_persists_and_unknown_names_are_refused(self):

@@ -5,7 +5,9 @@
 #       test-tools layer (wget, iproute2, nslookup) that the tests run inside tasks
 #   docker.io/library/nginx:1.24.0   Debian's nginx-light, laid out and started
 #       as the official image (conf.d, html, logs to stdout/stderr, user nginx)
-#   docker.io/amazon/aws-cli:2.11.13  Debian's AWS CLI v2 (2.9)
+#   docker.io/amazon/aws-cli:2.11.13  Debian's AWS CLI v2 (2.9), plus a
+#       test-tools layer (python3-boto3: the tests run an unmodified boto3
+#       inside tasks)
 # The tags name the story's versions; the contents are Debian 12's (nginx
 # 1.22, AWS CLI 2.9), which `nginx -v` and `aws --version` say.
 #
@@ -69,6 +71,7 @@ MIRROR=$(mirror)
 TEST_TOOLS="wget iproute2 bind9-dnsutils"
 NGINX_PKGS="nginx-light curl"
 AWSCLI_PKGS="awscli"
+AWSCLI_TEST_TOOLS="python3-boto3"
 
 # Keys: an image's by this script's hash, the mirror and the versions of its
 # packages; the base's by its recipe (the function base_tar below), the mirror
@@ -90,7 +93,7 @@ work=$(mktemp -d)
 # apt-cache call for every package, on first use.
 versions() {
   [ -f "$work/versions" ] ||
-    apt-cache policy $TEST_TOOLS $NGINX_PKGS $AWSCLI_PKGS 2>/dev/null |
+    apt-cache policy $TEST_TOOLS $NGINX_PKGS $AWSCLI_PKGS $AWSCLI_TEST_TOOLS 2>/dev/null |
       awk '/^[^ ].*:$/ { p = substr($1, 1, length($1) - 1) } /^  Candidate:/ { print p "=" $2 }' > "$work/versions"
   for p in "$@"; do grep "^$p=" "$work/versions" || echo "$p="; done | tr '\n' ' '
 }
@@ -377,7 +380,8 @@ make_image "$NGINX" nginx setup_nginx "$NGINX_PKGS" "$PATH_ENV" 'EXPOSE 80' 'STO
   'CMD ["nginx", "-g", "daemon off;"]'
 
 # aws-cli: Debian's awscli (AWS CLI v2), entrypoint /usr/local/bin/aws and
-# workdir /aws as in the official image. It ignores AWS_ENDPOINT_URL (the CLI
+# workdir /aws as in the official image; plus its test-tools layer, Debian's
+# boto3 (1.26, which ignores AWS_ENDPOINT_URL too) for `python3` in tasks. It ignores AWS_ENDPOINT_URL (the CLI
 # honours it from 2.13): in a task it calls AWS's own names over HTTPS, which
 # the VPC's resolver and fargo's TLS answer.
 setup_awscli() {
@@ -386,5 +390,5 @@ setup_awscli() {
 }
 AWSCLI=docker.io/amazon/aws-cli:2.11.13
 
-make_image "$AWSCLI" awscli setup_awscli "$AWSCLI_PKGS" "$PATH_ENV" 'WORKDIR /aws' \
-  'ENTRYPOINT ["/usr/local/bin/aws"]'
+make_image "$AWSCLI" awscli setup_awscli "$AWSCLI_PKGS $AWSCLI_TEST_TOOLS" "$PATH_ENV" 'WORKDIR /aws' \
+  'ENTRYPOINT ["/usr/local/bin/aws"]' "LABEL fargo.test-tools=$(echo $AWSCLI_TEST_TOOLS | tr ' ' ,)"

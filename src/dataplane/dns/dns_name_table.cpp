@@ -10,6 +10,7 @@ void DnsNameTable::AddName(const std::string& vpc_id, const std::string& name, D
   DnsNameEntry& e = it->second;
   e.addresses.insert(e.addresses.end(), entry.addresses.begin(), entry.addresses.end());
   e.srv.insert(e.srv.end(), entry.srv.begin(), entry.srv.end());
+  e.cnames.insert(e.cnames.end(), entry.cnames.begin(), entry.cnames.end());
 }
 
 DnsNameLookup DnsNameTable::Find(const std::string& vpc_id, const std::string& name) const {

@@ -23,7 +23,9 @@ struct DnsSrvTarget {
 struct DnsNameEntry {
   std::vector<std::string> addresses;  // "10.0.1.7", "fd00::1": A and AAAA
   std::vector<DnsSrvTarget> srv;
-  uint32_t ttl_a = 60, ttl_aaaa = 60, ttl_srv = 60;
+  // A CNAME (one of these, at random): the name has no other records.
+  std::vector<std::string> cnames;  // lower case, no trailing dot
+  uint32_t ttl_a = 60, ttl_aaaa = 60, ttl_srv = 60, ttl_cname = 60;
   // How many records of a type one answer carries: 1 for Route 53's
   // weighted routing (one picked at random), 8 for multivalue answers (a
   // random 8 when there are more); 0: all of them.

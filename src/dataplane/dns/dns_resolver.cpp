@@ -205,8 +205,8 @@ std::string DnsResolver::TruncateForUdp(std::string response, size_t limit) {
   return wire.ok() ? std::move(*wire) : response.substr(0, 12);
 }
 
-void DnsResolver::AnswerFromSource(const DnsNameLookup& found, const std::string& owner, uint16_t type,
-                                   DnsMessage& r) const {
+void DnsResolver::AnswerFromSource(const DnsVpcView& vpc, const DnsNameLookup& found, const std::string& owner,
+                                   uint16_t type, DnsMessage& r) const {
   if (!found.zone.empty()) r.aa = true;
   if (found.kind == DnsNameLookup::Kind::kNxDomain) {
     r.rcode = kNXDomain;
@@ -217,6 +217,19 @@ void DnsResolver::AnswerFromSource(const DnsNameLookup& found, const std::string
   auto want = [type](uint16_t t) { return type == t || type == kANY; };
   // Route 53's routing: a random one (weighted) or a random 8 (multivalue).
   thread_local std::minstd_rand rng(std::random_device{}());
+  // A CNAME (Cloud Map's AWS_INSTANCE_CNAME): the alias, then, unless the
+  // CNAME itself was asked, the target's records when this resolver knows
+  // them, as a recursive resolver chases the chain.
+  if (!e.cnames.empty()) {
+    const std::string& target = e.cnames[std::uniform_int_distribution<size_t>(0, e.cnames.size() - 1)(rng)];
+    if (!WritableName(target)) {
+      if (!found.zone.empty()) r.authority.push_back(SoaFor(found.zone));
+      return;
+    }
+    r.answers.push_back(DnsRecord::Cname(owner, e.ttl_cname, target));
+    if (type != kCNAME && type != kANY) Chase(vpc, target, type, r, 1);
+    return;
+  }
   auto pick = [&](std::vector<DnsRecord> records) {
     if (e.max_answers > 0 && records.size() > e.max_answers) {
       std::shuffle(records.begin(), records.end(), rng);
@@ -242,6 +255,40 @@ void DnsResolver::AnswerFromSource(const DnsNameLookup& found, const std::string
   pick(std::move(v6));
   pick(std::move(srv));
   if (r.answers.empty() && !found.zone.empty()) r.authority.push_back(SoaFor(found.zone));
+}
+
+// The records of `name` (a CNAME's target) this resolver answers by itself,
+// appended to r's answers; a chain stops after 8 hops, at a name that is
+// not its own (forwarded names: the CNAME alone) or without records.
+void DnsResolver::Chase(const DnsVpcView& vpc, const std::string& name, uint16_t type, DnsMessage& r,
+                        int depth) const {
+  if (depth > 8) return;
+  if (IsServiceName(name)) {
+    if (type == kA) r.answers.push_back(DnsRecord::A(name, options_.ttl, vpc.fargo_address));
+    return;
+  }
+  std::string zone = vpc.PrivateZone();
+  if (EndsWith(name, "." + zone)) {
+    auto labels = Split(name);
+    if (labels.size() != Split(zone).size() + 1) return;
+    auto ip = ParseIpLabel(labels[0]);
+    if (ip && vpc.Contains(*ip) && type == kA) r.answers.push_back(DnsRecord::A(name, options_.ttl, *ip));
+    return;
+  }
+  if (!source_) return;
+  DnsNameLookup found = source_(vpc.vpc_id, name);
+  if (found.kind != DnsNameLookup::Kind::kFound) return;
+  const DnsNameEntry& e = found.entry;
+  if (!e.cnames.empty()) {
+    const std::string& target = e.cnames.front();
+    if (!WritableName(target)) return;
+    r.answers.push_back(DnsRecord::Cname(name, e.ttl_cname, target));
+    Chase(vpc, target, type, r, depth + 1);
+    return;
+  }
+  DnsMessage sub;
+  AnswerFromSource(vpc, found, name, type, sub);
+  for (auto& rec : sub.answers) r.answers.push_back(std::move(rec));
 }
 
 DnsResolver::Answer DnsResolver::Resolve(const DnsVpcView& vpc, std::string_view wire) const {
@@ -320,7 +367,7 @@ DnsResolver::Answer DnsResolver::Resolve(const DnsVpcView& vpc, std::string_view
   if (in && source_) {
     DnsNameLookup found = source_(vpc.vpc_id, name);
     if (found.kind != DnsNameLookup::Kind::kUnknown) {
-      AnswerFromSource(found, owner, type, r);
+      AnswerFromSource(vpc, found, owner, type, r);
       out.wire = Encode(std::move(r), q);
       return out;
     }

@@ -12,7 +12,10 @@
 //   * names a NameSource knows (load balancers, Cloud Map namespaces): A,
 //     AAAA and SRV records (a random one, or a random 8, as the entry's
 //     routing says), NXDOMAIN for other names of the source's zones, and no
-//     records (NODATA) for a known name without records of the type asked.
+//     records (NODATA) for a known name without records of the type asked;
+//     a CNAME for any type asked, followed by its target's records when the
+//     target is a name this resolver answers itself (AWS names, EC2 private
+//     names, other source names; up to 8 hops), else alone.
 //
 // Everything else is to be forwarded (DnsForwarder); malformed queries get
 // FORMERR, other opcodes NOTIMP, a response is never answered. Pure and
@@ -89,7 +92,9 @@ class DnsResolver {
  private:
   std::string Encode(DnsMessage m, const DnsMessage& query) const;
   DnsRecord SoaFor(const std::string& zone) const;
-  void AnswerFromSource(const DnsNameLookup& found, const std::string& owner, uint16_t type, DnsMessage& r) const;
+  void AnswerFromSource(const DnsVpcView& vpc, const DnsNameLookup& found, const std::string& owner, uint16_t type,
+                        DnsMessage& r) const;
+  void Chase(const DnsVpcView& vpc, const std::string& name, uint16_t type, DnsMessage& r, int depth) const;
 
   Options options_;
   NameSource source_;

@@ -893,8 +893,9 @@ std::vector<ServiceDiscoveryService::PrivateDnsZone> ServiceDiscoveryService::Pr
       PrivateDnsName name;
       name.name = Lower(s.name) + "." + z.zone;
       name.one_answer = a->routing_policy == "WEIGHTED";
-      bool has_a = false, has_aaaa = false, has_srv = false;
+      bool has_a = false, has_aaaa = false, has_srv = false, has_cname = false;
       for (const auto& r : a->records) {
+        if (r.type == "CNAME") has_cname = true, name.ttl_cname = r.ttl;
         if (r.type == "A") has_a = true, name.ttl_a = r.ttl;
         if (r.type == "AAAA") has_aaaa = true, name.ttl_aaaa = r.ttl;
         if (r.type == "SRV") has_srv = true, name.ttl_srv = r.ttl;
@@ -908,6 +909,10 @@ std::vector<ServiceDiscoveryService::PrivateDnsZone> ServiceDiscoveryService::Pr
         std::string v4 = attr("AWS_INSTANCE_IPV4"), v6 = attr("AWS_INSTANCE_IPV6"), port = attr("AWS_INSTANCE_PORT");
         if (has_a && !v4.empty()) name.ipv4.push_back(v4);
         if (has_aaaa && !v6.empty()) name.ipv6.push_back(v6);
+        if (std::string c = Lower(attr("AWS_INSTANCE_CNAME")); has_cname && !c.empty()) {
+          while (!c.empty() && c.back() == '.') c.pop_back();
+          if (!c.empty()) name.cnames.push_back(c);
+        }
         if (has_srv && !port.empty() && (!v4.empty() || !v6.empty())) {
           int64_t p = std::atoll(port.c_str());
           std::string host = Lower(i.id) + "." + name.name;

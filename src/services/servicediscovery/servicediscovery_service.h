@@ -55,13 +55,17 @@ class ServiceDiscoveryService final : public Service {
   //                                      SRV records, "1 1 <AWS_INSTANCE_PORT>
   //                                      <instance>.<service>.<namespace>";
   //   <instance>.<service>.<namespace>   with SRV records, that instance's
-  //                                      addresses.
+  //                                      addresses;
+  //   <service>.<namespace>              with a CNAME record, the
+  //                                      instances' AWS_INSTANCE_CNAME (one
+  //                                      answered, WEIGHTED routing).
   // TTLs from the service's DnsConfig; `one_answer` for WEIGHTED routing.
   struct PrivateDnsName {
     std::string name;
     std::vector<std::string> ipv4, ipv6;
     std::vector<std::pair<int64_t, std::string>> srv;  // port, target
-    int64_t ttl_a = 0, ttl_aaaa = 0, ttl_srv = 0;
+    std::vector<std::string> cnames;                   // lower case, no trailing dot
+    int64_t ttl_a = 0, ttl_aaaa = 0, ttl_srv = 0, ttl_cname = 0;
     bool one_answer = false;
   };
   struct PrivateDnsZone {

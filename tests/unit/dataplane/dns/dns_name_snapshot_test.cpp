@@ -49,6 +49,23 @@ std::shared_ptr<const DnsNameTable> CloudMapTable() {
   many.max_answers = 8;
   t->AddName("vpc-1", "many.corp.local", many);
   t->AddName("vpc-1", "web-1.us-east-1.elb.amazonaws.com", DnsNameEntry{});  // a load balancer, no addresses yet
+  // Cloud Map services with a CNAME record (AWS_INSTANCE_CNAME).
+  DnsNameEntry alias;
+  alias.cnames = {"api.corp.local"};
+  alias.ttl_cname = 30;
+  t->AddName("vpc-1", "alias.corp.local", alias);
+  DnsNameEntry to_s3;
+  to_s3.cnames = {"my-bucket.s3.us-east-1.amazonaws.com"};
+  t->AddName("vpc-1", "files.corp.local", to_s3);
+  DnsNameEntry to_host;
+  to_host.cnames = {"ip-10-0-1-77.ec2.internal"};
+  t->AddName("vpc-1", "db.corp.local", to_host);
+  DnsNameEntry outside;
+  outside.cnames = {"www.example.com"};
+  t->AddName("vpc-1", "ext.corp.local", outside);
+  DnsNameEntry loop;
+  loop.cnames = {"loop.corp.local"};
+  t->AddName("vpc-1", "loop.corp.local", loop);
   return t;
 }
 
@@ -122,6 +139,45 @@ TEST_F(DnsNameSnapshotTest, AnswersSrvWithPortAndTarget) {
   r = Ask(vpc1_, "t1.api.corp.local");
   ASSERT_EQ(r.answers.size(), 1u);
   EXPECT_EQ(Ip(r.answers[0]), "10.0.1.4");
+}
+
+TEST_F(DnsNameSnapshotTest, AnswersCnameAndChasesTargetsItKnows) {
+  // A CNAME to another name of the namespace: the alias, then its records.
+  DnsMessage r = Ask(vpc1_, "alias.corp.local");
+  EXPECT_EQ(r.rcode, kNoError);
+  EXPECT_TRUE(r.aa);
+  ASSERT_EQ(r.answers.size(), 3u);
+  EXPECT_EQ(r.answers[0].type, kCNAME);
+  EXPECT_EQ(r.answers[0].name, "alias.corp.local");
+  EXPECT_EQ(r.answers[0].target, "api.corp.local");
+  EXPECT_EQ(r.answers[0].ttl, 30u);
+  EXPECT_EQ(r.answers[1].name, "api.corp.local");
+  std::set<std::string> ips{Ip(r.answers[1]), Ip(r.answers[2])};
+  EXPECT_EQ(ips, (std::set<std::string>{"10.0.1.4", "10.0.2.4"}));
+  // Asked for the CNAME itself: the alias alone.
+  r = Ask(vpc1_, "alias.corp.local", kCNAME);
+  ASSERT_EQ(r.answers.size(), 1u);
+  EXPECT_EQ(r.answers[0].target, "api.corp.local");
+  // To an AWS name and to an EC2 private name: fargo's address, the host's.
+  r = Ask(vpc1_, "files.corp.local");
+  ASSERT_EQ(r.answers.size(), 2u);
+  EXPECT_EQ(r.answers[1].name, "my-bucket.s3.us-east-1.amazonaws.com");
+  EXPECT_EQ(Ip(r.answers[1]), "169.254.170.2");
+  r = Ask(vpc1_, "db.corp.local");
+  ASSERT_EQ(r.answers.size(), 2u);
+  EXPECT_EQ(Ip(r.answers[1]), "10.0.1.77");
+  // AAAA of a target without IPv6: the CNAME alone.
+  r = Ask(vpc1_, "db.corp.local", kAAAA);
+  ASSERT_EQ(r.answers.size(), 1u);
+  EXPECT_EQ(r.answers[0].type, kCNAME);
+  // A target outside: the CNAME alone; a loop ends.
+  r = Ask(vpc1_, "ext.corp.local");
+  ASSERT_EQ(r.answers.size(), 1u);
+  EXPECT_EQ(r.answers[0].target, "www.example.com");
+  r = Ask(vpc1_, "loop.corp.local");
+  EXPECT_EQ(r.rcode, kNoError);
+  EXPECT_GE(r.answers.size(), 1u);
+  EXPECT_LE(r.answers.size(), 10u);
 }
 
 TEST_F(DnsNameSnapshotTest, OtherNamesOfTheNamespaceAreNxdomain) {

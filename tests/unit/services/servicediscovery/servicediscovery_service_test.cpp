@@ -94,6 +94,12 @@ TEST_F(CloudMapTest, PrivateDnsZonesHoldWhatTheVpcResolverAnswers) {
   std::string db = GetString(s.at("Service").as_object(), "Id");
   Ok("RegisterInstance", R"({"ServiceId":")" + db +
                              R"(","InstanceId":"i1","Attributes":{"AWS_INSTANCE_IPV4":"10.0.2.9","AWS_INSTANCE_PORT":"5432"}})");
+  // A CNAME service: its instance's AWS_INSTANCE_CNAME (lower case, no trailing dot).
+  s = Ok("CreateService", R"({"Name":"www","NamespaceId":")" + ns +
+                              R"(","DnsConfig":{"RoutingPolicy":"WEIGHTED","DnsRecords":[{"Type":"CNAME","TTL":30}]}})");
+  std::string www = GetString(s.at("Service").as_object(), "Id");
+  Ok("RegisterInstance", R"({"ServiceId":")" + www +
+                             R"(","InstanceId":"w1","Attributes":{"AWS_INSTANCE_CNAME":"Api.Corp.local."}})");
   int before = changes;
   Ok("ListNamespaces", "{}");
   EXPECT_EQ(changes, before);  // reads change nothing
@@ -118,6 +124,11 @@ TEST_F(CloudMapTest, PrivateDnsZonesHoldWhatTheVpcResolverAnswers) {
   EXPECT_EQ(d.srv[0].second, "i1.db.corp.local");
   ASSERT_EQ(by_name.count("i1.db.corp.local"), 1u);
   EXPECT_EQ(by_name["i1.db.corp.local"].ipv4, std::vector<std::string>{"10.0.2.9"});
+  auto& w = by_name["www.corp.local"];
+  EXPECT_EQ(w.cnames, std::vector<std::string>{"api.corp.local"});
+  EXPECT_EQ(w.ttl_cname, 30);
+  EXPECT_TRUE(w.one_answer);
+  EXPECT_TRUE(w.ipv4.empty());
 
   // Deregistering takes the address out and tells the hook.
   before = changes;
