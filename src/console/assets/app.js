@@ -200,7 +200,7 @@ function taskRows(cluster, tasks) {
   return table([
     { title: 'Task', html: (t) => `<a class="mono" href="${esc(R('ecs', 'cluster', cluster, 'task', idOf(t.taskArn)))}">${esc(idOf(t.taskArn))}</a>` },
     { title: 'Last status', html: (t) => `<span data-task-status="${esc(idOf(t.taskArn))}">${badge(t.lastStatus)}</span>` },
-    { title: 'Desired', html: (t) => esc(t.desiredStatus) },
+    { title: 'Desired', html: (t) => `<span data-task-desired="${esc(idOf(t.taskArn))}">${esc(t.desiredStatus)}</span>` },
     { title: 'Health', html: (t) => badge(t.healthStatus) },
     { title: 'Address', html: (t) => `<span class="mono" data-task-ip>${esc(eniOf(t).ip)}</span>` },
     { title: 'Task definition', html: (t) => esc(revOf(t.taskDefinitionArn)) },
