@@ -87,7 +87,9 @@ function when(t) {
   if (t == null || t === '') return '';
   const d = typeof t === 'number' ? new Date(t < 1e12 ? t * 1000 : t) : new Date(t);
   if (isNaN(d)) return esc(t);
-  return `<time datetime="${d.toISOString()}" title="${d.toISOString()}">${d.toLocaleString()}</time>`;
+  const p2 = (n, w = 2) => String(n).padStart(w, '0');
+  const local = `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${p2(d.getMilliseconds(), 3)}`;
+  return `<time datetime="${d.toISOString()}" title="${d.toISOString()}">${local}</time>`;
 }
 function badge(s) {
   const v = String(s ?? '');
