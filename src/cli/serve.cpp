@@ -15,7 +15,9 @@
 #include <mutex>
 #include <cstdlib>
 
+#include "cli/console_status.h"
 #include "cli/dns_name_publisher.h"
+#include "console/console_server.h"
 #include "cli/vpc_access.h"
 #include "common/clock.h"
 #include "common/strings.h"
@@ -446,11 +448,12 @@ int RunServe(const ServeOptions& opt) {
     std::fprintf(stderr, "fargo: cannot start: %s\n", st.error().message.c_str());
     return 1;
   }
+  std::shared_future<runtime::EngineFacts> engine_facts;  // the console shows them too
   if (Status ping = engine.Ping(); ping.ok()) {
     std::fprintf(stderr, "fargo: container engine at %s\n", engine.socket_path().c_str());
     // What fargo relies on in the engine, checked off this thread: each
     // problem is one line here and the stopped reason of the tasks it blocks.
-    runner.SetEngineFacts(std::async(std::launch::async, [&engine, &runner, instance = runner_options.instance] {
+    engine_facts = std::async(std::launch::async, [&engine, &runner, instance = runner_options.instance] {
                             runtime::EngineCheck check(engine, {{}, instance},
                                                        [&runner] { return runner.fabric().Probe(); });
                             runtime::EngineFacts f = check.Run();
@@ -460,7 +463,8 @@ int RunServe(const ServeOptions& opt) {
                             for (const std::string& p : f.Problems())
                               std::fprintf(stderr, "fargo: engine problem: %s\n", p.c_str());
                             return f;
-                          }).share());
+                          }).share();
+    runner.SetEngineFacts(engine_facts);
   } else {
     std::fprintf(stderr, "fargo: no container engine answers at %s (%s): tasks will fail to start\n",
                  engine.socket_path().c_str(), ping.error().message.c_str());
@@ -508,7 +512,15 @@ int RunServe(const ServeOptions& opt) {
                                                                  {"version", FARGO_VERSION},
                                                                  {"services", names},
                                                                  {"instance", runner_options.instance}});
-  auto local = [&health](const protocol::HttpRequest& req) -> std::optional<protocol::HttpResponse> {
+  // The web console at /_fargo/; its guard keeps other web origins out of every endpoint.
+  ConsoleFacts console_facts{FARGO_VERSION, dir, runner_options.instance, engine.socket_path(), engine_facts};
+  store::Store& db = **store;
+  console::ConsoleServer console(
+      io, [&gateway](std::function<void()> fn) { gateway.Post(std::move(fn)); },
+      [&db] { return StoreChangeCount(db); }, [&db, &console_facts] { return ConsoleStatus(db, console_facts); },
+      console::NewConsoleToken());
+  auto local = [&health, &console](const protocol::HttpRequest& req) -> std::optional<protocol::HttpResponse> {
+    if (auto refused = console.Guard(req)) return refused;
     if (req.path != "/_fargo/health") return std::nullopt;
     protocol::HttpResponse r;
     r.headers.emplace_back("Content-Type", "application/json");
@@ -516,8 +528,9 @@ int RunServe(const ServeOptions& opt) {
     return r;
   };
   server::HttpServer http(io, gateway, local);
-  http.SetAsyncLocal([&vpc_access](const protocol::HttpRequest& req, std::function<void(protocol::HttpResponse)> reply) {
-    return vpc_access.Handle(req, std::move(reply));
+  http.SetAsyncLocal([&vpc_access, &console](const protocol::HttpRequest& req,
+                                              std::function<void(protocol::HttpResponse)> reply) {
+    return console.Handle(req, reply) || vpc_access.Handle(req, std::move(reply));
   });
   auto port = http.Start(opt.host, opt.port);
   if (!port.ok()) {
@@ -530,6 +543,8 @@ int RunServe(const ServeOptions& opt) {
   }
   std::fprintf(stderr, "fargo %s listening on http://%s:%u (data: %s)\n", FARGO_VERSION,
                opt.host.c_str(), static_cast<unsigned>(*port), dir.c_str());
+  std::fprintf(stderr, "fargo: console on http://%s:%u/_fargo/\n",
+               opt.host == "0.0.0.0" ? "127.0.0.1" : opt.host.c_str(), static_cast<unsigned>(*port));
   // Tasks reach the same APIs next to their endpoints (every container gets
   // AWS_ENDPOINT_URL), as tasks on Fargate reach AWS: an init container
   // copies its files from fargo's S3 with its task role's credentials.
@@ -586,6 +601,7 @@ int RunServe(const ServeOptions& opt) {
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {
     std::fprintf(stderr, "fargo: shutting down\n");
+    console.Stop();
     http.Stop();
     if (task_api_up) task_api.Stop();
     if (task_https) task_https->Stop();
