@@ -18,6 +18,7 @@
 #include "cli/console_status.h"
 #include "cli/dns_name_publisher.h"
 #include "console/console_server.h"
+#include "dataplane/lb/load_balancer_data_plane.h"
 #include "cli/vpc_access.h"
 #include "common/clock.h"
 #include "common/strings.h"
@@ -123,6 +124,36 @@ Services MakeServices(const services::Env& env) {
     if (!s) return std::nullopt;
     return services::Elbv2Service::SubnetInfo{GetString(*s, "AvailabilityZone"), GetString(*s, "VpcId")};
   });
+  out.elbv2->SetVpcCidrResolver([ec2 = out.ec2.get()](const std::string& region, const std::string& vpc_id) {
+    std::vector<std::string> out;
+    if (const boost::json::object* v = ec2->Vpc(region, vpc_id)) {
+      if (const boost::json::array* set = GetArray(*v, "CidrBlockAssociationSet"))
+        for (const auto& a : *set)
+          if (a.is_object()) out.push_back(GetString(a.as_object(), "CidrBlock"));
+      if (out.empty()) out.push_back(GetString(*v, "CidrBlock"));
+    }
+    return out;
+  });
+  // Load balancers' addresses are EC2 interfaces, from the same allocator
+  // as tasks' ENIs, managed by ELB as on AWS.
+  out.elbv2->SetInterfaceHooks(
+      [ec2 = out.ec2.get()](const services::Elbv2Service::InterfaceRequest& r)
+          -> Result<services::Elbv2Service::Interface> {
+        services::Ec2Service::InterfaceSpec spec;
+        spec.subnet_id = r.subnet_id;
+        spec.group_ids = r.security_groups;
+        spec.description = r.description;
+        spec.private_ip = r.private_ip;
+        spec.interface_type = r.interface_type;
+        spec.requester_managed = true;
+        spec.requester_id = "amazon-elb";
+        spec.status = "in-use";
+        FARGO_ASSIGN_OR_RETURN(boost::json::object eni, ec2->CreateInterface(r.region, r.account, spec));
+        return services::Elbv2Service::Interface{GetString(eni, "NetworkInterfaceId"), GetString(eni, "PrivateIpAddress")};
+      },
+      [ec2 = out.ec2.get()](const std::string& region, const std::string& eni_id) {
+        (void)ec2->DeleteInterface(region, eni_id);
+      });
   // ECS tasks take their network from EC2's subnets and show their
   // interfaces there (as Fargate's requester-managed ENIs).
   out.ecs = std::make_unique<services::EcsService>(env);
@@ -161,6 +192,19 @@ Services MakeServices(const services::Env& env) {
       [ec2 = out.ec2.get()](const std::string& region, const std::string& eni_id) {
         (void)ec2->DeleteInterface(region, eni_id);
       });
+  // Services behind load balancers: their tasks are targets of ELBv2's groups.
+  services::EcsService::TargetHooks targets;
+  targets.register_target = [elbv2 = out.elbv2.get()](const std::string& region, const std::string& tg,
+                                                      const std::string& ip, int64_t port) {
+    return elbv2->RegisterTarget(region, tg, ip, port);
+  };
+  targets.deregister_target = [elbv2 = out.elbv2.get()](const std::string& region, const std::string& tg,
+                                                        const std::string& ip, int64_t port) {
+    return elbv2->DeregisterTarget(region, tg, ip, port);
+  };
+  targets.state = [elbv2 = out.elbv2.get()](const std::string& region, const std::string& tg, const std::string& ip,
+                                            int64_t port) { return elbv2->TargetState(region, tg, ip, port); };
+  out.ecs->SetTargetHooks(std::move(targets));
   // Containers' environmentFiles are objects of fargo's S3.
   out.s3 = std::make_unique<services::S3Service>(env);
   out.ecs->SetObjectReader([s3 = out.s3.get()](const std::string& bucket, const std::string& key) {
@@ -374,6 +418,7 @@ int RunServe(const ServeOptions& opt) {
   services::StsService* sts = built.sts.get();
   services::LogsService* logs = built.logs.get();
   services::Ec2Service* ec2 = built.ec2.get();
+  services::Elbv2Service* elbv2 = built.elbv2.get();
   auto dns_publisher = std::make_shared<DnsNamePublisher>(
       *built.servicediscovery, *built.elbv2, dns_names,
       [&gateway](std::function<void()> fn) { gateway.Post(std::move(fn)); });
@@ -439,6 +484,24 @@ int RunServe(const ServeOptions& opt) {
   ecs->SetTaskDriver(&runner);
   vpc_dns.SetFabric(&runner.fabric());
   runner.Start();
+  // Load balancers' traffic: the plan ELBv2 builds after each change goes to
+  // the data plane; targets' health comes back to the state thread.
+  dataplane::lb::LoadBalancerDataPlane::Hooks lb_hooks;
+  lb_hooks.prepare = [&runner](const std::string& vpc_id, const std::vector<std::string>& ips) -> Status {
+    FARGO_TRY(runner.fabric().SetLoadBalancerAddresses(vpc_id, ips));
+    return ips.empty() ? runner.RemoveVpcIfUnused(vpc_id) : OkStatus();
+  };
+  lb_hooks.open_netns = [&runner](const std::string& vpc_id) -> Result<int> {
+    FARGO_ASSIGN_OR_RETURN(runtime::UniqueFd fd, runner.fabric().OpenVpcNetns(vpc_id));
+    return fd.release();
+  };
+  lb_hooks.report = [&gateway, elbv2](const dataplane::lb::HealthReport& r) {
+    gateway.Post([elbv2, r] {
+      (void)elbv2->SetTargetHealth(r.region, r.target_group_arn, r.ip, r.port, r.state, r.reason, r.description);
+    });
+  };
+  dataplane::lb::LoadBalancerDataPlane lb_plane(std::move(lb_hooks));
+  elbv2->SetPlanHook([&lb_plane, elbv2] { lb_plane.Apply(elbv2->Plan()); });
   // Reaching VPCs from the host: port forwards and opt-in routes.
   VpcAccess vpc_access(gateway, *ec2, *ecs, runner, opt.region);
   ec2->SetVpcDeletedHook(
@@ -618,6 +681,8 @@ int RunServe(const ServeOptions& opt) {
   // Reverse order of start-up. Tasks keep running in the engine; the next
   // start adopts them.
   if (endpoints_up) endpoints->Stop();
+  gateway.Post([elbv2] { elbv2->SetPlanHook({}); });
+  lb_plane.Stop();
   runner.Shutdown();
   dns.Stop();
   log_pipeline.Stop();

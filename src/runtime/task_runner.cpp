@@ -885,6 +885,11 @@ Status TaskRunner::RouteVpc(const std::string& vpc_id, const std::vector<std::st
   return fabric_->RouteVpc(vpc_id, cidrs);
 }
 
+Status TaskRunner::RemoveVpcIfUnused(const std::string& vpc_id) {
+  std::lock_guard<std::mutex> l(sandbox_mu_);
+  return TaskSandbox::RemoveVpcIfUnused(engine_, *fabric_, vpc_id);
+}
+
 Status TaskRunner::UnrouteVpc(const std::string& vpc_id) {
   std::lock_guard<std::mutex> l(sandbox_mu_);
   FARGO_TRY(fabric_->UnrouteVpc(vpc_id));

@@ -101,6 +101,9 @@ class TaskRunner final : public TaskDriver {
   // Removes the host's routes to the VPC, and its namespace unless a task
   // still uses it (also when the VPC is deleted). Blocking.
   Status UnrouteVpc(const std::string& vpc_id);
+  // Removes the VPC's namespace when nothing uses it any more (no task, no
+  // host route, no load balancer address): a VPC's last load balancer went.
+  Status RemoveVpcIfUnused(const std::string& vpc_id);
 
   // Number of tasks under supervision (tests, health).
   size_t LiveTasks() const;

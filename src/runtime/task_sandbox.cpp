@@ -286,6 +286,8 @@ Status TaskSandbox::RemoveVpcIfUnused(EngineClient& engine, VpcFabric& fabric, c
   if (!used.empty()) return OkStatus();
   // A VPC routed from the host keeps its namespace until it is unrouted.
   if (!fabric.RoutedCidrs(vpc_id).empty()) return OkStatus();
+  // So does a VPC with load balancers (their listeners live there).
+  if (fabric.HasLoadBalancerAddresses(vpc_id)) return OkStatus();
   return fabric.RemoveVpc(vpc_id);
 }
 

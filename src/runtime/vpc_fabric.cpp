@@ -385,4 +385,28 @@ void VpcFabric::SetDefaultRedirects(std::string instance_address, std::vector<Re
   else default_service_rules_ = VpcRules::ServiceRules(instance_address, redirects);
 }
 
+// ---------------------------------------------------------------- load balancers' addresses
+
+Status VpcFabric::SetLoadBalancerAddresses(const std::string& vpc_id, const std::vector<std::string>& ips) {
+  if (!ips.empty()) FARGO_TRY(EnsureVpc(vpc_id));
+  std::lock_guard<std::mutex> l(mu_);
+  std::string ns = NamespaceOf(vpc_id);
+  auto fd = OpenNamedNetns(ns);
+  if (!fd.ok()) return ips.empty() ? OkStatus() : fd.error();
+  FARGO_ASSIGN_OR_RETURN(Netlink inside, Netlink::Open(fd->get()));
+  std::set<std::string>& had = lb_addresses_[vpc_id];
+  std::set<std::string> want(ips.begin(), ips.end());
+  for (const auto& ip : want) FARGO_TRY(inside.AddAddress("lo", ip, 32));
+  for (const auto& ip : had)
+    if (!want.count(ip)) (void)Run({"ip", "-n", ns, "addr", "del", ip + "/32", "dev", "lo"});
+  had = std::move(want);
+  return OkStatus();
+}
+
+bool VpcFabric::HasLoadBalancerAddresses(const std::string& vpc_id) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = lb_addresses_.find(vpc_id);
+  return it != lb_addresses_.end() && !it->second.empty();
+}
+
 }  // namespace fargo::runtime

@@ -154,6 +154,15 @@ class VpcFabric {
   // The VPC's namespace, for sockets opened inside it (RunInNetns).
   Result<UniqueFd> OpenVpcNetns(const std::string& vpc_id) const;
 
+  // ---- Load balancers' addresses: /32s on the VPC namespace's lo, where
+  // the load balancers' listeners (sockets opened inside) answer; tasks of
+  // the subnet reach them through the bridge (ARP) and the others through
+  // their gateway. Makes the VPC (EnsureVpc) when it has addresses; sets
+  // exactly `ips` (those set before and not listed are removed).
+  Status SetLoadBalancerAddresses(const std::string& vpc_id, const std::vector<std::string>& ips);
+  // Whether the VPC has load balancer addresses (its namespace stays).
+  bool HasLoadBalancerAddresses(const std::string& vpc_id);
+
  private:
   Status EnsureUplink(const std::string& vpc_id, int vpc_ns_fd);
   Status AttachEniLocked(const EniAttachment& eni);
@@ -184,6 +193,7 @@ class VpcFabric {
   std::map<std::string, VpcState> vpcs_;       // GUARDED_BY(mu_): by VPC id, read once per namespace
   std::optional<std::vector<std::string>> default_service_rules_;  // GUARDED_BY(mu_)
   bool host_forwarding_ = false;               // GUARDED_BY(mu_)
+  std::map<std::string, std::set<std::string>> lb_addresses_;  // GUARDED_BY(mu_): by VPC id
   mutable std::mutex stats_mu_;
   AttachStats attach_stats_;
 };

@@ -103,6 +103,7 @@ Result<json::object> Ec2Service::CreateInterface(const std::string& region, cons
       {"Status", spec.status},
       {"TagSet", spec.tags},
   };
+  if (!spec.requester_id.empty()) eni["RequesterId"] = spec.requester_id;
   FARGO_TRY(interfaces_.Put(Collection::Key(region, id), eni));
   return eni;
 }

@@ -37,6 +37,7 @@ class Ec2Service final : public Service {
     std::string private_ip;  // empty: the next free address
     std::string interface_type = "interface";
     bool requester_managed = false;
+    std::string requester_id;  // who manages it ("amazon-elb"); empty: not shown
     bool no_groups = false;
     std::string status = "available";  // no security groups at all (NAT gateways' interfaces)
     json::array tags;

@@ -20,6 +20,7 @@ Status EcsService::Start() { return state_.Load(); }
 void EcsService::Tick() {
   tasks_->Expire(state_.env.clock.NowSeconds());
   tasks_->ReconcileEgress();
+  tasks_->FinishDeactivations();
   scheduler_->ScheduleAll();
 }
 

@@ -57,6 +57,9 @@ class EcsService final : public Service {
   void SetInterfaceHooks(InterfaceCreator create, InterfaceRemover remove) {
     tasks_->SetInterfaceHooks(std::move(create), std::move(remove));
   }
+  // Services' loadBalancers: their tasks' targets in ELBv2's target groups.
+  using TargetHooks = ecs::Tasks::TargetHooks;
+  void SetTargetHooks(TargetHooks hooks) { tasks_->SetTargetHooks(std::move(hooks)); }
 
   // ---- the runtime's side
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "services/ecs/ecs_arn.h"
 #include "services/ecs/ecs_util.h"
@@ -167,6 +168,13 @@ void Scheduler::ScheduleOne(const std::string& key) {
   std::string primary_id = primary ? primary->id : "";
   bool long_runner = false;
   std::vector<std::string> unhealthy;  // keys of RUNNING tasks whose essential containers failed health checks
+  // Behind load balancers: each RUNNING task's address is registered in the
+  // target groups; it counts as running for a deployment once its targets
+  // are healthy, and one unhealthy past the grace period is replaced.
+  const Tasks::TargetHooks& th = tasks_.target_hooks();
+  double grace = static_cast<double>(GetInt(svc.config, "healthCheckGracePeriodSeconds", 0));
+  std::vector<std::pair<std::string, std::string>> elb_unhealthy;  // task key, target group
+  std::vector<std::tuple<std::string, std::string, int64_t>> to_register;  // target group, ip, port
   st_.tasks.ForEachPrefix(store::Collection::Key(region, cluster_name + "/"), [&](const std::string& k, const Task& t) {
     if (t.service != name) return;
     if (t.stopped() || t.desired_status != DesiredStatus::kRunning) return;
@@ -174,10 +182,31 @@ void Scheduler::ScheduleOne(const std::string& key) {
       unhealthy.push_back(k);
       return;
     }
-    LiveTask lt{k, TaskIdOfKey(k), t.started_by, t.last_status == TaskStatus::kRunning, t.created_at};
+    bool in_service = true;
+    if (t.last_status == TaskStatus::kRunning && th.state && !t.attachment.private_ip.empty()) {
+      for (const auto& [tg, port] : tasks_.TargetsOf(t)) {
+        std::string state = th.state(region, tg, t.attachment.private_ip, port);
+        if (state.empty()) to_register.emplace_back(tg, t.attachment.private_ip, port);
+        if (state != "healthy" && state != "unused") in_service = false;
+        if (state == "unhealthy" && now - t.running_since.value_or(now) >= grace) {
+          elb_unhealthy.emplace_back(k, tg);
+          return;
+        }
+      }
+    }
+    LiveTask lt{k, TaskIdOfKey(k), t.started_by, t.last_status == TaskStatus::kRunning && in_service, t.created_at};
     if (lt.running && now - t.running_since.value_or(0) >= kQuickDeathSeconds) long_runner = true;
     (lt.deployment == primary_id && active ? primary_tasks : old_tasks).push_back(std::move(lt));
   });
+  for (const auto& [tg, ip, port] : to_register)
+    if (th.register_target) (void)th.register_target(region, tg, ip, port);
+  for (const auto& [k, tg] : elb_unhealthy) {
+    if (tasks_.StopTask(k, StopCode::kServiceSchedulerInitiated, "Task failed ELB health checks in (target-group " + tg + ")").ok()) {
+      AddEvent(svc, st_.env.ids, now,
+               "(service " + name + ") (task " + TaskIdOfKey(k) + ") failed ELB health checks in (target-group " + tg + ").");
+      (void)st_.services.Put(key, ToStored(svc));
+    }
+  }
   // A service replaces the tasks that fail their health checks.
   for (const auto& k : unhealthy) {
     if (tasks_.StopTask(k, StopCode::kServiceSchedulerInitiated, "Task failed container health checks").ok()) {

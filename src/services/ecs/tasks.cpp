@@ -5,6 +5,7 @@
 
 #include "services/ecs/ecs_arn.h"
 #include "services/ecs/ecs_util.h"
+#include "services/ecs/service.h"
 #include "services/ecs/task_definition_builder.h"
 
 namespace fargo::services::ecs {
@@ -178,6 +179,18 @@ Status Tasks::StopTask(const std::string& key, StopCode code, const std::string&
   t.stopped_reason = reason;
   t.stopping_at = st_.env.clock.NowSeconds();
   std::string arn = t.task_arn;
+  // Behind a load balancer: DEACTIVATING while its targets drain, then the
+  // containers stop (FinishDeactivations).
+  auto targets = TargetsOf(t);
+  if (!targets.empty() && targets_.deregister_target && t.last_status == TaskStatus::kRunning &&
+      !t.attachment.private_ip.empty()) {
+    std::string region = key.substr(0, key.find('/'));
+    for (const auto& [tg, port] : targets) (void)targets_.deregister_target(region, tg, t.attachment.private_ip, port);
+    t.last_status = TaskStatus::kDeactivating;
+    FARGO_TRY(PutTask(key, std::move(t)));
+    FinishDeactivations();  // a target group in no use drains at once
+    return OkStatus();
+  }
   FARGO_TRY(PutTask(key, std::move(t)));
   if (driver_) {
     driver_->Stop(arn);
@@ -622,6 +635,52 @@ Result<json::object> Tasks::List(CallContext& ctx, json::object& in) {
   json::object out{{"taskArns", json::value_from(page.items)}};
   if (!page.next_token.empty()) out["nextToken"] = page.next_token;
   return out;
+}
+
+// ---------------------------------------------------------------- load balancers
+
+std::vector<std::pair<std::string, int64_t>> Tasks::TargetsOf(const Task& t) const {
+  std::vector<std::pair<std::string, int64_t>> out;
+  if (t.service.empty()) return out;
+  std::string key = TaskKeyOfArn(t.task_arn);
+  std::string region = key.substr(0, key.find('/'));
+  const json::object* doc = st_.services.Find(ServiceKey(region, ClusterNameOf(t.cluster_arn), t.service));
+  if (!doc) return out;
+  auto svc = ServiceFromStored(*doc);
+  if (!svc.ok()) return out;
+  if (const json::array* lbs = GetArray(svc->config, "loadBalancers"))
+    for (const auto& lb : *lbs)
+      if (lb.is_object() && !GetString(lb.as_object(), "targetGroupArn").empty())
+        out.emplace_back(GetString(lb.as_object(), "targetGroupArn"), GetInt(lb.as_object(), "containerPort"));
+  return out;
+}
+
+void Tasks::FinishDeactivations() {
+  std::vector<std::string> done;
+  for (auto& [key, t] : st_.tasks.all()) {
+    if (t.last_status != TaskStatus::kDeactivating || t.desired_status != DesiredStatus::kStopped) continue;
+    std::string region = key.substr(0, key.find('/'));
+    bool drained = true;
+    if (targets_.state)
+      for (const auto& [tg, port] : TargetsOf(t))
+        if (targets_.state(region, tg, t.attachment.private_ip, port) == "draining") drained = false;
+    if (drained) done.push_back(key);
+  }
+  for (const auto& key : done) {
+    const Task* t = st_.tasks.Find(key);
+    if (driver_) {
+      Task next = *t;
+      next.last_status = TaskStatus::kStopping;  // asked once
+      std::string arn = next.task_arn;
+      if (PutTask(key, std::move(next)).ok()) driver_->Stop(arn);
+      continue;
+    }
+    runtime::TaskReport r;
+    r.task_arn = t->task_arn;
+    r.last_status = "STOPPED";
+    r.execution_stopped_at_ms = r.stopped_at_ms = st_.env.clock.NowMillis();
+    ApplyReport(r);
+  }
 }
 
 }  // namespace fargo::services::ecs

@@ -42,6 +42,22 @@ class Tasks {
     std::function<void(const std::string& service_key)> changed;
   };
   void SetServiceHooks(ServiceHooks hooks) { hooks_ = std::move(hooks); }
+  // What a service's loadBalancers ask of ELBv2 (load_balancing.cpp):
+  // register and deregister a task's address and port in a target group,
+  // and the target's state there ("" when not registered).
+  struct TargetHooks {
+    std::function<Status(const std::string& region, const std::string& tg, const std::string& ip, int64_t port)>
+        register_target, deregister_target;
+    std::function<std::string(const std::string& region, const std::string& tg, const std::string& ip, int64_t port)>
+        state;
+  };
+  void SetTargetHooks(TargetHooks hooks) { targets_ = std::move(hooks); }
+  const TargetHooks& target_hooks() const { return targets_; }
+  // A service task's targets: (target group, port) per loadBalancers entry
+  // with a targetGroupArn; none for a task of no such service.
+  std::vector<std::pair<std::string, int64_t>> TargetsOf(const Task& t) const;
+  // Tasks DEACTIVATING whose targets are drained go on to stop (each tick).
+  void FinishDeactivations();
 
   // ---- operations
   Result<json::object> Run(CallContext& ctx, json::object& in);
@@ -115,6 +131,7 @@ class Tasks {
   InterfaceCreator create_interface_;
   InterfaceRemover remove_interface_;
   ServiceHooks hooks_;
+  TargetHooks targets_;
   uint64_t subnet_rr_ = 0;  // round robin over a task's subnets
 };
 

@@ -131,6 +131,8 @@ Status CheckCompatible(const store::Collection& tgs, const std::string& region, 
 Status ConfigureListener(json::object& l, const json::object& in, const std::string& lb_type, bool create) {
   if (Has(in, "Protocol")) l["Protocol"] = GetString(in, "Protocol");
   if (Has(in, "Port")) l["Port"] = GetInt(in, "Port");
+  if (Has(in, "Port") && (GetInt(l, "Port") < 1 || GetInt(l, "Port") > 65535))
+    return Invalid("Port must be between 1 and 65535");
   std::string protocol = GetString(l, "Protocol");
   if (create && lb_type != "gateway") {
     if (protocol.empty()) return Invalid("A listener protocol must be specified");

@@ -15,6 +15,12 @@ using namespace elbv2;  // NOLINT: this file implements the elbv2 service
 namespace {
 // How long a new load balancer stays "provisioning".
 constexpr int64_t kProvisioningMillis = 500;
+
+std::vector<std::string> SubnetIds(const json::array& zones) {
+  std::vector<std::string> out;
+  for (const auto& z : zones) out.push_back(GetString(z.as_object(), "SubnetId"));
+  return out;
+}
 }  // namespace
 
 Elbv2Service::Elbv2Service(Env env)
@@ -28,6 +34,7 @@ Status Elbv2Service::Start() {
   FARGO_TRY(tgs_.Load());
   FARGO_TRY(listeners_.Load());
   if (changed_) changed_();
+  if (plan_changed_) plan_changed_();
   return OkStatus();
 }
 
@@ -43,6 +50,7 @@ void Elbv2Service::Tick() {
     doc["targets"] = LiveTargets(doc);
     (void)tgs_.Put(key, std::move(doc));
   }
+  if (!keys.empty() && plan_changed_) plan_changed_();
 }
 
 Result<json::object> Elbv2Service::Invoke(CallContext& ctx, json::object& input) {
@@ -50,6 +58,7 @@ Result<json::object> Elbv2Service::Invoke(CallContext& ctx, json::object& input)
   const std::string& op = ctx.op.name;
   if (out.ok() && changed_ && (op == "CreateLoadBalancer" || op == "DeleteLoadBalancer" || op == "SetSubnets"))
     changed_();
+  if (out.ok() && plan_changed_ && op.rfind("Describe", 0) != 0) plan_changed_();
   return out;
 }
 
@@ -148,7 +157,7 @@ Result<json::object> Elbv2Service::CreateLoadBalancer(CallContext& ctx, json::ob
   });
   if (existing) {
     const auto& lb = *GetObject(*existing, "lb");
-    if (GetString(lb, "Type") == type && GetString(lb, "Scheme") == scheme && *GetArray(lb, "AvailabilityZones") == zones)
+    if (GetString(lb, "Type") == type && GetString(lb, "Scheme") == scheme && SubnetIds(*GetArray(lb, "AvailabilityZones")) == SubnetIds(zones))
       return json::object{{"LoadBalancers", json::array{LoadBalancerView(*existing)}}};
     return AwsError::Make("DuplicateLoadBalancerName", "A load balancer with the same name '" + name + "' exists, but with different settings");
   }
@@ -169,12 +178,20 @@ Result<json::object> Elbv2Service::CreateLoadBalancer(CallContext& ctx, json::ob
   lb["AvailabilityZones"] = std::move(zones);
   if (auto* sgs = GetArray(in, "SecurityGroups")) lb["SecurityGroups"] = *sgs;
   lb["IpAddressType"] = GetString(in, "IpAddressType", "ipv4");
+  json::array enis, addresses;
+  FARGO_TRY(AllocateInterfaces(ctx, lb, lb["AvailabilityZones"].as_array(), json::array{}, enis, addresses));
   json::object doc{{"lb", std::move(lb)},
+                   {"enis", std::move(enis)},
+                   {"addresses", std::move(addresses)},
                    {"createdMs", now},
                    {"attributes", ToObject(DefaultLoadBalancerAttributes(type))},
                    {"tags", std::move(tags)}};
   json::object view = LoadBalancerView(doc);
-  FARGO_TRY(lbs_.Put(store::Collection::Key(ctx.region, arn), std::move(doc)));
+  json::array made = *GetArray(doc, "enis");
+  if (Status s = lbs_.Put(store::Collection::Key(ctx.region, arn), std::move(doc)); !s.ok()) {
+    ReleaseInterfaces(ctx.region, made, json::array{});
+    return s.error();
+  }
   return json::object{{"LoadBalancers", json::array{std::move(view)}}};
 }
 
@@ -224,10 +241,12 @@ Result<json::object> Elbv2Service::DeleteLoadBalancer(CallContext& ctx, json::ob
     return AwsError::Make("OperationNotPermitted",
                           "Load balancer '" + arn + "' cannot be deleted because deletion protection is enabled");
   auto listener_keys = ListenerKeysOf(ctx.region, arn);
+  json::array enis = GetArray(*doc, "enis") ? *GetArray(*doc, "enis") : json::array{};
   FARGO_TRY(env_.store.Transaction([&]() -> Status {
     for (const auto& lk : listener_keys) FARGO_TRY(listeners_.Erase(lk));
     return lbs_.Erase(key);
   }));
+  ReleaseInterfaces(ctx.region, enis, json::array{});
   return json::object{};
 }
 
@@ -269,9 +288,15 @@ Result<json::object> Elbv2Service::SetSubnets(CallContext& ctx, json::object& in
   if (type == "application")
     for (auto& z : zones) z.as_object().erase("LoadBalancerAddresses");
   if (auto t = GetString(in, "IpAddressType"); !t.empty()) lb["IpAddressType"] = t;
+  json::array old_enis = GetArray(doc, "enis") ? *GetArray(doc, "enis") : json::array{};
+  json::array enis, addresses;
+  FARGO_TRY(AllocateInterfaces(ctx, lb, zones, old_enis, enis, addresses));
   lb["AvailabilityZones"] = zones;
   json::object out{{"AvailabilityZones", std::move(zones)}, {"IpAddressType", lb["IpAddressType"]}};
+  doc["enis"] = std::move(enis);  // (lb is not used after this: it may move)
+  doc["addresses"] = std::move(addresses);
   FARGO_TRY(lbs_.Put(key, std::move(doc)));
+  ReleaseInterfaces(ctx.region, old_enis, *GetArray(*GetObject(*lbs_.Find(key), "lb"), "AvailabilityZones"));
   return out;
 }
 

@@ -10,9 +10,13 @@
 // listeners forwarding to it. A load balancer is "provisioning" for its first
 // 500 ms (injected clock) and "active" afterwards, evaluated on read.
 //
-// There is no data plane yet: registered targets are "initial" while their
-// target group is used by a load balancer and "unused" otherwise, unless
-// SetTargetHealth (for a future data plane) said otherwise.
+// Each load balancer has one network interface per subnet (EC2's, through
+// the interface hooks: the same allocator as tasks' ENIs), whose addresses
+// are the stored document's "enis" [{SubnetId, NetworkInterfaceId, ip}] and
+// "addresses" members. The data plane (src/dataplane/lb) gets Plan() after
+// each change (the plan hook) and reports targets' health through
+// SetTargetHealth: registered targets are "initial" until it does, and
+// "unused" while no load balancer uses their target group.
 #pragma once
 
 #include <functional>
@@ -20,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "services/elbv2/elbv2_plan.h"
 #include "services/service.h"
 #include "store/collection.h"
 
@@ -44,6 +49,34 @@ class Elbv2Service final : public Service {
   Result<json::object> Invoke(CallContext& ctx, json::object& input) override;
 
   void SetSubnetResolver(SubnetResolver r) { subnet_resolver_ = std::move(r); }
+  // The IPv4 blocks of a VPC (none: unknown VPC, targets not checked).
+  using VpcCidrResolver = std::function<std::vector<std::string>(const std::string& region, const std::string& vpc_id)>;
+  void SetVpcCidrResolver(VpcCidrResolver r) { vpc_cidrs_ = std::move(r); }
+  // Whether `ip` lies in one of `cidrs` ("10.0.0.0/16"). elbv2_addresses.cpp.
+  static bool InAnyCidr(const std::string& ip, const std::vector<std::string>& cidrs);
+
+  // A load balancer's network interface in one subnet (made by EC2).
+  struct InterfaceRequest {
+    std::string region, account, subnet_id, description, interface_type, private_ip;
+    std::vector<std::string> security_groups;
+  };
+  struct Interface {
+    std::string eni_id, ip;
+  };
+  using InterfaceCreator = std::function<Result<Interface>(const InterfaceRequest&)>;
+  using InterfaceDeleter = std::function<void(const std::string& region, const std::string& eni_id)>;
+  // Without them load balancers have no addresses (unit tests).
+  void SetInterfaceHooks(InterfaceCreator create, InterfaceDeleter remove) {
+    create_interface_ = std::move(create);
+    delete_interface_ = std::move(remove);
+  }
+
+  // What the data plane serves: network load balancers with their
+  // addresses and listeners, and the target groups those forward to.
+  elbv2::DataPlanePlan Plan() const;
+  // Called (on the state thread) after each call that may have changed
+  // Plan(), after Start and when a draining target is forgotten.
+  void SetPlanHook(std::function<void()> hook) { plan_changed_ = std::move(hook); }
 
   // Each load balancer's DNSName (lower case) in its VPC, with the
   // addresses it answers: the "addresses" member of its stored document
@@ -57,6 +90,17 @@ class Elbv2Service final : public Service {
   // Called (on the state thread) after each call that may have changed
   // what LoadBalancerDnsNames returns, and after Start.
   void SetChangeHook(std::function<void()> hook) { changed_ = std::move(hook); }
+
+  // For ECS services behind load balancers (on the state thread): registers
+  // ip:port in the target group (idempotent; cancels a drain), deregisters
+  // it (draining while the group is in use), and the state
+  // DescribeTargetHealth shows for it ("" when not registered).
+  Status RegisterTarget(const std::string& region, const std::string& target_group_arn, const std::string& ip,
+                        int64_t port);
+  Status DeregisterTarget(const std::string& region, const std::string& target_group_arn, const std::string& ip,
+                          int64_t port);
+  std::string TargetState(const std::string& region, const std::string& target_group_arn, const std::string& ip,
+                          int64_t port) const;
 
   // Sets the health a data plane observed for a registered target
   // (state: healthy | unhealthy | unavailable | ...; reason/description may
@@ -133,12 +177,25 @@ class Elbv2Service final : public Service {
 
   static const HandlerTable<Elbv2Service>& Table();
 
+  // Gives each zone of `zones` lacking one an interface in its subnet
+  // (reusing those of `old_enis` for subnets kept) and fills `enis`,
+  // `addresses` and, for network load balancers, LoadBalancerAddresses.
+  // Interfaces made are deleted again on failure. elbv2_addresses.cpp.
+  Status AllocateInterfaces(const CallContext& ctx, const json::object& lb, json::array& zones,
+                            const json::array& old_enis, json::array& enis, json::array& addresses);
+  // Deletes the interfaces of `enis` whose subnet is not in `keep`.
+  void ReleaseInterfaces(const std::string& region, const json::array& enis, const json::array& keep_zones);
+
   Env env_;
   store::Collection lbs_;
   store::Collection tgs_;
   store::Collection listeners_;
   SubnetResolver subnet_resolver_;
+  VpcCidrResolver vpc_cidrs_;
   std::function<void()> changed_;
+  std::function<void()> plan_changed_;
+  InterfaceCreator create_interface_;
+  InterfaceDeleter delete_interface_;
 };
 
 }  // namespace fargo::services

@@ -299,6 +299,15 @@ Result<json::object> Elbv2Service::RegisterTargets(CallContext& ctx, json::objec
       return AwsError::Make("InvalidTarget", "The following targets are not valid instances: '" + id + "'");
     if (type == "ip" && !IsIpv4(id))
       return AwsError::Make("InvalidTarget", "The IP address '" + id + "' is not a valid IPv4 address");
+    if (type == "ip" && vpc_cidrs_ && GetString(target, "AvailabilityZone") != "all") {
+      // An address outside the VPC is a target only with AvailabilityZone "all", as on AWS.
+      auto cidrs = vpc_cidrs_(ctx.region, GetString(tg, "VpcId"));
+      if (!cidrs.empty() && !InAnyCidr(id, cidrs))
+        return AwsError::Make("ValidationError", "The Availability Zone is required for IP address '" + id +
+                                                     "' because it is not in the VPC");
+    }
+    if (Has(target, "Port") && (GetInt(target, "Port") < 1 || GetInt(target, "Port") > 65535))
+      return AwsError::Make("ValidationError", "Port must be between 1 and 65535");
     if (type == "lambda" && id.rfind("arn:aws:lambda:", 0) != 0)
       return AwsError::Make("InvalidTarget", "The target '" + id + "' is not a valid Lambda function ARN");
     if (type == "alb" && KindOfArn(id) != ArnKind::kLoadBalancer)

@@ -74,5 +74,54 @@ TEST_F(Elbv2Wire, LoadBalancerDnsNamesAreListedForTheVpcResolver) {
   EXPECT_TRUE(service_->LoadBalancerDnsNames().empty());
 }
 
+TEST_F(Elbv2Wire, NetworkLoadBalancerGetsAnAddressPerSubnetAndItsPlan) {
+  std::vector<Elbv2Service::InterfaceRequest> made;
+  std::vector<std::string> deleted;
+  service_->SetInterfaceHooks(
+      [&made](const Elbv2Service::InterfaceRequest& r) -> Result<Elbv2Service::Interface> {
+        made.push_back(r);
+        return Elbv2Service::Interface{"eni-" + std::to_string(made.size()), "10.0." + std::to_string(made.size()) + ".9"};
+      },
+      [&deleted](const std::string&, const std::string& eni) { deleted.push_back(eni); });
+  int plans = 0;
+  service_->SetPlanHook([&plans] { ++plans; });
+  auto created = Call("CreateLoadBalancer", "Name=nlb&Type=network&Scheme=internal&Subnets.member.1=subnet-0a&Subnets.member.2=subnet-0b");
+  ASSERT_EQ(created.status, 200) << created.body;
+  ASSERT_EQ(made.size(), 2u);
+  EXPECT_EQ(made[0].interface_type, "network_load_balancer");
+  std::string lb_arn = Tag(created.body, "LoadBalancerArn");
+  EXPECT_EQ(made[0].description, "ELB " + lb_arn.substr(lb_arn.find(":loadbalancer/") + 14));
+  EXPECT_NE(created.body.find("<PrivateIPv4Address>10.0.1.9</PrivateIPv4Address>"), std::string::npos) << created.body;
+  auto names = service_->LoadBalancerDnsNames();
+  ASSERT_EQ(names.size(), 1u);
+  EXPECT_EQ(names[0].addresses, (std::vector<std::string>{"10.0.1.9", "10.0.2.9"}));
+  // Same name, same subnets: the same load balancer, no new interfaces.
+  ASSERT_EQ(Call("CreateLoadBalancer", "Name=nlb&Type=network&Scheme=internal&Subnets.member.1=subnet-0a&Subnets.member.2=subnet-0b").status, 200);
+  EXPECT_EQ(made.size(), 2u);
+
+  std::string tg = Tag(Call("CreateTargetGroup", "Name=web&Protocol=TCP&Port=80&VpcId=vpc-1&TargetType=ip&HealthCheckProtocol=HTTP&HealthCheckPath=/").body, "TargetGroupArn");
+  ASSERT_EQ(Call("RegisterTargets", "TargetGroupArn=" + tg + "&Targets.member.1.Id=10.0.1.20").status, 200);
+  ASSERT_EQ(Call("CreateListener", "LoadBalancerArn=" + lb_arn + "&Protocol=TCP&Port=80&DefaultActions.member.1.Type=forward&DefaultActions.member.1.TargetGroupArn=" + tg).status, 200);
+  EXPECT_GE(plans, 4);
+  auto plan = service_->Plan();
+  ASSERT_EQ(plan.load_balancers.size(), 1u);
+  ASSERT_EQ(plan.load_balancers[0].listeners.size(), 1u);
+  EXPECT_EQ(plan.load_balancers[0].listeners[0].port, 80);
+  EXPECT_EQ(plan.load_balancers[0].listeners[0].target_group_arn, tg);
+  EXPECT_EQ(plan.load_balancers[0].idle_timeout_s, 350);
+  ASSERT_EQ(plan.target_groups.size(), 1u);
+  EXPECT_EQ(plan.target_groups[0].health_check.protocol, "HTTP");
+  EXPECT_EQ(plan.target_groups[0].health_check.matcher, "200-399");
+  ASSERT_EQ(plan.target_groups[0].targets.size(), 1u);
+  EXPECT_EQ(plan.target_groups[0].targets[0].ip, "10.0.1.20");
+  EXPECT_EQ(plan.target_groups[0].targets[0].port, 80);
+
+  // One subnet less: its interface goes.
+  ASSERT_EQ(Call("SetSubnets", "LoadBalancerArn=" + lb_arn + "&Subnets.member.1=subnet-0a").status, 200);
+  EXPECT_EQ(deleted, (std::vector<std::string>{"eni-2"}));
+  ASSERT_EQ(Call("DeleteLoadBalancer", "LoadBalancerArn=" + lb_arn).status, 200);
+  EXPECT_EQ(deleted, (std::vector<std::string>{"eni-2", "eni-1"}));
+}
+
 }  // namespace
 }  // namespace fargo::services

@@ -1,0 +1,42 @@
+// Listener: what answers at one load balancer address and port inside a
+// VPC. The protocol seam of the load balancers' data plane: TcpListener
+// (NLB TCP) relays bytes; an HTTP listener (ALB) would parse requests and
+// choose by rules, asking the same ListenerBackend for targets.
+// Loop thread only.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace fargo::dataplane::lb {
+
+struct ListenerConfig {
+  std::string load_balancer_arn, listener_arn, target_group_arn;
+  std::string address;  // the load balancer's, in the VPC
+  uint16_t port = 0;
+  int idle_timeout_s = 350;
+};
+
+// What a listener asks of its VPC's balancer.
+class ListenerBackend {
+ public:
+  virtual ~ListenerBackend() = default;
+  // The target a new flow goes to (nullopt: none to go to).
+  virtual std::optional<boost::asio::ip::tcp::endpoint> Pick(const std::string& target_group_arn,
+                                                            uint64_t flow_hash) = 0;
+  // A relayed connection opened (+1) or ended (-1).
+  virtual void CountConnection(int delta) = 0;
+};
+
+class Listener {
+ public:
+  virtual ~Listener() = default;
+  // Changed target group or idle timeout: applies to new connections.
+  virtual void Update(const ListenerConfig& config) = 0;
+  // Stops accepting; connections established stay until they end.
+  virtual void Close() = 0;
+};
+
+}  // namespace fargo::dataplane::lb
