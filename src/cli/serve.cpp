@@ -24,6 +24,7 @@
 #include "common/strings.h"
 #include "dataplane/dns/dns_server.h"
 #include "dataplane/endpoints/task_endpoints.h"
+#include "dataplane/imds/imds_server.h"
 #include "dataplane/endpoints/task_metadata.h"
 #include "protocol/codec.h"
 #include "protocol/model.h"
@@ -205,6 +206,17 @@ Services MakeServices(const services::Env& env) {
   targets.state = [elbv2 = out.elbv2.get()](const std::string& region, const std::string& tg, const std::string& ip,
                                             int64_t port) { return elbv2->TargetState(region, tg, ip, port); };
   out.ecs->SetTargetHooks(std::move(targets));
+
+  // Instances take their role from IAM's instance profiles.
+  out.ec2->SetProfileResolver([iam = out.iam.get()](const std::string& ref)
+                                  -> std::optional<services::Ec2Service::ProfileRole> {
+    auto r = iam->InstanceProfileRole(ref);
+    if (!r) return std::nullopt;
+    return services::Ec2Service::ProfileRole{r->profile_arn, r->profile_id, r->role_arn, r->role_name,
+                                             r->policy_arns};
+  });
+  if (const char* image = std::getenv("FARGO_INSTANCE_IMAGE"); image && *image)
+    out.ec2->SetDefaultInstanceImage(image);
   // Containers' environmentFiles are objects of fargo's S3.
   out.s3 = std::make_unique<services::S3Service>(env);
   out.ecs->SetObjectReader([s3 = out.s3.get()](const std::string& bucket, const std::string& key) {
@@ -228,6 +240,14 @@ Services MakeServices(const services::Env& env) {
     return "ECS service doesn't exist: " + k.resource_id;
   });
   out.ssm = std::make_unique<services::SsmService>(env);
+  // Managed instances are EC2's instances whose role lets the agent in.
+  out.ssm->SetInstanceSource([ec2 = out.ec2.get()](const std::string& region) {
+    std::vector<services::SsmService::InstanceFacts> facts;
+    for (const auto& i : ec2->Instances(region))
+      facts.push_back({i.instance_id, i.state, i.private_ip, i.private_dns, i.platform_name, i.platform_version,
+                       i.role_name, i.policy_arns, static_cast<double>(i.launch_time_ms) / 1000.0});
+    return facts;
+  });
   return out;
 }
 
@@ -288,6 +308,8 @@ class VpcDns {
  public:
   VpcDns(std::string dir, dataplane::dns::DnsServer& dns) : dir_(std::move(dir)), dns_(dns) {}
   void SetFabric(runtime::VpcFabric* fabric) { fabric_ = fabric; }
+  // The instance metadata service, at 169.254.169.254 in every VPC.
+  void SetImds(dataplane::imds::ImdsServer* imds) { imds_ = imds; }
   // This instance's address and the ports 169.254.170.2 and the AWS names
   // lead to there. REQUIRES: before any task starts.
   // 0: that port is not served.
@@ -308,6 +330,8 @@ class VpcDns {
       return AwsError::Make("InternalError", "no DNS for VPC " + sb.vpc.vpc_id + " (" + sb.vpc.cidr + ")", 500);
     std::string resolver_ip = runtime::FormatIpv4(view->ResolverAddress());
     std::vector<std::string> resolver_ips{resolver_ip, kResolverLinkLocal};
+    std::vector<std::string> local_ips = resolver_ips;
+    if (imds_) local_ips.push_back(kImdsAddress);
     std::lock_guard<std::mutex> l(mu_);
     FARGO_ASSIGN_OR_RETURN(runtime::UniqueFd fd, fabric_->OpenVpcNetns(sb.vpc.vpc_id));
     struct stat st {};
@@ -316,10 +340,14 @@ class VpcDns {
     bool fresh = ready_[sb.vpc.vpc_id] != st.st_ino;
     if (fresh) {
       runtime::VpcFabric::VpcServices services;
-      services.local_addresses = resolver_ips;
+      services.local_addresses = local_ips;
       services.instance_address = instance_address_;
       if (!instance_address_.empty()) services.redirects = Redirects();
       FARGO_TRY(fabric_->EnsureVpcServices(sb.vpc.vpc_id, services));
+    }
+    if (imds_ && (fresh || !imds_->Serving(sb.vpc.vpc_id))) {
+      auto served = imds_->Serve(sb.vpc.vpc_id, fd.get(), kImdsAddress, 80);
+      if (!served.ok()) return served.error();
     }
     if (sb.vpc.dns_support) {
       if (fresh || !dns_.Serving(sb.vpc.vpc_id)) FARGO_TRY(dns_.Serve(*view, fd.get(), resolver_ips));
@@ -355,6 +383,8 @@ class VpcDns {
   std::string dir_;
   dataplane::dns::DnsServer& dns_;
   runtime::VpcFabric* fabric_ = nullptr;
+  dataplane::imds::ImdsServer* imds_ = nullptr;
+  static constexpr const char* kImdsAddress = "169.254.169.254";
   std::mutex mu_;
   std::string instance_address_;
   uint16_t endpoints_port_ = 80, api_port_ = 4566, https_port_ = 0;
@@ -390,6 +420,49 @@ void AnswerTaskEndpoint(services::EcsService& ecs, services::StsService& sts, do
     return fail(e);
   }
   reply(200, boost::json::serialize(*meta));
+}
+
+// One request of an instance to 169.254.169.254. REQUIRES: on the state thread.
+void AnswerImds(services::Ec2Service& ec2, services::StsService& sts, const dataplane::imds::ImdsResponder& responder,
+                const std::string& vpc_id, const std::string& source, const dataplane::imds::ImdsRequest& req,
+                const dataplane::imds::ImdsServer::Reply& reply) {
+  std::optional<dataplane::imds::InstanceView> view;
+  std::optional<dataplane::imds::RoleCredentials> creds;
+  if (auto i = ec2.InstanceAt(vpc_id, source)) {
+    dataplane::imds::InstanceView v;
+    v.instance_id = i->instance_id;
+    v.image_id = i->image_id;
+    v.instance_type = i->instance_type;
+    v.region = i->region;
+    v.availability_zone = i->availability_zone;
+    v.account = i->account;
+    v.private_ip = i->private_ip;
+    v.private_dns = i->private_dns;
+    v.mac = i->mac;
+    v.vpc_id = i->vpc_id;
+    v.subnet_id = i->subnet_id;
+    if (const auto* vpc = ec2.Vpc(i->region, i->vpc_id)) v.vpc_cidr = GetString(*vpc, "CidrBlock");
+    if (const auto* sn = ec2.Subnet(i->region, i->subnet_id)) v.subnet_cidr = GetString(*sn, "CidrBlock");
+    v.user_data_b64 = i->user_data;
+    v.profile_arn = i->profile_arn;
+    v.profile_id = i->profile_id;
+    v.role_name = i->role_name;
+    v.security_groups = i->security_groups;
+    v.http_tokens = i->http_tokens;
+    v.http_endpoint = i->http_endpoint != "disabled";
+    v.hop_limit = i->hop_limit;
+    v.launched = static_cast<double>(i->launch_time_ms) / 1000.0;
+    if (dataplane::imds::ImdsResponder::WantsCredentials(req, v)) {
+      auto issued = sts.IssueRoleCredentials(i->role_arn, i->instance_id, 6 * 3600);
+      if (issued.ok()) {
+        boost::json::object body = services::ContainerCredentialsBody(*issued, i->role_arn);
+        creds = dataplane::imds::RoleCredentials{GetString(body, "AccessKeyId"), GetString(body, "SecretAccessKey"),
+                                                 GetString(body, "Token"), GetString(body, "Expiration")};
+      }
+    }
+    view = std::move(v);
+  }
+  reply(responder.Respond(req, view, creds));
 }
 
 }  // namespace
@@ -476,12 +549,30 @@ int RunServe(const ServeOptions& opt) {
   dataplane::dns::DnsServer dns(dns_options, dns_names.Source());
   (void)dns.Start();
   VpcDns vpc_dns(dir, dns);
+  // The instance metadata service of EC2's instances: the instance is the
+  // one at the request's source address in that VPC (state thread).
+  dataplane::imds::ImdsResponder imds_responder(clock, ids.Hex(32));
+  dataplane::imds::ImdsServer imds(
+      [&gateway, &imds_responder, ec2, sts](const std::string& vpc_id, const std::string& source,
+                                            dataplane::imds::ImdsRequest req, dataplane::imds::ImdsServer::Reply reply) {
+        gateway.Post([=, &imds_responder, req = std::move(req)] {
+          AnswerImds(*ec2, *sts, imds_responder, vpc_id, source, req, reply);
+        });
+      });
+  if (Status st = imds.Start(); st.ok()) vpc_dns.SetImds(&imds);
   runner_options.prepare_vpc = [&vpc_dns](const runtime::SandboxSpec& sb) { return vpc_dns.Prepare(sb); };
   runtime::TaskRunner runner(
       engine, clock, &log_pipeline,
-      [&gateway, ecs](const runtime::TaskReport& r) { gateway.Post([ecs, r] { ecs->ApplyTaskReport(r); }); },
+      [&gateway, ecs, ec2](const runtime::TaskReport& r) {
+        // EC2's instances are workloads of the same runtime, by their ARN.
+        if (services::Ec2Service::IsInstanceArn(r.task_arn))
+          gateway.Post([ec2, r] { ec2->ApplyInstanceReport(r); });
+        else
+          gateway.Post([ecs, r] { ecs->ApplyTaskReport(r); });
+      },
       [](const std::string& line) { std::fprintf(stderr, "fargo: %s\n", line.c_str()); }, runner_options);
   ecs->SetTaskDriver(&runner);
+  ec2->SetInstanceDriver(&runner);
   vpc_dns.SetFabric(&runner.fabric());
   runner.Start();
   // Load balancers' traffic: the plan ELBv2 builds after each change goes to
@@ -650,14 +741,16 @@ int RunServe(const ServeOptions& opt) {
     vpc_dns.SetInstance(ep_options.address, endpoints->port(), task_api_up ? opt.task_api_port : 0, https_port);
 
   // Tasks that ran before a restart are adopted; fargo's other tasks go.
-  gateway.Post([ecs, logs, &runner] {
+  gateway.Post([ecs, ec2, logs, &runner] {
     std::vector<runtime::TaskPlan> live = ecs->LiveTaskPlans();
+    for (auto& plan : ec2->LiveInstancePlans()) live.push_back(std::move(plan));
     for (auto& plan : live)
       for (auto& c : plan.containers)
         if (c.awslogs)
           c.awslogs->resume = logs->IngestCursors(c.awslogs->region, c.awslogs->group, c.awslogs->stream);
     runner.Adopt(live);
     ecs->ResumeStops();
+    ec2->ResumeInstanceStops();
   });
 
 
@@ -684,6 +777,7 @@ int RunServe(const ServeOptions& opt) {
   gateway.Post([elbv2] { elbv2->SetPlanHook({}); });
   lb_plane.Stop();
   runner.Shutdown();
+  imds.Stop();
   dns.Stop();
   log_pipeline.Stop();
   gateway.Stop();

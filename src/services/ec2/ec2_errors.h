@@ -53,4 +53,11 @@ inline AwsError AssociationNotFound(const std::string& id) {
   return AwsError::Make("InvalidAssociationID.NotFound", "The association ID '" + id + "' does not exist");
 }
 
+inline AwsError InstanceNotFound(const std::string& id) {
+  return AwsError::Make("InvalidInstanceID.NotFound", "The instance ID '" + id + "' does not exist");
+}
+inline AwsError ImageNotFound(const std::string& id) {
+  return AwsError::Make("InvalidAMIID.NotFound", "The image id '[" + id + "]' does not exist");
+}
+
 }  // namespace fargo::services::ec2

@@ -23,11 +23,12 @@ Ec2Service::Ec2Service(Env env)
       addresses_(env.store, "ec2.addresses"),
       nat_gateways_(env.store, "ec2.nat_gateways"),
       dhcp_options_(env.store, "ec2.dhcp_options"),
-      flow_logs_(env.store, "ec2.flow_logs") {}
+      flow_logs_(env.store, "ec2.flow_logs"),
+      instances_(env.store, "ec2.instances") {}
 
 Status Ec2Service::Start() {
   for (Collection* c : {&vpcs_, &subnets_, &groups_, &acls_, &route_tables_, &interfaces_, &meta_, &igws_,
-                        &eigws_, &addresses_, &nat_gateways_, &dhcp_options_, &flow_logs_})
+                        &eigws_, &addresses_, &nat_gateways_, &dhcp_options_, &flow_logs_, &instances_})
     FARGO_TRY(c->Load());
   return OkStatus();
 }
@@ -114,6 +115,7 @@ std::optional<Ec2Service::Kind> Ec2Service::KindOf(const std::string& id) {
   if (StartsWith(id, "nat-")) return Kind{&nat_gateways_, "natgateway", "Tags", &ec2::NatGatewayNotFound};
   if (StartsWith(id, "dopt-")) return Kind{&dhcp_options_, "dhcp-options", "Tags", &ec2::DhcpOptionsNotFound};
   if (StartsWith(id, "fl-")) return Kind{&flow_logs_, "vpc-flow-log", "Tags", &ec2::FlowLogNotFound};
+  if (StartsWith(id, "i-")) return Kind{&instances_, "instance", "Tags", &ec2::InstanceNotFound};
   return std::nullopt;
 }
 
@@ -323,6 +325,19 @@ Result<json::object> Ec2Service::DescribeTags(CallContext& ctx, json::object& in
 const HandlerTable<Ec2Service>& Ec2Service::Table() {
   static const HandlerTable<Ec2Service> t{
       {"CreateVpc", &Ec2Service::CreateVpc},
+      {"RunInstances", &Ec2Service::RunInstances},
+      {"DescribeInstances", &Ec2Service::DescribeInstances},
+      {"StartInstances", &Ec2Service::StartInstances},
+      {"StopInstances", &Ec2Service::StopInstances},
+      {"TerminateInstances", &Ec2Service::TerminateInstances},
+      {"DescribeInstanceStatus", &Ec2Service::DescribeInstanceStatus},
+      {"DescribeInstanceAttribute", &Ec2Service::DescribeInstanceAttribute},
+      {"ModifyInstanceAttribute", &Ec2Service::ModifyInstanceAttribute},
+      {"ModifyInstanceMetadataOptions", &Ec2Service::ModifyInstanceMetadataOptions},
+      {"DescribeInstanceCreditSpecifications", &Ec2Service::DescribeInstanceCreditSpecifications},
+      {"DescribeVolumes", &Ec2Service::DescribeVolumes},
+      {"DescribeInstanceTypes", &Ec2Service::DescribeInstanceTypes},
+      {"DescribeImages", &Ec2Service::DescribeImages},
       {"DeleteVpc", &Ec2Service::DeleteVpc},
       {"DescribeVpcs", &Ec2Service::DescribeVpcs},
       {"DescribeVpcAttribute", &Ec2Service::DescribeVpcAttribute},

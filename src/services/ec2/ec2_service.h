@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/task_driver.h"
 #include "services/ec2/filters.h"
 #include "services/service.h"
 #include "store/collection.h"
@@ -74,6 +75,48 @@ class Ec2Service final : public Service {
     std::string target;          // "igw-..." / "nat-..." ("" for none)
   };
   Egress SubnetEgress(const std::string& region, const std::string& subnet_id) const;
+
+  // ---- Instances (ec2_instances.cpp): each one a long-running workload of
+  // the task runtime (one container on its own ENI), driven through the
+  // same TaskDriver seam as ECS's tasks, with an instance ARN as the "task"
+  // ARN. Called on the state thread.
+
+  // The role an instance profile (name or ARN) carries, as IAM knows it.
+  struct ProfileRole {
+    std::string profile_arn, profile_id, role_arn, role_name;
+    std::vector<std::string> policy_arns;  // managed policies attached to the role
+  };
+  using ProfileResolver = std::function<std::optional<ProfileRole>(const std::string& name_or_arn)>;
+  void SetProfileResolver(ProfileResolver r) { profiles_ = std::move(r); }
+  // Where instances run; null: instances go straight to running (no engine).
+  void SetInstanceDriver(runtime::TaskDriver* driver) { instance_driver_ = driver; }
+  // The container image an AMI runs as when the catalogue names none.
+  void SetDefaultInstanceImage(std::string image) { default_instance_image_ = std::move(image); }
+  static bool IsInstanceArn(const std::string& arn);
+  // A report of the runtime about an instance's workload.
+  void ApplyInstanceReport(const runtime::TaskReport& report);
+  // Plans of instances whose workload should be in the engine (adoption
+  // after a restart), and afterwards the stops that were under way.
+  std::vector<runtime::TaskPlan> LiveInstancePlans() const;
+  void ResumeInstanceStops();
+
+  // What the instance metadata service and SSM see of an instance.
+  struct InstanceInfo {
+    std::string region, account, instance_id, image_id, instance_type, state;
+    std::string vpc_id, subnet_id, private_ip, private_dns, mac, availability_zone, eni_id;
+    std::string user_data;  // base64, as given
+    std::string profile_arn, profile_id, role_arn, role_name;
+    std::vector<std::string> policy_arns;
+    std::string http_tokens = "optional", http_endpoint = "enabled";
+    int64_t hop_limit = 1;
+    std::string platform_name, platform_version;  // from the AMI ("Ubuntu", "20.04")
+    int64_t launch_time_ms = 0;
+    std::vector<std::string> security_groups;  // names
+  };
+  // The running instance of `vpc_id` at `ip`, if any.
+  std::optional<InstanceInfo> InstanceAt(const std::string& vpc_id, const std::string& ip) const;
+  // Every instance of the region that is not terminated.
+  std::vector<InstanceInfo> Instances(const std::string& region) const;
 
  private:
   // VPCs (ec2_vpcs.cpp).
@@ -155,6 +198,31 @@ class Ec2Service final : public Service {
   Result<json::object> CreateNetworkInterface(CallContext& ctx, json::object& in);
   Result<json::object> DeleteNetworkInterface(CallContext& ctx, json::object& in);
   Result<json::object> DescribeNetworkInterfaces(CallContext& ctx, json::object& in);
+
+  // Instances, images and volumes (ec2_instances.cpp, ec2_images.cpp).
+  Result<json::object> RunInstances(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeInstances(CallContext& ctx, json::object& in);
+  Result<json::object> StartInstances(CallContext& ctx, json::object& in);
+  Result<json::object> StopInstances(CallContext& ctx, json::object& in);
+  Result<json::object> TerminateInstances(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeInstanceStatus(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeInstanceAttribute(CallContext& ctx, json::object& in);
+  Result<json::object> ModifyInstanceAttribute(CallContext& ctx, json::object& in);
+  Result<json::object> ModifyInstanceMetadataOptions(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeInstanceCreditSpecifications(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeVolumes(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeInstanceTypes(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeImages(CallContext& ctx, json::object& in);
+  // The instance's document as Describe shows it (no internal members).
+  json::object InstanceView(const json::object& inst) const;
+  // Moves an instance to `state` (AWS's name), with a reason; stores it.
+  Status SetInstanceState(const std::string& key, json::object inst, const std::string& state,
+                          const std::string& reason_code = "", const std::string& reason_message = "");
+  // The workload of an instance, for the runtime.
+  Result<runtime::TaskPlan> InstancePlan(const std::string& region, const json::object& inst, bool first_boot);
+  // Launches the workload (or, without a driver, runs at once).
+  Status BootInstance(const std::string& key, json::object inst, bool first_boot);
+  InstanceInfo InfoOf(const json::object& inst) const;
 
   // Geography, account and tags (ec2_service.cpp).
   Result<json::object> DescribeAvailabilityZones(CallContext& ctx, json::object& in);
@@ -279,6 +347,10 @@ class Ec2Service final : public Service {
   store::Collection dhcp_options_;   // DhcpOptions
   store::Collection flow_logs_;      // FlowLog
   VpcDeletedHook vpc_deleted_;
+  store::Collection instances_;      // Instance (+ _Region, _Account, _ReservationId, _Attributes, _Plan, ...)
+  ProfileResolver profiles_;
+  runtime::TaskDriver* instance_driver_ = nullptr;
+  std::string default_instance_image_ = "docker.io/library/debian:buster-20230411-slim";
 };
 
 }  // namespace fargo::services

@@ -17,6 +17,27 @@ bool HasRole(const json::object& profile, const std::string& role_key) {
 
 }  // namespace
 
+std::optional<IamService::ProfileRole> IamService::InstanceProfileRole(const std::string& name_or_arn) const {
+  std::string name = name_or_arn.substr(name_or_arn.rfind('/') == std::string::npos ? 0 : name_or_arn.rfind('/') + 1);
+  const json::object* profile = profiles_.Find(ToLower(name));
+  if (!profile) return std::nullopt;
+  if (name_or_arn.rfind("arn:", 0) == 0 && GetString(*profile, "Arn") != name_or_arn) return std::nullopt;
+  ProfileRole out;
+  out.profile_arn = GetString(*profile, "Arn");
+  out.profile_id = GetString(*profile, "InstanceProfileId");
+  if (const auto* keys = GetArray(*profile, "Roles"))
+    for (const auto& k : *keys)
+      if (const auto* role = k.is_string() ? roles_.Find(std::string(k.as_string())) : nullptr) {
+        out.role_arn = GetString(*role, "Arn");
+        out.role_name = GetString(*role, "RoleName");
+        if (const auto* attached = GetArray(*role, "AttachedPolicies"))
+          for (const auto& a : *attached)
+            if (a.is_string()) out.policy_arns.emplace_back(a.as_string());
+        break;
+      }
+  return out;
+}
+
 Result<const json::object*> IamService::FindInstanceProfile(const std::string& name) {
   FARGO_TRY(iam::ValidateName(name, "instanceProfileName"));
   const json::object* profile = profiles_.Find(ToLower(name));

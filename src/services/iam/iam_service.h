@@ -8,6 +8,9 @@
 #pragma once
 
 #include <map>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "services/iam/aws_managed_policies.h"
 #include "services/service.h"
@@ -21,6 +24,14 @@ class IamService final : public Service {
   std::string name() const override { return "iam"; }
   Status Start() override;
   Result<json::object> Invoke(CallContext& ctx, json::object& input) override;
+
+  // The role of an instance profile named by name or ARN, for EC2's
+  // instances (state thread); nullopt when there is no such profile.
+  struct ProfileRole {
+    std::string profile_arn, profile_id, role_arn, role_name;
+    std::vector<std::string> policy_arns;  // attached managed policies
+  };
+  std::optional<ProfileRole> InstanceProfileRole(const std::string& name_or_arn) const;
 
  private:
   // A managed policy named by ARN: one of ours, or a built-in AWS one.

@@ -131,6 +131,9 @@ Result<json::object> SsmService::Invoke(CallContext& ctx, json::object& input) {
 const HandlerTable<SsmService>& SsmService::Table() {
   static const HandlerTable<SsmService> kTable{
       {"PutParameter", &SsmService::PutParameter},
+      {"DescribeInstanceInformation", &SsmService::DescribeInstanceInformation},
+      {"GetDocument", &SsmService::GetDocument},
+      {"DescribeDocument", &SsmService::DescribeDocument},
       {"GetParameter", &SsmService::GetParameter},
       {"GetParameters", &SsmService::GetParameters},
       {"GetParametersByPath", &SsmService::GetParametersByPath},

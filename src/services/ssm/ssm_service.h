@@ -8,8 +8,10 @@
 // is visible.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "services/service.h"
 #include "services/ssm/parameter.h"
@@ -23,6 +25,19 @@ class SsmService final : public Service {
   std::string name() const override { return "ssm"; }
   Status Start() override;
   Result<json::object> Invoke(CallContext& ctx, json::object& input) override;
+
+  // An EC2 instance that may be an SSM managed instance (EC2 tells, on the
+  // state thread): it is one while running with a role that has the SSM
+  // core policy (ssm_instances.cpp).
+  struct InstanceFacts {
+    std::string instance_id, state, ip, computer_name, platform_name, platform_version, role_name;
+    std::vector<std::string> policy_arns;
+    double launched = 0;  // epoch seconds
+  };
+  using InstancesFn = std::function<std::vector<InstanceFacts>(const std::string& region)>;
+  void SetInstanceSource(InstancesFn fn) { instances_ = std::move(fn); }
+  // Whether `facts` makes a managed instance (running, SSM core policy).
+  static bool IsManaged(const InstanceFacts& facts);
 
   static constexpr size_t kMaxVersions = 100;
   static constexpr size_t kMaxLabelsPerVersion = 10;
@@ -46,6 +61,10 @@ class SsmService final : public Service {
   Result<json::object> AddTagsToResource(CallContext& ctx, json::object& in);
   Result<json::object> RemoveTagsFromResource(CallContext& ctx, json::object& in);
   Result<json::object> ListTagsForResource(CallContext& ctx, json::object& in);
+  // Managed instances and Session Manager's documents (ssm_instances.cpp).
+  Result<json::object> DescribeInstanceInformation(CallContext& ctx, json::object& in);
+  Result<json::object> GetDocument(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeDocument(CallContext& ctx, json::object& in);
 
   static const HandlerTable<SsmService>& Table();
 
@@ -69,6 +88,7 @@ class SsmService final : public Service {
   Env env_;
   std::map<std::string, ssm::Parameter> params_;  // by Key()
   const ssm::PublicParameters& public_;
+  InstancesFn instances_;
 };
 
 }  // namespace fargo::services

@@ -1,0 +1,268 @@
+// SSM managed instances and Session Manager's documents.
+//
+// An EC2 instance is a managed instance while it runs with an instance
+// profile whose role has the SSM core policy (the agent on AWS registers
+// with those credentials); DescribeInstanceInformation lists it Online. The
+// documents are Session Manager's own (SSM-SessionManagerRunShell and the
+// AWS-Start* session documents), as GetDocument/DescribeDocument give them.
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+
+#include "common/strings.h"
+#include "services/ssm/ssm_service.h"
+
+namespace fargo::services {
+
+namespace {
+
+constexpr const char* kAgentVersion = "3.3.987.0";
+constexpr double kDocumentsCreated = 1541203200.0;  // 2018-11-03
+
+const char* kPortPattern =
+    "^([1-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
+const char* kLocalPortPattern =
+    "^([0-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
+
+struct SessionDocument {
+  const char* name;
+  const char* description;
+  json::object content;
+};
+
+json::object Param(const char* description, const char* pattern = nullptr, const char* def = nullptr) {
+  json::object p{{"type", "String"}, {"description", description}};
+  if (pattern) p["allowedPattern"] = pattern;
+  if (def) p["default"] = def;
+  return p;
+}
+
+const std::vector<SessionDocument>& Documents() {
+  static const std::vector<SessionDocument> kDocs = [] {
+    std::vector<SessionDocument> d;
+    d.push_back({"SSM-SessionManagerRunShell", "Document to hold regional settings for Session Manager",
+                 json::object{{"schemaVersion", "1.0"},
+                              {"description", "Document to hold regional settings for Session Manager"},
+                              {"sessionType", "Standard_Stream"},
+                              {"inputs", json::object{{"s3BucketName", ""},
+                                                      {"s3KeyPrefix", ""},
+                                                      {"s3EncryptionEnabled", true},
+                                                      {"cloudWatchLogGroupName", ""},
+                                                      {"cloudWatchEncryptionEnabled", true},
+                                                      {"cloudWatchStreamingEnabled", false},
+                                                      {"kmsKeyId", ""},
+                                                      {"runAsEnabled", false},
+                                                      {"runAsDefaultUser", ""},
+                                                      {"idleSessionTimeout", ""},
+                                                      {"maxSessionDuration", ""},
+                                                      {"shellProfile", json::object{{"windows", ""}, {"linux", ""}}}}}}});
+    json::object cmd{{"commands", "{{command}}"}, {"runAsElevated", false}};
+    d.push_back({"AWS-StartInteractiveCommand", "Document to run single interactive command on an instance",
+                 json::object{{"schemaVersion", "1.0"},
+                              {"description", "Document to run single interactive command on an instance"},
+                              {"sessionType", "InteractiveCommands"},
+                              {"parameters", json::object{{"command", Param("The command to run on the instance")}}},
+                              {"properties", json::object{{"windows", cmd}, {"linux", cmd}, {"macos", cmd}}}}});
+    d.push_back({"AWS-StartPortForwardingSession", "Document to start port forwarding session over Session Manager",
+                 json::object{
+                     {"schemaVersion", "1.0"},
+                     {"description", "Document to start port forwarding session over Session Manager"},
+                     {"sessionType", "Port"},
+                     {"parameters",
+                      json::object{{"portNumber", Param("(Optional) Port number of the server on the instance",
+                                                        kPortPattern, "80")},
+                                   {"localPortNumber",
+                                    Param("(Optional) Port number on local machine to forward traffic to. An open "
+                                          "port is chosen at run-time if not provided",
+                                          kLocalPortPattern, "0")}}},
+                     {"properties", json::object{{"portNumber", "{{ portNumber }}"},
+                                                 {"type", "LocalPortForwarding"},
+                                                 {"localPortNumber", "{{ localPortNumber }}"}}}}});
+    d.push_back(
+        {"AWS-StartPortForwardingSessionToRemoteHost",
+         "Document to start port forwarding session over Session Manager to a remote host",
+         json::object{
+             {"schemaVersion", "1.0"},
+             {"description", "Document to start port forwarding session over Session Manager to a remote host"},
+             {"sessionType", "Port"},
+             {"parameters",
+              json::object{{"host", Param("(Required) The IP address or DNS name of the remote host",
+                                          "^[^,$^&\\(\\)!;'\"<>\\`{}\\[\\]\\|#=]{3,}$")},
+                           {"portNumber", Param("(Optional) Port number of the server on the remote host",
+                                                kPortPattern, "80")},
+                           {"localPortNumber",
+                            Param("(Optional) Port number on local machine to forward traffic to. An open port is "
+                                  "chosen at run-time if not provided",
+                                  kLocalPortPattern, "0")}}},
+             {"properties", json::object{{"portNumber", "{{ portNumber }}"},
+                                         {"type", "LocalPortForwarding"},
+                                         {"localPortNumber", "{{ localPortNumber }}"},
+                                         {"host", "{{ host }}"}}}}});
+    return d;
+  }();
+  return kDocs;
+}
+
+const SessionDocument* FindDocument(const std::string& name) {
+  std::string n = name;
+  if (size_t slash = n.rfind('/'); StartsWith(n, "arn:") && slash != std::string::npos) n = n.substr(slash + 1);
+  for (const auto& d : Documents())
+    if (n == d.name) return &d;
+  return nullptr;
+}
+
+// A stable 64-hex-digit digest of the content (the Hash's shape).
+std::string ContentHash(const std::string& content) {
+  std::string out;
+  char buf[17];
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(Fnv1a(content, kFnv1aOffset ^ seed)));
+    out += buf;
+  }
+  return out;
+}
+
+AwsError DocumentNotFound() { return AwsError::Make("InvalidDocument", "Document with name provided does not exist."); }
+
+Status CheckVersion(const json::object& in) {
+  std::string v = GetString(in, "DocumentVersion");
+  if (!v.empty() && v != "1" && v != "$LATEST" && v != "$DEFAULT")
+    return AwsError::Make("InvalidDocumentVersion", "Document version " + v + " is invalid.");
+  return OkStatus();
+}
+
+}  // namespace
+
+bool SsmService::IsManaged(const InstanceFacts& f) {
+  if (f.state != "running") return false;
+  for (const auto& p : f.policy_arns)
+    if (p == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" ||
+        p == "arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM" ||
+        p == "arn:aws:iam::aws:policy/AmazonSSMFullAccess")
+      return true;
+  return false;
+}
+
+Result<json::object> SsmService::DescribeInstanceInformation(CallContext& ctx, json::object& in) {
+  // Filters: InstanceInformationFilterList (key/valueSet) or Filters (Key/Values).
+  std::map<std::string, std::vector<std::string>> filters;
+  if (const json::array* list = GetArray(in, "InstanceInformationFilterList"))
+    for (const auto& f : *list)
+      if (f.is_object())
+        if (const json::array* vals = GetArray(f.as_object(), "valueSet"))
+          for (const auto& v : *vals)
+            if (v.is_string()) filters[GetString(f.as_object(), "key")].emplace_back(v.as_string());
+  if (const json::array* list = GetArray(in, "Filters"))
+    for (const auto& f : *list)
+      if (f.is_object())
+        if (const json::array* vals = GetArray(f.as_object(), "Values"))
+          for (const auto& v : *vals)
+            if (v.is_string()) filters[GetString(f.as_object(), "Key")].emplace_back(v.as_string());
+  static const std::set<std::string> kKeys{"InstanceIds", "AgentVersion", "PingStatus", "PlatformTypes",
+                                           "ResourceType", "AssociationStatus", "IamRole", "tag-key"};
+  for (const auto& [k, v] : filters)
+    if (!kKeys.count(k) && !StartsWith(k, "tag:"))
+      return AwsError::Make("InvalidInstanceInformationFilterValue", "The filter key " + k + " is not valid.");
+  auto matches = [&filters](const std::string& key, const std::string& value) {
+    auto it = filters.find(key);
+    if (it == filters.end()) return true;
+    for (const auto& v : it->second)
+      if (v == value) return true;
+    return false;
+  };
+  std::vector<InstanceFacts> facts = instances_ ? instances_(ctx.region) : std::vector<InstanceFacts>{};
+  json::array out;
+  for (const auto& f : facts) {
+    if (!IsManaged(f)) continue;
+    if (!matches("InstanceIds", f.instance_id) || !matches("PingStatus", "Online") ||
+        !matches("PlatformTypes", "Linux") || !matches("ResourceType", "EC2Instance") ||
+        !matches("AgentVersion", kAgentVersion) || !matches("IamRole", f.role_name))
+      continue;
+    out.push_back(json::object{{"InstanceId", f.instance_id},
+                               {"PingStatus", "Online"},
+                               {"LastPingDateTime", env_.clock.NowSeconds()},
+                               {"AgentVersion", kAgentVersion},
+                               {"IsLatestVersion", true},
+                               {"PlatformType", "Linux"},
+                               {"PlatformName", f.platform_name},
+                               {"PlatformVersion", f.platform_version},
+                               {"ResourceType", "EC2Instance"},
+                               {"IPAddress", f.ip},
+                               {"ComputerName", f.computer_name},
+                               {"IamRole", f.role_name},
+                               {"RegistrationDate", f.launched},
+                               {"AssociationStatus", "Success"},
+                               {"SourceId", f.instance_id},
+                               {"SourceType", "AWS::EC2::Instance"}});
+  }
+  // Pages of MaxResults (5..50), NextToken the offset.
+  size_t start = 0;
+  if (std::string t = GetString(in, "NextToken"); !t.empty()) {
+    char* end = nullptr;
+    unsigned long v = std::strtoul(t.c_str(), &end, 10);
+    if (!end || *end || v > out.size()) return AwsError::Make("InvalidNextToken", "The specified token is not valid.");
+    start = v;
+  }
+  int64_t max = GetInt(in, "MaxResults", 50);
+  if (max < 5 || max > 50)
+    return AwsError::Make("ValidationException", "1 validation error detected: Value '" + std::to_string(max) +
+                                                     "' at 'maxResults' failed to satisfy constraint: Member must have value between 5 and 50");
+  json::array page;
+  size_t end = std::min(out.size(), start + static_cast<size_t>(max));
+  for (size_t i = start; i < end; ++i) page.push_back(out[i]);
+  json::object result{{"InstanceInformationList", std::move(page)}};
+  if (end < out.size()) result["NextToken"] = std::to_string(end);
+  return result;
+}
+
+Result<json::object> SsmService::GetDocument(CallContext& ctx, json::object& in) {
+  (void)ctx;
+  const SessionDocument* d = FindDocument(GetString(in, "Name"));
+  if (!d) return DocumentNotFound();
+  FARGO_TRY(CheckVersion(in));
+  std::string format = GetString(in, "DocumentFormat", "JSON");
+  if (format != "JSON" && format != "YAML")
+    return AwsError::Make("ValidationException", "Value '" + format + "' at 'documentFormat' failed to satisfy constraint");
+  return json::object{{"Name", d->name},
+                      {"CreatedDate", kDocumentsCreated},
+                      {"DocumentVersion", "1"},
+                      {"Status", "Active"},
+                      {"Content", json::serialize(d->content)},
+                      {"DocumentType", "Session"},
+                      {"DocumentFormat", "JSON"}};
+}
+
+Result<json::object> SsmService::DescribeDocument(CallContext& ctx, json::object& in) {
+  (void)ctx;
+  const SessionDocument* d = FindDocument(GetString(in, "Name"));
+  if (!d) return DocumentNotFound();
+  FARGO_TRY(CheckVersion(in));
+  json::array params;
+  if (const json::object* ps = GetObject(d->content, "parameters"))
+    for (const auto& [name, p] : *ps) {
+      json::object o{{"Name", std::string(name)},
+                     {"Type", GetString(p.as_object(), "type")},
+                     {"Description", GetString(p.as_object(), "description")}};
+      if (Has(p.as_object(), "default")) o["DefaultValue"] = GetString(p.as_object(), "default");
+      params.push_back(std::move(o));
+    }
+  std::string content = json::serialize(d->content);
+  return json::object{
+      {"Document", json::object{{"Name", d->name},
+                                {"Owner", "Amazon"},
+                                {"CreatedDate", kDocumentsCreated},
+                                {"Status", "Active"},
+                                {"DocumentVersion", "1"},
+                                {"Description", d->description},
+                                {"Parameters", std::move(params)},
+                                {"PlatformTypes", json::array{"Windows", "Linux", "MacOS"}},
+                                {"DocumentType", "Session"},
+                                {"SchemaVersion", "1.0"},
+                                {"LatestVersion", "1"},
+                                {"DefaultVersion", "1"},
+                                {"DocumentFormat", "JSON"},
+                                {"HashType", "Sha256"},
+                                {"Hash", ContentHash(content)}}}};
+}
+
+}  // namespace fargo::services
