@@ -16,6 +16,7 @@
 #include <cstdlib>
 
 #include "cli/dns_name_publisher.h"
+#include "cli/status_endpoint.h"
 #include "cli/vpc_access.h"
 #include "common/clock.h"
 #include "common/strings.h"
@@ -435,6 +436,10 @@ int RunServe(const ServeOptions& opt) {
   VpcAccess vpc_access(gateway, *ec2, *ecs, runner, opt.region);
   ec2->SetVpcDeletedHook(
       [&vpc_access](const std::string&, const std::string& vpc_id) { vpc_access.VpcDeleted(vpc_id); });
+  // `fargo status` and the console: GET /_fargo/status.
+  StatusEndpoint status(gateway, **store,
+                        {FARGO_VERSION, runner_options.instance, "", dir, engine.socket_path(), gateway.ServiceNames(),
+                         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()});
 
   if (auto st = gateway.Start(); !st.ok()) {
     std::fprintf(stderr, "fargo: cannot start: %s\n", st.error().message.c_str());
@@ -444,7 +449,7 @@ int RunServe(const ServeOptions& opt) {
     std::fprintf(stderr, "fargo: container engine at %s\n", engine.socket_path().c_str());
     // What fargo relies on in the engine, checked off this thread: each
     // problem is one line here and the stopped reason of the tasks it blocks.
-    runner.SetEngineFacts(std::async(std::launch::async, [&engine, &runner, instance = runner_options.instance] {
+    auto facts = std::async(std::launch::async, [&engine, &runner, instance = runner_options.instance] {
                             runtime::EngineCheck check(engine, {{}, instance},
                                                        [&runner] { return runner.fabric().Probe(); });
                             runtime::EngineFacts f = check.Run();
@@ -454,7 +459,9 @@ int RunServe(const ServeOptions& opt) {
                             for (const std::string& p : f.Problems())
                               std::fprintf(stderr, "fargo: engine problem: %s\n", p.c_str());
                             return f;
-                          }).share());
+                          }).share();
+    runner.SetEngineFacts(facts);
+    status.SetEngineFacts(facts);
   } else {
     std::fprintf(stderr, "fargo: no container engine answers at %s (%s): tasks will fail to start\n",
                  engine.socket_path().c_str(), ping.error().message.c_str());
@@ -510,7 +517,9 @@ int RunServe(const ServeOptions& opt) {
     return r;
   };
   server::HttpServer http(io, gateway, local);
-  http.SetAsyncLocal([&vpc_access](const protocol::HttpRequest& req, std::function<void(protocol::HttpResponse)> reply) {
+  http.SetAsyncLocal([&vpc_access, &status](const protocol::HttpRequest& req,
+                                            std::function<void(protocol::HttpResponse)> reply) {
+    if (req.path == "/_fargo/status") return status.Handle(req, std::move(reply));
     return vpc_access.Handle(req, std::move(reply));
   });
   auto port = http.Start(opt.host, opt.port);
@@ -522,6 +531,7 @@ int RunServe(const ServeOptions& opt) {
     gateway.Stop();
     return 1;
   }
+  status.SetEndpoint("http://" + opt.host + ":" + std::to_string(*port));
   std::fprintf(stderr, "fargo %s listening on http://%s:%u (data: %s)\n", FARGO_VERSION,
                opt.host.c_str(), static_cast<unsigned>(*port), dir.c_str());
   // Tasks reach the same APIs next to their endpoints (every container gets
