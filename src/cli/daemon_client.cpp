@@ -58,10 +58,15 @@ DaemonClient::Answer DaemonClient::Send(const std::string& method, const std::st
       if (auto* t = out.body.if_contains("__type"); t && t->is_string())
         out.error = std::string(t->as_string()) + ": " + out.error;
     }
+  } catch (const boost::system::system_error& e) {
+    out.status = 0;
+    out.reason = e.code().message();
   } catch (const std::exception& e) {
     out.status = 0;
-    out.error = "fargo does not answer at " + endpoint_ + " (" + e.what() + "); is `fargo serve` running?";
+    out.reason = e.what();
   }
+  if (out.status == 0)
+    out.error = "fargo does not answer at " + endpoint_ + " (" + out.reason + "); is `fargo serve` running?";
   return out;
 }
 

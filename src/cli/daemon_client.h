@@ -30,6 +30,7 @@ class DaemonClient {
     boost::json::object body;  // the JSON body, when it is an object
     std::string raw;           // the body as sent
     std::string error;         // transport error, or the daemon's message
+    std::string reason;        // status 0: why ("Connection refused")
   };
 
   // endpoint: "http://127.0.0.1:4566"; region: of the AWS calls.

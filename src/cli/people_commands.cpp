@@ -123,9 +123,9 @@ int RunStatus(const PeopleOptions& opt) {
   DaemonClient::Answer a = client.Call("GET", "/_fargo/status");
   if (a.status == 0) {
     if (opt.json)
-      PrintJson(json::object{{"Status", "not running"}, {"Endpoint", opt.endpoint}, {"Error", a.error}});
+      PrintJson(json::object{{"Status", "not running"}, {"Endpoint", opt.endpoint}, {"Error", a.reason}});
     else
-      std::fprintf(stderr, "fargo is not running at %s (%s)\n", opt.endpoint.c_str(), a.error.c_str());
+      std::fprintf(stderr, "fargo is not running at %s (%s)\n", opt.endpoint.c_str(), a.reason.c_str());
     return 1;
   }
   if (a.status != 200) {

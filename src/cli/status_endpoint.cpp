@@ -106,9 +106,13 @@ bool StatusEndpoint::Handle(const HttpRequest& req, std::function<void(HttpRespo
     return true;
   }
   boost::asio::post(pool_, [this, reply = std::move(reply)]() mutable {
-    // A client of its own: pings are bounded to 2 s, whatever the runtime's timeouts.
-    runtime::EngineClient engine(runtime::EngineClient::Options{info_.engine_socket, std::chrono::milliseconds(2000)});
-    bool reachable = engine.Ping().ok();
+    // A client of its own: pings are bounded to 2 s, whatever the runtime's
+    // timeouts, and speak the oldest version fargo supports rather than
+    // asking /version first (Podman takes seconds to answer that).
+    runtime::EngineClient engine(runtime::EngineClient::Options{
+        info_.engine_socket, std::chrono::milliseconds(2000), std::string("v") + runtime::kMinimumApiVersion});
+    Status ping = engine.Ping();
+    bool reachable = ping.ok();
     std::optional<runtime::EngineFacts> facts;
     if (facts_.valid() && facts_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) facts = facts_.get();
     double now = NowSeconds();
@@ -127,6 +131,7 @@ bool StatusEndpoint::Handle(const HttpRequest& req, std::function<void(HttpRespo
                      {"UptimeSeconds", now - info_.started_at},
                      {"Memory", Memory()},
                      {"Engine", EngineJson(info_.engine_socket, reachable, facts ? &*facts : nullptr)}};
+    if (!reachable) out["Engine"].as_object()["Error"] = ping.error().message;
     json::array names;
     for (const auto& n : info_.services) names.emplace_back(n);
     out["Services"] = std::move(names);

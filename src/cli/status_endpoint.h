@@ -15,7 +15,8 @@
 //       "Reachable": true,                   // answers a ping now
 //       "Name": "Podman", "Version": "4.3.1", "ApiVersion": "1.41",
 //       "Checked": true,                     // the start-up check is done
-//       "Problems": ["..."]                  // EngineCheck's lines, if any
+//       "Problems": ["..."],                 // EngineCheck's lines, if any
+//       "Error": "..."                       // why it is not reachable
 //     },
 //     "Services": ["ec2", "ecs", ...],       // the AWS services served
 //     "Regions": {                           // stored resources per region

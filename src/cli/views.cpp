@@ -272,7 +272,7 @@ std::string StatusText(const json::object& s, bool colour) {
   if (auto* e = s.if_contains("Engine"); e && e->is_object()) {
     const auto& eo = e->as_object();
     bool reachable = eo.if_contains("Reachable") && eo.at("Reachable").is_bool() && eo.at("Reachable").as_bool();
-    std::string what = Text(eo, "Name").empty() ? std::string("engine")
+    std::string what = Text(eo, "Name").empty() ? std::string("engine (check under way)")
                                                 : Text(eo, "Name") + " " + Text(eo, "Version") + " (API " +
                                                       Text(eo, "ApiVersion") + ")";
     std::string r = reachable ? "reachable" : "not reachable";
