@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "cli/completion.h"
+#include "cli/people_commands.h"
 #include "cli/serve.h"
 #include "cli/vpc_commands.h"
 
@@ -63,6 +65,64 @@ int main(int argc, char** argv) {
   r->add_option("--region", route.region, "the VPC's region (default: fargo's)");
   r->add_option("--endpoint", route.endpoint, "fargo's URL")->capture_default_str();
   r->callback([&] { std::exit(fargo::cli::RunRoute(route)); });
+
+  // The commands for people: what runs, read through fargo's AWS APIs.
+  auto common = [](CLI::App* c, fargo::cli::PeopleOptions& o, bool cluster) {
+    c->add_option("--endpoint", o.endpoint, "fargo's URL")->capture_default_str();
+    c->add_option("--region", o.region, "the region (default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1)")
+        ->capture_default_str();
+    c->add_flag("--json", o.json, "JSON for scripts instead of a table");
+    if (cluster) c->add_option("--cluster", o.cluster, "only this cluster (default: all)");
+  };
+  fargo::cli::PeopleOptions status_opt;
+  auto* st = app.add_subcommand("status", "is fargo running, where, its engine, version, data, memory, resources");
+  common(st, status_opt, false);
+  st->callback([&] { std::exit(fargo::cli::RunStatus(status_opt)); });
+
+  fargo::cli::PsOptions ps_opt;
+  auto* ps = app.add_subcommand("ps", "tasks as a table (running ones unless --all), like docker ps");
+  common(ps, ps_opt, true);
+  ps->add_flag("-a,--all", ps_opt.all, "stopped tasks too");
+  ps->callback([&] { std::exit(fargo::cli::RunPs(ps_opt)); });
+
+  fargo::cli::PeopleOptions services_opt;
+  auto* sv = app.add_subcommand("services", "ECS services: desired/pending/running, rollouts, task definition");
+  common(sv, services_opt, true);
+  sv->callback([&] { std::exit(fargo::cli::RunServices(services_opt)); });
+
+  fargo::cli::PeopleOptions lbs_opt;
+  auto* lb = app.add_subcommand("lbs", "load balancers, listeners, target groups and their targets' health");
+  common(lb, lbs_opt, false);
+  lb->callback([&] { std::exit(fargo::cli::RunLbs(lbs_opt)); });
+
+  fargo::cli::LogsOptions logs_opt;
+  auto* lg = app.add_subcommand("logs", "a task's or a service's container output (CloudWatch Logs, awslogs)");
+  common(lg, logs_opt, true);
+  lg->add_option("target", logs_opt.target, "a task id or ARN, or a service name")->required();
+  lg->add_option("-c,--container", logs_opt.container, "only this container");
+  lg->add_flag("-f,--follow", logs_opt.follow, "keep printing new output (Ctrl-C stops)");
+  lg->add_option("--since", logs_opt.since, "only output of the last 30s, 5m, 1h30m, ...");
+  lg->callback([&] { std::exit(fargo::cli::RunLogs(logs_opt)); });
+
+  std::string shell;
+  auto* cp = app.add_subcommand("completion", "print a shell completion script: source <(fargo completion bash)");
+  cp->add_option("shell", shell, "bash | zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+  cp->callback([&] {
+    std::vector<fargo::cli::CommandSpec> specs;
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      fargo::cli::CommandSpec spec{sub->get_name(), sub->get_description(), {}, {}};
+      for (const CLI::Option* o : sub->get_options()) {
+        if (!o->nonpositional()) continue;
+        for (const auto& l : o->get_lnames()) spec.options.push_back("--" + l);
+        for (const auto& n : o->get_snames()) spec.options.push_back("-" + n);
+      }
+      if (sub->get_name() == "completion") spec.words = {"bash", "zsh"};
+      if (sub->get_name() == "route") spec.words = {"add", "delete", "list"};
+      specs.push_back(std::move(spec));
+    }
+    std::fputs(fargo::cli::CompletionScript(shell, specs).c_str(), stdout);
+    std::exit(0);
+  });
 
   CLI11_PARSE(app, argc, argv);
   return 0;

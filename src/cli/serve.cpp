@@ -17,6 +17,7 @@
 
 #include "cli/console_status.h"
 #include "cli/dns_name_publisher.h"
+#include "cli/status_endpoint.h"
 #include "console/console_server.h"
 #include "dataplane/lb/load_balancer_data_plane.h"
 #include "cli/vpc_access.h"
@@ -597,6 +598,10 @@ int RunServe(const ServeOptions& opt) {
   VpcAccess vpc_access(gateway, *ec2, *ecs, runner, opt.region);
   ec2->SetVpcDeletedHook(
       [&vpc_access](const std::string&, const std::string& vpc_id) { vpc_access.VpcDeleted(vpc_id); });
+  // `fargo status` and the console: GET /_fargo/status.
+  StatusEndpoint status(gateway, **store,
+                        {FARGO_VERSION, runner_options.instance, "", dir, engine.socket_path(), gateway.ServiceNames(),
+                         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()});
 
   if (auto st = gateway.Start(); !st.ok()) {
     std::fprintf(stderr, "fargo: cannot start: %s\n", st.error().message.c_str());
@@ -619,6 +624,7 @@ int RunServe(const ServeOptions& opt) {
                             return f;
                           }).share();
     runner.SetEngineFacts(engine_facts);
+    status.SetEngineFacts(engine_facts);
   } else {
     std::fprintf(stderr, "fargo: no container engine answers at %s (%s): tasks will fail to start\n",
                  engine.socket_path().c_str(), ping.error().message.c_str());
@@ -682,9 +688,11 @@ int RunServe(const ServeOptions& opt) {
     return r;
   };
   server::HttpServer http(io, gateway, local);
-  http.SetAsyncLocal([&vpc_access, &console](const protocol::HttpRequest& req,
-                                              std::function<void(protocol::HttpResponse)> reply) {
-    return console.Handle(req, reply) || vpc_access.Handle(req, std::move(reply));
+  http.SetAsyncLocal([&vpc_access, &console, &status](const protocol::HttpRequest& req,
+                                                       std::function<void(protocol::HttpResponse)> reply) {
+    if (console.Handle(req, reply)) return true;
+    if (req.path == "/_fargo/status") return status.Handle(req, std::move(reply));
+    return vpc_access.Handle(req, std::move(reply));
   });
   auto port = http.Start(opt.host, opt.port);
   if (!port.ok()) {
@@ -695,6 +703,7 @@ int RunServe(const ServeOptions& opt) {
     gateway.Stop();
     return 1;
   }
+  status.SetEndpoint("http://" + opt.host + ":" + std::to_string(*port));
   std::fprintf(stderr, "fargo %s listening on http://%s:%u (data: %s)\n", FARGO_VERSION,
                opt.host.c_str(), static_cast<unsigned>(*port), dir.c_str());
   std::fprintf(stderr, "fargo: console on http://%s:%u/_fargo/\n",

@@ -1,69 +1,23 @@
 #include "cli/vpc_commands.h"
 
+#include "cli/daemon_client.h"
+
 #include <signal.h>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
 #include <ctime>
 
 namespace fargo::cli {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 namespace json = boost::json;
 
 namespace {
 
-struct Answer {
-  int status = 0;  // 0: the daemon did not answer
-  json::object body;
-  std::string error;  // transport error, or the daemon's message
-};
+using Answer = DaemonClient::Answer;
 
-// One request to the daemon's own API.
-Answer Call(const std::string& endpoint, http::verb method, const std::string& path, const json::object* body) {
-  Answer out;
-  std::string rest = endpoint;
-  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
-  if (auto slash = rest.find('/'); slash != std::string::npos) rest = rest.substr(0, slash);
-  std::string host = rest, port = "80";
-  if (auto colon = rest.rfind(':'); colon != std::string::npos) {
-    host = rest.substr(0, colon);
-    port = rest.substr(colon + 1);
-  }
-  try {
-    asio::io_context io;
-    asio::ip::tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(30));
-    stream.connect(resolver.resolve(host, port));
-    http::request<http::string_body> req(method, path, 11);
-    req.set(http::field::host, rest);
-    req.set(http::field::content_type, "application/json");
-    if (body) req.body() = json::serialize(*body);
-    req.prepare_payload();
-    http::write(stream, req);
-    beast::flat_buffer buf;
-    http::response<http::string_body> res;
-    http::read(stream, buf, res);
-    out.status = static_cast<int>(res.result_int());
-    boost::system::error_code ec;
-    json::value v = json::parse(res.body(), ec);
-    if (!ec && v.is_object()) out.body = v.as_object();
-    if (out.status >= 300) {
-      auto* m = out.body.if_contains("message");
-      out.error = m && m->is_string() ? std::string(m->as_string()) : res.body();
-      if (auto* t = out.body.if_contains("__type"); t && t->is_string())
-        out.error = std::string(t->as_string()) + ": " + out.error;
-    }
-  } catch (const std::exception& e) {
-    out.error = std::string("fargo does not answer at ") + endpoint + " (" + e.what() + "); is `fargo serve` running?";
-  }
-  return out;
+Answer Call(const std::string& endpoint, const char* method, const std::string& path, const json::object* body) {
+  return DaemonClient(endpoint).Call(method, path, body);
 }
 
 std::string Str(const json::object& o, const char* key) {
@@ -104,7 +58,7 @@ int RunPortForward(const PortForwardOptions& opt) {
   sigaddset(&sigs, SIGTERM);
   sigaddset(&sigs, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  Answer a = Call(opt.endpoint, http::verb::post, "/_fargo/port-forward", &req);
+  Answer a = Call(opt.endpoint, "POST", "/_fargo/port-forward", &req);
   if (a.status != 200) {
     std::fprintf(stderr, "fargo port-forward: %s\n", a.error.c_str());
     return 1;
@@ -122,20 +76,20 @@ int RunPortForward(const PortForwardOptions& opt) {
     timespec wait{10, 0};
     int sig = sigtimedwait(&sigs, nullptr, &wait);
     if (sig > 0) break;
-    Answer r = Call(opt.endpoint, http::verb::post, path + "/renew", nullptr);
+    Answer r = Call(opt.endpoint, "POST", path + "/renew", nullptr);
     if (r.status != 200) {
       std::fprintf(stderr, "fargo port-forward: the forward ended: %s\n", r.error.c_str());
       return 1;
     }
   }
-  (void)Call(opt.endpoint, http::verb::delete_, path, nullptr);
+  (void)Call(opt.endpoint, "DELETE", path, nullptr);
   std::printf("Stopped forwarding %s\n", Str(a.body, "Listen").c_str());
   return 0;
 }
 
 int RunRoute(const RouteOptions& opt) {
   if (opt.action == "list") {
-    Answer a = Call(opt.endpoint, http::verb::get, "/_fargo/routes", nullptr);
+    Answer a = Call(opt.endpoint, "GET", "/_fargo/routes", nullptr);
     if (a.status != 200) {
       std::fprintf(stderr, "fargo route: %s\n", a.error.c_str());
       return 1;
@@ -155,9 +109,9 @@ int RunRoute(const RouteOptions& opt) {
   if (opt.action == "add") {
     json::object req{{"VpcId", opt.vpc}};
     if (!opt.region.empty()) req["Region"] = opt.region;
-    a = Call(opt.endpoint, http::verb::post, "/_fargo/routes", &req);
+    a = Call(opt.endpoint, "POST", "/_fargo/routes", &req);
   } else {
-    a = Call(opt.endpoint, http::verb::delete_, "/_fargo/routes/" + opt.vpc, nullptr);
+    a = Call(opt.endpoint, "DELETE", "/_fargo/routes/" + opt.vpc, nullptr);
   }
   if (a.status != 200) {
     std::fprintf(stderr, "fargo route %s: %s\n", opt.action.c_str(), a.error.c_str());
