@@ -16,6 +16,7 @@
 #include <cstdlib>
 
 #include "cli/dns_name_publisher.h"
+#include "cli/security_group_publisher.h"
 #include "cli/vpc_access.h"
 #include "common/clock.h"
 #include "common/strings.h"
@@ -424,11 +425,17 @@ int RunServe(const ServeOptions& opt) {
   (void)dns.Start();
   VpcDns vpc_dns(dir, dns);
   runner_options.prepare_vpc = [&vpc_dns](const runtime::SandboxSpec& sb) { return vpc_dns.Prepare(sb); };
+  // Security groups: each task's filter comes once EC2 knows its ENI.
+  runner_options.await_security_filter = std::chrono::milliseconds(3000);
   runtime::TaskRunner runner(
       engine, clock, &log_pipeline,
       [&gateway, ecs](const runtime::TaskReport& r) { gateway.Post([ecs, r] { ecs->ApplyTaskReport(r); }); },
       [](const std::string& line) { std::fprintf(stderr, "fargo: %s\n", line.c_str()); }, runner_options);
   ecs->SetTaskDriver(&runner);
+  // Security groups filter the tasks' ENIs: EC2's changes reach the runtime.
+  auto sg_publisher = std::make_shared<SecurityGroupPublisher>(
+      *ec2, *ecs, runner, [&gateway](std::function<void()> fn) { gateway.Post(std::move(fn)); });
+  ec2->SetSecurityChangeHook([sg_publisher] { sg_publisher->Changed(); });
   vpc_dns.SetFabric(&runner.fabric());
   runner.Start();
   // Reaching VPCs from the host: port forwards and opt-in routes.
@@ -566,13 +573,14 @@ int RunServe(const ServeOptions& opt) {
     vpc_dns.SetInstance(ep_options.address, endpoints->port(), task_api_up ? opt.task_api_port : 0, https_port);
 
   // Tasks that ran before a restart are adopted; fargo's other tasks go.
-  gateway.Post([ecs, logs, &runner] {
+  gateway.Post([ecs, logs, &runner, sg_publisher] {
     std::vector<runtime::TaskPlan> live = ecs->LiveTaskPlans();
     for (auto& plan : live)
       for (auto& c : plan.containers)
         if (c.awslogs)
           c.awslogs->resume = logs->IngestCursors(c.awslogs->region, c.awslogs->group, c.awslogs->stream);
     runner.Adopt(live);
+    sg_publisher->Recompute();  // the filters again, as EC2 has them now
     ecs->ResumeStops();
   });
 

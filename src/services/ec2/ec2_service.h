@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/security_filter.h"
 #include "services/ec2/filters.h"
 #include "services/service.h"
 #include "store/collection.h"
@@ -74,7 +75,22 @@ class Ec2Service final : public Service {
   };
   Egress SubnetEgress(const std::string& region, const std::string& subnet_id) const;
 
+  // ---- Security groups as a packet filter (ec2_security_filter.cpp).
+  // The filter an interface in `group_ids` gets (sg_filter.h), with every
+  // referenced group resolved to its members' addresses now. Unknown groups
+  // admit nothing.
+  runtime::SecurityFilter SecurityFilterOf(const std::string& region, const std::vector<std::string>& group_ids) const;
+  // The groups of interface `eni_id`; nullopt when there is no such interface.
+  std::optional<std::vector<std::string>> InterfaceGroups(const std::string& region, const std::string& eni_id) const;
+  // Called on the state thread after anything that may change a filter:
+  // rules authorized or revoked, a group deleted, an interface made or
+  // deleted (membership). Cheap: the listener recomputes later.
+  void SetSecurityChangeHook(std::function<void()> hook) { security_changed_ = std::move(hook); }
+
  private:
+  void SecurityChanged() const {
+    if (security_changed_) security_changed_();
+  }
   // VPCs (ec2_vpcs.cpp).
   Result<json::object> CreateVpc(CallContext& ctx, json::object& in);
   Result<json::object> DeleteVpc(CallContext& ctx, json::object& in);
@@ -147,6 +163,7 @@ class Ec2Service final : public Service {
   Result<json::object> RevokeSecurityGroupIngress(CallContext& ctx, json::object& in);
   Result<json::object> RevokeSecurityGroupEgress(CallContext& ctx, json::object& in);
   Result<json::object> DescribeSecurityGroupRules(CallContext& ctx, json::object& in);
+  Result<json::object> ModifySecurityGroupRules(CallContext& ctx, json::object& in);
   Result<json::object> UpdateSecurityGroupRuleDescriptionsIngress(CallContext& ctx, json::object& in);
   Result<json::object> UpdateSecurityGroupRuleDescriptionsEgress(CallContext& ctx, json::object& in);
 
@@ -278,6 +295,7 @@ class Ec2Service final : public Service {
   store::Collection dhcp_options_;   // DhcpOptions
   store::Collection flow_logs_;      // FlowLog
   VpcDeletedHook vpc_deleted_;
+  std::function<void()> security_changed_;
 };
 
 }  // namespace fargo::services
