@@ -15,6 +15,7 @@ dropped), it is not refused. Each probe also asks the task metadata endpoint
 
 Needs a container engine, the story's images and root (network namespaces).
 """
+import json
 import time
 import unittest
 
@@ -59,6 +60,14 @@ class SecurityGroupsTest(FargoTestCase):
         self.ecs.create_cluster(clusterName=self.cluster)
         self.log_group = "/ecs/" + self.cluster
         self.logs.create_log_group(logGroupName=self.log_group)
+        iam = self.fargo.client("iam", self.REGION)
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        try:
+            self.role = iam.create_role(RoleName="sg-test-exec",
+                                        AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        except iam.exceptions.EntityAlreadyExistsException:
+            self.role = iam.get_role(RoleName="sg-test-exec")["Role"]["Arn"]
         logging = {"logDriver": "awslogs", "options": {
             "awslogs-group": self.log_group, "awslogs-region": self.REGION, "awslogs-stream-prefix": "ecs"}}
         self.web_td = self.task_definition("web", NGINX, WEB, logging)
@@ -74,7 +83,7 @@ class SecurityGroupsTest(FargoTestCase):
     def task_definition(self, family, image, command, logging):
         return self.ecs.register_task_definition(
             family=family, requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
-            containerDefinitions=[{"name": "main", "image": image, "essential": True, "stopTimeout": 2,
+            executionRoleArn=self.role, containerDefinitions=[{"name": "main", "image": image, "essential": True, "stopTimeout": 2,
                                    "command": command, "logConfiguration": logging}]
         )["taskDefinition"]["taskDefinitionArn"]
 
