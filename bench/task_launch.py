@@ -17,7 +17,11 @@ fargo's own share is measured too: the time its VPC fabric spends plumbing
 each task's ENI (veth into the sandbox, address, MAC, MTU, route), read from
 the daemon's /_fargo/stats before and after each run.
 
-Usage: bench/task_launch.py [--runs N]   (needs the engine and the story's
+With --security-group the task runs in a group of its own with the story's
+rule (tcp 80 from the VPC's CIDR) instead of the VPC's default group: both
+are enforced in the task's namespace (one iptables-restore each).
+
+Usage: bench/task_launch.py [--runs N] [--security-group]   (needs the engine and the story's
 images: scripts/engine.sh start && tests/images/build.sh; for Docker
 scripts/engine.sh docker-start && tests/images/build.sh --docker SOCKET)
 """
@@ -46,13 +50,19 @@ def pct(values, p):
 class FargoSide:
     """One fargo with a VPC, a subnet, a cluster and a one-container task definition."""
 
-    def __init__(self):
+    def __init__(self, security_group=False):
         self.fargo = Fargo().start()
         self.attach_ms = []
         self.ecs = ecs = self.fargo.client("ecs", "eu-west-1")
         ec2 = self.fargo.client("ec2", "eu-west-1")
         vpc = ec2.create_vpc(CidrBlock="10.241.0.0/16")["Vpc"]["VpcId"]
         self.subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.241.1.0/24")["Subnet"]["SubnetId"]
+        self.network = {"subnets": [self.subnet]}
+        if security_group:
+            sg = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+            ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
+                "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "10.241.0.0/16"}]}])
+            self.network["securityGroups"] = [sg]
         ecs.create_cluster(clusterName="bench")
         ecs.register_task_definition(
             family="bench", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
@@ -67,7 +77,7 @@ class FargoSide:
         before = self.attach_stats()
         t0 = time.monotonic()
         arn = ecs.run_task(cluster="bench", taskDefinition="bench", launchType="FARGATE",
-                           networkConfiguration={"awsvpcConfiguration": {"subnets": [self.subnet]}})["tasks"][0]["taskArn"]
+                           networkConfiguration={"awsvpcConfiguration": self.network})["tasks"][0]["taskArn"]
         while True:
             t = ecs.describe_tasks(cluster="bench", tasks=[arn])["tasks"][0]
             if t["lastStatus"] == "RUNNING":
@@ -116,6 +126,7 @@ def engine_once(engine, i):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--security-group", action="store_true", help="a group with tcp 80 from the VPC, not the default")
     args = ap.parse_args()
     engine = require_engine()
     runs = max(2, min(args.runs, 50))
@@ -123,7 +134,8 @@ def main():
     names = [c.get("Name", "") for c in version.get("Components", [])] if status == 200 else []
     kind = "Podman" if any("Podman" in n for n in names) else "Docker Engine"
     print(f"engine: {kind} {version.get('Version', '?')} (API {version.get('ApiVersion', '?')}) at {engine.socket}")
-    side = FargoSide()
+    side = FargoSide(args.security_group)
+    print("security groups: " + ("a group with tcp 80 from the VPC" if args.security_group else "the VPC's default group"))
     ref, got = [], []
     try:
         side.run_once()  # untimed: imports the pause image the reference uses too

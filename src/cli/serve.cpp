@@ -17,6 +17,7 @@
 
 #include "cli/console_status.h"
 #include "cli/dns_name_publisher.h"
+#include "cli/security_group_publisher.h"
 #include "cli/status_endpoint.h"
 #include "console/console_server.h"
 #include "dataplane/lb/load_balancer_data_plane.h"
@@ -562,6 +563,8 @@ int RunServe(const ServeOptions& opt) {
       });
   if (Status st = imds.Start(); st.ok()) vpc_dns.SetImds(&imds);
   runner_options.prepare_vpc = [&vpc_dns](const runtime::SandboxSpec& sb) { return vpc_dns.Prepare(sb); };
+  // Security groups: each task's filter comes once EC2 knows its ENI.
+  runner_options.await_security_filter = std::chrono::milliseconds(3000);
   runtime::TaskRunner runner(
       engine, clock, &log_pipeline,
       [&gateway, ecs, ec2](const runtime::TaskReport& r) {
@@ -574,6 +577,10 @@ int RunServe(const ServeOptions& opt) {
       [](const std::string& line) { std::fprintf(stderr, "fargo: %s\n", line.c_str()); }, runner_options);
   ecs->SetTaskDriver(&runner);
   ec2->SetInstanceDriver(&runner);
+  // Security groups filter the tasks' ENIs: EC2's changes reach the runtime.
+  auto sg_publisher = std::make_shared<SecurityGroupPublisher>(
+      *ec2, *ecs, runner, [&gateway](std::function<void()> fn) { gateway.Post(std::move(fn)); });
+  ec2->SetSecurityChangeHook([sg_publisher] { sg_publisher->Changed(); });
   vpc_dns.SetFabric(&runner.fabric());
   runner.Start();
   // Load balancers' traffic: the plan ELBv2 builds after each change goes to
@@ -750,7 +757,7 @@ int RunServe(const ServeOptions& opt) {
     vpc_dns.SetInstance(ep_options.address, endpoints->port(), task_api_up ? opt.task_api_port : 0, https_port);
 
   // Tasks that ran before a restart are adopted; fargo's other tasks go.
-  gateway.Post([ecs, ec2, logs, &runner] {
+  gateway.Post([ecs, ec2, logs, &runner, sg_publisher] {
     std::vector<runtime::TaskPlan> live = ecs->LiveTaskPlans();
     for (auto& plan : ec2->LiveInstancePlans()) live.push_back(std::move(plan));
     for (auto& plan : live)
@@ -758,6 +765,7 @@ int RunServe(const ServeOptions& opt) {
         if (c.awslogs)
           c.awslogs->resume = logs->IngestCursors(c.awslogs->region, c.awslogs->group, c.awslogs->stream);
     runner.Adopt(live);
+    sg_publisher->Recompute();  // the filters again, as EC2 has them now
     ecs->ResumeStops();
     ec2->ResumeInstanceStops();
   });

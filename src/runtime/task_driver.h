@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/log_event.h"
+#include "runtime/security_filter.h"
 #include "runtime/task_plan.h"
 
 namespace fargo::runtime {
@@ -41,6 +42,14 @@ class TaskDriver {
   virtual void SetEgress(const std::string& task_arn, bool egress) {
     (void)task_arn;
     (void)egress;
+  }
+
+  // The packet filter of a task's ENI, as its security groups decide it
+  // (EC2's effective rules): the whole of it, enforced within moments,
+  // replacing the previous one. Unknown tasks are ignored.
+  virtual void SetSecurityFilter(const std::string& task_arn, const SecurityFilter& filter) {
+    (void)task_arn;
+    (void)filter;
   }
 };
 

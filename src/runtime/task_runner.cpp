@@ -8,6 +8,8 @@
 
 #include "runtime/image_ref.h"
 #include "runtime/json_util.h"
+#include "runtime/namespace_filter.h"
+#include "runtime/netns.h"
 #include "runtime/task_sandbox.h"
 
 namespace fargo::runtime {
@@ -67,6 +69,13 @@ class TaskRunner::Supervisor {
   void RequestEgress(bool egress) {
     std::lock_guard<std::mutex> l(mu_);
     desired_egress_ = egress;
+    wake_ = true;
+    cv_.notify_all();
+  }
+  // The task's security filter from now on (SetSecurityFilter). Any thread.
+  void RequestFilter(const SecurityFilter& filter) {
+    std::lock_guard<std::mutex> l(mu_);
+    desired_filter_ = filter;
     wake_ = true;
     cv_.notify_all();
   }
@@ -164,6 +173,54 @@ class TaskRunner::Supervisor {
     egress_failed_ = false;
   }
 
+  // Brings the task namespace's filter to the last one asked for; a failure
+  // is retried on the next round. An open filter in a namespace that never
+  // had one is nothing to do (no process).
+  void ApplyFilter() {
+    if (!sandbox_) return;
+    std::optional<SecurityFilter> want;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      want = desired_filter_;
+    }
+    if (!want || (applied_filter_ && *applied_filter_ == *want)) return;
+    if (!applied_filter_ && fresh_namespace_ && want->Open()) {
+      applied_filter_ = want;
+      return;
+    }
+    Status st = [&]() -> Status {
+      int pid = sandbox_->pause_pid();
+      if (pid <= 0) {
+        FARGO_ASSIGN_OR_RETURN(json::object in, r_.engine_.ContainerInspect(sandbox_->pause_id()));
+        if (const json::object* s = GetObject(in, "State")) pid = static_cast<int>(GetInt(*s, "Pid"));
+      }
+      if (pid <= 0) return AwsError::Make("InternalError", "the sandbox container has no process", 500);
+      FARGO_ASSIGN_OR_RETURN(UniqueFd ns, OpenProcessNetns(pid));
+      FilterPlace place{plan_.sandbox.vpc.cidr, plan_.sandbox.subnet_cidr};
+      return ApplyNamespaceFilter(ns.get(), RenderNamespaceFilter(*want, place));
+    }();
+    if (!st.ok()) {
+      if (!filter_failed_) Log("security groups: " + st.error().message);
+      filter_failed_ = true;
+      return;
+    }
+    if (filter_failed_) Log("security groups applied");
+    applied_filter_ = want;
+    filter_failed_ = false;
+  }
+
+  // A new task's first filter, before its containers start: waits for it
+  // (Options::await_security_filter), then applies it.
+  void AwaitFilter() {
+    auto wait = r_.options_.await_security_filter;
+    if (wait.count() > 0) {
+      std::unique_lock<std::mutex> l(mu_);
+      if (!cv_.wait_for(l, wait, [this] { return desired_filter_.has_value() || stop_ || detach_; }))
+        Log("security groups: no filter within " + std::to_string(wait.count()) + " ms; starting unfiltered");
+    }
+    ApplyFilter();
+  }
+
   void SetNetwork() {
     report_.ip = sandbox_->ip();
     report_.mac = sandbox_->mac();
@@ -196,6 +253,7 @@ class TaskRunner::Supervisor {
       return false;
     }
     sandbox_ = std::move(*sb);
+    fresh_namespace_ = true;
     applied_egress_ = HasEgress(plan_.sandbox.subnet_egress, plan_.sandbox.public_ip);  // Create applied it
     SetNetwork();
     if (r_.options_.prepare_vpc) {
@@ -211,6 +269,16 @@ class TaskRunner::Supervisor {
     report_.last_status = "PENDING";
     Publish();
     if (StopRequested()) return false;
+    // The first security filter comes once EC2 knows the ENI (from this
+    // report on): awaited and applied beside the images and containers,
+    // before any container starts (the thread is joined on every return).
+    struct Joiner {
+      std::thread t;
+      ~Joiner() {
+        if (t.joinable()) t.join();
+      }
+    } filter;
+    filter.t = std::thread([this] { AwaitFilter(); });
 
     // Images: pulled when missing, one pull at a time.
     report_.pull_started_at_ms = Now();
@@ -269,6 +337,7 @@ class TaskRunner::Supervisor {
       state_[i].wait_since_ms = Now();
     }
     Publish();
+    filter.t.join();
     return !StopRequested();
   }
 
@@ -568,6 +637,7 @@ class TaskRunner::Supervisor {
     for (;;) {
       if (StopRequested()) return;
       ApplyEgress();
+      ApplyFilter();
       if (!StartReady()) return;
       if (!CheckExits()) return;
       RunHealthChecks();
@@ -664,6 +734,9 @@ class TaskRunner::Supervisor {
   bool adopted_gone_ = false;
   std::optional<bool> applied_egress_;  // what the fabric holds for the ENI (unknown when adopted)
   bool egress_failed_ = false;
+  bool fresh_namespace_ = false;  // made by this supervisor: no filter in it yet
+  std::optional<SecurityFilter> applied_filter_;  // what the namespace holds (unknown when adopted)
+  bool filter_failed_ = false;
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -671,6 +744,7 @@ class TaskRunner::Supervisor {
   bool detach_ = false;  // GUARDED_BY(mu_)
   bool wake_ = false;    // GUARDED_BY(mu_)
   bool desired_egress_ = HasEgress(plan_.sandbox.subnet_egress, plan_.sandbox.public_ip);  // GUARDED_BY(mu_)
+  std::optional<SecurityFilter> desired_filter_;  // GUARDED_BY(mu_)
   std::set<std::string> ids_;  // GUARDED_BY(mu_): the task's engine containers
   std::atomic<bool> done_{false};
 };
@@ -878,6 +952,16 @@ void TaskRunner::SetEgress(const std::string& task_arn, bool egress) {
     if (it != tasks_.end()) sup = it->second;
   }
   if (sup) sup->RequestEgress(egress);
+}
+
+void TaskRunner::SetSecurityFilter(const std::string& task_arn, const SecurityFilter& filter) {
+  std::shared_ptr<Supervisor> sup;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = tasks_.find(task_arn);
+    if (it != tasks_.end()) sup = it->second;
+  }
+  if (sup) sup->RequestFilter(filter);
 }
 
 Status TaskRunner::RouteVpc(const std::string& vpc_id, const std::vector<std::string>& cidrs) {

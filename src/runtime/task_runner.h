@@ -63,6 +63,10 @@ class TaskRunner final : public TaskDriver {
     // The host file of CA certificates every container trusts
     // (TaskSandbox::SetCaBundle); "" = none.
     std::string ca_bundle;
+    // Whether each new task's security filter comes (SetSecurityFilter,
+    // once its ENI is known to EC2): its containers wait for it, up to
+    // `await_security_filter`. Zero: they do not.
+    std::chrono::milliseconds await_security_filter{0};
   };
 
   // REQUIRES: engine, clock and logs (when not null) outlive the runner.
@@ -92,6 +96,9 @@ class TaskRunner final : public TaskDriver {
   // Applied by the task's supervisor thread (the fabric's work never runs
   // on the caller's thread).
   void SetEgress(const std::string& task_arn, bool egress) override;
+  // Applied by the task's supervisor thread (namespace_filter.h), before its
+  // containers start when it comes in time.
+  void SetSecurityFilter(const std::string& task_arn, const SecurityFilter& filter) override;
 
   // The VPC networks of this runner's tasks.
   VpcFabric& fabric() { return *fabric_; }

@@ -166,6 +166,7 @@ Result<TaskSandbox> TaskSandbox::Create(EngineClient& engine, VpcFabric& fabric,
   if (auto* state = inspect->if_contains("State"); state && state->is_object())
     if (auto* p = state->as_object().if_contains("Pid"); p && p->is_int64()) pid = static_cast<int>(p->as_int64());
   if (pid <= 0) return fail(AwsError::Make(kEngineError, "the sandbox container has no process", 500));
+  sb.pause_pid_ = pid;
   Status attached = fabric.AttachEni(EniAttachment{spec.vpc.vpc_id, subnet->ToString(), sb.ip_, sb.mac_, sb.eni_id_, pid});
   if (!attached.ok()) return fail(attached.error());
   // Egress as the subnet's route table decides; also clears what a task

@@ -102,6 +102,9 @@ class TaskSandbox {
 
   const std::string& task_arn() const { return task_arn_; }
   const std::string& pause_id() const { return pause_id_; }
+  // The pause container's process (in the task's namespace); 0 when not
+  // known (an adopted sandbox: inspect the pause container).
+  int pause_pid() const { return pause_pid_; }
   const std::string& ip() const { return ip_; }
   const std::string& mac() const { return mac_; }
   const std::string& eni_id() const { return eni_id_; }
@@ -141,6 +144,7 @@ class TaskSandbox {
 
   EngineClient* engine_ = nullptr;
   std::string task_arn_, task_id_, pause_id_, ip_, mac_, eni_id_, subnet_id_, vpc_id_;
+  int pause_pid_ = 0;
   Labels labels_;
   std::map<std::string, std::string> volumes_;     // task name -> engine name
   std::map<std::string, std::string> containers_;  // ECS name -> engine id

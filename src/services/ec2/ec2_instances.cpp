@@ -902,4 +902,17 @@ std::vector<Ec2Service::InstanceInfo> Ec2Service::Instances(const std::string& r
   return out;
 }
 
+std::vector<Ec2Service::InstanceInterface> Ec2Service::LiveInstanceInterfaces() const {
+  std::vector<InstanceInterface> out;
+  instances_.ForEachPrefix("", [&](const std::string&, const json::object& inst) {
+    const std::string state = StateName(inst);
+    if (state == "terminated" || state == "stopped" || state == "shutting-down") return;
+    InstanceInfo info = InfoOf(inst);
+    if (info.eni_id.empty()) return;
+    out.push_back({"arn:aws:ec2:" + info.region + ":" + info.account + ":instance/" + info.instance_id, info.region,
+                   info.eni_id});
+  });
+  return out;
+}
+
 }  // namespace fargo::services

@@ -105,6 +105,7 @@ Result<json::object> Ec2Service::CreateInterface(const std::string& region, cons
   };
   if (!spec.requester_id.empty()) eni["RequesterId"] = spec.requester_id;
   FARGO_TRY(interfaces_.Put(Collection::Key(region, id), eni));
+  SecurityChanged();  // a new member of its groups
   return eni;
 }
 
@@ -112,6 +113,7 @@ Status Ec2Service::DeleteInterface(const std::string& region, const std::string&
   std::string key = Collection::Key(region, eni_id);
   if (!interfaces_.Find(key)) return ec2::InterfaceNotFound(eni_id);
   FARGO_TRY(interfaces_.Erase(key));
+  SecurityChanged();
   // Routes through the interface now lead nowhere.
   return RefreshRouteStates(region);
 }

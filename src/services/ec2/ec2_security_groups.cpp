@@ -132,6 +132,7 @@ Result<json::object> Ec2Service::DeleteSecurityGroup(CallContext& ctx, json::obj
   if (referenced)
     return AwsError::Make("DependencyViolation", "resource " + id + " has a dependent object");
   FARGO_TRY(groups_.Erase(Collection::Key(ctx.region, id)));
+  SecurityChanged();
   return json::object{{"Return", true}, {"GroupId", id}};
 }
 
@@ -275,6 +276,7 @@ Result<json::object> Ec2Service::Authorize(CallContext& ctx, json::object& in, b
     added.push_back(r);
   }
   FARGO_TRY(groups_.Put(Collection::Key(ctx.region, group_id), std::move(group)));
+  SecurityChanged();
   return json::object{{"Return", true}, {"SecurityGroupRules", std::move(added)}};
 }
 
@@ -338,6 +340,7 @@ Result<json::object> Ec2Service::Revoke(CallContext& ctx, json::object& in, bool
   }
   group["_Rules"] = std::move(kept);
   FARGO_TRY(groups_.Put(Collection::Key(ctx.region, group_id), std::move(group)));
+  SecurityChanged();
   return json::object{{"Return", true}, {"RevokedSecurityGroupRules", std::move(revoked)}};
 }
 
@@ -431,6 +434,66 @@ Result<json::object> Ec2Service::DescribeSecurityGroupRules(CallContext& ctx, js
   for (const auto& id : ids)
     if (!seen.count(id)) return ec2::RuleNotFound(id);
   return Page(in, std::move(out), "SecurityGroupRules");
+}
+
+// Replaces rules in place (their ids, tags and ARNs stay): each
+// SecurityGroupRuleRequest is read as one IpPermission with one peer, so it
+// is checked as AuthorizeSecurityGroup* checks it.
+Result<json::object> Ec2Service::ModifySecurityGroupRules(CallContext& ctx, json::object& in) {
+  std::string group_id = GetString(in, "GroupId");
+  const json::object* found = FindGroup(ctx.region, group_id);
+  if (!found) return ec2::GroupNotFound(group_id);
+  json::object group = *found;
+  json::array& rules = group["_Rules"].is_array() ? group["_Rules"].as_array() : group["_Rules"].emplace_array();
+  const json::array* updates = GetArray(in, "SecurityGroupRules");
+  if (!updates || updates->empty())
+    return AwsError::Make("MissingParameter", "The request must contain the parameter SecurityGroupRules");
+  ec2::GroupResolver resolve = [&](const json::object& pair) -> Result<std::string> {
+    std::string id = GetString(pair, "GroupId");
+    if (!FindGroup(ctx.region, id)) return ec2::GroupNotFound(id);
+    return id;
+  };
+  for (const auto& uv : *updates) {
+    if (!uv.is_object()) continue;
+    std::string id = GetString(uv.as_object(), "SecurityGroupRuleId");
+    const json::object* spec = GetObject(uv.as_object(), "SecurityGroupRule");
+    json::object* rule = nullptr;
+    for (auto& r : rules)
+      if (GetString(r.as_object(), "SecurityGroupRuleId") == id) rule = &r.as_object();
+    if (!rule) return ec2::RuleNotFound(id);
+    if (!spec) return AwsError::Make("MissingParameter", "The request must contain the parameter SecurityGroupRule");
+    json::object perm{{"IpProtocol", GetString(*spec, "IpProtocol")}};
+    for (const char* k : {"FromPort", "ToPort"})
+      if (Has(*spec, k)) perm[k] = GetInt(*spec, k);
+    json::object peer;
+    if (std::string d = GetString(*spec, "Description"); !d.empty()) peer["Description"] = d;
+    auto with = [&](const char* key, const char* value) {
+      peer[key] = value;
+      return peer;
+    };
+    if (std::string c = GetString(*spec, "CidrIpv4"); !c.empty())
+      perm["IpRanges"] = json::array{with("CidrIp", c.c_str())};
+    else if (std::string c6 = GetString(*spec, "CidrIpv6"); !c6.empty())
+      perm["Ipv6Ranges"] = json::array{with("CidrIpv6", c6.c_str())};
+    else if (std::string pl = GetString(*spec, "PrefixListId"); !pl.empty())
+      perm["PrefixListIds"] = json::array{with("PrefixListId", pl.c_str())};
+    else if (std::string g = GetString(*spec, "ReferencedGroupId"); !g.empty())
+      perm["UserIdGroupPairs"] = json::array{with("GroupId", g.c_str())};
+    else
+      return AwsError::Make("MissingParameter", "The request must contain exactly one of CidrIpv4, CidrIpv6, "
+                                                "PrefixListId or ReferencedGroupId");
+    FARGO_ASSIGN_OR_RETURN(auto expanded, ec2::ExpandPermissions(json::array{perm}, GetBool(*rule, "IsEgress"),
+                                                                 ctx.account, resolve));
+    if (expanded.size() != 1) return AwsError::Make("InvalidParameterValue", "one rule per SecurityGroupRuleId");
+    FARGO_TRY(CheckPeers(expanded));
+    json::object next = std::move(expanded[0]);
+    for (const char* keep : {"SecurityGroupRuleId", "GroupId", "GroupOwnerId", "Tags", "SecurityGroupRuleArn"})
+      if (const json::value* v = rule->if_contains(keep)) next[keep] = *v;
+    *rule = std::move(next);
+  }
+  FARGO_TRY(groups_.Put(Collection::Key(ctx.region, group_id), std::move(group)));
+  SecurityChanged();
+  return json::object{{"Return", true}};
 }
 
 }  // namespace fargo::services

@@ -394,6 +394,7 @@ const HandlerTable<Ec2Service>& Ec2Service::Table() {
       {"RevokeSecurityGroupIngress", &Ec2Service::RevokeSecurityGroupIngress},
       {"RevokeSecurityGroupEgress", &Ec2Service::RevokeSecurityGroupEgress},
       {"DescribeSecurityGroupRules", &Ec2Service::DescribeSecurityGroupRules},
+      {"ModifySecurityGroupRules", &Ec2Service::ModifySecurityGroupRules},
       {"UpdateSecurityGroupRuleDescriptionsIngress", &Ec2Service::UpdateSecurityGroupRuleDescriptionsIngress},
       {"UpdateSecurityGroupRuleDescriptionsEgress", &Ec2Service::UpdateSecurityGroupRuleDescriptionsEgress},
       {"CreateNetworkInterface", &Ec2Service::CreateNetworkInterface},

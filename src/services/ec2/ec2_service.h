@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "runtime/task_driver.h"
+
+#include "runtime/security_filter.h"
 #include "services/ec2/filters.h"
 #include "services/service.h"
 #include "store/collection.h"
@@ -117,8 +119,30 @@ class Ec2Service final : public Service {
   std::optional<InstanceInfo> InstanceAt(const std::string& vpc_id, const std::string& ip) const;
   // Every instance of the region that is not terminated.
   std::vector<InstanceInfo> Instances(const std::string& region) const;
+  // The interfaces of instances whose workload may run (pending to
+  // stopping), by the runtime's name for the workload: what security groups
+  // filter, as ECS's LiveTaskInterfaces for tasks.
+  struct InstanceInterface {
+    std::string workload_arn, region, eni_id;
+  };
+  std::vector<InstanceInterface> LiveInstanceInterfaces() const;
+
+  // ---- Security groups as a packet filter (ec2_security_filter.cpp).
+  // The filter an interface in `group_ids` gets (sg_filter.h), with every
+  // referenced group resolved to its members' addresses now. Unknown groups
+  // admit nothing.
+  runtime::SecurityFilter SecurityFilterOf(const std::string& region, const std::vector<std::string>& group_ids) const;
+  // The groups of interface `eni_id`; nullopt when there is no such interface.
+  std::optional<std::vector<std::string>> InterfaceGroups(const std::string& region, const std::string& eni_id) const;
+  // Called on the state thread after anything that may change a filter:
+  // rules authorized or revoked, a group deleted, an interface made or
+  // deleted (membership). Cheap: the listener recomputes later.
+  void SetSecurityChangeHook(std::function<void()> hook) { security_changed_ = std::move(hook); }
 
  private:
+  void SecurityChanged() const {
+    if (security_changed_) security_changed_();
+  }
   // VPCs (ec2_vpcs.cpp).
   Result<json::object> CreateVpc(CallContext& ctx, json::object& in);
   Result<json::object> DeleteVpc(CallContext& ctx, json::object& in);
@@ -191,6 +215,7 @@ class Ec2Service final : public Service {
   Result<json::object> RevokeSecurityGroupIngress(CallContext& ctx, json::object& in);
   Result<json::object> RevokeSecurityGroupEgress(CallContext& ctx, json::object& in);
   Result<json::object> DescribeSecurityGroupRules(CallContext& ctx, json::object& in);
+  Result<json::object> ModifySecurityGroupRules(CallContext& ctx, json::object& in);
   Result<json::object> UpdateSecurityGroupRuleDescriptionsIngress(CallContext& ctx, json::object& in);
   Result<json::object> UpdateSecurityGroupRuleDescriptionsEgress(CallContext& ctx, json::object& in);
 
@@ -351,6 +376,8 @@ class Ec2Service final : public Service {
   ProfileResolver profiles_;
   runtime::TaskDriver* instance_driver_ = nullptr;
   std::string default_instance_image_ = "docker.io/library/debian:buster-20230411-slim";
+
+  std::function<void()> security_changed_;
 };
 
 }  // namespace fargo::services

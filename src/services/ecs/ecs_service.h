@@ -68,6 +68,10 @@ class EcsService final : public Service {
   void ApplyTaskReport(const runtime::TaskReport& report) { tasks_->ApplyReport(report); }
   // The plans of every stored task that is not STOPPED (TaskDriver::Adopt).
   std::vector<runtime::TaskPlan> LiveTaskPlans() const { return tasks_->LivePlans(); }
+  // The EC2 interface of each task not STOPPED that has one (what its
+  // security groups filter).
+  using TaskInterfaceRef = ecs::Tasks::Interface;
+  std::vector<TaskInterfaceRef> LiveTaskInterfaces() const { return tasks_->LiveInterfaces(); }
   // After TaskDriver::Adopt: asks again for the stops that were under way
   // when fargo went away (tasks not STOPPED whose desiredStatus is STOPPED).
   void ResumeStops() { tasks_->ResumeStops(); }

@@ -341,6 +341,13 @@ void Tasks::ApplyReport(const runtime::TaskReport& report) {
   }
 }
 
+std::vector<Tasks::Interface> Tasks::LiveInterfaces() const {
+  std::vector<Interface> out;
+  for (auto& [key, t] : st_.tasks.all())
+    if (!t.stopped() && t.ec2_interface && t.eni_id) out.push_back({t.task_arn, key.substr(0, key.find('/')), *t.eni_id});
+  return out;
+}
+
 std::vector<runtime::TaskPlan> Tasks::LivePlans() const {
   std::vector<runtime::TaskPlan> out;
   for (auto& [key, t] : st_.tasks.all())

@@ -99,6 +99,11 @@ class Tasks {
   // ---- the runtime's side
   void ApplyReport(const runtime::TaskReport& report);
   std::vector<runtime::TaskPlan> LivePlans() const;
+  // The EC2 interface of every task not STOPPED that has one.
+  struct Interface {
+    std::string task_arn, region, eni_id;
+  };
+  std::vector<Interface> LiveInterfaces() const;
   void ResumeStops();
 
   // ---- the task endpoints
