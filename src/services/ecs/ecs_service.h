@@ -20,6 +20,7 @@
 #include "runtime/task_driver.h"
 #include "services/ecs/clusters.h"
 #include "services/ecs/ecs_state.h"
+#include "services/ecs/exec_commands.h"
 #include "services/ecs/scheduler.h"
 #include "services/ecs/services.h"
 #include "services/ecs/tags.h"
@@ -57,6 +58,9 @@ class EcsService final : public Service {
   void SetInterfaceHooks(InterfaceCreator create, InterfaceRemover remove) {
     tasks_->SetInterfaceHooks(std::move(create), std::move(remove));
   }
+
+  // Where ExecuteCommand registers its sessions (ECS Exec's data channel).
+  void SetExecCommandStarter(ecs::ExecCommandStarter starter) { exec_->SetStarter(std::move(starter)); }
 
   // ---- the runtime's side
 
@@ -119,6 +123,7 @@ class EcsService final : public Service {
   Result<json::object> StopTask(CallContext& ctx, json::object& in);
   Result<json::object> DescribeTasks(CallContext& ctx, json::object& in);
   Result<json::object> ListTasks(CallContext& ctx, json::object& in);
+  Result<json::object> ExecuteCommand(CallContext& ctx, json::object& in);
   Result<json::object> ListTagsForResource(CallContext& ctx, json::object& in);
   Result<json::object> TagResource(CallContext& ctx, json::object& in);
   Result<json::object> UntagResource(CallContext& ctx, json::object& in);
@@ -131,6 +136,7 @@ class EcsService final : public Service {
   std::unique_ptr<ecs::Scheduler> scheduler_;
   std::unique_ptr<ecs::Services> services_;
   std::unique_ptr<ecs::Tags> tags_;
+  std::unique_ptr<ecs::ExecCommands> exec_;
 };
 
 }  // namespace fargo::services

@@ -8,7 +8,9 @@
 // is visible.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "services/service.h"
@@ -23,6 +25,18 @@ class SsmService final : public Service {
   std::string name() const override { return "ssm"; }
   Status Start() override;
   Result<json::object> Invoke(CallContext& ctx, json::object& input) override;
+
+  // Session Manager's data-channel sessions (ECS Exec's today), which
+  // ResumeSession and TerminateSession reach: the session-manager-plugin
+  // calls them on the endpoint it was given (for ECS Exec, ECS's).
+  struct SessionHooks {
+    // A new token for a live session, with its stream URL; nullopt: none such.
+    std::function<std::optional<std::pair<std::string, std::string>>(const std::string& id,
+                                                                      const std::string& token)> resume;
+    // Ends a live session; false: none such.
+    std::function<bool(const std::string& id)> terminate;
+  };
+  void SetSessionHooks(SessionHooks hooks) { sessions_ = std::move(hooks); }
 
   static constexpr size_t kMaxVersions = 100;
   static constexpr size_t kMaxLabelsPerVersion = 10;
@@ -46,6 +60,8 @@ class SsmService final : public Service {
   Result<json::object> AddTagsToResource(CallContext& ctx, json::object& in);
   Result<json::object> RemoveTagsFromResource(CallContext& ctx, json::object& in);
   Result<json::object> ListTagsForResource(CallContext& ctx, json::object& in);
+  Result<json::object> ResumeSession(CallContext& ctx, json::object& in);
+  Result<json::object> TerminateSession(CallContext& ctx, json::object& in);
 
   static const HandlerTable<SsmService>& Table();
 
@@ -69,6 +85,7 @@ class SsmService final : public Service {
   Env env_;
   std::map<std::string, ssm::Parameter> params_;  // by Key()
   const ssm::PublicParameters& public_;
+  SessionHooks sessions_;
 };
 
 }  // namespace fargo::services
