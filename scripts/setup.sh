@@ -11,7 +11,7 @@ BUILD_PKGS=(g++ cmake ninja-build pkg-config
 # What fargo itself runs at run time: `ip netns exec` and iptables for the
 # address translation of its VPC networks' uplinks.
 RUN_PKGS=(iproute2 iptables)
-TEST_PKGS=(python3 python3-boto3 awscli debootstrap)
+TEST_PKGS=(python3 python3-boto3 awscli debootstrap nodejs npm)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${TEST_PKGS[@]}")
@@ -20,10 +20,23 @@ missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+# The npm clients of the ECS Exec test (ssm-session), next to the test.
+install_npm_clients() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e/exec_clients"
+  [[ -d "$dir/node_modules/ssm-session" && -d "$dir/node_modules/ws" ]] && return 0
+  echo "setup: npm install in $dir" >&2
+  (cd "$dir" && npm install --no-audit --no-fund --silent >/dev/null)
+}
+if [[ ${#missing[@]} -eq 0 ]]; then
+  [[ "${1:-}" == "--test" ]] && install_npm_clients
+  exit 0
+fi
 
 SUDO=""
 [[ $(id -u) -ne 0 ]] && SUDO="sudo"
 echo "setup: installing ${missing[*]}" >&2
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[[ "${1:-}" == "--test" ]] && install_npm_clients
+exit 0
