@@ -22,13 +22,14 @@ missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# The console's browser tests drive chromium with puppeteer-core, pinned by
-# tests/e2e/node/package-lock.json.
+# The e2e tests' node clients, pinned by tests/e2e/node/package-lock.json:
+# puppeteer-core drives chromium for the console's tests; ssm-session (with
+# ws) is the independent client of the ECS Exec data channel.
 node_deps() {
   [[ "${1:-}" == "--test" ]] || return 0
   local dir
   dir="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e/node"
-  [[ -d "$dir/node_modules/puppeteer-core" ]] && return 0
+  [[ -d "$dir/node_modules/puppeteer-core" && -d "$dir/node_modules/ssm-session" && -d "$dir/node_modules/ws" ]] && return 0
   echo "setup: npm ci in $dir" >&2
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }

@@ -6,10 +6,17 @@
 
 #include "cli/completion.h"
 #include "cli/people_commands.h"
+
+#include "cli/exec_command.h"
 #include "cli/serve.h"
 #include "cli/vpc_commands.h"
 
 int main(int argc, char** argv) {
+  // Installed (linked) as session-manager-plugin: fargo's own client of the
+  // data channel, with the plugin's command line.
+  std::string self = argv[0];
+  if (self.substr(self.rfind('/') + 1) == "session-manager-plugin")
+    return fargo::cli::RunPluginCompatible(argc, argv);
   CLI::App app{"fargo: AWS ECS Fargate on your own machine"};
   app.require_subcommand(1);
 
@@ -123,6 +130,18 @@ int main(int argc, char** argv) {
     std::fputs(fargo::cli::CompletionScript(shell, specs).c_str(), stdout);
     std::exit(0);
   });
+
+  fargo::cli::ExecOptions exec;
+  auto* x = app.add_subcommand("exec",
+                               "a shell (or COMMAND) in a task's container, through the same ECS Exec sessions as "
+                               "`aws ecs execute-command`; exits with the command's status");
+  x->add_option("task", exec.task, "the task id or ARN")->required();
+  x->add_option("--cluster", exec.cluster, "the task's cluster (default: the ARN's, else \"default\")");
+  x->add_option("--container", exec.container, "the container (needed when the task has several)");
+  x->add_option("--endpoint", exec.endpoint, "fargo's URL")->capture_default_str();
+  x->add_option("--region", exec.region, "the task's region")->capture_default_str();
+  x->add_option("command", exec.command, "the command (after --; default /bin/sh)");
+  x->callback([&] { std::exit(fargo::cli::RunExec(exec)); });
 
   CLI11_PARSE(app, argc, argv);
   return 0;

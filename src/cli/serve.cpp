@@ -47,6 +47,7 @@
 #include "services/s3/s3_service.h"
 #include "services/servicediscovery/servicediscovery_service.h"
 #include "services/ssm/ssm_service.h"
+#include "cli/exec_sessions.h"
 #include "services/sts/sts_service.h"
 #include "store/store.h"
 
@@ -494,6 +495,7 @@ int RunServe(const ServeOptions& opt) {
   services::LogsService* logs = built.logs.get();
   services::Ec2Service* ec2 = built.ec2.get();
   services::Elbv2Service* elbv2 = built.elbv2.get();
+  services::SsmService* ssm = built.ssm.get();
   auto dns_publisher = std::make_shared<DnsNamePublisher>(
       *built.servicediscovery, *built.elbv2, dns_names,
       [&gateway](std::function<void()> fn) { gateway.Post(std::move(fn)); });
@@ -694,7 +696,11 @@ int RunServe(const ServeOptions& opt) {
     r.body = health;
     return r;
   };
-  server::HttpServer http(io, gateway, local);
+  // ECS Exec: sessions, their data channel on this port, their logging.
+  ExecSessions exec_sessions(io, gateway, engine, *ecs, *ssm, *logs);
+  server::HttpServer::Options api_options;
+  api_options.websocket = exec_sessions.Handoff();
+  server::HttpServer http(io, gateway, local, api_options);
   http.SetAsyncLocal([&vpc_access, &console, &status](const protocol::HttpRequest& req,
                                                        std::function<void(protocol::HttpResponse)> reply) {
     if (console.Handle(req, reply)) return true;

@@ -3,6 +3,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <unistd.h>
 
 #include <array>
@@ -20,6 +21,7 @@ namespace fargo::server {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using protocol::HttpRequest;
 using protocol::HttpResponse;
@@ -185,6 +187,21 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
     busy_ = true;
     auto& req = parser_->get();
+    if (options_.websocket && websocket::is_upgrade(req) &&
+        options_.websocket->wants(std::string(req.target()))) {
+      // The connection leaves the listener: what it serves now is the
+      // WebSocket server's.
+      closed_ = true;
+      busy_ = false;
+      Lowest().expires_never();
+      auto upgrade = parser_->release();
+      if constexpr (kTls) {
+        if (options_.websocket->tls) options_.websocket->tls(std::move(stream_), std::move(upgrade));
+      } else {
+        if (options_.websocket->plain) options_.websocket->plain(std::move(stream_), std::move(upgrade));
+      }
+      return;
+    }
     version_ = req.version() == 10 ? 10 : 11;
     head_ = HeadOf(req);
     uint64_t limit = handler_.MaxRequestBody(head_);

@@ -12,6 +12,10 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +28,17 @@
 #include "server/http_handler.h"
 
 namespace fargo::server {
+
+// Who takes WebSocket upgrades (RFC 6455) over: a request that `wants`
+// (by its target) leaves the listener, its connection handed to `plain` or
+// `tls` with the upgrade request, on the connection's executor; any other
+// upgrade is an ordinary request.
+struct WebSocketHandoff {
+  using Request = boost::beast::http::request<boost::beast::http::string_body>;
+  std::function<bool(const std::string& target)> wants;
+  std::function<void(boost::beast::tcp_stream, Request)> plain;
+  std::function<void(boost::beast::ssl_stream<boost::beast::tcp_stream>, Request)> tls;
+};
 
 struct HttpListenerOptions {
   // A connection that sends nothing this long (between requests, or in the
@@ -45,6 +60,8 @@ struct HttpListenerOptions {
   // HTTP as in the clear. The context picks the certificates (its SNI
   // callback); a failed handshake closes the connection. Null: plain HTTP.
   std::shared_ptr<boost::asio::ssl::context> tls;
+  // WebSocket upgrades taken over by another server; null: none.
+  std::shared_ptr<WebSocketHandoff> websocket;
 };
 
 class HttpListener {

@@ -11,6 +11,7 @@ HttpListenerOptions ListenerOptions(const HttpServerOptions& o) {
   l.idle_timeout = o.idle_timeout;
   l.max_header_bytes = o.max_header_bytes;
   l.tls = o.tls;
+  l.websocket = o.websocket;
   l.server_header = "fargo";
   l.file_threads = 2;  // streamed uploads and file responses
   l.strand_per_connection = true;  // the API loop may run on several threads

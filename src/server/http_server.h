@@ -30,6 +30,8 @@ struct HttpServerOptions {
   uint32_t max_header_bytes = 64 * 1024;
   // HTTPS with this context (HttpListenerOptions::tls); null: HTTP.
   std::shared_ptr<boost::asio::ssl::context> tls;
+  // WebSocket upgrades served elsewhere (HttpListenerOptions::websocket).
+  std::shared_ptr<WebSocketHandoff> websocket;
 };
 
 class HttpServer final : private HttpHandler {

@@ -60,6 +60,11 @@ class EcsFixture : public ::testing::Test {
           return std::string("eni-ec2-") + std::to_string(interfaces_.size());
         },
         [this](const std::string&, const std::string& eni) { removed_interfaces_.push_back(eni); });
+    ecs_->SetExecCommandStarter([this](const ecs::ExecCommandRequest& r) -> Result<ecs::ExecCommandSession> {
+      exec_requests_.push_back(r);
+      return ecs::ExecCommandSession{"ws://127.0.0.1:4566/v1/data-channel/" + r.session_id +
+                                     "?role=publish_subscribe"};
+    });
   }
 
   Result<json::object> Call(const std::string& op, json::object in) {
@@ -168,6 +173,7 @@ class EcsFixture : public ::testing::Test {
   protocol::HttpRequest http_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<EcsService> ecs_;
+  std::vector<ecs::ExecCommandRequest> exec_requests_;  // what ExecuteCommand registered
   std::vector<EcsService::TaskInterface> interfaces_;
   std::vector<std::string> removed_interfaces_;
   // Where each subnet's route table sends 0.0.0.0/0, as EC2 would answer.

@@ -9,7 +9,8 @@ EcsService::EcsService(Env env)
       tasks_(std::make_unique<ecs::Tasks>(state_, *clusters_, *taskdefs_)),
       scheduler_(std::make_unique<ecs::Scheduler>(state_, *taskdefs_, *tasks_)),
       services_(std::make_unique<ecs::Services>(state_, *clusters_, *taskdefs_, *scheduler_)),
-      tags_(std::make_unique<ecs::Tags>(state_)) {
+      tags_(std::make_unique<ecs::Tags>(state_)),
+      exec_(std::make_unique<ecs::ExecCommands>(state_, *clusters_)) {
   ecs::Scheduler* scheduler = scheduler_.get();
   tasks_->SetServiceHooks({[scheduler](const ecs::Task& t) { scheduler->NoteTaskStopped(t); },
                            [scheduler](const std::string& key) { scheduler->Schedule(key); }});
@@ -50,6 +51,7 @@ Result<json::object> EcsService::RunTask(CallContext& c, json::object& in) { ret
 Result<json::object> EcsService::StopTask(CallContext& c, json::object& in) { return tasks_->Stop(c, in); }
 Result<json::object> EcsService::DescribeTasks(CallContext& c, json::object& in) { return tasks_->Describe(c, in); }
 Result<json::object> EcsService::ListTasks(CallContext& c, json::object& in) { return tasks_->List(c, in); }
+Result<json::object> EcsService::ExecuteCommand(CallContext& c, json::object& in) { return exec_->Execute(c, in); }
 Result<json::object> EcsService::ListTagsForResource(CallContext& c, json::object& in) { return tags_->List(c, in); }
 Result<json::object> EcsService::TagResource(CallContext& c, json::object& in) { return tags_->Tag(c, in); }
 Result<json::object> EcsService::UntagResource(CallContext& c, json::object& in) { return tags_->Untag(c, in); }
@@ -79,6 +81,7 @@ const HandlerTable<EcsService>& EcsService::Table() {
       {"StopTask", &EcsService::StopTask},
       {"DescribeTasks", &EcsService::DescribeTasks},
       {"ListTasks", &EcsService::ListTasks},
+      {"ExecuteCommand", &EcsService::ExecuteCommand},
       {"ListTagsForResource", &EcsService::ListTagsForResource},
       {"TagResource", &EcsService::TagResource},
       {"UntagResource", &EcsService::UntagResource},

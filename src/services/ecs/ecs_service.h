@@ -20,6 +20,7 @@
 #include "runtime/task_driver.h"
 #include "services/ecs/clusters.h"
 #include "services/ecs/ecs_state.h"
+#include "services/ecs/exec_commands.h"
 #include "services/ecs/scheduler.h"
 #include "services/ecs/services.h"
 #include "services/ecs/tags.h"
@@ -60,6 +61,9 @@ class EcsService final : public Service {
   // Services' loadBalancers: their tasks' targets in ELBv2's target groups.
   using TargetHooks = ecs::Tasks::TargetHooks;
   void SetTargetHooks(TargetHooks hooks) { tasks_->SetTargetHooks(std::move(hooks)); }
+
+  // Where ExecuteCommand registers its sessions (ECS Exec's data channel).
+  void SetExecCommandStarter(ecs::ExecCommandStarter starter) { exec_->SetStarter(std::move(starter)); }
 
   // ---- the runtime's side
 
@@ -126,6 +130,7 @@ class EcsService final : public Service {
   Result<json::object> StopTask(CallContext& ctx, json::object& in);
   Result<json::object> DescribeTasks(CallContext& ctx, json::object& in);
   Result<json::object> ListTasks(CallContext& ctx, json::object& in);
+  Result<json::object> ExecuteCommand(CallContext& ctx, json::object& in);
   Result<json::object> ListTagsForResource(CallContext& ctx, json::object& in);
   Result<json::object> TagResource(CallContext& ctx, json::object& in);
   Result<json::object> UntagResource(CallContext& ctx, json::object& in);
@@ -138,6 +143,7 @@ class EcsService final : public Service {
   std::unique_ptr<ecs::Scheduler> scheduler_;
   std::unique_ptr<ecs::Services> services_;
   std::unique_ptr<ecs::Tags> tags_;
+  std::unique_ptr<ecs::ExecCommands> exec_;
 };
 
 }  // namespace fargo::services

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,18 @@ class SsmService final : public Service {
   // Whether `facts` makes a managed instance (running, SSM core policy).
   static bool IsManaged(const InstanceFacts& facts);
 
+  // Session Manager's data-channel sessions (ECS Exec's today), which
+  // ResumeSession and TerminateSession reach: the session-manager-plugin
+  // calls them on the endpoint it was given (for ECS Exec, ECS's).
+  struct SessionHooks {
+    // A new token for a live session, with its stream URL; nullopt: none such.
+    std::function<std::optional<std::pair<std::string, std::string>>(const std::string& id,
+                                                                      const std::string& token)> resume;
+    // Ends a live session; false: none such.
+    std::function<bool(const std::string& id)> terminate;
+  };
+  void SetSessionHooks(SessionHooks hooks) { sessions_ = std::move(hooks); }
+
   static constexpr size_t kMaxVersions = 100;
   static constexpr size_t kMaxLabelsPerVersion = 10;
   static constexpr size_t kMaxTags = 50;
@@ -66,6 +79,9 @@ class SsmService final : public Service {
   Result<json::object> GetDocument(CallContext& ctx, json::object& in);
   Result<json::object> DescribeDocument(CallContext& ctx, json::object& in);
 
+  Result<json::object> ResumeSession(CallContext& ctx, json::object& in);
+  Result<json::object> TerminateSession(CallContext& ctx, json::object& in);
+
   static const HandlerTable<SsmService>& Table();
 
   static std::string Key(const CallContext& ctx, const std::string& name);
@@ -89,6 +105,8 @@ class SsmService final : public Service {
   std::map<std::string, ssm::Parameter> params_;  // by Key()
   const ssm::PublicParameters& public_;
   InstancesFn instances_;
+
+  SessionHooks sessions_;
 };
 
 }  // namespace fargo::services

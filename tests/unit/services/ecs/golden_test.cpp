@@ -16,6 +16,7 @@
 //                                       launched task's container i
 //   {"credentials": N}                  who the Nth launched task's credentials stand for
 //   {"plan": N}                         the Nth launched plan in its stored JSON form
+//   {"exec_request": N}                 what the Nth accepted ExecuteCommand handed the session layer
 //   {"restart": true}                   ECS is built again over the same store, as a
 //                                       restart of fargo does (what follows must not tell)
 // Strings "$task:N" / "$taskid:N" in inputs stand for the Nth launched task's
@@ -175,6 +176,15 @@ class EcsGolden : public EcsFixture, public ::testing::WithParamInterface<std::s
                           {"taskArn", t->task_arn}};
     }
     if (auto* n = step.if_contains("plan")) return runtime::ToJson(driver_.launched.at(n->to_number<size_t>()));
+    if (auto* n = step.if_contains("exec_request")) {
+      const ecs::ExecCommandRequest& r = exec_requests_.at(n->to_number<size_t>());
+      json::array env;
+      for (auto& e : r.env) env.push_back(json::string(e));
+      return json::object{{"taskArn", r.task_arn}, {"container", r.container_name}, {"runtimeId", r.runtime_id},
+                          {"command", r.command}, {"user", r.user}, {"env", env}, {"logging", r.logging},
+                          {"logGroup", r.log_group}, {"logRegion", r.log_region}, {"s3Bucket", r.s3_bucket},
+                          {"s3Prefix", r.s3_prefix}, {"sessionId", r.session_id}};
+    }
     if (step.contains("restart")) {
       MakeService();
       return nullptr;

@@ -1,0 +1,94 @@
+#include "cli/exec_sessions.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "dataplane/sessions/engine_exec_target.h"
+
+namespace fargo::cli {
+namespace sessions = dataplane::sessions;
+
+namespace {
+
+std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  return s;
+}
+
+}  // namespace
+
+ExecSessions::ExecSessions(boost::asio::io_context& io, server::Gateway& gateway, runtime::EngineClient& engine,
+                           services::EcsService& ecs, services::SsmService& ssm, services::LogsService& logs)
+    : gateway_(gateway), engine_(engine), logs_(logs), registry_(io.get_executor(), {}), server_(registry_) {
+  if (const char* t = std::getenv("FARGO_EXEC_STREAM_URL")) url_template_ = t;
+  ecs.SetExecCommandStarter(
+      [this](const services::ecs::ExecCommandRequest& r) -> Result<services::ecs::ExecCommandSession> {
+        sessions::EngineExecTarget::Spec spec{r.runtime_id, r.command, r.user, r.env};
+        sessions::Session::Options o;
+        o.id = r.session_id;
+        o.target = std::make_shared<sessions::EngineExecTarget>(engine_, spec);
+        o.ended = [this, r](sessions::Session::Ended e) {
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            urls_.erase(e.session_id);
+          }
+          if (r.logging != "NONE" && !r.log_group.empty())
+            gateway_.Post([this, r, t = std::move(e.transcript)] { Log(r, t); });
+        };
+        Status st = registry_.Add(r.task_arn, r.token, std::move(o));
+        if (!st.ok()) {
+          if (st.error().code == "SessionLimitExceeded")
+            return AwsError::Make("TargetNotConnectedException",
+                                  "The execute command failed because the maximum number of sessions for the "
+                                  "container was reached. Close a session and try again.");
+          return st.error();
+        }
+        std::string url = StreamUrl(r.host, r.region, r.session_id);
+        std::lock_guard<std::mutex> lock(mu_);
+        urls_[r.session_id] = url;
+        return services::ecs::ExecCommandSession{url};
+      });
+  services::SsmService::SessionHooks hooks;
+  hooks.resume = [this](const std::string& id,
+                        const std::string& token) -> std::optional<std::pair<std::string, std::string>> {
+    if (!registry_.Renew(id, token)) return std::nullopt;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = urls_.find(id);
+    return std::make_pair(token, it == urls_.end() ? std::string() : it->second);
+  };
+  hooks.terminate = [this](const std::string& id) { return registry_.Terminate(id, ""); };
+  ssm.SetSessionHooks(std::move(hooks));
+}
+
+std::string ExecSessions::StreamUrl(const std::string& host, const std::string& region, const std::string& id) const {
+  if (url_template_.empty())
+    return "ws://" + (host.empty() ? std::string("127.0.0.1:4566") : host) + "/v1/data-channel/" + id +
+           "?role=publish_subscribe";
+  return ReplaceAll(ReplaceAll(ReplaceAll(url_template_, "{host}", host), "{region}", region), "{id}", id);
+}
+
+void ExecSessions::Log(const services::ecs::ExecCommandRequest& r, const std::string& transcript) {
+  // As the SSM agent uploads an ECS Exec transcript: after the session, in
+  // events of whole lines, to a stream named by the session id.
+  std::vector<IngestedEvent> events;
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  size_t start = 0;
+  while (start < transcript.size()) {
+    size_t nl = transcript.find('\n', start);
+    std::string line = transcript.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) events.push_back({now, line.substr(0, 256 * 1024 - 26)});
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  std::string region = r.log_region.empty() ? r.region : r.log_region;
+  Status st = logs_.IngestEvents(region, r.log_group, r.session_id, false, std::move(events));
+  if (!st.ok())
+    std::fprintf(stderr, "fargo: exec session %s: log to %s: %s\n", r.session_id.c_str(), r.log_group.c_str(),
+                 st.error().message.c_str());
+}
+
+}  // namespace fargo::cli

@@ -1,0 +1,130 @@
+#include "dataplane/sessions/client_channel.h"
+
+#include <boost/json.hpp>
+#include <cstdlib>
+
+namespace fargo::dataplane::sessions {
+namespace json = boost::json;
+
+ClientChannel::ClientChannel(Callbacks callbacks, Options options)
+    : cb_(std::move(callbacks)), opt_(std::move(options)) {}
+
+std::string ClientChannel::OpenDataChannel(const std::string& token) const {
+  json::object o{{"MessageSchemaVersion", "1.0"},
+                 {"RequestId", UuidString(RandomUuid())},
+                 {"TokenValue", token},
+                 {"ClientId", UuidString(RandomUuid())},
+                 {"ClientVersion", opt_.client_version}};
+  return json::serialize(o);
+}
+
+void ClientChannel::Ack(const SessionMessage& m, int64_t now_ms) {
+  SessionMessage ack;
+  ack.message_type = message_type::kAcknowledge;
+  ack.created_date_ms = static_cast<uint64_t>(std::max<int64_t>(now_ms, 1));
+  ack.flags = kFlagAck;
+  ack.message_id = RandomUuid();
+  ack.payload = AckPayload(m.message_type, m.message_id, m.sequence_number);
+  cb_.send(EncodeSessionMessage(ack));
+}
+
+bool ClientChannel::Deliver(const SessionMessage& m, int64_t now_ms) {
+  switch (m.payload_type) {
+    case PayloadType::kHandshakeRequest: {
+      json::object action{{"ActionType", "SessionType"}, {"ActionStatus", 1}, {"ActionResult", nullptr}, {"Error", ""}};
+      json::object resp{{"ClientVersion", opt_.client_version},
+                        {"ProcessedClientActions", json::array{action}},
+                        {"Errors", nullptr}};
+      Ack(m, now_ms);  // handshake messages are acknowledged before they are handled
+      cb_.send(in_.Next(PayloadType::kHandshakeResponse, json::serialize(resp), now_ms));
+      return false;  // already acknowledged
+    }
+    case PayloadType::kHandshakeComplete:
+      Ack(m, now_ms);
+      return false;
+    case PayloadType::kOutput:
+    case PayloadType::kStdErr:
+    case PayloadType::kExitCode:
+      if (opt_.drop_first_output && !dropped_once_) {
+        dropped_once_ = true;
+        return false;  // "handler not ready": no ack, no progress
+      }
+      if (cb_.output) cb_.output(m.payload);
+      return true;
+    default:
+      return true;
+  }
+}
+
+Status ClientChannel::OnFrame(std::string_view frame, int64_t now_ms) {
+  FARGO_ASSIGN_OR_RETURN(SessionMessage m, DecodeSessionMessage(frame));
+  if (!m.digest_ok && !m.payload.empty()) return AwsError::Make("InvalidFrame", "payload digest mismatch");
+  if (m.message_type == message_type::kAcknowledge) {
+    if (auto seq = AckedSequence(m.payload)) in_.Acknowledge(*seq, now_ms);
+    return OkStatus();
+  }
+  if (m.message_type == message_type::kChannelClosed) {
+    closed_ = true;
+    std::string out;
+    boost::system::error_code ec;
+    json::value v = json::parse(m.payload, ec);
+    if (!ec && v.is_object())
+      if (const auto* o = v.as_object().if_contains("Output"); o && o->is_string()) out = std::string(o->as_string());
+    if (cb_.closed) cb_.closed(out);
+    return OkStatus();
+  }
+  if (m.message_type != message_type::kOutputStreamData) return OkStatus();
+  int64_t seq = m.sequence_number;
+  if (seq < 0 && m.payload_type == PayloadType::kExitCode) {
+    if (cb_.exit_code && m.payload.rfind("EXIT_CODE: ", 0) == 0) cb_.exit_code(std::atoi(m.payload.c_str() + 11));
+    return OkStatus();
+  }
+  if (seq < expected_out_) return OkStatus();  // the plugin does not re-acknowledge
+  if (seq > expected_out_) {
+    Ack(m, now_ms);
+    buffered_.emplace(seq, std::move(m));
+    return OkStatus();
+  }
+  bool handshake = m.payload_type == PayloadType::kHandshakeRequest || m.payload_type == PayloadType::kHandshakeComplete;
+  bool ok = Deliver(m, now_ms);
+  if (!ok && !handshake) return OkStatus();
+  if (ok) Ack(m, now_ms);
+  ++expected_out_;
+  for (auto it = buffered_.find(expected_out_); it != buffered_.end(); it = buffered_.find(expected_out_)) {
+    SessionMessage next = std::move(it->second);
+    buffered_.erase(it);
+    bool hs = next.payload_type == PayloadType::kHandshakeRequest || next.payload_type == PayloadType::kHandshakeComplete;
+    if (!hs) {
+      if (cb_.output && (next.payload_type == PayloadType::kOutput || next.payload_type == PayloadType::kStdErr ||
+                         next.payload_type == PayloadType::kExitCode))
+        cb_.output(next.payload);
+    } else {
+      Deliver(next, now_ms);
+    }
+    ++expected_out_;
+  }
+  return OkStatus();
+}
+
+void ClientChannel::SendInput(std::string_view bytes, int64_t now_ms) {
+  while (!bytes.empty()) {
+    size_t n = std::min<size_t>(bytes.size(), 1024);
+    cb_.send(in_.Next(PayloadType::kOutput, std::string(bytes.substr(0, n)), now_ms));
+    bytes.remove_prefix(n);
+  }
+}
+
+void ClientChannel::SendSize(int cols, int rows, int64_t now_ms) {
+  json::object o{{"cols", cols}, {"rows", rows}};
+  cb_.send(in_.Next(PayloadType::kSize, json::serialize(o), now_ms));
+}
+
+void ClientChannel::Tick(int64_t now_ms) {
+  if (auto frame = in_.Due(now_ms, /*every_tick=*/true)) cb_.send(std::move(*frame));
+}
+
+void ClientChannel::Resend() {
+  for (std::string& f : in_.Pending()) cb_.send(std::move(f));
+}
+
+}  // namespace fargo::dataplane::sessions

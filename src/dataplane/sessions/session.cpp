@@ -1,0 +1,155 @@
+#include "dataplane/sessions/session.h"
+
+#include <boost/asio/post.hpp>
+#include <thread>
+
+namespace fargo::dataplane::sessions {
+namespace asio = boost::asio;
+using SteadyClock = std::chrono::steady_clock;
+
+Session::Session(asio::any_io_executor executor, Options options)
+    : strand_(asio::make_strand(executor)),
+      timer_(strand_),
+      opt_(std::move(options)),
+      channel_(opt_.id, DataChannel::Callbacks{
+                            [this](std::string f) { Send(std::move(f)); },
+                            [this](std::string_view b) {
+                              if (!stream_ || exited_) return false;  // not ready: resent
+                              stream_->Write(std::string(b));
+                              return true;
+                            },
+                            [this](int rows, int cols) {
+                              if (stream_) stream_->Resize(rows, cols);
+                            },
+                            [this](uint32_t flag) {
+                              if (flag == 2) Terminate("");
+                            }}) {
+  detached_since_ = SteadyClock::now();
+}
+
+int64_t Session::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void Session::Send(std::string frame) {
+  if (peer_) peer_->Send(std::move(frame));
+}
+
+void Session::Attach(std::shared_ptr<SessionPeer> peer, bool exit_code) {
+  asio::post(strand_, [self = shared_from_this(), peer = std::move(peer), exit_code]() mutable {
+    if (self->finished_) return peer->Close(1000, "session ended");
+    if (self->peer_ && self->peer_ != peer) self->peer_->Close(1000, "session resumed elsewhere");
+    self->peer_ = std::move(peer);
+    self->wants_exit_code_ = exit_code;
+    self->channel_.Resend();
+    if (!self->stream_ && !self->exited_) {
+      std::weak_ptr<Session> weak = self;
+      SessionTarget::Events ev;
+      ev.output = [weak](std::string bytes) {
+        if (auto s = weak.lock())
+          asio::post(s->strand_, [s, bytes = std::move(bytes)] {
+            if (s->finished_) return;
+            if (s->transcript_.size() < s->opt_.max_transcript) s->transcript_ += bytes;
+            s->channel_.SendOutput(bytes, s->NowMs());
+          });
+      };
+      ev.exited = [weak](int code, std::string error) {
+        if (auto s = weak.lock())
+          asio::post(s->strand_, [s, code, error = std::move(error)] {
+            if (s->exited_) return;
+            s->exited_ = true;
+            s->exit_code_ = code;
+            if (s->end_message_.empty()) s->end_message_ = error;
+            s->end_by_ = SteadyClock::now() + std::chrono::seconds(2);
+          });
+      };
+      self->stream_ = self->opt_.target->Open(std::move(ev));
+    }
+    if (!self->ticking_) {
+      self->ticking_ = true;
+      self->Tick();
+    }
+  });
+}
+
+void Session::OnFrame(std::shared_ptr<SessionPeer> from, std::string frame) {
+  asio::post(strand_, [self = shared_from_this(), from = std::move(from), frame = std::move(frame)] {
+    if (self->finished_ || from != self->peer_) return;
+    // Refused frames (garbage) are dropped; the session goes on.
+    (void)self->channel_.OnFrame(frame, self->NowMs());
+    if (self->channel_.overflowing()) self->Terminate("The client does not acknowledge output.");
+  });
+}
+
+void Session::Detach(std::shared_ptr<SessionPeer> peer) {
+  asio::post(strand_, [self = shared_from_this(), peer = std::move(peer)] {
+    if (self->peer_ != peer) return;
+    self->peer_.reset();
+    self->detached_since_ = SteadyClock::now();
+  });
+}
+
+void Session::Terminate(std::string message) {
+  asio::post(strand_, [self = shared_from_this(), message = std::move(message)] {
+    if (self->finished_) return;
+    if (self->end_message_.empty()) self->end_message_ = message;
+    if (self->stream_ && !self->exited_) {
+      self->stream_->Close();  // `exited` follows, then the usual end
+      self->end_by_ = SteadyClock::now() + std::chrono::seconds(5);
+      return;
+    }
+    self->exited_ = true;
+    self->end_by_ = SteadyClock::now();
+    if (!self->ticking_) {
+      self->ticking_ = true;
+      self->Tick();
+    }
+  });
+}
+
+void Session::Tick() {
+  if (finished_) return;
+  auto now = SteadyClock::now();
+  channel_.Tick(NowMs());
+  if (exited_ && (channel_.all_acknowledged() || now >= end_by_ || !peer_)) return Finish();
+  if (!peer_ && now - detached_since_ > opt_.reconnect_grace) {
+    end_message_ = "Your session timed out.";
+    if (stream_) stream_->Close();
+    exited_ = true;
+    return Finish();
+  }
+  timer_.expires_after(std::chrono::milliseconds(50));
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->Tick();
+  });
+}
+
+void Session::Finish() {
+  finished_ = true;
+  if (peer_) {
+    if (wants_exit_code_ && exit_code_ >= 0) {
+      SessionMessage m;
+      m.message_type = message_type::kOutputStreamData;
+      m.created_date_ms = static_cast<uint64_t>(NowMs());
+      m.sequence_number = -1;  // outside the stream: fargo's clients only
+      m.message_id = RandomUuid();
+      m.payload_type = PayloadType::kExitCode;
+      m.payload = "EXIT_CODE: " + std::to_string(exit_code_);
+      peer_->Send(EncodeSessionMessage(m));
+    }
+    peer_->Send(channel_.ClosedFrame(end_message_, NowMs()));
+    peer_->Close(1000, "");
+    peer_.reset();
+  }
+  // The stream's thread ends on its own; destroying it joins that thread,
+  // which must not happen on an event loop: leave it to a detached thread.
+  if (stream_) {
+    stream_->Close();
+    std::thread([s = std::move(stream_)]() mutable { s.reset(); }).detach();
+  }
+  timer_.cancel();
+  if (opt_.ended) opt_.ended(Ended{opt_.id, exit_code_, std::move(transcript_)});
+}
+
+}  // namespace fargo::dataplane::sessions

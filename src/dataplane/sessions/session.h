@@ -1,0 +1,75 @@
+// Session: one live session — its data channel (DataChannel), what it runs
+// (a SessionStream of its SessionTarget, opened when the first client
+// connects) and the client connected now (a SessionPeer; a dropped one may
+// be replaced by a resumed one, and the channel goes on where it was:
+// everything unacknowledged is sent again). Everything runs on the
+// session's strand; the public calls post to it.
+//
+// The end: when the command exits, the session waits until the client
+// acknowledged all output (at most 2 s), sends the exit code to clients that
+// asked for it (fargo exec), then channel_closed, closes the connection and
+// reports the transcript. Terminate (the task stopped, TerminateSession, too
+// much unacknowledged output) ends it the same way with a message. A session
+// nobody is connected to ends after its reconnect grace.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "dataplane/sessions/data_channel.h"
+#include "dataplane/sessions/session_peer.h"
+#include "dataplane/sessions/session_target.h"
+
+namespace fargo::dataplane::sessions {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  struct Ended {
+    std::string session_id;
+    int exit_code = -1;
+    std::string transcript;  // the raw output, as the client saw it
+  };
+  struct Options {
+    std::string id;
+    std::shared_ptr<SessionTarget> target;
+    std::chrono::milliseconds reconnect_grace{std::chrono::seconds(60)};
+    size_t max_transcript = 16 * 1024 * 1024;
+    std::function<void(Ended)> ended;  // once, on the strand
+  };
+
+  Session(boost::asio::any_io_executor executor, Options options);
+  const std::string& id() const { return opt_.id; }
+
+  // A client that showed the session's token; replaces the one before.
+  // `exit_code`: it wants the exit code (a PayloadType ExitCode message).
+  void Attach(std::shared_ptr<SessionPeer> peer, bool exit_code);
+  void OnFrame(std::shared_ptr<SessionPeer> from, std::string frame);
+  void Detach(std::shared_ptr<SessionPeer> peer);
+  // Ends it; `message` is what the client prints ("" = a normal end).
+  void Terminate(std::string message);
+
+ private:
+  int64_t NowMs() const;
+  void Tick();
+  void Finish();
+  void Send(std::string frame);
+
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  boost::asio::steady_timer timer_;
+  Options opt_;
+  DataChannel channel_;
+  std::shared_ptr<SessionPeer> peer_;
+  bool wants_exit_code_ = false;
+  std::unique_ptr<SessionStream> stream_;
+  std::string transcript_;
+  bool exited_ = false, finished_ = false, ticking_ = false;
+  int exit_code_ = -1;
+  std::string end_message_;
+  std::chrono::steady_clock::time_point end_by_, detached_since_;
+};
+
+}  // namespace fargo::dataplane::sessions

@@ -1,0 +1,230 @@
+"""ECS Exec: a shell in a task's container, as the story opens it.
+
+The cluster logs exec sessions (executeCommandConfiguration OVERRIDE into a
+log group); a task run with enableExecuteCommand (an init container copies a
+config file into nginx's conf.d) shows its exec agent and runtimeId; then
+shells through three clients of the same data channel:
+  * `aws ecs execute-command` (the aws CLI's ExecuteCommand and DescribeTasks
+    calls) with fargo installed as session-manager-plugin (fargo's own client,
+    the plugin's command line; no packaged plugin exists here),
+  * `fargo exec` (the same client; the command's exit status is its own),
+  * the npm package ssm-session (an independent third-party client).
+`echo` comes back, `ls /etc/nginx/conf.d` shows the copied file, `exit 3`
+ends the session, and the transcript lands in the exec log group under the
+session id. AWS's refusals: exec not enabled, a stopped task, a missing
+container, no --interactive.
+
+Needs a container engine, the story's images and the npm clients
+(scripts/setup.sh --test).
+"""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from fargo_harness import CI, FARGO_BIN, FargoTestCase, require_engine, wait_for
+
+REGION = "eu-west-1"
+DEBIAN = "debian:buster-20230411-slim"
+NGINX = "nginx:1.24.0"
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLIENTS = os.path.join(HERE, "node")
+NOT_ENABLED = ("The execute command failed because execute command was not enabled when the task was run or the "
+               "execute command agent isn\u2019t running. Wait and try again or run a new task with execute command "
+               "enabled and try again.")
+
+
+class EcsExecTest(FargoTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.engine = require_engine()
+        super().setUpClass()
+        f = cls.fargo
+        cls.ecs = f.client("ecs", REGION)
+        ec2 = f.client("ec2", REGION)
+        logs = f.client("logs", REGION)
+        iam = f.client("iam", REGION)
+        octet = 100 + os.getpid() % 50
+        vpc = ec2.create_vpc(CidrBlock=f"10.{octet}.0.0/16")["Vpc"]["VpcId"]
+        cls.subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{octet}.1.0/24",
+                                       AvailabilityZone=REGION + "a")["Subnet"]["SubnetId"]
+        cls.cluster = "ecsWithTf-dev"
+        cls.exec_group = "/ecs/ecsWithTf-dev/exec"
+        logs.create_log_group(logGroupName=cls.exec_group)
+        logs.create_log_group(logGroupName="/ecs/app")
+        cls.logs = logs
+        cls.ecs.create_cluster(clusterName=cls.cluster, configuration={"executeCommandConfiguration": {
+            "logging": "OVERRIDE", "logConfiguration": {"cloudWatchLogGroupName": cls.exec_group}}})
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+            "Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        role = iam.create_role(RoleName="exec-task", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        iam.put_role_policy(RoleName="exec-task", PolicyName="ssm", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+                "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]}]}))
+        cls.td = cls.ecs.register_task_definition(
+            family="myapp", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
+            taskRoleArn=role, executionRoleArn=role, volumes=[{"name": "conf"}],
+            containerDefinitions=[
+                {"name": "init", "image": DEBIAN, "essential": False,
+                 "command": ["sh", "-c", "echo 'server { listen 8080; }' > /conf/story.conf"],
+                 "mountPoints": [{"sourceVolume": "conf", "containerPath": "/conf"}]},
+                {"name": "myapp", "image": NGINX, "essential": True,
+                 "mountPoints": [{"sourceVolume": "conf", "containerPath": "/etc/nginx/conf.d"}],
+                 "dependsOn": [{"containerName": "init", "condition": "SUCCESS"}],
+                 "logConfiguration": {"logDriver": "awslogs", "options": {
+                     "awslogs-group": "/ecs/app", "awslogs-region": REGION, "awslogs-stream-prefix": "app"}}},
+            ])["taskDefinition"]["taskDefinitionArn"]
+        cls.task = cls.run_task(enable=True)
+        cls.plain_task = cls.run_task(enable=False)
+        for arn in (cls.task, cls.plain_task):
+            wait_for(lambda: cls.describe(arn)["lastStatus"] == "RUNNING", 90, what=f"{arn} RUNNING")
+        cls.task_id = cls.task.rsplit("/", 1)[1]
+        # fargo as session-manager-plugin, first on PATH for the aws CLI.
+        cls.bin_dir = tempfile.mkdtemp(prefix="fargo-plugin-")
+        os.symlink(os.path.abspath(FARGO_BIN), os.path.join(cls.bin_dir, "session-manager-plugin"))
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            for arn in cls.ecs.list_tasks(cluster=cls.cluster)["taskArns"]:
+                cls.ecs.stop_task(cluster=cls.cluster, task=arn)
+            shutil.rmtree(cls.bin_dir, ignore_errors=True)
+        finally:
+            super().tearDownClass()
+
+    @classmethod
+    def run_task(cls, enable):
+        r = cls.ecs.run_task(cluster=cls.cluster, taskDefinition=cls.td, launchType="FARGATE",
+                             enableExecuteCommand=enable, networkConfiguration={"awsvpcConfiguration": {
+                                 "subnets": [cls.subnet], "assignPublicIp": "DISABLED"}})
+        return r["tasks"][0]["taskArn"]
+
+    @classmethod
+    def describe(cls, arn):
+        return cls.ecs.describe_tasks(cluster=cls.cluster, tasks=[arn])["tasks"][0]
+
+    def fargo_exec(self, *command, stdin=b"", container="myapp"):
+        args = [FARGO_BIN, "exec", self.task_id, "--cluster", self.cluster, "--endpoint", self.fargo.endpoint,
+                "--region", REGION]
+        if container:
+            args += ["--container", container]
+        if command:
+            args += ["--"] + list(command)
+        return subprocess.run(args, input=stdin, capture_output=True, timeout=60)
+
+    def exec_log(self, session_id):
+        def text():
+            try:
+                ev = self.logs.get_log_events(logGroupName=self.exec_group, logStreamName=session_id,
+                                              startFromHead=True)["events"]
+            except self.logs.exceptions.ResourceNotFoundException:
+                return None
+            return "\n".join(e["message"] for e in ev) or None
+        return wait_for(text, 20, what=f"the transcript of {session_id}")
+
+    def test_1_describe_tasks_shows_the_exec_agent_and_runtime_ids(self):
+        t = self.describe(self.task)
+        self.assertTrue(t["enableExecuteCommand"])
+        app = [c for c in t["containers"] if c["name"] == "myapp"][0]
+        self.assertTrue(app["runtimeId"])
+        self.assertEqual([(a["name"], a["lastStatus"]) for a in app["managedAgents"]],
+                         [("ExecuteCommandAgent", "RUNNING")])
+        plain = self.describe(self.plain_task)
+        self.assertFalse(plain["enableExecuteCommand"])
+        self.assertNotIn("managedAgents", [c for c in plain["containers"] if c["name"] == "myapp"][0])
+
+    def test_2_fargo_exec_runs_the_shell_and_exits_with_its_status(self):
+        r = self.fargo_exec("/bin/sh", stdin=b"echo hello-$((40+2))\nls /etc/nginx/conf.d\nexit 3\n")
+        out = r.stdout.decode(errors="replace")
+        self.assertEqual(r.returncode, 3, out + r.stderr.decode(errors="replace"))
+        self.assertIn("hello-42", out)
+        self.assertIn("story.conf", out)
+        r = self.fargo_exec("sh", "-c", "echo $TERM; exit 5")
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertIn("xterm-256color", r.stdout.decode())
+
+    def test_3_aws_cli_execute_command_with_the_plugin_command_line(self):
+        env = dict(self.fargo.aws_env(REGION))
+        env["PATH"] = self.bin_dir + os.pathsep + env.get("PATH", os.environ["PATH"])
+        r = subprocess.run(["aws", "--endpoint-url", self.fargo.endpoint, "ecs", "execute-command",
+                            "--cluster", self.cluster, "--task", self.task_id, "--container", "myapp",
+                            "--interactive", "--command", "/bin/sh"],
+                           input=b"echo via-$((1+1))-cli\nls /etc/nginx/conf.d\nexit 3\n", capture_output=True,
+                           env=env, timeout=90)
+        out = r.stdout.decode(errors="replace")
+        self.assertEqual(r.returncode, 0, out + r.stderr.decode(errors="replace"))
+        self.assertIn("via-2-cli", out)
+        self.assertIn("story.conf", out)
+        self.assertRegex(out, r"Starting session with SessionId: ecs-execute-command-0[0-9a-f]{16}")
+        session_id = out.split("Starting session with SessionId: ")[1].split()[0]
+        self.assertIn(f"Exiting session with sessionId: {session_id}.", out)
+        # The transcript, in the cluster's exec log group, under the session id.
+        log = self.exec_log(session_id)
+        self.assertIn("via-2-cli", log)
+        self.assertIn("story.conf", log)
+
+    def test_4_ssm_session_npm_client(self):
+        if not os.path.isdir(os.path.join(CLIENTS, "node_modules", "ssm-session")):
+            if CI:
+                self.fail("the npm clients are not installed: scripts/setup.sh --test")
+            self.skipTest("the npm clients are not installed: scripts/setup.sh --test")
+        s = self.ecs.execute_command(cluster=self.cluster, task=self.task_id, container="myapp",
+                                     command="/bin/sh", interactive=True)
+        self.assertEqual(s["containerName"], "myapp")
+        self.assertTrue(s["interactive"])
+        self.assertEqual(s["taskArn"], self.task)
+        sess = s["session"]
+        self.assertRegex(sess["sessionId"], r"^ecs-execute-command-0[0-9a-f]{16}$")
+        self.assertTrue(sess["streamUrl"].startswith("ws://"))
+        r = subprocess.run(["node", os.path.join(CLIENTS, "ssm_session_shell.js"), sess["streamUrl"],
+                            sess["tokenValue"], "echo npm-$((3*3))", "ls /etc/nginx/conf.d", "exit 3"],
+                           capture_output=True, timeout=60, cwd=CLIENTS)
+        out = r.stdout.decode(errors="replace")
+        self.assertEqual(r.returncode, 0, out + r.stderr.decode(errors="replace"))
+        self.assertIn("npm-9", out)
+        self.assertIn("story.conf", out)
+        self.assertIn("npm-9", self.exec_log(sess["sessionId"]))
+
+    def test_5_wrong_tokens_are_refused_and_the_session_survives(self):
+        s = self.ecs.execute_command(cluster=self.cluster, task=self.task_id, container="myapp",
+                                     command="/bin/sh", interactive=True)["session"]
+        r = subprocess.run(["node", os.path.join(CLIENTS, "ssm_session_shell.js"), s["streamUrl"], "wrong",
+                            "echo nope"], capture_output=True, timeout=60, cwd=CLIENTS)
+        self.assertNotIn("nope", r.stdout.decode(errors="replace"))
+        r = subprocess.run(["node", os.path.join(CLIENTS, "ssm_session_shell.js"), s["streamUrl"],
+                            s["tokenValue"], "echo still-$((2+2))", "exit"], capture_output=True, timeout=60,
+                           cwd=CLIENTS)
+        self.assertIn("still-4", r.stdout.decode(errors="replace"))
+
+    def test_6_aws_refusals(self):
+        def err(**kw):
+            args = dict(cluster=self.cluster, task=self.task_id, container="myapp", command="/bin/sh",
+                        interactive=True)
+            args.update(kw)
+            with self.assertRaises(self.ecs.exceptions.InvalidParameterException) as cm:
+                self.ecs.execute_command(**args)
+            return cm.exception.response["Error"]["Message"]
+        self.assertEqual(err(task=self.plain_task), NOT_ENABLED)
+        self.assertEqual(err(interactive=False), "Interactive is the only mode supported currently.")
+        self.assertIn("nope", err(container="nope"))
+        stopped = self.run_task(enable=True)
+        wait_for(lambda: self.describe(stopped)["lastStatus"] == "RUNNING", 90, what="a second task")
+        self.ecs.stop_task(cluster=self.cluster, task=stopped)
+        wait_for(lambda: self.describe(stopped)["lastStatus"] == "STOPPED", 60, what="it stopped")
+        self.assertEqual(err(task=stopped), NOT_ENABLED)
+        # The aws CLI says it the same way.
+        env = dict(self.fargo.aws_env(REGION))
+        env["PATH"] = self.bin_dir + os.pathsep + env.get("PATH", os.environ["PATH"])
+        r = subprocess.run(["aws", "--endpoint-url", self.fargo.endpoint, "ecs", "execute-command",
+                            "--cluster", self.cluster, "--task", self.plain_task, "--container", "myapp",
+                            "--interactive", "--command", "/bin/sh"], capture_output=True, env=env, timeout=60)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("An error occurred (InvalidParameterException) when calling the ExecuteCommand operation: "
+                      + NOT_ENABLED, r.stderr.decode())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,181 @@
+// The two sides of a data channel talking in memory: output and input in
+// order, the plugin's "not ready" drop recovered by retransmission,
+// duplicates and reordering, terminal sizes, channel_closed, and garbage
+// refused without harm.
+#include "dataplane/sessions/data_channel.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include "dataplane/sessions/client_channel.h"
+
+namespace fargo::dataplane::sessions {
+namespace {
+
+struct Pair {
+  std::deque<std::string> to_client, to_server;
+  std::string shell_got, client_got, closed_with = "<open>";
+  std::vector<std::pair<int, int>> sizes;
+  bool shell_ready = true;
+  DataChannel server{"ecs-execute-command-0123", {[this](std::string f) { to_client.push_back(std::move(f)); },
+                                                   [this](std::string_view b) {
+                                                     if (!shell_ready) return false;
+                                                     shell_got.append(b);
+                                                     return true;
+                                                   },
+                                                   [this](int r, int c) { sizes.emplace_back(r, c); }}};
+  ClientChannel client;
+  explicit Pair(ClientChannel::Options o)
+      : client({[this](std::string f) { to_server.push_back(std::move(f)); },
+                [this](std::string_view b) { client_got.append(b); },
+                [this](const std::string& m) { closed_with = m; }},
+               o) {}
+  // Delivers everything in flight, both ways, until quiet.
+  void Pump(int64_t now) {
+    while (!to_client.empty() || !to_server.empty()) {
+      while (!to_client.empty()) {
+        std::string f = std::move(to_client.front());
+        to_client.pop_front();
+        ASSERT_TRUE(client.OnFrame(f, now).ok());
+      }
+      while (!to_server.empty()) {
+        std::string f = std::move(to_server.front());
+        to_server.pop_front();
+        ASSERT_TRUE(server.OnFrame(f, now).ok());
+      }
+    }
+  }
+};
+
+TEST(DataChannel, ShellOutputAndInputArriveInOrder) {
+  Pair p({});
+  p.client.SendSize(300, 100, 1);
+  p.server.SendOutput("$ ", 1);
+  p.Pump(1);
+  p.client.SendInput("echo hi\r", 2);
+  p.Pump(2);
+  p.server.SendOutput("echo hi\r\nhi\r\n$ ", 3);
+  p.Pump(3);
+  EXPECT_EQ(p.shell_got, "echo hi\r");
+  EXPECT_EQ(p.client_got, "$ echo hi\r\nhi\r\n$ ");
+  ASSERT_EQ(p.sizes.size(), 1u);
+  EXPECT_EQ(p.sizes[0], std::make_pair(100, 300));
+  EXPECT_TRUE(p.server.all_acknowledged());
+  EXPECT_TRUE(p.client.all_acknowledged());
+}
+
+TEST(DataChannel, OutputTheClientDroppedIsResentUntilAcknowledged) {
+  Pair p({.drop_first_output = true});
+  p.server.SendOutput("$ ", 0);
+  p.Pump(0);
+  EXPECT_EQ(p.client_got, "");
+  EXPECT_FALSE(p.server.all_acknowledged());
+  p.server.Tick(100);  // before the 200 ms timeout: nothing
+  EXPECT_TRUE(p.to_client.empty());
+  p.server.Tick(250);
+  p.Pump(250);
+  EXPECT_EQ(p.client_got, "$ ");
+  EXPECT_TRUE(p.server.all_acknowledged());
+}
+
+TEST(DataChannel, InputNotReadyIsResentByTheClient) {
+  Pair p({});
+  p.shell_ready = false;
+  p.client.SendInput("a", 0);
+  p.Pump(0);
+  EXPECT_EQ(p.shell_got, "");
+  p.shell_ready = true;
+  p.client.Tick(300);
+  p.Pump(300);
+  EXPECT_EQ(p.shell_got, "a");
+  // Due again only once acknowledged ones are gone: nothing more to send.
+  p.client.Tick(2000);
+  EXPECT_TRUE(p.to_server.empty());
+}
+
+TEST(DataChannel, DuplicatesAreDroppedAndReorderedInputIsPutBackInOrder) {
+  Pair p({});
+  std::vector<std::string> frames;
+  ClientChannel c({[&](std::string f) { frames.push_back(std::move(f)); }, {}, {}}, {});
+  c.SendInput("1", 0);
+  c.SendInput("2", 0);
+  c.SendInput("3", 0);
+  ASSERT_TRUE(p.server.OnFrame(frames[2], 0).ok());
+  ASSERT_TRUE(p.server.OnFrame(frames[0], 0).ok());
+  ASSERT_TRUE(p.server.OnFrame(frames[0], 0).ok());  // a resend
+  ASSERT_TRUE(p.server.OnFrame(frames[1], 0).ok());
+  EXPECT_EQ(p.shell_got, "123");
+  EXPECT_EQ(p.server.expected_input(), 3);
+  // Every one acknowledged (the duplicate again): four acks.
+  EXPECT_EQ(p.to_client.size(), 4u);
+}
+
+TEST(DataChannel, LargeOutputIsChunked) {
+  Pair p({});
+  p.server.SendOutput(std::string(2500, 'x'), 0);
+  EXPECT_EQ(p.to_client.size(), 3u);
+  p.Pump(0);
+  EXPECT_EQ(p.client_got, std::string(2500, 'x'));
+}
+
+TEST(DataChannel, ChannelClosedCarriesItsMessage) {
+  Pair p({});
+  ASSERT_TRUE(p.client.OnFrame(p.server.ClosedFrame("", 1), 1).ok());
+  EXPECT_TRUE(p.client.closed());
+  EXPECT_EQ(p.closed_with, "");
+  Pair q({});
+  ASSERT_TRUE(q.client.OnFrame(q.server.ClosedFrame("Task stopped.", 1), 1).ok());
+  EXPECT_EQ(q.closed_with, "Task stopped.");
+}
+
+TEST(DataChannel, HandshakeForSessionsThatNeedOne) {
+  Pair p({});
+  p.server.StartHandshake(0, "Port");
+  p.Pump(0);
+  // Request (seq 0) and Complete (seq 1) both acknowledged; the response too.
+  EXPECT_TRUE(p.server.all_acknowledged());
+  EXPECT_TRUE(p.client.all_acknowledged());
+  EXPECT_EQ(p.client.expected_output(), 2);
+  p.server.SendOutput("x", 1);
+  p.Pump(1);
+  EXPECT_EQ(p.client_got, "x");
+}
+
+TEST(DataChannel, GarbageIsRefusedAndTheChannelGoesOn) {
+  Pair p({});
+  EXPECT_FALSE(p.server.OnFrame("garbage", 0).ok());
+  EXPECT_FALSE(p.server.OnFrame(std::string(200, '\xff'), 0).ok());
+  // A frame whose digest is wrong is taken (as the SSM agent does), and noted.
+  std::vector<std::string> frames;
+  ClientChannel c({[&](std::string f) { frames.push_back(std::move(f)); }, {}, {}}, {});
+  c.SendInput("ok", 0);
+  frames[0][90] ^= 1;
+  EXPECT_TRUE(p.server.OnFrame(frames[0], 0).ok());
+  EXPECT_EQ(p.shell_got, "ok");
+  EXPECT_EQ(p.server.digest_mismatches(), 1u);
+  // A size with nonsense values changes nothing.
+  SessionMessage m;
+  m.message_type = "input_stream_data";
+  m.created_date_ms = 1;
+  m.sequence_number = 1;
+  m.payload_type = PayloadType::kSize;
+  m.payload = R"({"cols":-1,"rows":"x"})";
+  EXPECT_TRUE(p.server.OnFrame(EncodeSessionMessage(m), 0).ok());
+  EXPECT_TRUE(p.sizes.empty());
+}
+
+TEST(ReliableSender, TimeoutFollowsRoundTrips) {
+  ReliableSender s("output_stream_data");
+  EXPECT_EQ(s.rto_ms(), 200);
+  for (int i = 0; i < 20; ++i) {
+    s.Next(PayloadType::kOutput, "x", i * 10);
+    s.Acknowledge(i, i * 10 + 2);
+  }
+  EXPECT_LT(s.rto_ms(), 100);
+  EXPECT_GE(s.rto_ms(), 10);
+  EXPECT_FALSE(s.Acknowledge(99, 0));
+}
+
+}  // namespace
+}  // namespace fargo::dataplane::sessions
