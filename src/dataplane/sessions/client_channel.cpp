@@ -18,15 +18,7 @@ std::string ClientChannel::OpenDataChannel(const std::string& token) const {
   return json::serialize(o);
 }
 
-void ClientChannel::Ack(const SessionMessage& m, int64_t now_ms) {
-  SessionMessage ack;
-  ack.message_type = message_type::kAcknowledge;
-  ack.created_date_ms = static_cast<uint64_t>(std::max<int64_t>(now_ms, 1));
-  ack.flags = kFlagAck;
-  ack.message_id = RandomUuid();
-  ack.payload = AckPayload(m.message_type, m.message_id, m.sequence_number);
-  cb_.send(EncodeSessionMessage(ack));
-}
+void ClientChannel::Ack(const SessionMessage& m, int64_t now_ms) { cb_.send(EncodeAckOf(m, now_ms)); }
 
 bool ClientChannel::Deliver(const SessionMessage& m, int64_t now_ms) {
   switch (m.payload_type) {

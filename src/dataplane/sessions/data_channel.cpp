@@ -17,15 +17,7 @@ void DataChannel::StartHandshake(int64_t now_ms, std::string_view session_type) 
   cb_.send(out_.Next(PayloadType::kHandshakeRequest, json::serialize(req), now_ms));
 }
 
-void DataChannel::Ack(const SessionMessage& m, int64_t now_ms) {
-  SessionMessage ack;
-  ack.message_type = message_type::kAcknowledge;
-  ack.created_date_ms = static_cast<uint64_t>(std::max<int64_t>(now_ms, 1));
-  ack.flags = kFlagAck;
-  ack.message_id = RandomUuid();
-  ack.payload = AckPayload(m.message_type, m.message_id, m.sequence_number);
-  cb_.send(EncodeSessionMessage(ack));
-}
+void DataChannel::Ack(const SessionMessage& m, int64_t now_ms) { cb_.send(EncodeAckOf(m, now_ms)); }
 
 bool DataChannel::Deliver(const SessionMessage& m, int64_t now_ms) {
   switch (m.payload_type) {

@@ -1,5 +1,6 @@
 #include "dataplane/sessions/session_message.h"
 
+#include <algorithm>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -111,6 +112,16 @@ std::string AckPayload(std::string_view type, const Uuid& id, int64_t seq) {
                         {"AcknowledgedMessageSequenceNumber", seq},
                         {"IsSequentialMessage", true}};
   return boost::json::serialize(o);
+}
+
+std::string EncodeAckOf(const SessionMessage& m, int64_t now_ms) {
+  SessionMessage ack;
+  ack.message_type = message_type::kAcknowledge;
+  ack.created_date_ms = static_cast<uint64_t>(std::max<int64_t>(now_ms, 1));
+  ack.flags = kFlagAck;
+  ack.message_id = RandomUuid();
+  ack.payload = AckPayload(m.message_type, m.message_id, m.sequence_number);
+  return EncodeSessionMessage(ack);
 }
 
 std::optional<int64_t> AckedSequence(std::string_view payload) {

@@ -94,6 +94,9 @@ std::array<uint8_t, 32> Sha256(std::string_view data);
 
 // The JSON payload of an acknowledge for a message of `type` and `seq`.
 std::string AckPayload(std::string_view type, const Uuid& id, int64_t seq);
+// The encoded acknowledge frame of `m`, made at `now_ms` (both sides of a
+// channel acknowledge alike).
+std::string EncodeAckOf(const SessionMessage& m, int64_t now_ms);
 // The acknowledged sequence number of an acknowledge payload; nullopt when
 // it is not one.
 std::optional<int64_t> AckedSequence(std::string_view payload);
