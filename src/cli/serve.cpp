@@ -15,7 +15,7 @@
 #include <mutex>
 #include <cstdlib>
 
-#include "cli/console_status.h"
+#include "cli/store_change_count.h"
 #include "cli/dns_name_publisher.h"
 #include "cli/security_group_publisher.h"
 #include "cli/status_endpoint.h"
@@ -616,7 +616,7 @@ int RunServe(const ServeOptions& opt) {
     std::fprintf(stderr, "fargo: cannot start: %s\n", st.error().message.c_str());
     return 1;
   }
-  std::shared_future<runtime::EngineFacts> engine_facts;  // the console shows them too
+  std::shared_future<runtime::EngineFacts> engine_facts;  // /_fargo/status shows them too
   if (Status ping = engine.Ping(); ping.ok()) {
     std::fprintf(stderr, "fargo: container engine at %s\n", engine.socket_path().c_str());
     // What fargo relies on in the engine, checked off this thread: each
@@ -682,12 +682,10 @@ int RunServe(const ServeOptions& opt) {
                                                                  {"services", names},
                                                                  {"instance", runner_options.instance}});
   // The web console at /_fargo/; its guard keeps other web origins out of every endpoint.
-  ConsoleFacts console_facts{FARGO_VERSION, dir, runner_options.instance, engine.socket_path(), engine_facts};
   store::Store& db = **store;
   console::ConsoleServer console(
       io, [&gateway](std::function<void()> fn) { gateway.Post(std::move(fn)); },
-      [&db] { return StoreChangeCount(db); }, [&db, &console_facts] { return ConsoleStatus(db, console_facts); },
-      console::NewConsoleToken());
+      [&db] { return StoreChangeCount(db); }, console::NewConsoleToken());
   auto local = [&health, &console](const protocol::HttpRequest& req) -> std::optional<protocol::HttpResponse> {
     if (auto refused = console.Guard(req)) return refused;
     if (req.path != "/_fargo/health") return std::nullopt;

@@ -55,13 +55,12 @@ struct ConsoleServer::Shared {
     Reply reply;
     std::chrono::steady_clock::time_point since;
   };
-  Shared(boost::asio::io_context& io, Post p, Probe pr, StatusFn st)
-      : timer(boost::asio::make_strand(io)), post(std::move(p)), probe(std::move(pr)), status(std::move(st)) {}
+  Shared(boost::asio::io_context& io, Post p, Probe pr)
+      : timer(boost::asio::make_strand(io)), post(std::move(p)), probe(std::move(pr)) {}
 
   boost::asio::steady_timer timer;
   Post post;
   Probe probe;
-  StatusFn status;
   std::mutex mu;
   bool stopped = false;
   bool scheduled = false;
@@ -98,9 +97,9 @@ struct ConsoleServer::Shared {
   }
 };
 
-ConsoleServer::ConsoleServer(boost::asio::io_context& io, Post post, Probe probe, StatusFn status, std::string token)
+ConsoleServer::ConsoleServer(boost::asio::io_context& io, Post post, Probe probe, std::string token)
     : guard_(std::move(token)),
-      shared_(std::make_shared<Shared>(io, std::move(post), std::move(probe), std::move(status))) {}
+      shared_(std::make_shared<Shared>(io, std::move(post), std::move(probe))) {}
 
 ConsoleServer::~ConsoleServer() { Stop(); }
 
@@ -144,16 +143,6 @@ bool ConsoleServer::Handle(const HttpRequest& req, Reply reply) {
   }
   if (req.path == "/_fargo/console/events") {
     Events(req, std::move(reply));
-    return true;
-  }
-  if (req.path == "/_fargo/console/status") {
-    shared_->post([s = shared_, reply = std::move(reply)] {
-      HttpResponse r;
-      r.headers.emplace_back("Content-Type", "application/json");
-      r.headers.emplace_back("Cache-Control", "no-store");
-      r.body = boost::json::serialize(s->status());
-      reply(std::move(r));
-    });
     return true;
   }
   return false;

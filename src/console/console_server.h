@@ -1,8 +1,7 @@
 // ConsoleServer: fargo's web console at /_fargo/. Serves the single-page
 // app (embedded in the binary, the token of this start written into its
-// page), the console's own small API for what AWS has no API for
-// (/_fargo/console/status) and its live feed (/_fargo/console/events,
-// Server-Sent Events). The page reads and acts through fargo's AWS APIs on
+// page) and its live feed (/_fargo/console/events, Server-Sent Events).
+// The overview reads fargo's /_fargo/status (cli/status_endpoint.h). The page reads and acts through fargo's AWS APIs on
 // the same origin; ConsoleGuard keeps other origins out of all of it.
 //
 // The feed: a probe of the state (a change counter the composition root
@@ -31,13 +30,11 @@ class ConsoleServer {
  public:
   using Post = std::function<void(std::function<void()>)>;  // onto the state thread
   using Reply = std::function<void(protocol::HttpResponse)>;
-  // Both run on the state thread: a number that changes with any state
-  // change, and the status document (version, data dir, engine, ...).
+  // Runs on the state thread: a number that changes with any state change.
   using Probe = std::function<uint64_t()>;
-  using StatusFn = std::function<boost::json::object()>;
 
   // REQUIRES: io outlives the server.
-  ConsoleServer(boost::asio::io_context& io, Post post, Probe probe, StatusFn status, std::string token);
+  ConsoleServer(boost::asio::io_context& io, Post post, Probe probe, std::string token);
   ~ConsoleServer();
 
   // Answers any waiting feed request; no more probes.

@@ -357,7 +357,7 @@ class ConsoleTest(FargoTestCase):
                   out.push(mode + ':' + r.status + ':' + (mode === 'cors' ? await r.text() : ''));
                 }} catch (e) {{ out.push(mode + ':blocked'); }}
               }}
-              try {{ const r = await fetch('{self.fargo.endpoint}/_fargo/console/status'); out.push('status:' + r.status); }}
+              try {{ const r = await fetch('{self.fargo.endpoint}/_fargo/status'); out.push('status:' + r.status); }}
               catch (e) {{ out.push('status:blocked'); }}
               return out.join(' ');
             }})()"""

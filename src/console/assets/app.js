@@ -64,7 +64,7 @@ async function s3(path, query = '') {
   return xmlObj(new DOMParser().parseFromString(await resp.text(), 'application/xml').documentElement);
 }
 async function fargoStatus() {
-  const resp = await fetch('/_fargo/console/status', { headers: { 'X-Fargo-Console-Token': TOKEN } });
+  const resp = await fetch('/_fargo/status', { headers: { 'X-Fargo-Console-Token': TOKEN } });
   if (!resp.ok) throw await failure(resp);
   return resp.json();
 }
@@ -129,16 +129,16 @@ const views = {
   async overview() {
     const st = await fargoStatus();
     state.status = st;
-    const e = st.engine || {};
-    const engineState = e.reachable === true ? badge('reachable') : e.reachable === false ? badge('UNREACHABLE') : badge('checking');
-    const regions = Object.entries(st.regions || {});
+    const e = st.Engine || {};
+    const engineState = e.Reachable === true ? badge('reachable') : e.Reachable === false ? badge('UNREACHABLE') : badge('checking');
+    const regions = Object.entries(st.Regions || {});
     const perRegion = regions.map(([r, counts]) => `<div class="card"><b>${esc(r)}</b>${kv(Object.entries(counts).sort().map(([k, n]) => [k, `<span class="mono">${n}</span>`]))}
-      <p>${link('#/ecs/' + enc(r), 'ECS')} · ${link('#/logs/' + enc(r), 'Logs')} · ${link('#/elb/' + enc(r), 'Load balancers')}</p></div>`).join('');
+      ${r === 'global' ? '' : `<p>${link('#/ecs/' + enc(r), 'ECS')} · ${link('#/logs/' + enc(r), 'Logs')} · ${link('#/elb/' + enc(r), 'Load balancers')}</p>`}</div>`).join('');
     return `<h1>Overview</h1>
       <div class="cards">
-        <div class="card"><b>fargo</b>${kv([['version', esc(st.version)], ['data directory', `<span class="mono">${esc(st.dataDir)}</span>`], ['memory', esc(bytes(st.memory?.residentBytes))], ['instance', `<span class="mono">${esc(st.instance)}</span>`]])}</div>
-        <div class="card"><b>container engine</b>${kv([['state', engineState], ['engine', esc([e.name, e.version].filter(Boolean).join(' '))], ['API', esc(e.apiVersion)], ['socket', `<span class="mono">${esc(e.socket)}</span>`]])}
-          ${(e.problems || []).map((p) => `<p class="s-bad">${esc(p)}</p>`).join('')}</div>
+        <div class="card"><b>fargo</b>${kv([['version', esc(st.Version)], ['data directory', `<span class="mono">${esc(st.DataDir)}</span>`], ['memory', esc(bytes(st.Memory?.RssBytes))], ['instance', `<span class="mono">${esc(st.Instance)}</span>`]])}</div>
+        <div class="card"><b>container engine</b>${kv([['state', engineState], ['engine', esc([e.Name, e.Version].filter(Boolean).join(' '))], ['API', esc(e.ApiVersion)], ['socket', `<span class="mono">${esc(e.Socket)}</span>`]])}
+          ${(e.Problems || []).map((p) => `<p class="s-bad">${esc(p)}</p>`).join('')}</div>
       </div>
       <h2>Regions with resources</h2>
       ${regions.length ? `<div class="cards">${perRegion}</div>` : '<p class="muted">No resources yet.</p>'}`;
@@ -571,7 +571,7 @@ window.addEventListener('hashchange', () => { $('#main').dataset.html = ''; rend
   });
   try {
     const st = await fargoStatus();
-    state.regions = Object.keys(st.regions || {});
+    state.regions = Object.keys(st.Regions || {}).filter((r) => r !== 'global');
   } catch (e) { /* shown by the overview */ }
   for (const r of [...new Set([...state.regions, 'us-east-1', state.region].filter(Boolean))].sort()) sel.append(new Option(r, r));
   setRegion(parseRoute().parts[1] && ['ecs', 'logs', 'elb'].includes(parseRoute().parts[0]) ? parseRoute().parts[1] : state.region || state.regions[0] || 'us-east-1');
