@@ -602,6 +602,7 @@ int RunServe(const ServeOptions& opt) {
     });
   };
   dataplane::lb::LoadBalancerDataPlane lb_plane(std::move(lb_hooks));
+  elbv2->SetWaitScale(opt.scale_waits);
   elbv2->SetPlanHook([&lb_plane, elbv2] { lb_plane.Apply(elbv2->Plan()); });
   // Reaching VPCs from the host: port forwards and opt-in routes.
   VpcAccess vpc_access(gateway, *ec2, *ecs, runner, opt.region);
@@ -715,6 +716,11 @@ int RunServe(const ServeOptions& opt) {
     return 1;
   }
   status.SetEndpoint("http://" + opt.host + ":" + std::to_string(*port));
+  if (opt.scale_waits != 1.0)
+    std::fprintf(stderr,
+                 "fargo: --scale-waits %g: load balancers' health check intervals and timeouts and deregistration "
+                 "delays are %g times AWS's (not as on AWS)\n",
+                 opt.scale_waits, opt.scale_waits);
   std::fprintf(stderr, "fargo %s listening on http://%s:%u (data: %s)\n", FARGO_VERSION,
                opt.host.c_str(), static_cast<unsigned>(*port), dir.c_str());
   std::fprintf(stderr, "fargo: console on http://%s:%u/_fargo/\n",

@@ -50,8 +50,9 @@ def free_port():
 class Fargo:
     """One fargo daemon on a free port with its own data directory."""
 
-    def __init__(self, data_dir=None):
+    def __init__(self, data_dir=None, args=()):
         self.port = free_port()
+        self.args = list(args)  # more `fargo serve` options
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="fargo-e2e-")
         self.proc = None
@@ -65,7 +66,7 @@ class Fargo:
     def start(self):
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [FARGO_BIN, "serve", "--port", str(self.port), "--data-dir", self.data_dir],
+                [FARGO_BIN, "serve", "--port", str(self.port), "--data-dir", self.data_dir, *self.args],
                 stdout=log, stderr=subprocess.STDOUT)
         deadline = time.time() + 15
         while time.time() < deadline:
@@ -171,10 +172,12 @@ class Fargo:
 class FargoTestCase(unittest.TestCase):
     """A fargo for the whole test class, in a fresh data directory."""
 
+    FARGO_ARGS = ()  # more `fargo serve` options for the class's fargo
+
     @classmethod
     def setUpClass(cls):
         require(os.path.exists(FARGO_BIN), f"the fargo binary ({FARGO_BIN})")
-        cls.fargo = Fargo().start()
+        cls.fargo = Fargo(args=cls.FARGO_ARGS).start()
 
     @classmethod
     def tearDownClass(cls):

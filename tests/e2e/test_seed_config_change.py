@@ -3,9 +3,14 @@ changes and `terraform apply` runs again. As on AWS, the object changes in
 S3, the CONFIG_HASH of the nginx container changes, so a new task definition
 revision is registered and the service rolls out a new task whose init
 container (the real AWS CLI) copies the new files from S3 before nginx
-starts; the old task is stopped once the new one runs. The new content is
-served at the new task's address within 60 s of the end of the apply
+starts; the old task is stopped once the new one's target is healthy
+behind the load balancer and has drained. The new content is served at the
+new task's address within 60 s of the end of the apply
 (bench/config_change.py measures it), and the old content no longer is.
+
+The story's target group checks health every 300 s (healthy after 3) and
+drains for 300 s, as AWS would; this fargo runs with `--scale-waits 0.01`
+(3 s and 3 s), the option a person takes for a fast development loop.
 
 Needs a container engine, the story's images (tests/images/build.sh), root
 and Terraform with the provider mirror.
@@ -22,6 +27,8 @@ BOUND_SECONDS = 60
 
 
 class SeedConfigChangeTest(FargoTestCase):
+    FARGO_ARGS = ("--scale-waits", "0.01")
+
     @classmethod
     def setUpClass(cls):
         require(shutil.which("terraform") is not None, "terraform")
@@ -42,7 +49,7 @@ class SeedConfigChangeTest(FargoTestCase):
 
         c = stack.change(2, "Changed by a re-apply")
         if os.environ.get("FARGO_E2E_SHOW"):
-            print(f"apply {c['apply']:.2f} s; after it: new task RUNNING {c['running']:.2f} s, "
+            print(f"apply {c['apply']:.2f} s; after it: new task RUNNING {c['running'] or float('nan'):.2f} s, "
                   f"served {c['after']:.2f} s, old task STOPPED {c['old_stopped']:.2f} s")
         # The object in S3, the hash in a new revision, and the service's deployment.
         page = stack.s3.get_object(Bucket=BUCKET, Key="myapp/html/index.html")["Body"].read()
@@ -67,7 +74,7 @@ class SeedConfigChangeTest(FargoTestCase):
         self.assertEqual(c["old_tasks"][0]["stopCode"], "ServiceSchedulerInitiated")
         self.assertLess(c["old_stopped"], BOUND_SECONDS)
         self.assertIsNone(first_fwd.get())
-        self.assertIn("Changed by a re-apply", c["forward"].get())
+        wait_for(lambda: "Changed by a re-apply" in (c["forward"].get() or ""), 10, what="the new page, still served")
         running = stack.tasks()
         self.assertEqual([t["taskArn"] for t in running], [new["taskArn"]])
         # The rollout completes: one deployment left, the new revision's.

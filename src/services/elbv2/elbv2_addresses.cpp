@@ -1,5 +1,7 @@
 // Load balancers' addresses (one network interface per subnet, as on AWS)
 // and the plan the data plane serves.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <set>
@@ -164,8 +166,9 @@ DataPlanePlan Elbv2Service::Plan() const {
     hc.port = GetString(tg, "HealthCheckPort", "traffic-port");
     hc.path = GetString(tg, "HealthCheckPath", "/");
     if (const json::object* m = GetObject(tg, "Matcher")) hc.matcher = GetString(*m, "HttpCode", "200-399");
-    hc.interval_s = static_cast<int>(GetInt(tg, "HealthCheckIntervalSeconds", 30));
-    hc.timeout_s = static_cast<int>(GetInt(tg, "HealthCheckTimeoutSeconds", 10));
+    auto scaled = [this](int64_t s) { return std::max(1, static_cast<int>(std::lround(s * wait_scale_))); };
+    hc.interval_s = scaled(GetInt(tg, "HealthCheckIntervalSeconds", 30));
+    hc.timeout_s = std::min(scaled(GetInt(tg, "HealthCheckTimeoutSeconds", 10)), hc.interval_s);
     hc.healthy_threshold = static_cast<int>(GetInt(tg, "HealthyThresholdCount", 5));
     hc.unhealthy_threshold = static_cast<int>(GetInt(tg, "UnhealthyThresholdCount", 2));
     for (const auto& t : LiveTargets(*doc)) {

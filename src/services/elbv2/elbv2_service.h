@@ -77,6 +77,10 @@ class Elbv2Service final : public Service {
   // Called (on the state thread) after each call that may have changed
   // Plan(), after Start and when a draining target is forgotten.
   void SetPlanHook(std::function<void()> hook) { plan_changed_ = std::move(hook); }
+  // Scales the fixed waits AWS's load balancers impose (health check
+  // interval and timeout, deregistration delay) by `factor` (0 < f <= 1),
+  // for a faster development loop; what is described stays as configured.
+  void SetWaitScale(double factor) { wait_scale_ = factor; }
 
   // Each load balancer's DNSName (lower case) in its VPC, with the
   // addresses it answers: the "addresses" member of its stored document
@@ -194,6 +198,7 @@ class Elbv2Service final : public Service {
   VpcCidrResolver vpc_cidrs_;
   std::function<void()> changed_;
   std::function<void()> plan_changed_;
+  double wait_scale_ = 1.0;
   InterfaceCreator create_interface_;
   InterfaceDeleter delete_interface_;
 };

@@ -151,6 +151,7 @@ json::array Elbv2Service::LiveTargets(const json::object& tg_doc) const {
     } catch (...) {
     }
   }
+  delay_ms = static_cast<int64_t>(static_cast<double>(delay_ms) * wait_scale_);
   int64_t now = env_.clock.NowMillis();
   if (auto* targets = GetArray(tg_doc, "targets"))
     for (const auto& t : *targets) {
