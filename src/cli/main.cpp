@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   s->add_option("--account", serve.account, "the AWS account id fargo answers as")->capture_default_str();
   s->add_option("--region", serve.region, "region for unsigned requests")->capture_default_str();
   s->add_option("--scale-waits", serve.scale_waits,
-                "scale AWS's fixed load balancer waits (health check intervals and timeouts, deregistration "
+                "scale AWS's fixed load balancer waits (health check intervals, deregistration "
                 "delays) by this factor, e.g. 0.01 for a fast development loop; 1 behaves as AWS")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 1.0));

@@ -718,7 +718,7 @@ int RunServe(const ServeOptions& opt) {
   status.SetEndpoint("http://" + opt.host + ":" + std::to_string(*port));
   if (opt.scale_waits != 1.0)
     std::fprintf(stderr,
-                 "fargo: --scale-waits %g: load balancers' health check intervals and timeouts and deregistration "
+                 "fargo: --scale-waits %g: load balancers' health check intervals and deregistration "
                  "delays are %g times AWS's (not as on AWS)\n",
                  opt.scale_waits, opt.scale_waits);
   std::fprintf(stderr, "fargo %s listening on http://%s:%u (data: %s)\n", FARGO_VERSION,

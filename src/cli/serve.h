@@ -21,8 +21,8 @@ struct ServeOptions {
   // HTTPS for the AWS names (on the task endpoints' address; tasks reach
   // it at 169.254.170.3:443).
   uint16_t task_https_port = 443;
-  // Scales AWS's fixed load balancer waits (health check intervals and
-  // timeouts, deregistration delays) for a faster development loop; 1 (as
+  // Scales AWS's fixed load balancer waits (health check intervals,
+  // deregistration delays) for a faster development loop; 1 (as
   // AWS) unless the person asks (`--scale-waits`), and said at start-up.
   double scale_waits = 1.0;
 

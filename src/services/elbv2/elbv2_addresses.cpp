@@ -168,7 +168,8 @@ DataPlanePlan Elbv2Service::Plan() const {
     if (const json::object* m = GetObject(tg, "Matcher")) hc.matcher = GetString(*m, "HttpCode", "200-399");
     auto scaled = [this](int64_t s) { return std::max(1, static_cast<int>(std::lround(s * wait_scale_))); };
     hc.interval_s = scaled(GetInt(tg, "HealthCheckIntervalSeconds", 30));
-    hc.timeout_s = std::min(scaled(GetInt(tg, "HealthCheckTimeoutSeconds", 10)), hc.interval_s);
+    // A target's answer is given its configured time, within the interval.
+    hc.timeout_s = std::min(static_cast<int>(GetInt(tg, "HealthCheckTimeoutSeconds", 10)), hc.interval_s);
     hc.healthy_threshold = static_cast<int>(GetInt(tg, "HealthyThresholdCount", 5));
     hc.unhealthy_threshold = static_cast<int>(GetInt(tg, "UnhealthyThresholdCount", 2));
     for (const auto& t : LiveTargets(*doc)) {

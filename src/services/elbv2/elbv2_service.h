@@ -78,7 +78,7 @@ class Elbv2Service final : public Service {
   // Plan(), after Start and when a draining target is forgotten.
   void SetPlanHook(std::function<void()> hook) { plan_changed_ = std::move(hook); }
   // Scales the fixed waits AWS's load balancers impose (health check
-  // interval and timeout, deregistration delay) by `factor` (0 < f <= 1),
+  // interval, its timeout capped by it; deregistration delay) by `factor` (0 < f <= 1),
   // for a faster development loop; what is described stays as configured.
   void SetWaitScale(double factor) { wait_scale_ = factor; }
 
