@@ -158,12 +158,15 @@ Result<int> Netlink::LinkIndex(std::string_view name) {
   return reinterpret_cast<const ifinfomsg*>(reply.data())->ifi_index;
 }
 
-Status Netlink::CreateBridge(std::string_view name, int mtu) {
+Status Netlink::CreateBridge(std::string_view name, int mtu, std::string_view mac) {
+  unsigned char addr[6];
+  if (!ParseMac(mac, addr)) return AwsError::Make("InvalidParameter", "bad MAC address " + std::string(mac), 500);
   ifinfomsg ifi{};
   ifi.ifi_family = AF_UNSPEC;
   Message m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
   m.Str(IFLA_IFNAME, name);
   m.Value<uint32_t>(IFLA_MTU, static_cast<uint32_t>(mtu));
+  m.Attr(IFLA_ADDRESS, addr, 6);
   size_t info = m.Begin(IFLA_LINKINFO);
   m.Str(IFLA_INFO_KIND, "bridge");
   m.End(info);
@@ -206,6 +209,33 @@ Status Netlink::SetMaster(std::string_view name, std::string_view master) {
   Message m(RTM_NEWLINK, 0, &ifi, sizeof ifi);
   m.Value<uint32_t>(IFLA_MASTER, static_cast<uint32_t>(master_index));
   return Check(Transact(m.Header()), "attaching " + std::string(name) + " to " + std::string(master));
+}
+
+Status Netlink::SetMac(std::string_view name, std::string_view mac) {
+  unsigned char addr[6];
+  if (!ParseMac(mac, addr)) return AwsError::Make("InvalidParameter", "bad MAC address " + std::string(mac), 500);
+  ifinfomsg get{};
+  get.ifi_family = AF_UNSPEC;
+  Message q(RTM_GETLINK, 0, &get, sizeof get);
+  q.Str(IFLA_IFNAME, name);
+  std::string reply;
+  int err = Transact(q.Header(), &reply);
+  if (err != 0) return Check(err, "looking up link " + std::string(name));
+  if (reply.size() < sizeof(ifinfomsg)) return AwsError::Make(kLinkNotFound, std::string(name) + ": no answer", 404);
+  // Already so: no change (a change makes the kernel flush the link's neighbours).
+  for (size_t off = NLMSG_ALIGN(sizeof(ifinfomsg)); off + sizeof(rtattr) <= reply.size();) {
+    const auto* a = reinterpret_cast<const rtattr*>(reply.data() + off);
+    if (a->rta_len < sizeof(rtattr) || off + a->rta_len > reply.size()) break;
+    if (a->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(a) == 6 && std::memcmp(RTA_DATA(a), addr, 6) == 0)
+      return OkStatus();
+    off += RTA_ALIGN(a->rta_len);
+  }
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = reinterpret_cast<const ifinfomsg*>(reply.data())->ifi_index;
+  Message m(RTM_NEWLINK, 0, &ifi, sizeof ifi);
+  m.Attr(IFLA_ADDRESS, addr, 6);
+  return Check(Transact(m.Header()), "setting the address of " + std::string(name));
 }
 
 Status Netlink::SetUp(std::string_view name) {

@@ -25,7 +25,12 @@ class Netlink {
 
   // The link's index; kLinkNotFound when there is none.
   Result<int> LinkIndex(std::string_view name);
-  Status CreateBridge(std::string_view name, int mtu);
+  // A bridge with the fixed address `mac` ("02:.."): a bridge left to choose
+  // takes its ports' lowest address and changes it as ports come and go,
+  // which strands every neighbour that cached the old one (as gateway).
+  Status CreateBridge(std::string_view name, int mtu, std::string_view mac);
+  // Sets the link's hardware address (a bridge keeps one that was set).
+  Status SetMac(std::string_view name, std::string_view mac);
   // A veth pair: `name` here and `peer` created directly in the namespace
   // `peer_netns_fd`, with `peer_mac` ("0a:58:..", empty: random) and `mtu`
   // on both ends.

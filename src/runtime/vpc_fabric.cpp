@@ -70,6 +70,13 @@ std::string VpcFabric::NamespaceOf(const std::string& vpc_id) const { return pre
 
 std::string VpcFabric::VethName(const std::string& eni_id) { return "e" + Hex(Fnv1a(eni_id), 14); }
 
+std::string VpcFabric::RouterMac(const std::string& vpc_id) {
+  std::string h = Hex(Fnv1a(vpc_id), 10);  // locally administered, unicast: 02:..
+  std::string mac = "02";
+  for (size_t i = 0; i < h.size(); i += 2) mac += ":" + h.substr(i, 2);
+  return mac;
+}
+
 std::string VpcFabric::UplinkName(const std::string& vpc_id) const {
   return "fu" + Hex(Fnv1a(NamespaceOf(vpc_id)), 13);
 }
@@ -89,8 +96,11 @@ Status VpcFabric::EnsureVpc(const std::string& vpc_id) {
   }
   FARGO_ASSIGN_OR_RETURN(UniqueFd fd, OpenNamedNetns(ns));
   FARGO_ASSIGN_OR_RETURN(Netlink inside, Netlink::Open(fd.get()));
-  if (!inside.LinkIndex(kBridge).ok()) {
-    FARGO_TRY(inside.CreateBridge(kBridge, options_.mtu));
+  if (inside.LinkIndex(kBridge).ok()) {
+    // Adopted: a bridge made before its address was fixed gets it now.
+    FARGO_TRY(inside.SetMac(kBridge, RouterMac(vpc_id)));
+  } else {
+    FARGO_TRY(inside.CreateBridge(kBridge, options_.mtu, RouterMac(vpc_id)));
     FARGO_TRY(inside.SetUp(kBridge));
     // The VPC router: between subnets, and up to fargo's services.
     FARGO_TRY(SetNetnsSysctl(fd.get(), "net/ipv4/ip_forward", "1"));

@@ -89,6 +89,9 @@ class VpcFabric {
   // The interface names used (exposed for tests): VPC side of an ENI, host
   // side of a VPC's uplink.
   static std::string VethName(const std::string& eni_id);
+  // The VPC router's hardware address (its bridge's): fixed per VPC, so
+  // that neighbours' caches of their gateway stay right as tasks come and go.
+  static std::string RouterMac(const std::string& vpc_id);
   std::string UplinkName(const std::string& vpc_id) const;
 
   // ---- Egress (vpc_fabric_egress.cpp): what may leave the VPC.

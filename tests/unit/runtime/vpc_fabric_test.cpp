@@ -108,6 +108,48 @@ TEST_F(VpcFabricTest, FargosServiceAddressIsReachedOverTheUplink) {
   EXPECT_EQ(Ask(d.NetnsFd(), svc, 18087), 'H');
 }
 
+// The hardware address of `link` in the named namespace `ns` ("" if none).
+std::string LinkMac(const std::string& ns, const std::string& link) {
+  std::string cmd = "ip -n " + ns + " -o link show " + link + " 2>/dev/null";
+  std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
+  char buf[1024];
+  std::string out;
+  while (p && fgets(buf, sizeof buf, p.get())) out += buf;
+  auto at = out.find("link/ether ");
+  return at == std::string::npos ? "" : out.substr(at + 11, 17);
+}
+
+TEST_F(VpcFabricTest, TheRouterKeepsItsAddressAsTasksComeAndGo) {
+  // A bridge left to itself takes its ports' lowest address and changes it
+  // when that port goes: every task's cached gateway would then be wrong.
+  ASSERT_TRUE(fabric_->EnsureVpc("vpc-0ffff").ok());
+  std::string ns = fabric_->NamespaceOf("vpc-0ffff");
+  std::string router = VpcFabric::RouterMac("vpc-0ffff");
+  EXPECT_EQ(LinkMac(ns, "vpc0"), router);
+  EXPECT_NE(router, VpcFabric::RouterMac("vpc-0eeee"));
+  Sandbox a, b;
+  Attach("vpc-0ffff", "10.0.1.0/24", "10.0.1.5", a);
+  Attach("vpc-0ffff", "10.0.2.0/24", "10.0.2.9", b);
+  Server sb(b.NetnsFd(), "10.0.2.9", 8080, 'B');
+  {
+    std::vector<std::unique_ptr<Sandbox>> passing;
+    for (int i = 0; i < 4; ++i) {
+      passing.push_back(std::make_unique<Sandbox>());
+      Attach("vpc-0ffff", "10.0.1.0/24", "10.0.1." + std::to_string(20 + i), *passing.back());
+    }
+    EXPECT_EQ(Ask(a.NetnsFd(), "10.0.2.9", 8080), 'B');  // through the router: a caches its address
+    for (int i = 0; i < 4; ++i)
+      EXPECT_TRUE(fabric_->DetachEni("vpc-0ffff", "eni-vpc-0ffff10.0.1." + std::to_string(20 + i)).ok());
+  }
+  EXPECT_EQ(LinkMac(ns, "vpc0"), router);
+  EXPECT_EQ(Ask(a.NetnsFd(), "10.0.2.9", 8080, 500), 'B');  // still, at once
+  // A bridge made before the address was fixed gets it when adopted.
+  ASSERT_EQ(std::system(("ip -n " + ns + " link set vpc0 address 02:00:00:00:00:01").c_str()), 0);
+  VpcFabric again(Options("fabric-test-" + std::to_string(getpid())));
+  ASSERT_TRUE(again.EnsureVpc("vpc-0ffff").ok());
+  EXPECT_EQ(LinkMac(ns, "vpc0"), router);
+}
+
 TEST_F(VpcFabricTest, ARestartedFabricAdoptsItsVpcsAndRemovingOneLeavesNothing) {
   ASSERT_TRUE(fabric_->EnsureVpc("vpc-0eeee").ok());
   Sandbox e;
