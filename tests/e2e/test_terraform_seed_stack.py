@@ -8,6 +8,9 @@ from fargo_harness import AWS_CLI_IMAGE, Engine, STORY_IMAGES, TerraformTestCase
 
 
 class TerraformSeedStackTest(TerraformTestCase):
+    # The story's target group drains for 300 s as on AWS; scaled so that
+    # destroy waits 3 s (the drain itself is tested by test_nlb).
+    FARGO_ARGS = ("--scale-waits", "0.01")
     STACK_DIR = os.path.join(ROOT, "examples", "seed-stack")
 
     def test_apply_replan_destroy(self):

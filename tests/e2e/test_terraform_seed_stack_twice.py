@@ -16,6 +16,9 @@ ENVS = (("dev", "eu-west-1"), ("prd", "us-east-1"))
 
 
 class TerraformSeedStackTwiceTest(TerraformTestCase):
+    # The story's target group drains for 300 s as on AWS; scaled so that
+    # destroy waits 3 s (the drain itself is tested by test_nlb).
+    FARGO_ARGS = ("--scale-waits", "0.01")
     STACK_DIR = os.path.join(ROOT, "examples", "seed-stack")
 
     @classmethod
