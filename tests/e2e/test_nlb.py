@@ -9,7 +9,8 @@ v2); a container in the VPC gets the page with curl through the load
 balancer's DNS name; the target sees the load balancer's address; the host
 reaches the listener with `fargo port-forward` to that address; a target
 that stops answering goes unhealthy and gets no new connections; bad input
-gets AWS's errors.
+gets AWS's errors. An ECS service registers its tasks, drains them before
+they stop, and rolls out a new revision without one failed request.
 
 Needs a container engine, the story's images and root; `make test` sets
 them up.
@@ -167,6 +168,83 @@ class NetworkLoadBalancerTest(FargoTestCase):
         wait_for(lambda: v.task(task_arn)["lastStatus"] == "STOPPED", 60, what="the task stopped after draining")
         self.assertEqual(elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"], [])
         v.ecs.delete_service(cluster=v.cluster, service="web")
+        elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+
+    def test_a_rolling_deployment_behind_the_load_balancer_fails_no_request(self):
+        # Two tasks behind the NLB, a client requesting every 0.3 s, and a new
+        # revision rolled out (100 % minimum healthy, 200 % maximum): the new
+        # tasks take traffic once healthy, the old ones drain before they stop,
+        # and not one request fails.
+        region = "eu-central-1"
+        v = Vpc(self.fargo, region, "10.0.0.0/16", "10.0.1.0/24", "nlb-roll")
+        elb = self.fargo.client("elbv2", region)
+        lb = elb.create_load_balancer(Name="roll-nlb", Type="network", Scheme="internal",
+                                      Subnets=[v.subnet])["LoadBalancers"][0]
+        tg = elb.create_target_group(Name="roll-tg", Protocol="TCP", Port=80, VpcId=v.vpc, TargetType="ip",
+                                     HealthCheckProtocol="HTTP", HealthCheckPath="/", HealthCheckIntervalSeconds=5,
+                                     HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+        elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[
+            {"Key": "deregistration_delay.timeout_seconds", "Value": "5"}])
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TCP", Port=80,
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+
+        def revision(version):
+            return v.ecs.register_task_definition(
+                family="roll-web", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256",
+                memory="512", containerDefinitions=[{
+                    "name": "nginx", "image": NGINX, "essential": True, "stopTimeout": 2,
+                    "environment": [{"name": "VERSION", "value": version}],
+                    "portMappings": [{"containerPort": 80}]}])["taskDefinition"]["taskDefinitionArn"]
+
+        def healthy():
+            return sorted(h["Target"]["Id"] for h in elb.describe_target_health(TargetGroupArn=tg)[
+                "TargetHealthDescriptions"] if h["TargetHealth"]["State"] == "healthy")
+
+        def serving(td):
+            arns = v.ecs.list_tasks(cluster=v.cluster, serviceName="web")["taskArns"]
+            tasks = v.ecs.describe_tasks(cluster=v.cluster, tasks=arns)["tasks"] if arns else []
+            ips = sorted(t["containers"][0]["networkInterfaces"][0]["privateIpv4Address"] for t in tasks
+                         if t["lastStatus"] == "RUNNING")
+            done = len(tasks) == 2 and all(t["taskDefinitionArn"] == td for t in tasks) and healthy() == ips
+            return ips if done else None
+
+        first = revision("1")
+        v.ecs.create_service(cluster=v.cluster, serviceName="web", taskDefinition=first, desiredCount=2,
+                             launchType="FARGATE", healthCheckGracePeriodSeconds=30,
+                             deploymentConfiguration={"minimumHealthyPercent": 100, "maximumPercent": 200},
+                             loadBalancers=[{"targetGroupArn": tg, "containerName": "nginx", "containerPort": 80}],
+                             networkConfiguration={"awsvpcConfiguration": {"subnets": [v.subnet]}})
+        old_ips = wait_for(lambda: serving(first), 120, what="two healthy tasks of the first revision")
+        client = v.run("client", NGINX, ["sh", "-c", CLIENT, "sh", lb["DNSName"]])
+        v.running(client)
+        v.wait_log(client, "PAGE Welcome to nginx", timeout=60)
+
+        since = time.time()
+        second = revision("2")
+        v.ecs.update_service(cluster=v.cluster, service="web", taskDefinition=second)
+        new_ips = wait_for(lambda: serving(second), 180, what="the second revision serving alone")
+        self.assertFalse(set(new_ips) & set(old_ips))
+        # The old tasks drained and stopped: the window covers their going.
+        old_tasks = [t for t in v.ecs.describe_tasks(cluster=v.cluster, tasks=v.ecs.list_tasks(
+            cluster=v.cluster, desiredStatus="STOPPED")["taskArns"])["tasks"] if t["taskDefinitionArn"] == first]
+        self.assertEqual(len(old_tasks), 2)
+        for t in old_tasks:
+            wait_for(lambda: v.task(t["taskArn"])["lastStatus"] == "STOPPED", 60, what="an old task stopped")
+        wait_for(lambda: [d["taskDefinition"] for d in v.ecs.describe_services(
+            cluster=v.cluster, services=["web"])["services"][0]["deployments"]] == [second], 30,
+                 what="one deployment left")
+        until = time.time()
+        wait_for(lambda: any(float(m.group(1)) > until + 1 for m in re.finditer(
+            r"^C (\d+\.\d+) ", v.log(client), re.M)), 30, what="the client's log past the rollout")
+        codes = [m.group(2) for m in re.finditer(r"^C (\d+\.\d+) (\d+)$", v.log(client), re.M)
+                 if since < float(m.group(1)) < until]
+        if os.environ.get("FARGO_E2E_SHOW"):
+            print(f"rollout {until - since:.1f} s, {len(codes)} requests")
+        self.assertGreaterEqual(len(codes), 15)
+        self.assertEqual([c for c in codes if c != "200"], [])
+        v.ecs.update_service(cluster=v.cluster, service="web", desiredCount=0)
+        v.ecs.delete_service(cluster=v.cluster, service="web", force=True)
+        v.stop_all()
         elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
 
 
