@@ -11,6 +11,8 @@ done
 command -v podman >/dev/null && ../tests/images/build.sh >/dev/null
 echo "== task_launch.py"
 python3 task_launch.py --runs 10
+echo "== nlb.py (fargo's NLB against HAProxy)"
+python3 nlb.py
 # The same on Docker Engine, started beside Podman and removed afterwards.
 if [[ -z "${DOCKER_HOST:-}" ]] && ../scripts/engine.sh docker-start; then
   trap '../scripts/engine.sh docker-clean' EXIT
