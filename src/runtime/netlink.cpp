@@ -145,7 +145,7 @@ Status Netlink::Check(int err, const std::string& what, bool ok_if_exists) {
   return AwsError::Make("InternalError", what + ": " + strerror(err), 500);
 }
 
-Result<int> Netlink::LinkIndex(std::string_view name) {
+Result<std::string> Netlink::GetLink(std::string_view name) {
   ifinfomsg ifi{};
   ifi.ifi_family = AF_UNSPEC;
   Message m(RTM_GETLINK, 0, &ifi, sizeof ifi);
@@ -155,7 +155,12 @@ Result<int> Netlink::LinkIndex(std::string_view name) {
   int err = Transact(m.Header(), &reply);
   if (err != 0) return Check(err, "looking up link " + std::string(name)).error();
   if (reply.size() < sizeof(ifinfomsg)) return AwsError::Make(kLinkNotFound, std::string(name) + ": no answer", 404);
-  return reinterpret_cast<const ifinfomsg*>(reply.data())->ifi_index;
+  return reply;
+}
+
+Result<int> Netlink::LinkIndex(std::string_view name) {
+  FARGO_ASSIGN_OR_RETURN(std::string link, GetLink(name));
+  return reinterpret_cast<const ifinfomsg*>(link.data())->ifi_index;
 }
 
 Status Netlink::CreateBridge(std::string_view name, int mtu, std::string_view mac) {
@@ -214,14 +219,7 @@ Status Netlink::SetMaster(std::string_view name, std::string_view master) {
 Status Netlink::SetMac(std::string_view name, std::string_view mac) {
   unsigned char addr[6];
   if (!ParseMac(mac, addr)) return AwsError::Make("InvalidParameter", "bad MAC address " + std::string(mac), 500);
-  ifinfomsg get{};
-  get.ifi_family = AF_UNSPEC;
-  Message q(RTM_GETLINK, 0, &get, sizeof get);
-  q.Str(IFLA_IFNAME, name);
-  std::string reply;
-  int err = Transact(q.Header(), &reply);
-  if (err != 0) return Check(err, "looking up link " + std::string(name));
-  if (reply.size() < sizeof(ifinfomsg)) return AwsError::Make(kLinkNotFound, std::string(name) + ": no answer", 404);
+  FARGO_ASSIGN_OR_RETURN(std::string reply, GetLink(name));
   // Already so: no change (a change makes the kernel flush the link's neighbours).
   for (size_t off = NLMSG_ALIGN(sizeof(ifinfomsg)); off + sizeof(rtattr) <= reply.size();) {
     const auto* a = reinterpret_cast<const rtattr*>(reply.data() + off);

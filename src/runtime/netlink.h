@@ -48,6 +48,8 @@ class Netlink {
 
  private:
   explicit Netlink(int fd) : fd_(fd) {}
+  // The link's ifinfomsg and attributes; kLinkNotFound when there is none.
+  Result<std::string> GetLink(std::string_view name);
   // Sends one request and waits for its acknowledgement; returns 0 or errno.
   // `reply` (when not null) receives the first non-error answer's payload.
   int Transact(void* msg, std::string* reply = nullptr);

@@ -41,6 +41,21 @@ class NetworkLoadBalancerTest(FargoTestCase):
         return {h["Target"]["Id"]: h["TargetHealth"]
                 for h in elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]}
 
+    def service_nlb(self, v, name):
+        """An internal NLB with a TCP 80 listener forwarding to a target group
+        of type ip (HTTP checks every 5 s, healthy after 2, 5 s drain)."""
+        elb = self.fargo.client("elbv2", v.region)
+        lb = elb.create_load_balancer(Name=f"{name}-nlb", Type="network", Scheme="internal",
+                                      Subnets=[v.subnet])["LoadBalancers"][0]
+        tg = elb.create_target_group(Name=f"{name}-tg", Protocol="TCP", Port=80, VpcId=v.vpc, TargetType="ip",
+                                     HealthCheckProtocol="HTTP", HealthCheckPath="/", HealthCheckIntervalSeconds=5,
+                                     HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+        elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[
+            {"Key": "deregistration_delay.timeout_seconds", "Value": "5"}])
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TCP", Port=80,
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+        return elb, lb, tg
+
     def test_story_nlb_forwards_to_healthy_targets(self):
         region = "eu-west-1"
         v = Vpc(self.fargo, region, "10.0.0.0/16", "10.0.1.0/24", "nlb")
@@ -136,16 +151,7 @@ class NetworkLoadBalancerTest(FargoTestCase):
     def test_service_tasks_are_registered_and_drain_before_they_stop(self):
         region = "us-east-1"
         v = Vpc(self.fargo, region, "10.0.0.0/16", "10.0.1.0/24", "nlb-svc")
-        elb = self.fargo.client("elbv2", region)
-        lb = elb.create_load_balancer(Name="svc-nlb", Type="network", Scheme="internal",
-                                      Subnets=[v.subnet])["LoadBalancers"][0]
-        tg = elb.create_target_group(Name="svc-tg", Protocol="TCP", Port=80, VpcId=v.vpc, TargetType="ip",
-                                     HealthCheckProtocol="HTTP", HealthCheckPath="/", HealthCheckIntervalSeconds=5,
-                                     HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
-        elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[
-            {"Key": "deregistration_delay.timeout_seconds", "Value": "5"}])
-        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TCP", Port=80,
-                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+        elb, lb, tg = self.service_nlb(v, "svc")
         td = v.ecs.register_task_definition(
             family="svc-web", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
             containerDefinitions=[{"name": "nginx", "image": NGINX, "essential": True, "stopTimeout": 2,
@@ -177,16 +183,7 @@ class NetworkLoadBalancerTest(FargoTestCase):
         # and not one request fails.
         region = "eu-central-1"
         v = Vpc(self.fargo, region, "10.0.0.0/16", "10.0.1.0/24", "nlb-roll")
-        elb = self.fargo.client("elbv2", region)
-        lb = elb.create_load_balancer(Name="roll-nlb", Type="network", Scheme="internal",
-                                      Subnets=[v.subnet])["LoadBalancers"][0]
-        tg = elb.create_target_group(Name="roll-tg", Protocol="TCP", Port=80, VpcId=v.vpc, TargetType="ip",
-                                     HealthCheckProtocol="HTTP", HealthCheckPath="/", HealthCheckIntervalSeconds=5,
-                                     HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
-        elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[
-            {"Key": "deregistration_delay.timeout_seconds", "Value": "5"}])
-        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TCP", Port=80,
-                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+        elb, lb, tg = self.service_nlb(v, "roll")
 
         def revision(version):
             return v.ecs.register_task_definition(
