@@ -116,13 +116,23 @@ int main(int argc, char** argv) {
   lg->add_option("--since", logs_opt.since, "only output of the last 30s, 5m, 1h30m, ...");
   lg->callback([&] { std::exit(fargo::cli::RunLogs(logs_opt)); });
 
+  std::string names_kind;
+  fargo::cli::PeopleOptions names_opt;
+  auto* nm = app.add_subcommand("__names", "names for the completion scripts: clusters | services | tasks");
+  nm->group("");  // not in --help
+  common(nm, names_opt, true);
+  nm->add_option("kind", names_kind, "clusters | services | tasks")->required()->check(
+      CLI::IsMember({"clusters", "services", "tasks"}));
+  nm->callback([&] { std::exit(fargo::cli::RunNames(names_kind, names_opt)); });
+
   std::string shell;
   auto* cp = app.add_subcommand("completion", "print a shell completion script: source <(fargo completion bash)");
   cp->add_option("shell", shell, "bash | zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
   cp->callback([&] {
     std::vector<fargo::cli::CommandSpec> specs;
     for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
-      fargo::cli::CommandSpec spec{sub->get_name(), sub->get_description(), {}, {}};
+      if (sub->get_name().rfind("__", 0) == 0) continue;  // for the scripts themselves
+      fargo::cli::CommandSpec spec{sub->get_name(), sub->get_description(), {}, {}, {}};
       for (const CLI::Option* o : sub->get_options()) {
         if (!o->nonpositional()) continue;
         for (const auto& l : o->get_lnames()) spec.options.push_back("--" + l);
@@ -130,6 +140,8 @@ int main(int argc, char** argv) {
       }
       if (sub->get_name() == "completion") spec.words = {"bash", "zsh"};
       if (sub->get_name() == "route") spec.words = {"add", "delete", "list"};
+      if (sub->get_name() == "logs") spec.names = {"services", "tasks"};
+      if (sub->get_name() == "exec") spec.names = {"tasks"};
       specs.push_back(std::move(spec));
     }
     std::fputs(fargo::cli::CompletionScript(shell, specs).c_str(), stdout);

@@ -166,6 +166,31 @@ int RunPs(const PsOptions& opt) {
   return 0;
 }
 
+// ---- names (shell completion)
+
+int RunNames(const std::string& kind, const PeopleOptions& opt) {
+  DaemonClient client(opt.endpoint, opt.region);
+  Ecs ecs(client);
+  auto clusters = ecs.Clusters(kind == "clusters" ? "" : opt.cluster);
+  if (!clusters.ok()) return 0;
+  std::vector<std::string> names;
+  for (const auto& cluster : *clusters) {
+    if (kind == "clusters") {
+      names.push_back(cluster);
+      continue;
+    }
+    const bool services = kind == "services";
+    json::object in{{"cluster", cluster}};
+    auto arns = ecs.List(services ? "ListServices" : "ListTasks", in, services ? "serviceArns" : "taskArns");
+    if (!arns.ok()) continue;
+    for (const auto& a : *arns) names.push_back(LastPart(a));
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  for (const auto& n : names) std::printf("%s\n", n.c_str());
+  return 0;
+}
+
 // ---- services
 
 int RunServices(const PeopleOptions& opt) {

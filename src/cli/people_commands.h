@@ -40,5 +40,9 @@ int RunPs(const PsOptions& options);
 int RunServices(const PeopleOptions& options);
 int RunLbs(const PeopleOptions& options);
 int RunLogs(const LogsOptions& options);
+// For shell completion: the names of `kind` ("clusters", "services" or
+// "tasks": running tasks' ids), one a line, of options.cluster or every
+// cluster. Prints nothing when fargo does not answer; always exits 0.
+int RunNames(const std::string& kind, const PeopleOptions& options);
 
 }  // namespace fargo::cli

@@ -271,6 +271,18 @@ class PeopleCommandsTest(FargoTestCase):
         out = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, check=True).stdout.split("\n")
         self.assertEqual(set(out[0].split()), {"ps", "port-forward"})
         self.assertEqual(out[1].split(), ["--follow"])
+        # Names from this fargo: clusters after --cluster, the service and
+        # the running tasks' ids where `fargo logs` takes one.
+        names = bash + (f'\nCOMP_WORDS=({FARGO_BIN} ps --endpoint {self.fargo.endpoint} --region {REGION} '
+                        f'--cluster peo); COMP_CWORD=7; _fargo; echo "${{COMPREPLY[*]}}"\n'
+                        f'COMP_WORDS=({FARGO_BIN} logs --endpoint {self.fargo.endpoint} --region {REGION} ""); '
+                        f'COMP_CWORD=6; _fargo; echo "${{COMPREPLY[*]}}"\n')
+        out = subprocess.run(["bash", "-c", names], capture_output=True, text=True, check=True).stdout.split("\n")
+        self.assertEqual(out[0].split(), ["people"])
+        ids = sorted(task_id(t["taskArn"]) for t in self.running_tasks())
+        self.assertEqual(len(ids), 2)
+        self.assertTrue({"web", *ids} <= set(out[1].split()), out[1])
+        self.assertNotIn("__names", bash.split("complete -o")[0].split("case \"$cmd\"")[1])
         zsh = subprocess.run([FARGO_BIN, "completion", "zsh"], capture_output=True, text=True, check=True).stdout
         self.assertTrue(zsh.startswith("#compdef fargo\n"))
         self.assertIn("'lbs:", zsh)
