@@ -21,7 +21,7 @@ import re
 import time
 import unittest
 
-from fargo_harness import FargoTestCase, require_vpc_networks, wait_for
+from fargo_harness import AWS_CLI_IMAGE, FargoTestCase, require_vpc_networks, wait_for
 from test_vpc_access import PortForward, fetch
 from test_vpcs import NGINX, Vpc
 
@@ -29,6 +29,32 @@ from test_vpcs import NGINX, Vpc
 CLIENT = ('echo "PAGE $(curl -s -m 5 http://$1/ | grep -o "Welcome to nginx" | head -1)"; '
           'while true; do echo "C $(date +%s.%N) $(curl -s -m 2 -o /dev/null -w %{http_code} http://$1/)"; '
           'sleep 0.3; done')
+
+# A UDP echo server on 7000 (answering "<datagram> seen from <source>") with
+# a TCP listener on the same port for the target group's health check.
+UDP_SERVER = """
+import socket, threading
+t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); t.bind(("0.0.0.0", 7000)); t.listen()
+threading.Thread(target=lambda: [c.close() for c, _ in iter(t.accept, None)], daemon=True).start()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("0.0.0.0", 7000))
+while True:
+    d, a = u.recvfrom(65535)
+    print("FROM", a[0], flush=True)
+    u.sendto(d + b" seen from " + a[0].encode(), a)
+"""
+# 40 datagrams to $1:7000, each from a socket (a flow) of its own: "R <answer's source> <answer>".
+UDP_CLIENT = """
+import socket, sys, time
+for i in range(40):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+    s.sendto(b"ping %d" % i, (sys.argv[1], 7000))
+    try:
+        d, a = s.recvfrom(65535); print("R", a[0], d.decode(), flush=True)
+    except OSError as e:
+        print("X", e, flush=True)
+    s.close(); time.sleep(0.1)
+print("DONE", flush=True)
+"""
 
 
 class NetworkLoadBalancerTest(FargoTestCase):
@@ -243,6 +269,52 @@ class NetworkLoadBalancerTest(FargoTestCase):
         v.ecs.delete_service(cluster=v.cluster, service="web", force=True)
         v.stop_all()
         elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+
+    def test_udp_listener_answers_each_flow_from_a_healthy_target(self):
+        region = "ap-southeast-2"
+        v = Vpc(self.fargo, region, "10.0.0.0/16", "10.0.1.0/24", "nlb-udp")
+        elb = self.fargo.client("elbv2", region)
+
+        def python_task(family, script, *args):
+            td = v.ecs.register_task_definition(
+                family=family, requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
+                executionRoleArn=v.role, containerDefinitions=[{
+                    "name": "main", "image": AWS_CLI_IMAGE, "essential": True, "stopTimeout": 2,
+                    "entryPoint": ["python3", "-c", script, *args],
+                    "logConfiguration": {"logDriver": "awslogs", "options": {
+                        "awslogs-group": v.group, "awslogs-region": region, "awslogs-stream-prefix": "ecs"}}}],
+            )["taskDefinition"]["taskDefinitionArn"]
+            return v.ecs.run_task(cluster=v.cluster, taskDefinition=td, launchType="FARGATE", networkConfiguration={
+                "awsvpcConfiguration": {"subnets": [v.subnet]}})["tasks"][0]["taskArn"]
+
+        servers = [python_task("udp-echo", UDP_SERVER) for _ in range(2)]
+        ips = [v.running(a, timeout=90) for a in servers]
+        lb = elb.create_load_balancer(Name="udp-nlb", Type="network", Scheme="internal",
+                                      Subnets=[v.subnet])["LoadBalancers"][0]
+        addr = lb["AvailabilityZones"][0]["LoadBalancerAddresses"][0]["PrivateIPv4Address"]
+        tg = elb.create_target_group(Name="udp-tg", Protocol="UDP", Port=7000, VpcId=v.vpc, TargetType="ip",
+                                     HealthCheckProtocol="TCP", HealthCheckIntervalSeconds=5,
+                                     HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+        elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": ip} for ip in ips])
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="UDP", Port=7000,
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+        wait_for(lambda: {h["TargetHealth"]["State"] for h in elb.describe_target_health(
+            TargetGroupArn=tg)["TargetHealthDescriptions"]} == {"healthy"}, 60, what="both UDP targets healthy")
+
+        client = python_task("udp-client", UDP_CLIENT, lb["DNSName"])
+        v.running(client)
+        log = v.wait_log(client, "DONE", timeout=60) and v.log(client)
+        answers = re.findall(r"^R (\S+) ping (\d+) seen from (\S+)$", log, re.M)
+        # Every datagram answered, from the listener's address, and the
+        # targets saw the load balancer's address.
+        self.assertEqual(len(answers), 40, log[-800:])
+        self.assertEqual({(src, seen) for src, _, seen in answers}, {(addr, addr)})
+        # Flows spread over both targets.
+        for s in servers:
+            self.assertIn(f"FROM {addr}", v.log(s))
+        v.stop_all()
+        elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+        elb.delete_target_group(TargetGroupArn=tg)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@
 #include "dataplane/lb/target_health.h"
 #include "dataplane/lb/target_picker.h"
 #include "dataplane/lb/tcp_listener.h"
+#include "dataplane/lb/udp_listener.h"
 
 namespace fargo::dataplane::lb {
 
@@ -28,6 +29,12 @@ namespace {
 constexpr auto kTick = std::chrono::milliseconds(250);
 
 std::string Key(const std::string& ip, uint16_t port) { return ip + ":" + std::to_string(port); }
+
+template <typename L>
+Result<std::unique_ptr<Listener>> AsListener(Result<std::unique_ptr<L>> opened) {
+  if (!opened.ok()) return opened.error();
+  return std::unique_ptr<Listener>(std::move(*opened));
+}
 
 }  // namespace
 
@@ -50,7 +57,7 @@ struct VpcBalancer::Impl final : ListenerBackend {
   Now now;
   asio::io_context io{1};
   asio::steady_timer tick;
-  std::map<std::string, std::unique_ptr<Listener>> listeners;  // by address:port
+  std::map<std::string, std::unique_ptr<Listener>> listeners;  // by address:port/transport
   std::map<std::string, ListenerConfig> listener_configs;
   std::map<std::string, Group> groups;  // by ARN
   bool stopped = false;
@@ -119,12 +126,17 @@ struct VpcBalancer::Impl final : ListenerBackend {
     for (auto it = groups.begin(); it != groups.end();)
       it = keep_groups.count(it->first) ? std::next(it) : groups.erase(it);
 
+    // By address, port and transport: a TCP_UDP listener is one of each.
     std::map<std::string, ListenerConfig> want;
     for (const auto& lb : plan.load_balancers)
       for (const auto& l : lb.listeners) {
-        if (l.protocol != "TCP") continue;  // UDP, TLS, TCP_UDP: not yet relayed
-        for (const auto& a : lb.addresses)
-          want[Key(a, l.port)] = ListenerConfig{lb.arn, l.arn, l.target_group_arn, a, l.port, lb.idle_timeout_s};
+        bool tcp = l.protocol == "TCP" || l.protocol == "TCP_UDP";
+        bool udp = l.protocol == "UDP" || l.protocol == "TCP_UDP";  // TLS, QUIC: not relayed yet
+        for (const auto& a : lb.addresses) {
+          ListenerConfig c{lb.arn, l.arn, l.target_group_arn, a, l.port, lb.idle_timeout_s};
+          if (tcp) want[Key(a, l.port) + "/tcp"] = c;
+          if (udp) want[Key(a, l.port) + "/udp"] = c;
+        }
       }
     for (auto it = listeners.begin(); it != listeners.end();) {
       if (want.count(it->first)) {
@@ -142,17 +154,23 @@ struct VpcBalancer::Impl final : ListenerBackend {
         listener_configs[k] = c;
         continue;
       }
-      auto opened = TcpListener::Open(io, *this, c);
+      bool udp = k.size() > 4 && k.compare(k.size() - 4, 4, "/udp") == 0;
+      Result<std::unique_ptr<Listener>> opened =
+          udp ? AsListener(UdpListener::Open(io, *this, c)) : AsListener(TcpListener::Open(io, *this, c));
       if (!opened.ok()) {
         std::fprintf(stderr, "fargo: load balancer %s: %s\n", c.load_balancer_arn.c_str(),
                      opened.error().message.c_str());
         continue;
       }
-      std::fprintf(stderr,
-                   "fargo: load balancer %s answers at %s:%u in %s (from the host: fargo port-forward --vpc %s "
-                   "--remote %s:%u)\n",
-                   c.load_balancer_arn.c_str(), c.address.c_str(), static_cast<unsigned>(c.port), owner.vpc_id_.c_str(),
-                   owner.vpc_id_.c_str(), c.address.c_str(), static_cast<unsigned>(c.port));
+      if (udp)
+        std::fprintf(stderr, "fargo: load balancer %s answers at %s:%u/udp in %s\n", c.load_balancer_arn.c_str(),
+                     c.address.c_str(), static_cast<unsigned>(c.port), owner.vpc_id_.c_str());
+      else
+        std::fprintf(stderr,
+                     "fargo: load balancer %s answers at %s:%u in %s (from the host: fargo port-forward --vpc %s "
+                     "--remote %s:%u)\n",
+                     c.load_balancer_arn.c_str(), c.address.c_str(), static_cast<unsigned>(c.port),
+                     owner.vpc_id_.c_str(), owner.vpc_id_.c_str(), c.address.c_str(), static_cast<unsigned>(c.port));
       listeners[k] = std::move(*opened);
       listener_configs[k] = c;
     }
