@@ -12,7 +12,8 @@ shells through three clients of the same data channel:
 `echo` comes back, `ls /etc/nginx/conf.d` shows the copied file, `exit 3`
 ends the session, and the transcript lands in the exec log group under the
 session id. AWS's refusals: exec not enabled, a stopped task, a missing
-container, no --interactive.
+container, no --interactive. A session ends when its task stops (the client
+exits, the transcript is logged).
 
 Needs a container engine, the story's images and the npm clients
 (scripts/setup.sh --test).
@@ -22,6 +23,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 import unittest
 
 from fargo_harness import CI, FARGO_BIN, FargoTestCase, require_engine, wait_for
@@ -125,6 +128,12 @@ class EcsExecTest(FargoTestCase):
             return "\n".join(e["message"] for e in ev) or None
         return wait_for(text, 20, what=f"the transcript of {session_id}")
 
+    def logged(self, text):
+        """The exec log group's events that contain `text` (waits for one)."""
+        return wait_for(lambda: self.logs.filter_log_events(logGroupName=self.exec_group,
+                                                            filterPattern=f'"{text}"')["events"], 20,
+                        what=f"{text!r} in {self.exec_group}")
+
     def test_1_describe_tasks_shows_the_exec_agent_and_runtime_ids(self):
         t = self.describe(self.task)
         self.assertTrue(t["enableExecuteCommand"])
@@ -224,6 +233,44 @@ class EcsExecTest(FargoTestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("An error occurred (InvalidParameterException) when calling the ExecuteCommand operation: "
                       + NOT_ENABLED, r.stderr.decode())
+
+    def start_fargo_exec(self, task_id, *command):
+        """`fargo exec` left running, stdin open; its output gathered as it comes."""
+        args = [FARGO_BIN, "exec", task_id, "--cluster", self.cluster, "--endpoint", self.fargo.endpoint,
+                "--region", REGION, "--container", "myapp", "--"] + list(command or ["/bin/sh"])
+        p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.out = bytearray()
+        p.err = bytearray()
+        for stream, into in ((p.stdout, p.out), (p.stderr, p.err)):
+            threading.Thread(target=lambda s=stream, b=into: [b.extend(c) for c in iter(lambda: s.read1(4096), b"")],
+                             daemon=True).start()
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        return p
+
+    def type_and_see(self, p, line, expect):
+        p.stdin.write(line.encode() + b"\n")
+        p.stdin.flush()
+        wait_for(lambda: expect.encode() in p.out, 20, what=f"{expect!r} from {line!r}")
+
+    def test_7_the_session_ends_when_the_task_stops(self):
+        arn = self.run_task(enable=True)
+        wait_for(lambda: self.describe(arn)["lastStatus"] == "RUNNING", 90, what="a task to stop")
+        p = self.start_fargo_exec(arn.rsplit("/", 1)[1], "/bin/sh")
+        self.type_and_see(p, "echo before-$((6*7))", "before-42")
+        self.ecs.stop_task(cluster=self.cluster, task=arn)
+        stopped_at = time.monotonic()
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.fail("fargo exec still runs 30 s after StopTask: " + p.err.decode(errors="replace"))
+        took = time.monotonic() - stopped_at
+        err = p.err.decode(errors="replace")
+        # The session ended (channel_closed), not a dropped connection.
+        self.assertNotIn("closed without ending the session", err)
+        self.assertLess(took, 15, err)
+        wait_for(lambda: self.describe(arn)["lastStatus"] == "STOPPED", 60, what="the task STOPPED")
+        # The transcript was flushed to the exec log group when the session ended.
+        self.assertTrue(self.logged("before-42"))
 
 
 if __name__ == "__main__":
