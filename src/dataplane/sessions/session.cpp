@@ -36,6 +36,14 @@ void Session::Send(std::string frame) {
   if (peer_) peer_->Send(std::move(frame));
 }
 
+void Session::Start() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->ticking_ || self->finished_) return;
+    self->ticking_ = true;
+    self->Tick();
+  });
+}
+
 void Session::Attach(std::shared_ptr<SessionPeer> peer, bool exit_code) {
   asio::post(strand_, [self = shared_from_this(), peer = std::move(peer), exit_code]() mutable {
     if (self->finished_) return peer->Close(1000, "session ended");
@@ -65,6 +73,7 @@ void Session::Attach(std::shared_ptr<SessionPeer> peer, bool exit_code) {
           });
       };
       self->stream_ = self->opt_.target->Open(std::move(ev));
+      self->started_ = true;
     }
     if (!self->ticking_) {
       self->ticking_ = true;
@@ -149,7 +158,7 @@ void Session::Finish() {
     std::thread([s = std::move(stream_)]() mutable { s.reset(); }).detach();
   }
   timer_.cancel();
-  if (opt_.ended) opt_.ended(Ended{opt_.id, exit_code_, std::move(transcript_)});
+  if (opt_.ended) opt_.ended(Ended{opt_.id, exit_code_, std::move(transcript_), started_});
 }
 
 }  // namespace fargo::dataplane::sessions

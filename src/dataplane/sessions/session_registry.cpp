@@ -18,8 +18,9 @@ Status SessionRegistry::Add(std::string owner, std::string token, Session::Optio
     return AwsError::Make("SessionLimitExceeded", "The maximum number of sessions for " + owner + " is " +
                                                       std::to_string(opt_.max_per_owner) + ".");
   if (sessions_.count(id)) return AwsError::Make("InvalidParameterException", "Session " + id + " exists.");
-  sessions_.emplace(id, Entry{std::move(owner), std::move(token),
-                              std::make_shared<Session>(executor_, std::move(options))});
+  auto session = std::make_shared<Session>(executor_, std::move(options));
+  sessions_.emplace(id, Entry{std::move(owner), std::move(token), session});
+  session->Start();
   return OkStatus();
 }
 

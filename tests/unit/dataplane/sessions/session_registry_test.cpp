@@ -1,0 +1,84 @@
+// Sessions as the registry keeps them: bounded per owner (ECS's quota per
+// container), and ended when nobody connects, by Terminate, or by their
+// owner's end, each reporting once whether a shell ever ran.
+#include "dataplane/sessions/session_registry.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+namespace fargo::dataplane::sessions {
+namespace {
+
+// A target no test opens (no client connects).
+class NeverOpened final : public SessionTarget {
+ public:
+  std::unique_ptr<SessionStream> Open(Events) override {
+    ADD_FAILURE() << "opened";
+    return nullptr;
+  }
+};
+
+struct Fixture : ::testing::Test {
+  boost::asio::io_context io;
+  std::vector<Session::Ended> ended;
+  Session::Options Opts(const std::string& id, std::chrono::milliseconds grace = std::chrono::seconds(60)) {
+    Session::Options o;
+    o.id = id;
+    o.target = std::make_shared<NeverOpened>();
+    o.reconnect_grace = grace;
+    o.ended = [this](Session::Ended e) { ended.push_back(std::move(e)); };
+    return o;
+  }
+  void RunFor(std::chrono::milliseconds d) {
+    io.restart();
+    io.run_for(d);
+  }
+};
+
+using SessionRegistryTest = Fixture;
+
+TEST_F(SessionRegistryTest, SessionsPerOwnerAreBounded) {
+  SessionRegistry reg(io.get_executor(), {2});
+  EXPECT_TRUE(reg.Add("task/app", "t1", Opts("s1")).ok());
+  EXPECT_TRUE(reg.Add("task/app", "t2", Opts("s2")).ok());
+  Status third = reg.Add("task/app", "t3", Opts("s3"));
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error().code, "SessionLimitExceeded");
+  EXPECT_TRUE(reg.Add("task/sidecar", "t4", Opts("s4")).ok());  // another container
+  EXPECT_EQ(reg.live(), 3u);
+  // One ends: there is room again.
+  EXPECT_TRUE(reg.Terminate("s1", ""));
+  RunFor(std::chrono::milliseconds(200));
+  EXPECT_EQ(reg.live(), 2u);
+  EXPECT_TRUE(reg.Add("task/app", "t5", Opts("s5")).ok());
+}
+
+TEST_F(SessionRegistryTest, ASessionNobodyConnectsToEndsAfterItsGrace) {
+  SessionRegistry reg(io.get_executor(), {});
+  ASSERT_TRUE(reg.Add("task/app", "tok", Opts("s1", std::chrono::milliseconds(100))).ok());
+  RunFor(std::chrono::milliseconds(500));
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].session_id, "s1");
+  EXPECT_FALSE(ended[0].started);
+  EXPECT_EQ(reg.live(), 0u);
+  EXPECT_EQ(reg.Claim("s1", "tok"), nullptr);
+}
+
+TEST_F(SessionRegistryTest, TokensAndTheOwnersEnd) {
+  SessionRegistry reg(io.get_executor(), {});
+  ASSERT_TRUE(reg.Add("task-a/app", "tok", Opts("s1")).ok());
+  ASSERT_TRUE(reg.Add("task-b/app", "tok2", Opts("s2")).ok());
+  EXPECT_EQ(reg.Claim("s1", "wrong"), nullptr);
+  EXPECT_EQ(reg.Claim("s1", ""), nullptr);
+  EXPECT_NE(reg.Claim("s1", "tok"), nullptr);
+  reg.TerminateOwner("task-a/app", "The task stopped.");
+  RunFor(std::chrono::milliseconds(200));
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].session_id, "s1");
+  EXPECT_EQ(reg.live(), 1u);
+  EXPECT_FALSE(reg.Terminate("s1", ""));
+}
+
+}  // namespace
+}  // namespace fargo::dataplane::sessions
