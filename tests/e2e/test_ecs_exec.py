@@ -385,6 +385,34 @@ class EcsExecTest(FargoTestCase):
         self.assertEqual([o["Key"] for o in s3.list_objects_v2(Bucket="exec-audit")["Contents"]], [key])
         self.assertIn("s3-42", self.exec_log(s["sessionId"]))
 
+    def test_11_a_dropped_connection_resumes_with_resume_session(self):
+        s, c = self.raw_session()
+        c.open(s["tokenValue"])
+        c.read_until("# ")
+        c.send_input(b"sleep 1; echo late-$((3*3))\r")
+        c.close()  # dropped, no close frame; the output comes while nobody is connected
+        time.sleep(2)
+        ssm = self.fargo.client("ssm", REGION)
+        r = ssm.resume_session(SessionId=s["sessionId"])
+        self.assertEqual(r["SessionId"], s["sessionId"])
+        self.assertNotEqual(r["TokenValue"], s["tokenValue"])
+        self.assertEqual(r["StreamUrl"], s["streamUrl"])
+        # The old token is no longer good; the new one resumes where it was.
+        old = RawDataChannel(s["streamUrl"])
+        old.open(s["tokenValue"])
+        self.assertEqual(old.wait_closed(), POLICY)
+        c2 = RawDataChannel(r["StreamUrl"])
+        c2.open(r["TokenValue"])
+        c2.in_seq = c.in_seq
+        c2.read_until("late-9")
+        c2.send_input(b"echo again-$((4*4)); exit\r")
+        c2.read_until("again-16")
+        self.assertIsNotNone(c2.read_until("\0never"))  # channel_closed
+        # A session that has ended resumes no more: no token (the plugin says "timed out").
+        self.assertNotIn("TokenValue", wait_for(
+            lambda: (lambda x: x if "TokenValue" not in x else None)(ssm.resume_session(SessionId=s["sessionId"])),
+            10, what="the ended session refused"))
+
 
 if __name__ == "__main__":
     unittest.main()
