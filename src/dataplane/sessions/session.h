@@ -9,7 +9,8 @@
 // acknowledged all output (at most 2 s), sends the exit code to clients that
 // asked for it (fargo exec), then channel_closed, closes the connection and
 // reports the transcript. Terminate (the task stopped, TerminateSession, too
-// much unacknowledged output) ends it the same way with a message. A session
+// much unacknowledged output, no input or output for the idle timeout) ends
+// it the same way with a message. A session
 // nobody is connected to (never, or no more) ends after its reconnect grace.
 #pragma once
 
@@ -38,6 +39,8 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string id;
     std::shared_ptr<SessionTarget> target;
     std::chrono::milliseconds reconnect_grace{std::chrono::seconds(60)};
+    // No input or output for this long ends it (ECS Exec: 20 minutes, fixed).
+    std::chrono::milliseconds idle_timeout{std::chrono::minutes(20)};
     size_t max_transcript = 16 * 1024 * 1024;
     std::function<void(Ended)> ended;  // once, on the strand
   };
@@ -73,7 +76,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool exited_ = false, finished_ = false, ticking_ = false, started_ = false;
   int exit_code_ = -1;
   std::string end_message_;
-  std::chrono::steady_clock::time_point end_by_, detached_since_;
+  std::chrono::steady_clock::time_point end_by_, detached_since_, last_activity_;
+  bool idle_ending_ = false;
 };
 
 }  // namespace fargo::dataplane::sessions

@@ -1,11 +1,14 @@
 // Sessions as the registry keeps them: bounded per owner (ECS's quota per
 // container), and ended when nobody connects, by Terminate, or by their
-// owner's end, each reporting once whether a shell ever ran.
+// owner's end, each reporting once whether a shell ever ran; an idle one
+// ends with AWS's words.
 #include "dataplane/sessions/session_registry.h"
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <mutex>
 
 namespace fargo::dataplane::sessions {
 namespace {
@@ -17,6 +20,49 @@ class NeverOpened final : public SessionTarget {
     ADD_FAILURE() << "opened";
     return nullptr;
   }
+};
+
+// A shell that prints a prompt and ends when closed.
+class Shell final : public SessionTarget {
+ public:
+  class Stream final : public SessionStream {
+   public:
+    explicit Stream(Events ev) : ev_(std::move(ev)) {}
+    void Write(std::string) override {}
+    void Resize(int, int) override {}
+    void Close() override {
+      if (!closed_.exchange(true)) ev_.exited(-1, "");
+    }
+    Events ev_;
+    std::atomic<bool> closed_{false};
+  };
+  std::unique_ptr<SessionStream> Open(Events ev) override {
+    ev.output("# ");
+    return std::make_unique<Stream>(std::move(ev));
+  }
+};
+
+// The client's connection: what it was sent.
+class Peer final : public SessionPeer {
+ public:
+  void Send(std::string frame) override {
+    std::lock_guard<std::mutex> lock(mu);
+    frames.push_back(std::move(frame));
+  }
+  void Close(int, std::string) override { closed = true; }
+  // The Output of the channel_closed it got, if any.
+  std::optional<std::string> ClosedWith() {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& f : frames) {
+      auto m = DecodeSessionMessage(f);
+      if (m.ok() && m->message_type == "channel_closed")
+        return std::string(boost::json::parse(m->payload).as_object().at("Output").as_string());
+    }
+    return std::nullopt;
+  }
+  std::mutex mu;
+  std::vector<std::string> frames;
+  std::atomic<bool> closed{false};
 };
 
 struct Fixture : ::testing::Test {
@@ -78,6 +124,24 @@ TEST_F(SessionRegistryTest, TokensAndTheOwnersEnd) {
   EXPECT_EQ(ended[0].session_id, "s1");
   EXPECT_EQ(reg.live(), 1u);
   EXPECT_FALSE(reg.Terminate("s1", ""));
+}
+
+TEST_F(SessionRegistryTest, AnIdleSessionEndsWithAWSsMessage) {
+  SessionRegistry reg(io.get_executor(), {});
+  Session::Options o = Opts("s1");
+  o.target = std::make_shared<Shell>();
+  o.idle_timeout = std::chrono::milliseconds(200);
+  ASSERT_TRUE(reg.Add("task/app", "tok", std::move(o)).ok());
+  auto peer = std::make_shared<Peer>();
+  reg.Claim("s1", "tok")->Attach(peer, false);
+  RunFor(std::chrono::milliseconds(100));
+  EXPECT_FALSE(peer->ClosedWith());  // not idle long enough yet
+  RunFor(std::chrono::milliseconds(2500));
+  EXPECT_EQ(peer->ClosedWith(), "Your session timed out due to inactivity and has been terminated.");
+  EXPECT_TRUE(peer->closed);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_TRUE(ended[0].started);
+  EXPECT_EQ(ended[0].transcript, "# ");
 }
 
 }  // namespace
