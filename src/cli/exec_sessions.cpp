@@ -40,7 +40,11 @@ std::string ReplaceAll(std::string s, const std::string& from, const std::string
 
 ExecSessions::ExecSessions(boost::asio::io_context& io, server::Gateway& gateway, runtime::EngineClient& engine,
                            services::EcsService& ecs, services::SsmService& ssm, services::LogsService& logs)
-    : gateway_(gateway), engine_(engine), logs_(logs), registry_(io.get_executor(), {kSessionsPerContainer}), server_(registry_) {
+    : gateway_(gateway),
+      engine_(engine),
+      logs_(logs),
+      registry_(io.get_executor(), {kSessionsPerContainer}),
+      server_(registry_) {
   if (const char* t = std::getenv("FARGO_EXEC_STREAM_URL")) url_template_ = t;
   ecs.SetExecCommandStarter(
       [this](const services::ecs::ExecCommandRequest& r) -> Result<services::ecs::ExecCommandSession> {

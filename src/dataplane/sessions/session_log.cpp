@@ -7,7 +7,8 @@ std::vector<std::string> TranscriptLines(std::string_view transcript, size_t max
   size_t start = 0;
   while (start < transcript.size()) {
     size_t nl = transcript.find('\n', start);
-    std::string_view line = transcript.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    std::string_view line =
+        transcript.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!line.empty()) out.emplace_back(line.substr(0, max_line));
     if (nl == std::string_view::npos) break;
