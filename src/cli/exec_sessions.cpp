@@ -81,6 +81,8 @@ ExecSessions::ExecSessions(boost::asio::io_context& io, server::Gateway& gateway
         urls_[r.session_id] = url;
         return services::ecs::ExecCommandSession{url};
       });
+  // A stopped task's sessions end (those of its containers: "<task ARN>/<container>").
+  ecs.SetExecSessionEnder([this](const std::string& task_arn) { registry_.TerminateOwner(task_arn, "The task stopped."); });
   services::SsmService::SessionHooks hooks;
   hooks.resume = [this](const std::string& id,
                         const std::string& token) -> std::optional<std::pair<std::string, std::string>> {

@@ -259,6 +259,8 @@ class EcsExecTest(FargoTestCase):
         wait_for(lambda: self.describe(arn)["lastStatus"] == "RUNNING", 90, what="a task to stop")
         p = self.start_fargo_exec(arn.rsplit("/", 1)[1], "/bin/sh")
         self.type_and_see(p, "echo before-$((6*7))", "before-42")
+        waiting = self.ecs.execute_command(cluster=self.cluster, task=arn, container="myapp", command="/bin/sh",
+                                           interactive=True)["session"]
         self.ecs.stop_task(cluster=self.cluster, task=arn)
         stopped_at = time.monotonic()
         try:
@@ -273,6 +275,10 @@ class EcsExecTest(FargoTestCase):
         wait_for(lambda: self.describe(arn)["lastStatus"] == "STOPPED", 60, what="the task STOPPED")
         # The transcript was flushed to the exec log group when the session ended.
         self.assertTrue(self.logged("before-42"))
+        # A session nobody had connected to ended with the task: no token to resume it.
+        ssm = self.fargo.client("ssm", REGION)
+        wait_for(lambda: "TokenValue" not in ssm.resume_session(SessionId=waiting["sessionId"]), 5,
+                 what="the waiting session gone with its task")
 
     def raw_session(self):
         """A new session's stream URL and token, and a raw client connected to it."""

@@ -56,7 +56,7 @@ void SessionRegistry::TerminateOwner(const std::string& owner, const std::string
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [k, e] : sessions_)
-      if (e.owner == owner) found.push_back(e.session);
+      if (e.owner == owner || e.owner.rfind(owner + "/", 0) == 0) found.push_back(e.session);
   }
   for (auto& s : found) s->Terminate(message);
 }

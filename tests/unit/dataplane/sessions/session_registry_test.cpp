@@ -115,14 +115,16 @@ TEST_F(SessionRegistryTest, TokensAndTheOwnersEnd) {
   SessionRegistry reg(io.get_executor(), {});
   ASSERT_TRUE(reg.Add("task-a/app", "tok", Opts("s1")).ok());
   ASSERT_TRUE(reg.Add("task-b/app", "tok2", Opts("s2")).ok());
+  ASSERT_TRUE(reg.Add("task-a/sidecar", "tok3", Opts("s3")).ok());
+  ASSERT_TRUE(reg.Add("task-ab/app", "tok4", Opts("s4")).ok());
   EXPECT_EQ(reg.Claim("s1", "wrong"), nullptr);
   EXPECT_EQ(reg.Claim("s1", ""), nullptr);
   EXPECT_NE(reg.Claim("s1", "tok"), nullptr);
-  reg.TerminateOwner("task-a/app", "The task stopped.");
+  reg.TerminateOwner("task-a", "The task stopped.");  // the task: each of its containers' sessions
   RunFor(std::chrono::milliseconds(200));
-  ASSERT_EQ(ended.size(), 1u);
-  EXPECT_EQ(ended[0].session_id, "s1");
-  EXPECT_EQ(reg.live(), 1u);
+  ASSERT_EQ(ended.size(), 2u);
+  EXPECT_EQ(ended[0].session_id == "s1" ? ended[1].session_id : ended[0].session_id, "s3");
+  EXPECT_EQ(reg.live(), 2u);
   EXPECT_FALSE(reg.Terminate("s1", ""));
 }
 
