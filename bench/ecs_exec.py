@@ -10,7 +10,10 @@ Each side runs in a pseudo-terminal, as a user would: `fargo exec <task>
 command to the first output byte. Round trip: one keystroke written to the
 terminal until its echo comes back, 50 times per session.
 
-Usage: bench/ecs_exec.py [--runs N]  (needs Podman, the engine and the
+Then N sessions held at once (--concurrent, 50 by default): DescribeTasks
+latency with them open against without, the API must not slow down.
+
+Usage: bench/ecs_exec.py [--runs N] [--concurrent N]  (needs Podman, the engine and the
 story's images: scripts/engine.sh start && tests/images/build.sh)
 """
 import argparse
@@ -85,9 +88,40 @@ def measure(argv, keystrokes=50):
     return first * 1000 if first else float("nan"), rtts
 
 
+def api_latency(ecs, arn, n=50):
+    """Median and p95 of DescribeTasks, ms."""
+    t = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        ecs.describe_tasks(cluster="bench", tasks=[arn])
+        t.append((time.perf_counter() - t0) * 1000)
+    t.sort()
+    return statistics.median(t), t[int(0.95 * (len(t) - 1))]
+
+
+def hold_sessions(cmd, n):
+    """n sessions of `cmd` open at once, each with its prompt shown; returns
+    them (stdin open) and the seconds it took."""
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+             for _ in range(n)]
+    for p in procs:
+        os.set_blocking(p.stdout.fileno(), False)
+    ready = set()
+    while len(ready) < n and time.perf_counter() - t0 < 120:
+        for i, p in enumerate(procs):
+            if i not in ready and select.select([p.stdout], [], [], 0)[0] and p.stdout.read():
+                ready.add(i)
+        time.sleep(0.01)
+    if len(ready) < n:
+        sys.exit(f"only {len(ready)} of {n} sessions showed a prompt")
+    return procs, time.perf_counter() - t0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--concurrent", type=int, default=50)
     args = ap.parse_args()
     require_engine()
     podman = shutil.which("podman")
@@ -131,6 +165,16 @@ def main():
         ratio = statistics.median(results["fargo"][0]) / statistics.median(results["podman"][0])
         print(f"first prompt ratio fargo/podman: {ratio:.2f}x (goal <= 1.2x); "
               f"fargo round trip median {statistics.median(results['fargo'][1]):.2f} ms (goal < 5 ms)")
+        if args.concurrent:
+            idle = api_latency(ecs, arn)
+            procs, took = hold_sessions(fargo_cmd, args.concurrent)
+            busy = api_latency(ecs, arn)
+            for p in procs:
+                p.stdin.write(b"exit\n")
+                p.stdin.flush()
+            ended = sum(1 for p in procs if p.wait(timeout=60) == 0)
+            print(f"{args.concurrent} sessions held at once (all prompts in {took:.1f} s, {ended} ended with exit 0): "
+                  f"DescribeTasks median {idle[0]:.2f} -> {busy[0]:.2f} ms, p95 {idle[1]:.2f} -> {busy[1]:.2f} ms")
         ecs.stop_task(cluster="bench", task=arn)
     finally:
         fargo.cleanup() if hasattr(fargo, "cleanup") else fargo.stop()

@@ -2,14 +2,34 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cctype>
 #include <cstdlib>
 
+#include <boost/asio/post.hpp>
+
 #include "dataplane/sessions/engine_exec_target.h"
+#include "dataplane/sessions/session_log.h"
 
 namespace fargo::cli {
 namespace sessions = dataplane::sessions;
 
 namespace {
+
+// A key in a request path: unreserved characters and "/" as they are.
+std::string PercentEncodePath(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
 
 std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
@@ -20,7 +40,11 @@ std::string ReplaceAll(std::string s, const std::string& from, const std::string
 
 ExecSessions::ExecSessions(boost::asio::io_context& io, server::Gateway& gateway, runtime::EngineClient& engine,
                            services::EcsService& ecs, services::SsmService& ssm, services::LogsService& logs)
-    : gateway_(gateway), engine_(engine), logs_(logs), registry_(io.get_executor(), {}), server_(registry_) {
+    : gateway_(gateway),
+      engine_(engine),
+      logs_(logs),
+      registry_(io.get_executor(), {kSessionsPerContainer}),
+      server_(registry_) {
   if (const char* t = std::getenv("FARGO_EXEC_STREAM_URL")) url_template_ = t;
   ecs.SetExecCommandStarter(
       [this](const services::ecs::ExecCommandRequest& r) -> Result<services::ecs::ExecCommandSession> {
@@ -33,10 +57,18 @@ ExecSessions::ExecSessions(boost::asio::io_context& io, server::Gateway& gateway
             std::lock_guard<std::mutex> lock(mu_);
             urls_.erase(e.session_id);
           }
-          if (r.logging != "NONE" && !r.log_group.empty())
+          if (!e.started || r.logging == "NONE") return;  // no shell ran: nothing to log
+          if (!r.s3_bucket.empty()) {
+            std::string text;
+            for (auto& line : sessions::TranscriptLines(e.transcript)) text += line + "\n";
+            boost::asio::post(uploads_, [this, r, text = std::move(text)]() mutable {
+              PutObject(r, sessions::S3LogKey(r.s3_prefix, r.session_id), std::move(text));
+            });
+          }
+          if (!r.log_group.empty())
             gateway_.Post([this, r, t = std::move(e.transcript)] { Log(r, t); });
         };
-        Status st = registry_.Add(r.task_arn, r.token, std::move(o));
+        Status st = registry_.Add(r.task_arn + "/" + r.container_name, r.token, std::move(o));
         if (!st.ok()) {
           if (st.error().code == "SessionLimitExceeded")
             return AwsError::Make("TargetNotConnectedException",
@@ -49,6 +81,8 @@ ExecSessions::ExecSessions(boost::asio::io_context& io, server::Gateway& gateway
         urls_[r.session_id] = url;
         return services::ecs::ExecCommandSession{url};
       });
+  // A stopped task's sessions end (those of its containers: "<task ARN>/<container>").
+  ecs.SetExecSessionEnder([this](const std::string& task_arn) { registry_.TerminateOwner(task_arn, "The task stopped."); });
   services::SsmService::SessionHooks hooks;
   hooks.resume = [this](const std::string& id,
                         const std::string& token) -> std::optional<std::pair<std::string, std::string>> {
@@ -60,6 +94,8 @@ ExecSessions::ExecSessions(boost::asio::io_context& io, server::Gateway& gateway
   hooks.terminate = [this](const std::string& id) { return registry_.Terminate(id, ""); };
   ssm.SetSessionHooks(std::move(hooks));
 }
+
+ExecSessions::~ExecSessions() { uploads_.join(); }
 
 std::string ExecSessions::StreamUrl(const std::string& host, const std::string& region, const std::string& id) const {
   if (url_template_.empty())
@@ -75,20 +111,38 @@ void ExecSessions::Log(const services::ecs::ExecCommandRequest& r, const std::st
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  size_t start = 0;
-  while (start < transcript.size()) {
-    size_t nl = transcript.find('\n', start);
-    std::string line = transcript.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) events.push_back({now, line.substr(0, 256 * 1024 - 26)});
-    if (nl == std::string::npos) break;
-    start = nl + 1;
-  }
+  for (auto& line : sessions::TranscriptLines(transcript)) events.push_back({now, std::move(line)});
   std::string region = r.log_region.empty() ? r.region : r.log_region;
   Status st = logs_.IngestEvents(region, r.log_group, r.session_id, false, std::move(events));
   if (!st.ok())
     std::fprintf(stderr, "fargo: exec session %s: log to %s: %s\n", r.session_id.c_str(), r.log_group.c_str(),
                  st.error().message.c_str());
+}
+
+void ExecSessions::PutObject(const services::ecs::ExecCommandRequest& r, const std::string& key, std::string body) {
+  protocol::HttpRequest req;
+  req.method = "PUT";
+  req.path = "/" + r.s3_bucket + "/" + key;
+  req.raw_path = "/" + r.s3_bucket + "/" + PercentEncodePath(key);
+  req.headers["host"] = "s3." + r.region + ".amazonaws.com";
+  req.headers["authorization"] = "AWS4-HMAC-SHA256 Credential=fargo/20260101/" + r.region +
+                                 "/s3/aws4_request, SignedHeaders=host, Signature=0";
+  req.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+  req.headers["content-type"] = "text/plain; charset=utf-8";
+  req.headers["content-length"] = std::to_string(body.size());
+  if (auto sink = gateway_.OpenBodySink(req)) {
+    sink->Write(body);
+    sink->Finish(req);
+  } else {
+    req.body = std::move(body);
+  }
+  std::string where = "s3://" + r.s3_bucket + "/" + key, id = r.session_id;
+  gateway_.Handle(std::move(req), [where, id](protocol::HttpResponse resp) {
+    resp = protocol::Resolve(std::move(resp));
+    if (resp.status >= 300)
+      std::fprintf(stderr, "fargo: exec session %s: log to %s: HTTP %d %s\n", id.c_str(), where.c_str(),
+                   resp.status, resp.body.substr(0, 300).c_str());
+  });
 }
 
 }  // namespace fargo::cli

@@ -12,7 +12,8 @@ shells through three clients of the same data channel:
 `echo` comes back, `ls /etc/nginx/conf.d` shows the copied file, `exit 3`
 ends the session, and the transcript lands in the exec log group under the
 session id. AWS's refusals: exec not enabled, a stopped task, a missing
-container, no --interactive.
+container, no --interactive. A session ends when its task stops (the client
+exits, the transcript is logged).
 
 Needs a container engine, the story's images and the npm clients
 (scripts/setup.sh --test).
@@ -22,8 +23,12 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
+import unittest.mock
 import unittest
 
+from ssm_raw_client import POLICY, PROTOCOL, TOO_BIG, RawDataChannel
 from fargo_harness import CI, FARGO_BIN, FargoTestCase, require_engine, wait_for
 
 REGION = "eu-west-1"
@@ -125,6 +130,12 @@ class EcsExecTest(FargoTestCase):
             return "\n".join(e["message"] for e in ev) or None
         return wait_for(text, 20, what=f"the transcript of {session_id}")
 
+    def logged(self, text):
+        """The exec log group's events that contain `text` (waits for one)."""
+        return wait_for(lambda: self.logs.filter_log_events(logGroupName=self.exec_group,
+                                                            filterPattern=f'"{text}"')["events"], 20,
+                        what=f"{text!r} in {self.exec_group}")
+
     def test_1_describe_tasks_shows_the_exec_agent_and_runtime_ids(self):
         t = self.describe(self.task)
         self.assertTrue(t["enableExecuteCommand"])
@@ -224,6 +235,189 @@ class EcsExecTest(FargoTestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("An error occurred (InvalidParameterException) when calling the ExecuteCommand operation: "
                       + NOT_ENABLED, r.stderr.decode())
+
+    def start_fargo_exec(self, task_id, *command):
+        """`fargo exec` left running, stdin open; its output gathered as it comes."""
+        args = [FARGO_BIN, "exec", task_id, "--cluster", self.cluster, "--endpoint", self.fargo.endpoint,
+                "--region", REGION, "--container", "myapp", "--"] + list(command or ["/bin/sh"])
+        p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.out = bytearray()
+        p.err = bytearray()
+        for stream, into in ((p.stdout, p.out), (p.stderr, p.err)):
+            threading.Thread(target=lambda s=stream, b=into: [b.extend(c) for c in iter(lambda: s.read1(4096), b"")],
+                             daemon=True).start()
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        return p
+
+    def type_and_see(self, p, line, expect):
+        p.stdin.write(line.encode() + b"\n")
+        p.stdin.flush()
+        wait_for(lambda: expect.encode() in p.out, 20, what=f"{expect!r} from {line!r}")
+
+    def test_7_the_session_ends_when_the_task_stops(self):
+        arn = self.run_task(enable=True)
+        wait_for(lambda: self.describe(arn)["lastStatus"] == "RUNNING", 90, what="a task to stop")
+        p = self.start_fargo_exec(arn.rsplit("/", 1)[1], "/bin/sh")
+        self.type_and_see(p, "echo before-$((6*7))", "before-42")
+        waiting = self.ecs.execute_command(cluster=self.cluster, task=arn, container="myapp", command="/bin/sh",
+                                           interactive=True)["session"]
+        self.ecs.stop_task(cluster=self.cluster, task=arn)
+        stopped_at = time.monotonic()
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.fail("fargo exec still runs 30 s after StopTask: " + p.err.decode(errors="replace"))
+        took = time.monotonic() - stopped_at
+        err = p.err.decode(errors="replace")
+        # The session ended (channel_closed), not a dropped connection.
+        self.assertNotIn("closed without ending the session", err)
+        self.assertLess(took, 15, err)
+        wait_for(lambda: self.describe(arn)["lastStatus"] == "STOPPED", 60, what="the task STOPPED")
+        # The transcript was flushed to the exec log group when the session ended.
+        self.assertTrue(self.logged("before-42"))
+        # A session nobody had connected to ended with the task: no token to resume it.
+        ssm = self.fargo.client("ssm", REGION)
+        wait_for(lambda: "TokenValue" not in ssm.resume_session(SessionId=waiting["sessionId"]), 5,
+                 what="the waiting session gone with its task")
+
+    def raw_session(self):
+        """A new session's stream URL and token, and a raw client connected to it."""
+        s = self.ecs.execute_command(cluster=self.cluster, task=self.task_id, container="myapp",
+                                     command="/bin/sh", interactive=True)["session"]
+        return s, RawDataChannel(s["streamUrl"])
+
+    def test_8_bad_clients_are_refused_and_other_sessions_go_on(self):
+        # B: a shell through fargo exec, open through all of this.
+        b = self.start_fargo_exec(self.task_id, "/bin/sh")
+        self.type_and_see(b, "echo b-$((1+0))", "b-1")
+        s, c = self.raw_session()
+        # A wrong token, or no OpenDataChannel at all: that connection is
+        # closed with 1008, nothing else changes.
+        bad = RawDataChannel(s["streamUrl"])
+        bad.open("0" * 64)
+        self.assertEqual(bad.wait_closed(), POLICY)
+        bad = RawDataChannel(s["streamUrl"])
+        bad.send_frame(2, b"\x00" * 200)
+        self.assertEqual(bad.wait_closed(), POLICY)
+        # C with its token: garbage frames are dropped (as the SSM agent
+        # drops what it cannot parse), a wrong digest is taken (the agent does
+        # not check it, and the npm client sends a bogus one), the shell goes on.
+        c.open(s["tokenValue"])
+        c.read_until("# ")
+        for junk in (b"", b"garbage", os.urandom(119), os.urandom(4000),
+                     b"\x00\x00\x00\x74" + os.urandom(200), b"\xff\xff\xff\xff" + b"x" * 130):
+            c.send_frame(2, junk)
+        c.send_frame(1, b"{not json")
+        c.send_input(b"echo c-$((5+5))\r", digest=b"\x00" * 32)
+        c.read_until("c-10")
+        bad = RawDataChannel(s["streamUrl"])  # a wrong token while C is connected
+        bad.open(s["tokenValue"][::-1])
+        self.assertEqual(bad.wait_closed(), POLICY)
+        c.send_input(b"echo c-$((5+6))\r")
+        c.read_until("c-11")
+        # An oversize frame (over 64 KiB) closes C's connection with 1009;
+        # C's session waits for its client, which resumes with the same token.
+        c.send_frame(2, b"x" * (70 * 1024))
+        self.assertEqual(c.wait_closed(), TOO_BIG)
+        c2 = RawDataChannel(s["streamUrl"])
+        c2.open(s["tokenValue"])
+        c2.in_seq = c.in_seq
+        c2.send_input(b"echo c-$((6+6))\r")
+        c2.read_until("c-12")
+        # A frame that breaks WebSocket itself (unmasked from a client): 1002.
+        c2.send_frame(2, b"x" * 10, mask=False)
+        self.assertEqual(c2.wait_closed(), PROTOCOL)
+        # B never noticed.
+        self.type_and_see(b, "echo b-$((1+1))", "b-2")
+        b.stdin.write(b"exit 4\n")
+        b.stdin.flush()
+        self.assertEqual(b.wait(timeout=20), 4, b.err.decode(errors="replace"))
+
+    def test_9_terminate_session_ends_a_live_session(self):
+        env = dict(self.fargo.aws_env(REGION))
+        env["PATH"] = self.bin_dir + os.pathsep + env.get("PATH", os.environ["PATH"])
+        p = subprocess.Popen(["aws", "--endpoint-url", self.fargo.endpoint, "ecs", "execute-command",
+                              "--cluster", self.cluster, "--task", self.task_id, "--container", "myapp",
+                              "--interactive", "--command", "/bin/sh"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        p.out, p.err = bytearray(), bytearray()
+        for stream, into in ((p.stdout, p.out), (p.stderr, p.err)):
+            threading.Thread(target=lambda s=stream, b=into: [b.extend(c) for c in iter(lambda: s.read1(4096), b"")],
+                             daemon=True).start()
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        self.type_and_see(p, "echo live-$((2*4))", "live-8")
+        session_id = p.out.decode().split("Starting session with SessionId: ")[1].split()[0]
+        ssm = self.fargo.client("ssm", REGION)
+        self.assertEqual(ssm.terminate_session(SessionId=session_id)["SessionId"], session_id)
+        self.assertEqual(p.wait(timeout=15), 0, p.err.decode(errors="replace"))
+        self.assertIn(f"Exiting session with sessionId: {session_id}.", p.out.decode())
+        self.assertIn("live-8", self.exec_log(session_id))
+
+    def test_10_override_logging_to_s3(self):
+        # A cluster whose exec sessions go to CloudWatch Logs and S3, as the
+        # SSM agent uploads them: s3://<bucket>/<s3KeyPrefix>/<session id>.log.
+        s3 = self.fargo.client("s3", REGION)
+        s3.create_bucket(Bucket="exec-audit", CreateBucketConfiguration={"LocationConstraint": REGION})
+        self.ecs.create_cluster(clusterName="exec-s3", configuration={"executeCommandConfiguration": {
+            "logging": "OVERRIDE", "logConfiguration": {
+                "cloudWatchLogGroupName": self.exec_group, "cloudWatchEncryptionEnabled": False,
+                "s3BucketName": "exec-audit", "s3KeyPrefix": "sessions/", "s3EncryptionEnabled": True}}})
+        r = self.ecs.run_task(cluster="exec-s3", taskDefinition=self.td, launchType="FARGATE",
+                              enableExecuteCommand=True, networkConfiguration={"awsvpcConfiguration": {
+                                  "subnets": [self.subnet], "assignPublicIp": "DISABLED"}})
+        arn = r["tasks"][0]["taskArn"]
+        self.addCleanup(lambda: self.ecs.stop_task(cluster="exec-s3", task=arn))
+        wait_for(lambda: self.ecs.describe_tasks(cluster="exec-s3", tasks=[arn])["tasks"][0]["lastStatus"]
+                 == "RUNNING", 90, what="a task in exec-s3")
+        s = self.ecs.execute_command(cluster="exec-s3", task=arn, container="myapp", command="/bin/sh",
+                                     interactive=True)["session"]
+        c = RawDataChannel(s["streamUrl"])
+        c.open(s["tokenValue"])
+        c.read_until("# ")
+        c.send_input(b"echo s3-$((7*6)); exit\r")
+        self.assertEqual(c.read_until("\0never"), {"MessageId": unittest.mock.ANY, "CreatedDate": unittest.mock.ANY,
+                                                     "DestinationId": unittest.mock.ANY, "SessionId": s["sessionId"],
+                                                     "MessageType": "channel_closed", "SchemaVersion": 1,
+                                                     "Output": ""})
+        key = f"sessions/{s['sessionId']}.log"
+
+        def body():
+            try:
+                return s3.get_object(Bucket="exec-audit", Key=key)["Body"].read().decode()
+            except s3.exceptions.NoSuchKey:
+                return None
+        text = wait_for(body, 20, what=f"s3://exec-audit/{key}")
+        self.assertIn("s3-42", text)
+        self.assertEqual([o["Key"] for o in s3.list_objects_v2(Bucket="exec-audit")["Contents"]], [key])
+        self.assertIn("s3-42", self.exec_log(s["sessionId"]))
+
+    def test_11_a_dropped_connection_resumes_with_resume_session(self):
+        s, c = self.raw_session()
+        c.open(s["tokenValue"])
+        c.read_until("# ")
+        c.send_input(b"sleep 1; echo late-$((3*3))\r")
+        c.close()  # dropped, no close frame; the output comes while nobody is connected
+        time.sleep(2)
+        ssm = self.fargo.client("ssm", REGION)
+        r = ssm.resume_session(SessionId=s["sessionId"])
+        self.assertEqual(r["SessionId"], s["sessionId"])
+        self.assertNotEqual(r["TokenValue"], s["tokenValue"])
+        self.assertEqual(r["StreamUrl"], s["streamUrl"])
+        # The old token is no longer good; the new one resumes where it was.
+        old = RawDataChannel(s["streamUrl"])
+        old.open(s["tokenValue"])
+        self.assertEqual(old.wait_closed(), POLICY)
+        c2 = RawDataChannel(r["StreamUrl"])
+        c2.open(r["TokenValue"])
+        c2.in_seq = c.in_seq
+        c2.read_until("late-9")
+        c2.send_input(b"echo again-$((4*4)); exit\r")
+        c2.read_until("again-16")
+        self.assertIsNotNone(c2.read_until("\0never"))  # channel_closed
+        # A session that has ended resumes no more: no token (the plugin says "timed out").
+        self.assertNotIn("TokenValue", wait_for(
+            lambda: (lambda x: x if "TokenValue" not in x else None)(ssm.resume_session(SessionId=s["sessionId"])),
+            10, what="the ended session refused"))
 
 
 if __name__ == "__main__":

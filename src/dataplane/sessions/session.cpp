@@ -15,6 +15,7 @@ Session::Session(asio::any_io_executor executor, Options options)
                             [this](std::string f) { Send(std::move(f)); },
                             [this](std::string_view b) {
                               if (!stream_ || exited_) return false;  // not ready: resent
+                              last_activity_ = SteadyClock::now();
                               stream_->Write(std::string(b));
                               return true;
                             },
@@ -36,6 +37,14 @@ void Session::Send(std::string frame) {
   if (peer_) peer_->Send(std::move(frame));
 }
 
+void Session::Start() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->ticking_ || self->finished_) return;
+    self->ticking_ = true;
+    self->Tick();
+  });
+}
+
 void Session::Attach(std::shared_ptr<SessionPeer> peer, bool exit_code) {
   asio::post(strand_, [self = shared_from_this(), peer = std::move(peer), exit_code]() mutable {
     if (self->finished_) return peer->Close(1000, "session ended");
@@ -51,6 +60,7 @@ void Session::Attach(std::shared_ptr<SessionPeer> peer, bool exit_code) {
           asio::post(s->strand_, [s, bytes = std::move(bytes)] {
             if (s->finished_) return;
             if (s->transcript_.size() < s->opt_.max_transcript) s->transcript_ += bytes;
+            s->last_activity_ = SteadyClock::now();
             s->channel_.SendOutput(bytes, s->NowMs());
           });
       };
@@ -65,6 +75,8 @@ void Session::Attach(std::shared_ptr<SessionPeer> peer, bool exit_code) {
           });
       };
       self->stream_ = self->opt_.target->Open(std::move(ev));
+      self->started_ = true;
+      self->last_activity_ = SteadyClock::now();
     }
     if (!self->ticking_) {
       self->ticking_ = true;
@@ -113,6 +125,10 @@ void Session::Tick() {
   auto now = SteadyClock::now();
   channel_.Tick(NowMs());
   if (exited_ && (channel_.all_acknowledged() || now >= end_by_ || !peer_)) return Finish();
+  if (started_ && !exited_ && !idle_ending_ && now - last_activity_ > opt_.idle_timeout) {
+    idle_ending_ = true;
+    Terminate("Your session timed out due to inactivity and has been terminated.");
+  }
   if (!peer_ && now - detached_since_ > opt_.reconnect_grace) {
     end_message_ = "Your session timed out.";
     if (stream_) stream_->Close();
@@ -149,7 +165,7 @@ void Session::Finish() {
     std::thread([s = std::move(stream_)]() mutable { s.reset(); }).detach();
   }
   timer_.cancel();
-  if (opt_.ended) opt_.ended(Ended{opt_.id, exit_code_, std::move(transcript_)});
+  if (opt_.ended) opt_.ended(Ended{opt_.id, exit_code_, std::move(transcript_), started_});
 }
 
 }  // namespace fargo::dataplane::sessions

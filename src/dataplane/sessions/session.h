@@ -9,8 +9,9 @@
 // acknowledged all output (at most 2 s), sends the exit code to clients that
 // asked for it (fargo exec), then channel_closed, closes the connection and
 // reports the transcript. Terminate (the task stopped, TerminateSession, too
-// much unacknowledged output) ends it the same way with a message. A session
-// nobody is connected to ends after its reconnect grace.
+// much unacknowledged output, no input or output for the idle timeout) ends
+// it the same way with a message. A session
+// nobody is connected to (never, or no more) ends after its reconnect grace.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
@@ -32,17 +33,23 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string session_id;
     int exit_code = -1;
     std::string transcript;  // the raw output, as the client saw it
+    bool started = false;    // a client connected and the target was opened
   };
   struct Options {
     std::string id;
     std::shared_ptr<SessionTarget> target;
     std::chrono::milliseconds reconnect_grace{std::chrono::seconds(60)};
+    // No input or output for this long ends it (ECS Exec: 20 minutes, fixed).
+    std::chrono::milliseconds idle_timeout{std::chrono::minutes(20)};
     size_t max_transcript = 16 * 1024 * 1024;
     std::function<void(Ended)> ended;  // once, on the strand
   };
 
   Session(boost::asio::any_io_executor executor, Options options);
   const std::string& id() const { return opt_.id; }
+  // Starts its clock: a session no client connects to ends after its
+  // reconnect grace, as one whose client went away.
+  void Start();
 
   // A client that showed the session's token; replaces the one before.
   // `exit_code`: it wants the exit code (a PayloadType ExitCode message).
@@ -66,10 +73,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool wants_exit_code_ = false;
   std::unique_ptr<SessionStream> stream_;
   std::string transcript_;
-  bool exited_ = false, finished_ = false, ticking_ = false;
+  bool exited_ = false, finished_ = false, ticking_ = false, started_ = false;
   int exit_code_ = -1;
   std::string end_message_;
-  std::chrono::steady_clock::time_point end_by_, detached_since_;
+  std::chrono::steady_clock::time_point end_by_, detached_since_, last_activity_;
+  bool idle_ending_ = false;
 };
 
 }  // namespace fargo::dataplane::sessions

@@ -18,8 +18,9 @@ Status SessionRegistry::Add(std::string owner, std::string token, Session::Optio
     return AwsError::Make("SessionLimitExceeded", "The maximum number of sessions for " + owner + " is " +
                                                       std::to_string(opt_.max_per_owner) + ".");
   if (sessions_.count(id)) return AwsError::Make("InvalidParameterException", "Session " + id + " exists.");
-  sessions_.emplace(id, Entry{std::move(owner), std::move(token),
-                              std::make_shared<Session>(executor_, std::move(options))});
+  auto session = std::make_shared<Session>(executor_, std::move(options));
+  sessions_.emplace(id, Entry{std::move(owner), std::move(token), session});
+  session->Start();
   return OkStatus();
 }
 
@@ -55,7 +56,7 @@ void SessionRegistry::TerminateOwner(const std::string& owner, const std::string
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [k, e] : sessions_)
-      if (e.owner == owner) found.push_back(e.session);
+      if (e.owner == owner || e.owner.rfind(owner + "/", 0) == 0) found.push_back(e.session);
   }
   for (auto& s : found) s->Terminate(message);
 }

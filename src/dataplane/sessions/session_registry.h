@@ -33,7 +33,8 @@ class SessionRegistry {
   std::optional<std::string> Renew(const std::string& id, const std::string& token);
   // Ends a session (TerminateSession); false: none such.
   bool Terminate(const std::string& id, const std::string& message);
-  // Ends every session of `owner` (its task stopped).
+  // Ends every session of `owner`, and of owners under it ("<owner>/..."):
+  // its task stopped.
   void TerminateOwner(const std::string& owner, const std::string& message);
   size_t live() const;
 

@@ -64,6 +64,10 @@ class EcsService final : public Service {
 
   // Where ExecuteCommand registers its sessions (ECS Exec's data channel).
   void SetExecCommandStarter(ecs::ExecCommandStarter starter) { exec_->SetStarter(std::move(starter)); }
+  // Told when an exec-enabled task stopped (its sessions end).
+  void SetExecSessionEnder(std::function<void(const std::string& task_arn)> ender) {
+    tasks_->SetExecEnder(std::move(ender));
+  }
 
   // ---- the runtime's side
 

@@ -39,7 +39,14 @@ std::string TaskKeyIn(const std::string& region, const std::string& cluster_name
 
 Status Tasks::PutTask(const std::string& key, Task t) {
   ++t.version;
-  return st_.tasks.Put(key, std::move(t));
+  std::string ended_exec;
+  if (exec_ender_ && t.enable_execute_command && t.stopped()) {
+    const Task* cur = st_.tasks.Find(key);
+    if (!cur || !cur->stopped()) ended_exec = t.task_arn;
+  }
+  FARGO_TRY(st_.tasks.Put(key, std::move(t)));
+  if (!ended_exec.empty()) exec_ender_(ended_exec);
+  return OkStatus();
 }
 
 std::optional<SubnetNetwork> Tasks::Subnet(Launch& l, const std::string& subnet) {

@@ -52,6 +52,9 @@ class Tasks {
         state;
   };
   void SetTargetHooks(TargetHooks hooks) { targets_ = std::move(hooks); }
+  // Told the ARN of each exec-enabled task once it is STOPPED (its ECS Exec
+  // sessions end with it).
+  void SetExecEnder(std::function<void(const std::string& task_arn)> ender) { exec_ender_ = std::move(ender); }
   const TargetHooks& target_hooks() const { return targets_; }
   // A service task's targets: (target group, port) per loadBalancers entry
   // with a targetGroupArn; none for a task of no such service.
@@ -137,6 +140,7 @@ class Tasks {
   InterfaceRemover remove_interface_;
   ServiceHooks hooks_;
   TargetHooks targets_;
+  std::function<void(const std::string& task_arn)> exec_ender_;
   uint64_t subnet_rr_ = 0;  // round robin over a task's subnets
 };
 
