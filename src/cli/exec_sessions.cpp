@@ -7,6 +7,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "common/strings.h"
 #include "dataplane/sessions/engine_exec_target.h"
 #include "dataplane/sessions/session_log.h"
 
@@ -15,21 +16,6 @@ namespace sessions = dataplane::sessions;
 
 namespace {
 
-// A key in a request path: unreserved characters and "/" as they are.
-std::string PercentEncodePath(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
 std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
@@ -123,7 +109,7 @@ void ExecSessions::PutObject(const services::ecs::ExecCommandRequest& r, const s
   protocol::HttpRequest req;
   req.method = "PUT";
   req.path = "/" + r.s3_bucket + "/" + key;
-  req.raw_path = "/" + r.s3_bucket + "/" + PercentEncodePath(key);
+  req.raw_path = "/" + r.s3_bucket + "/" + UrlEncode(key, true);
   req.headers["host"] = "s3." + r.region + ".amazonaws.com";
   req.headers["authorization"] = "AWS4-HMAC-SHA256 Credential=fargo/20260101/" + r.region +
                                  "/s3/aws4_request, SignedHeaders=host, Signature=0";
