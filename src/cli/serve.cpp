@@ -548,6 +548,8 @@ int RunServe(const ServeOptions& opt) {
   // Each VPC's resolver; forwarded queries go to the host's resolvers.
   dataplane::dns::DnsServer::Options dns_options;
   dns_options.resolver.service_prefixes = ServedEndpointPrefixes(gateway.ServiceNames());
+  // Session Manager's data channel (ECS Exec's streams), served without a model.
+  dns_options.resolver.service_prefixes.push_back("ssmmessages");
   dns_options.forwarder.upstreams = dataplane::dns::DnsForwarder::ReadResolvConf();
   // Load balancers and Cloud Map namespaces: the snapshot the state thread publishes.
   dataplane::dns::DnsServer dns(dns_options, dns_names.Source());
@@ -750,6 +752,9 @@ int RunServe(const ServeOptions& opt) {
     auto ctx = tls->MakeServerContext([&names](const std::string& name) { return names.IsServiceName(name); });
     if (ctx.ok()) {
       https_options.tls = *ctx;
+      // ECS Exec's data channel at Session Manager's name too
+      // (wss://ssmmessages.<region>.amazonaws.com, FARGO_EXEC_STREAM_URL).
+      https_options.websocket = exec_sessions.Handoff();
       task_https = std::make_unique<server::HttpServer>(io, gateway, local, https_options);
       auto p = task_https->Start(ep_options.address, opt.task_https_port);
       if (p.ok()) {

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import socket
+import ssl
 import struct
 import time
 import urllib.parse
@@ -48,9 +49,16 @@ def decode_message(frame):
 
 
 class RawDataChannel:
-    def __init__(self, stream_url, timeout=20):
+    def __init__(self, stream_url, timeout=20, connect=None, cafile=None):
+        """`connect`: (address, port) to dial instead of the URL's host (as
+        an /etc/hosts line would); `cafile`: the CA a wss:// server is
+        checked against (its name as in the URL)."""
         u = urllib.parse.urlsplit(stream_url)
-        self.sock = socket.create_connection((u.hostname, u.port or 80), timeout=timeout)
+        tls = u.scheme == "wss"
+        self.sock = socket.create_connection(connect or (u.hostname, u.port or (443 if tls else 80)),
+                                             timeout=timeout)
+        if tls:
+            self.sock = ssl.create_default_context(cafile=cafile).wrap_socket(self.sock, server_hostname=u.hostname)
         key = base64.b64encode(os.urandom(16)).decode()
         path = u.path + ("?" + u.query if u.query else "")
         self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {u.netloc}\r\nUpgrade: websocket\r\n"

@@ -20,6 +20,7 @@ Needs a container engine, the story's images and the npm clients
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -41,7 +42,9 @@ NOT_ENABLED = ("The execute command failed because execute command was not enabl
                "enabled and try again.")
 
 
-class EcsExecTest(FargoTestCase):
+class ExecTaskCase(FargoTestCase):
+    """The story's exec-enabled task (and one without exec) in a cluster that
+    logs sessions to a log group; fargo installed as session-manager-plugin."""
     @classmethod
     def setUpClass(cls):
         cls.engine = require_engine()
@@ -136,6 +139,8 @@ class EcsExecTest(FargoTestCase):
                                                             filterPattern=f'"{text}"')["events"], 20,
                         what=f"{text!r} in {self.exec_group}")
 
+
+class EcsExecTest(ExecTaskCase):
     def test_1_describe_tasks_shows_the_exec_agent_and_runtime_ids(self):
         t = self.describe(self.task)
         self.assertTrue(t["enableExecuteCommand"])
@@ -418,6 +423,35 @@ class EcsExecTest(FargoTestCase):
         self.assertNotIn("TokenValue", wait_for(
             lambda: (lambda x: x if "TokenValue" not in x else None)(ssm.resume_session(SessionId=s["sessionId"])),
             10, what="the ended session refused"))
+
+
+class EcsExecOverTlsTest(ExecTaskCase):
+    """With FARGO_EXEC_STREAM_URL, ExecuteCommand hands out Session Manager's
+    own name, wss://ssmmessages.<region>.amazonaws.com/... (what plugins
+    1.2.889.0 and later insist on), and fargo serves the data channel there
+    over TLS with a leaf of its CA, as a person would reach it: the name
+    mapped to fargo's HTTPS address, fargo's CA trusted."""
+    URL = "wss://ssmmessages.{region}.amazonaws.com/v1/data-channel/{id}?role=publish_subscribe"
+
+    @classmethod
+    def setUpClass(cls):
+        with unittest.mock.patch.dict(os.environ, {"FARGO_EXEC_STREAM_URL": cls.URL}):
+            super().setUpClass()
+
+    def test_the_data_channel_at_session_managers_name_over_tls(self):
+        s = self.ecs.execute_command(cluster=self.cluster, task=self.task, container="myapp", interactive=True,
+                                     command="/bin/sh")["session"]
+        self.assertEqual(s["streamUrl"], f"wss://ssmmessages.{REGION}.amazonaws.com/v1/data-channel/"
+                                         f"{s['sessionId']}?role=publish_subscribe")
+        m = re.search(r"over HTTPS at https://([\d.]+):(\d+) \(CA: ([^)]+)\)", open(self.fargo.log_path).read())
+        self.assertIsNotNone(m, "fargo's HTTPS address in its log")
+        c = RawDataChannel(s["streamUrl"], connect=(m.group(1), int(m.group(2))), cafile=m.group(3))
+        try:
+            c.open(s["tokenValue"])
+            c.send_input(b"echo over-tls-$((6*7))\r")
+            self.assertIsNone(c.read_until("over-tls-42"))  # None: the session still open
+        finally:
+            c.close()
 
 
 if __name__ == "__main__":
