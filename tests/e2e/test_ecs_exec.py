@@ -182,6 +182,41 @@ class EcsExecTest(ExecTaskCase):
         self.assertIn("via-2-cli", log)
         self.assertIn("story.conf", log)
 
+    def test_3b_a_real_session_manager_plugin_under_a_terminal(self):
+        """`aws ecs execute-command` with the session-manager-plugin installed on
+        PATH (AWS's, not fargo's), in a tmux pseudo-terminal: type, read the
+        screen. No package of the plugin exists here: without one installed
+        this test cannot run (the one exception CI allows)."""
+        plugin = shutil.which("session-manager-plugin")
+        if not plugin or os.path.realpath(plugin) == os.path.realpath(FARGO_BIN):
+            raise unittest.SkipTest("no session-manager-plugin installed (none is packaged for this machine)")
+        self.assertIsNotNone(shutil.which("tmux"), "tmux drives the terminal")
+        env = dict(self.fargo.aws_env(REGION))
+        session = f"fargo-exec-{os.getpid()}"
+        command = " ".join(["aws", "--endpoint-url", self.fargo.endpoint, "ecs", "execute-command", "--cluster",
+                            self.cluster, "--task", self.task_id, "--container", "myapp", "--interactive",
+                            "--command", "/bin/sh", ";", "echo", "AWS-EXIT=$?", ";", "sleep", "60"])
+        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "40", command], env=env,
+                       check=True)
+        self.addCleanup(subprocess.run, ["tmux", "kill-session", "-t", session], stderr=subprocess.DEVNULL)
+
+        def screen():
+            return subprocess.run(["tmux", "capture-pane", "-p", "-J", "-S", "-200", "-t", session],
+                                  capture_output=True, text=True).stdout
+
+        wait_for(lambda: "Starting session with SessionId" in screen(), 60, what="the plugin's session")
+        time.sleep(1)  # the shell's prompt
+        subprocess.run(["tmux", "send-keys", "-t", session, "echo real-$((6*7)); ls /etc/nginx/conf.d", "Enter"],
+                       check=True)
+        wait_for(lambda: "real-42" in screen() and "story.conf" in screen(), 20, what="the command's output")
+        subprocess.run(["tmux", "send-keys", "-t", session, "exit 3", "Enter"], check=True)
+        wait_for(lambda: "AWS-EXIT=" in screen(), 30, what="the plugin exiting")
+        out = screen()
+        session_id = re.search(r"Starting session with SessionId: (\S+)", out).group(1)
+        self.assertIn(f"Exiting session with sessionId: {session_id}.", out)
+        self.assertIn("AWS-EXIT=0", out)
+        self.assertIn("real-42", self.exec_log(session_id))
+
     def test_4_ssm_session_npm_client(self):
         if not os.path.isdir(os.path.join(CLIENTS, "node_modules", "ssm-session")):
             if CI:
