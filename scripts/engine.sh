@@ -152,12 +152,17 @@ clean() {
 }
 
 # fargo's VPC networks (namespaces fargo-<instance>-<vpc-id> and their fu*
-# uplinks), which a fargo that was killed could not remove.
+# uplinks), which a fargo that was killed could not remove, and the
+# instances' own addresses on lo (169.254.172.0/22, kept across a restart
+# for the tasks an instance adopts).
 clean_vpcs() {
-  local ns link
+  local ns link addr
   for ns in $(ls /run/netns 2>/dev/null | grep '^fargo-'); do $SUDO ip netns del "$ns" 2>/dev/null || true; done
   for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^fu'); do
     $SUDO ip link del "$link" 2>/dev/null || true
+  done
+  for addr in $(ip -o -4 addr show dev lo 2>/dev/null | awk '{print $4}' | grep -E '^169\.254\.17[2-5]\.[0-9]+/32$'); do
+    $SUDO ip addr del "$addr" dev lo 2>/dev/null || true
   done
 }
 
