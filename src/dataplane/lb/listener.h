@@ -5,10 +5,13 @@
 // Loop thread only.
 #pragma once
 
+#include <boost/asio/error.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
+
+#include "common/result.h"
 
 namespace fargo::dataplane::lb {
 
@@ -29,6 +32,15 @@ class ListenerBackend {
   // A relayed connection opened (+1) or ended (-1).
   virtual void CountConnection(int delta) = 0;
 };
+
+// Why a listener could not open at `config`'s address and port ("" or
+// "/udp" after them): AddressInUse when the port is taken.
+inline AwsError ListenFailure(const ListenerConfig& config, const char* transport,
+                              const boost::system::error_code& ec) {
+  std::string what = config.address + ":" + std::to_string(config.port) + transport + ": " + ec.message();
+  if (ec == boost::asio::error::address_in_use) return AwsError::Make("AddressInUse", "cannot listen on " + what, 409);
+  return AwsError::Make("InternalError", "cannot listen on " + what, 500);
+}
 
 class Listener {
  public:

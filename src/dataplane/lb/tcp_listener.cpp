@@ -139,11 +139,7 @@ Result<std::unique_ptr<TcpListener>> TcpListener::Open(asio::io_context& io, Lis
   if (!ec) state->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) state->acceptor.bind(local, ec);
   if (!ec) state->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    std::string what = config.address + ":" + std::to_string(config.port) + ": " + ec.message();
-    if (ec == asio::error::address_in_use) return AwsError::Make("AddressInUse", "cannot listen on " + what, 409);
-    return AwsError::Make("InternalError", "cannot listen on " + what, 500);
-  }
+  if (ec) return ListenFailure(config, "", ec);
   state->Accept();
   return std::unique_ptr<TcpListener>(new TcpListener(std::move(state)));
 }

@@ -127,11 +127,7 @@ Result<std::unique_ptr<UdpListener>> UdpListener::Open(asio::io_context& io, Lis
   auto ip = asio::ip::make_address(config.address, ec);
   if (!ec) state->socket.open(udp::v4(), ec);
   if (!ec) state->socket.bind(udp::endpoint(ip, config.port), ec);
-  if (ec) {
-    std::string what = config.address + ":" + std::to_string(config.port) + "/udp: " + ec.message();
-    if (ec == asio::error::address_in_use) return AwsError::Make("AddressInUse", "cannot listen on " + what, 409);
-    return AwsError::Make("InternalError", "cannot listen on " + what, 500);
-  }
+  if (ec) return ListenFailure(config, "/udp", ec);
   state->Receive();
   return std::unique_ptr<UdpListener>(new UdpListener(std::move(state)));
 }
