@@ -10,6 +10,12 @@
 
 namespace fargo {
 
+// Milliseconds of the monotonic clock: for timeouts and idle times, not dates.
+inline int64_t SteadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 class Clock {
  public:
   virtual ~Clock() = default;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <thread>
 
+#include "common/clock.h"
 #include "runtime/netns.h"
 
 namespace fargo::dataplane {
@@ -20,11 +21,6 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // One relayed connection: bytes both ways until both sides are done.
 class Pipe : public std::enable_shared_from_this<Pipe> {
@@ -102,7 +98,7 @@ struct PortForwarder::Entry {
     lease_timer.expires_after(std::chrono::milliseconds(500));
     lease_timer.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
-      if (NowMs() >= expires_ms.load()) return Stop();
+      if (SteadyMillis() >= expires_ms.load()) return Stop();
       WatchLease();
     });
   }
@@ -163,7 +159,7 @@ Result<PortForwarder::Forward> PortForwarder::Open(const Target& target, const s
   e->forward.listen_host = host;
   e->forward.listen_port = e->acceptor.local_endpoint().port();
   e->forward.target = target;
-  e->expires_ms = NowMs() + lease_.count();
+  e->expires_ms = SteadyMillis() + lease_.count();
   e->Accept();
   e->WatchLease();
   // The namespace is entered before the loop runs: every connect is inside.
@@ -207,7 +203,7 @@ Status PortForwarder::Renew(const std::string& id) {
   SweepLocked();
   auto it = entries_.find(id);
   if (it == entries_.end()) return AwsError::Make("NotFound", "no port forward " + id, 404);
-  it->second->expires_ms = NowMs() + lease_.count();
+  it->second->expires_ms = SteadyMillis() + lease_.count();
   return OkStatus();
 }
 

@@ -20,6 +20,7 @@ struct ListenerConfig {
   std::string address;  // the load balancer's, in the VPC
   uint16_t port = 0;
   int idle_timeout_s = 350;
+  bool udp = false;  // the UDP half (UdpListener); else TCP (TcpListener)
 };
 
 // What a listener asks of its VPC's balancer.

@@ -4,6 +4,8 @@
 #include <boost/asio.hpp>
 #include <chrono>
 
+#include "common/clock.h"
+
 #include "dataplane/lb/target_picker.h"
 
 namespace fargo::dataplane::lb {
@@ -12,11 +14,6 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // One relayed connection.
 class Relay : public std::enable_shared_from_this<Relay> {
@@ -29,7 +26,7 @@ class Relay : public std::enable_shared_from_this<Relay> {
   ~Relay() { backend_.CountConnection(-1); }
 
   void Start() {
-    last_ = NowMs();
+    last_ = SteadyMillis();
     Pump(client_, target_, up_, 0);
     Pump(target_, client_, down_, 1);
     WatchIdle();
@@ -46,7 +43,7 @@ class Relay : public std::enable_shared_from_this<Relay> {
         if (++self->ended_ == 2) self->CloseBoth();
         return;
       }
-      self->last_ = NowMs();
+      self->last_ = SteadyMillis();
       asio::async_write(to, asio::buffer(buf.data(), n), [self, &from, &to, &buf, dir](boost::system::error_code ec, size_t) {
         if (ec) return self->CloseBoth();
         self->Pump(from, to, buf, dir);
@@ -57,7 +54,7 @@ class Relay : public std::enable_shared_from_this<Relay> {
     idle_timer_.expires_after(std::chrono::milliseconds(std::min<int64_t>(idle_ms_, 1000)));
     idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->closed_) return;
-      if (NowMs() - self->last_ >= self->idle_ms_) return self->CloseBoth();  // AWS resets idle flows
+      if (SteadyMillis() - self->last_ >= self->idle_ms_) return self->CloseBoth();  // AWS resets idle flows
       self->WatchIdle();
     });
   }

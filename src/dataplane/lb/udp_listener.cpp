@@ -3,6 +3,8 @@
 #include <array>
 #include <boost/asio.hpp>
 #include <chrono>
+
+#include "common/clock.h"
 #include <map>
 #include <string>
 
@@ -12,15 +14,6 @@ namespace fargo::dataplane::lb {
 
 namespace asio = boost::asio;
 using asio::ip::udp;
-
-namespace {
-
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 struct UdpListener::State : std::enable_shared_from_this<UdpListener::State> {
   // One client's flow: its socket towards the target.
@@ -60,7 +53,7 @@ struct UdpListener::State : std::enable_shared_from_this<UdpListener::State> {
       it = flows.emplace(from, flow).first;
     }
     auto flow = it->second;
-    flow->last = SteadyMs();
+    flow->last = SteadyMillis();
     auto data = std::make_shared<std::string>(buf.data(), n);
     flow->socket.async_send(asio::buffer(*data), [data](boost::system::error_code, size_t) {});
   }
@@ -88,7 +81,7 @@ struct UdpListener::State : std::enable_shared_from_this<UdpListener::State> {
                                                             boost::system::error_code ec, size_t n) {
       if (self->closed || !flow->socket.is_open() || ec == asio::error::operation_aborted) return;
       if (!ec) {
-        flow->last = SteadyMs();
+        flow->last = SteadyMillis();
         auto data = std::make_shared<std::string>(flow->buf.data(), n);
         self->socket.async_send_to(asio::buffer(*data), client, [data](boost::system::error_code, size_t) {});
       }
@@ -100,7 +93,7 @@ struct UdpListener::State : std::enable_shared_from_this<UdpListener::State> {
     sweep.expires_after(std::chrono::seconds(1));
     sweep.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->closed) return;
-      int64_t now = SteadyMs();
+      int64_t now = SteadyMillis();
       for (auto it = self->flows.begin(); it != self->flows.end();) {
         if (now - it->second->last < int64_t{kIdleTimeoutSeconds} * 1000) {
           ++it;

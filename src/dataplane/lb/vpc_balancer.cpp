@@ -12,6 +12,7 @@
 #include <set>
 
 #include "dataplane/lb/health_probe.h"
+#include "common/clock.h"
 #include "dataplane/lb/target_health.h"
 #include "dataplane/lb/target_picker.h"
 #include "dataplane/lb/tcp_listener.h"
@@ -135,6 +136,7 @@ struct VpcBalancer::Impl final : ListenerBackend {
         for (const auto& a : lb.addresses) {
           ListenerConfig c{lb.arn, l.arn, l.target_group_arn, a, l.port, lb.idle_timeout_s};
           if (tcp) want[Key(a, l.port) + "/tcp"] = c;
+          c.udp = true;
           if (udp) want[Key(a, l.port) + "/udp"] = c;
         }
       }
@@ -154,15 +156,14 @@ struct VpcBalancer::Impl final : ListenerBackend {
         listener_configs[k] = c;
         continue;
       }
-      bool udp = k.size() > 4 && k.compare(k.size() - 4, 4, "/udp") == 0;
       Result<std::unique_ptr<Listener>> opened =
-          udp ? AsListener(UdpListener::Open(io, *this, c)) : AsListener(TcpListener::Open(io, *this, c));
+          c.udp ? AsListener(UdpListener::Open(io, *this, c)) : AsListener(TcpListener::Open(io, *this, c));
       if (!opened.ok()) {
         std::fprintf(stderr, "fargo: load balancer %s: %s\n", c.load_balancer_arn.c_str(),
                      opened.error().message.c_str());
         continue;
       }
-      if (udp)
+      if (c.udp)
         std::fprintf(stderr, "fargo: load balancer %s answers at %s:%u/udp in %s\n", c.load_balancer_arn.c_str(),
                      c.address.c_str(), static_cast<unsigned>(c.port), owner.vpc_id_.c_str());
       else
@@ -227,11 +228,7 @@ struct VpcBalancer::Impl final : ListenerBackend {
 };
 
 VpcBalancer::VpcBalancer(std::string vpc_id, Report report, Now now) : vpc_id_(std::move(vpc_id)) {
-  if (!now)
-    now = [] {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-          .count();
-    };
+  if (!now) now = SteadyMillis;
   impl_ = std::make_unique<Impl>(*this, std::move(report), std::move(now));
 }
 
