@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cctype>
 #include <cstdlib>
 
 #include <boost/asio/post.hpp>
@@ -15,7 +14,6 @@ namespace fargo::cli {
 namespace sessions = dataplane::sessions;
 
 namespace {
-
 
 std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
