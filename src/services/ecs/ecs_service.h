@@ -64,6 +64,11 @@ class EcsService final : public Service {
 
   // Where ExecuteCommand registers its sessions (ECS Exec's data channel).
   void SetExecCommandStarter(ecs::ExecCommandStarter starter) { exec_->SetStarter(std::move(starter)); }
+  // The container an SSM session target "ecs:<cluster>_<task>_<runtime id>"
+  // names, while ECS Exec can reach it (on the state thread).
+  std::optional<ecs::ExecTarget> ExecTargetOf(const std::string& region, const std::string& target) const {
+    return exec_->Target(region, target);
+  }
   // Told when an exec-enabled task stopped (its sessions end).
   void SetExecSessionEnder(std::function<void(const std::string& task_arn)> ender) {
     tasks_->SetExecEnder(std::move(ender));

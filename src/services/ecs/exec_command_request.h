@@ -33,6 +33,16 @@ struct ExecCommandSession {
   std::string stream_url;
 };
 
+// A task's container as a Session Manager target
+// ("ecs:<cluster>_<task id>_<runtime id>", what port forwarding into a task
+// names): a running task with ECS Exec's agent running in that container.
+struct ExecTarget {
+  std::string task_arn, container_name;
+  std::string runtime_id;  // the engine's container id
+  std::string user;
+  std::vector<std::string> env;
+};
+
 // Registers the session; an AwsError (e.g. too many sessions) is ECS's answer.
 using ExecCommandStarter = std::function<Result<ExecCommandSession>(const ExecCommandRequest&)>;
 

@@ -102,4 +102,34 @@ Result<json::object> ExecCommands::Execute(CallContext& ctx, json::object& in) {
                       {"taskArn", t->task_arn}};
 }
 
+std::optional<ExecTarget> ExecCommands::Target(const std::string& region, const std::string& target) const {
+  // ecs:<cluster>_<task id>_<runtime id>: cluster names may hold '_', task
+  // ids and runtime ids do not.
+  if (target.rfind("ecs:", 0) != 0) return std::nullopt;
+  std::string rest = target.substr(4);
+  size_t b = rest.rfind('_');
+  if (b == std::string::npos || b == 0) return std::nullopt;
+  size_t a = rest.rfind('_', b - 1);
+  if (a == std::string::npos || a == 0) return std::nullopt;
+  std::string cluster = rest.substr(0, a), task_id = rest.substr(a + 1, b - a - 1), runtime = rest.substr(b + 1);
+  const Task* t = st_.tasks.Find(store::Collection::Key(region, cluster + "/" + task_id));
+  if (!t || !t->enable_execute_command || t->last_status != TaskStatus::kRunning ||
+      t->desired_status != DesiredStatus::kRunning)
+    return std::nullopt;
+  for (const Container& c : t->containers) {
+    if (c.runtime_id.empty() || c.runtime_id != runtime || c.last_status != ContainerStatus::kRunning ||
+        !c.exec_agent || c.exec_agent->last_status != ContainerStatus::kRunning)
+      continue;
+    ExecTarget out{t->task_arn, c.name, c.runtime_id, "", {}};
+    if (t->plan)
+      for (const auto& cp : t->plan->containers)
+        if (cp.spec.name == c.name) {
+          out.user = cp.spec.user;
+          out.env = cp.spec.env;
+        }
+    return out;
+  }
+  return std::nullopt;
+}
+
 }  // namespace fargo::services::ecs

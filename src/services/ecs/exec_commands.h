@@ -6,6 +6,8 @@
 // answer carries session {sessionId, streamUrl, tokenValue} as AWS shapes it.
 #pragma once
 
+#include <optional>
+
 #include "services/ecs/clusters.h"
 #include "services/ecs/ecs_state.h"
 #include "services/ecs/exec_command_request.h"
@@ -20,6 +22,9 @@ class ExecCommands {
   void SetStarter(ExecCommandStarter starter) { starter_ = std::move(starter); }
 
   Result<json::object> Execute(CallContext& ctx, json::object& in);
+  // The container an SSM target "ecs:<cluster>_<task id>_<runtime id>"
+  // names, when ECS Exec could reach it now; nullopt otherwise.
+  std::optional<ExecTarget> Target(const std::string& region, const std::string& target) const;
 
  private:
   EcsState& st_;

@@ -146,34 +146,12 @@ const HandlerTable<SsmService>& SsmService::Table() {
       {"AddTagsToResource", &SsmService::AddTagsToResource},
       {"RemoveTagsFromResource", &SsmService::RemoveTagsFromResource},
       {"ListTagsForResource", &SsmService::ListTagsForResource},
+      {"StartSession", &SsmService::StartSession},
+      {"DescribeSessions", &SsmService::DescribeSessions},
       {"ResumeSession", &SsmService::ResumeSession},
       {"TerminateSession", &SsmService::TerminateSession},
   };
   return kTable;
-}
-
-// ---- sessions -----------------------------------------------------------------
-
-Result<json::object> SsmService::ResumeSession(CallContext& ctx, json::object& in) {
-  (void)ctx;
-  std::string id = GetString(in, "SessionId");
-  // A session that is gone answers without a token: the plugin then says
-  // "Session: <id> timed out." and exits.
-  json::object out{{"SessionId", id}};
-  if (sessions_.resume) {
-    if (auto r = sessions_.resume(id, env_.ids.Hex(64))) {
-      out["TokenValue"] = r->first;
-      out["StreamUrl"] = r->second;
-    }
-  }
-  return out;
-}
-
-Result<json::object> SsmService::TerminateSession(CallContext& ctx, json::object& in) {
-  (void)ctx;
-  std::string id = GetString(in, "SessionId");
-  if (sessions_.terminate) (void)sessions_.terminate(id);
-  return json::object{{"SessionId", id}};
 }
 
 // ---- state --------------------------------------------------------------------

@@ -40,17 +40,47 @@ class SsmService final : public Service {
   // Whether `facts` makes a managed instance (running, SSM core policy).
   static bool IsManaged(const InstanceFacts& facts);
 
-  // Session Manager's data-channel sessions (ECS Exec's today), which
-  // ResumeSession and TerminateSession reach: the session-manager-plugin
-  // calls them on the endpoint it was given (for ECS Exec, ECS's).
+  // A session StartSession opens, checked (document, parameters, target)
+  // and resolved: what fargo serve's session layer runs.
+  struct SessionStart {
+    std::string region, account, session_id, token;
+    std::string host;          // the Host the call came to (the stream URL's default)
+    std::string target, document;
+    std::string session_type;  // Standard_Stream | InteractiveCommands | Port
+    std::string command;       // InteractiveCommands: the document's command
+    std::map<std::string, std::string> properties;  // Port: the document's properties, substituted
+    // Where it runs: the engine container whose shell and network namespace
+    // it uses, with its user and environment; the owner (instance or task
+    // ARN) whose stop ends it.
+    std::string container, user, owner;
+    std::vector<std::string> env;
+  };
+  // A task's container an "ecs:<cluster>_<task>_<runtime id>" target names,
+  // while ECS Exec could reach it (ECS tells, on the state thread).
+  struct TaskTarget {
+    std::string task_arn, runtime_id, user;
+    std::vector<std::string> env;
+  };
+  using TaskTargetFn = std::function<std::optional<TaskTarget>(const std::string& region, const std::string& target)>;
+  void SetTaskTargetSource(TaskTargetFn fn) { task_targets_ = std::move(fn); }
+
+  // Session Manager's data-channel sessions (ECS Exec's and StartSession's),
+  // which ResumeSession and TerminateSession reach: the
+  // session-manager-plugin calls them on the endpoint it was given (for ECS
+  // Exec, ECS's).
   struct SessionHooks {
     // A new token for a live session, with its stream URL; nullopt: none such.
     std::function<std::optional<std::pair<std::string, std::string>>(const std::string& id,
                                                                       const std::string& token)> resume;
     // Ends a live session; false: none such.
     std::function<bool(const std::string& id)> terminate;
+    // Runs a started session; its stream URL, or the error StartSession answers.
+    std::function<Result<std::string>(const SessionStart&)> start;
   };
   void SetSessionHooks(SessionHooks hooks) { sessions_ = std::move(hooks); }
+  // A session StartSession started has ended (on the state thread): it
+  // moves to the History that DescribeSessions shows.
+  void SessionEnded(const std::string& id);
 
   static constexpr size_t kMaxVersions = 100;
   static constexpr size_t kMaxLabelsPerVersion = 10;
@@ -79,8 +109,14 @@ class SsmService final : public Service {
   Result<json::object> GetDocument(CallContext& ctx, json::object& in);
   Result<json::object> DescribeDocument(CallContext& ctx, json::object& in);
 
+  // Session Manager's sessions (ssm_sessions.cpp).
+  Result<json::object> StartSession(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeSessions(CallContext& ctx, json::object& in);
   Result<json::object> ResumeSession(CallContext& ctx, json::object& in);
   Result<json::object> TerminateSession(CallContext& ctx, json::object& in);
+  // StartSession's target, resolved into `start`; TargetNotConnected when
+  // it is not a managed instance that runs or a reachable task container.
+  Status ResolveTarget(const CallContext& ctx, SessionStart& start) const;
 
   static const HandlerTable<SsmService>& Table();
 
@@ -107,6 +143,14 @@ class SsmService final : public Service {
   InstancesFn instances_;
 
   SessionHooks sessions_;
+  TaskTargetFn task_targets_;
+  // Sessions StartSession started, live (Active) and ended (History), by id.
+  struct SessionRecord {
+    std::string region, account, id, target, document, owner, reason;
+    std::string status = "Connected";  // Connected | Terminated
+    double started = 0, ended = 0;     // epoch seconds
+  };
+  std::map<std::string, SessionRecord> session_records_;
 };
 
 }  // namespace fargo::services
