@@ -587,7 +587,7 @@ Result<json::object> Ec2Service::StopInstances(CallContext& ctx, json::object& i
       } else {
         FARGO_TRY(SetInstanceState(key, std::move(inst), "stopping", "Client.UserInitiatedShutdown",
                                    "Client.UserInitiatedShutdown: User initiated shutdown"));
-        instance_driver_->Stop("arn:aws:ec2:" + ctx.region + ":" + GetString(*found, "_Account") + ":instance/" + id);
+        StopWorkload("arn:aws:ec2:" + ctx.region + ":" + GetString(*found, "_Account") + ":instance/" + id);
       }
     }
     out.push_back(Change(id, state, StateName(*instances_.Find(key))));
@@ -619,8 +619,8 @@ Result<json::object> Ec2Service::TerminateInstances(CallContext& ctx, json::obje
     } else {
       FARGO_TRY(SetInstanceState(key, std::move(inst), "shutting-down", "Client.UserInitiatedShutdown",
                                  "Client.UserInitiatedShutdown: User initiated shutdown"));
-      instance_driver_->Stop("arn:aws:ec2:" + ctx.region + ":" + GetString(*instances_.Find(key), "_Account") +
-                             ":instance/" + id);
+      StopWorkload("arn:aws:ec2:" + ctx.region + ":" + GetString(*instances_.Find(key), "_Account") +
+                   ":instance/" + id);
     }
     out.push_back(Change(id, state, StateName(*instances_.Find(key))));
   }
@@ -684,8 +684,8 @@ void Ec2Service::ResumeInstanceStops() {
   instances_.ForEachPrefix("", [&](const std::string&, const json::object& inst) {
     std::string s = StateName(inst);
     if ((s == "stopping" || s == "shutting-down") && Has(inst, "_Plan"))
-      instance_driver_->Stop("arn:aws:ec2:" + GetString(inst, "_Region") + ":" + GetString(inst, "_Account") +
-                             ":instance/" + GetString(inst, "InstanceId"));
+      StopWorkload("arn:aws:ec2:" + GetString(inst, "_Region") + ":" + GetString(inst, "_Account") +
+                   ":instance/" + GetString(inst, "InstanceId"));
   });
 }
 
@@ -913,6 +913,11 @@ std::vector<Ec2Service::InstanceInterface> Ec2Service::LiveInstanceInterfaces() 
                    info.eni_id});
   });
   return out;
+}
+
+void Ec2Service::StopWorkload(const std::string& arn) {
+  if (instance_stopping_) instance_stopping_(arn);
+  instance_driver_->Stop(arn);
 }
 
 }  // namespace fargo::services

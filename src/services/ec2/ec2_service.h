@@ -92,6 +92,11 @@ class Ec2Service final : public Service {
   void SetProfileResolver(ProfileResolver r) { profiles_ = std::move(r); }
   // Where instances run; null: instances go straight to running (no engine).
   void SetInstanceDriver(runtime::TaskDriver* driver) { instance_driver_ = driver; }
+  // Told (on the state thread) when an instance's workload is stopped (its
+  // ARN, arn:aws:ec2:<region>:<account>:instance/<id>): its sessions end.
+  void SetInstanceStoppingHook(std::function<void(const std::string& arn)> hook) {
+    instance_stopping_ = std::move(hook);
+  }
   // The container image an AMI runs as when the catalogue names none.
   void SetDefaultInstanceImage(std::string image) { default_instance_image_ = std::move(image); }
   static bool IsInstanceArn(const std::string& arn);
@@ -375,6 +380,9 @@ class Ec2Service final : public Service {
   store::Collection instances_;      // Instance (+ _Region, _Account, _ReservationId, _Attributes, _Plan, ...)
   ProfileResolver profiles_;
   runtime::TaskDriver* instance_driver_ = nullptr;
+  std::function<void(const std::string& arn)> instance_stopping_;
+  // Stops an instance's workload through the driver, telling the hook first.
+  void StopWorkload(const std::string& arn);
   std::string default_instance_image_ = "docker.io/library/debian:buster-20230411-slim";
 
   std::function<void()> security_changed_;
