@@ -1,16 +1,51 @@
 #include "dataplane/sessions/data_channel.h"
 
 #include <boost/json.hpp>
+#include <cassert>
 
 namespace fargo::dataplane::sessions {
 namespace json = boost::json;
 
-DataChannel::DataChannel(std::string session_id, Callbacks callbacks)
-    : session_id_(std::move(session_id)), cb_(std::move(callbacks)) {}
+DataChannel::DataChannel(std::string session_id, Callbacks callbacks, size_t output_chunk)
+    : session_id_(std::move(session_id)), cb_(std::move(callbacks)), output_chunk_(output_chunk) {
+  assert(output_chunk_ > 0 && output_chunk_ <= kMaxFrame - kHeaderSize);
+}
 
-void DataChannel::StartHandshake(int64_t now_ms, std::string_view session_type) {
-  json::object params{{"SessionType", session_type}, {"Properties", nullptr}};
-  json::object req{{"AgentVersion", "3.3.0.0"},
+namespace {
+
+// The client's complaint in a HandshakeResponse ("" when every action it
+// was asked for succeeded): the SSM agent cancels the session otherwise.
+std::string HandshakeError(std::string_view payload) {
+  boost::system::error_code ec;
+  json::value v = json::parse(payload, ec);
+  if (ec || !v.is_object()) return "The client's handshake response is not valid JSON.";
+  const auto* actions = v.as_object().if_contains("ProcessedClientActions");
+  if (!actions || !actions->is_array()) return "";
+  for (const json::value& a : actions->as_array()) {
+    if (!a.is_object()) continue;
+    const auto* status = a.as_object().if_contains("ActionStatus");
+    if (!status || !status->is_number()) continue;
+    boost::system::error_code e;
+    if (status->to_number<int64_t>(e) == 1 || e) continue;
+    std::string why = "The client could not start the session";
+    if (const auto* err = a.as_object().if_contains("Error"); err && err->is_string() && !err->as_string().empty())
+      why += ": " + std::string(err->as_string());
+    return why + ".";
+  }
+  return "";
+}
+
+}  // namespace
+
+void DataChannel::StartHandshake(int64_t now_ms, const Handshake& handshake) {
+  json::value properties = nullptr;
+  if (!handshake.properties.empty()) {
+    json::object p;
+    for (const auto& [k, v] : handshake.properties) p[k] = v;
+    properties = std::move(p);
+  }
+  json::object params{{"SessionType", handshake.session_type}, {"Properties", std::move(properties)}};
+  json::object req{{"AgentVersion", handshake.agent_version},
                    {"RequestedClientActions",
                     json::array{json::object{{"ActionType", "SessionType"}, {"ActionParameters", params}}}}};
   handshake_pending_ = true;
@@ -24,8 +59,12 @@ bool DataChannel::Deliver(const SessionMessage& m, int64_t now_ms) {
     case PayloadType::kHandshakeResponse:
       if (handshake_pending_) {
         handshake_pending_ = false;
-        json::object done{{"HandshakeTimeToComplete", 1000000}, {"CustomerMessage", ""}};
-        cb_.send(out_.Next(PayloadType::kHandshakeComplete, json::serialize(done), now_ms));
+        std::string error = HandshakeError(m.payload);
+        if (error.empty()) {
+          json::object done{{"HandshakeTimeToComplete", 1000000}, {"CustomerMessage", ""}};
+          cb_.send(out_.Next(PayloadType::kHandshakeComplete, json::serialize(done), now_ms));
+        }
+        if (cb_.handshake_done) cb_.handshake_done(error);
       }
       return true;
     case PayloadType::kSize: {
@@ -51,7 +90,9 @@ bool DataChannel::Deliver(const SessionMessage& m, int64_t now_ms) {
       }
       return true;
     case PayloadType::kOutput:
-      if (handshake_pending_) return true;  // before the handshake: acknowledged and dropped
+      // Before the client answered the handshake: acknowledged and dropped
+      // (the SSM agent's rule; the plugin sends none before HandshakeComplete).
+      if (handshake_pending_) return true;
       return m.payload.empty() || cb_.input(m.payload);
     default:
       return true;  // types a shell has no use for
@@ -91,10 +132,16 @@ Status DataChannel::OnFrame(std::string_view frame, int64_t now_ms) {
 
 void DataChannel::SendOutput(std::string_view bytes, int64_t now_ms) {
   while (!bytes.empty()) {
-    size_t n = std::min(bytes.size(), kMaxOutputChunk);
+    size_t n = std::min(bytes.size(), output_chunk_);
     cb_.send(out_.Next(PayloadType::kOutput, std::string(bytes.substr(0, n)), now_ms));
     bytes.remove_prefix(n);
   }
+}
+
+void DataChannel::SendFlag(uint32_t flag, int64_t now_ms) {
+  std::string payload(4, '\0');
+  for (int i = 0; i < 4; ++i) payload[i] = static_cast<char>((flag >> (8 * (3 - i))) & 0xff);
+  cb_.send(out_.Next(PayloadType::kFlag, std::move(payload), now_ms));
 }
 
 void DataChannel::Tick(int64_t now_ms) {

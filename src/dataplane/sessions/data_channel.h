@@ -7,16 +7,24 @@
 // is not acknowledged and the client resends; terminal sizes to `resize`;
 // flags), acknowledged, and the buffered later ones follow; later ones are
 // buffered and acknowledged; earlier ones (resends) are acknowledged again
-// and dropped. Output is numbered from 0, in chunks of at most 1024 bytes,
-// kept until acknowledged and resent (ReliableSender). Acks match by
-// sequence number only. The closing `channel_closed` carries an optional
-// message the client prints. Pure and single-threaded; the caller brings
-// the time (ms) and calls Tick about every 100 ms.
+// and dropped. Output is numbered from 0, in chunks of at most 1024 bytes
+// (a shell's; port sessions choose larger ones), kept until acknowledged
+// and resent (ReliableSender). Acks match by sequence number only. The
+// closing `channel_closed` carries an optional message the client prints.
+//
+// Sessions that need a handshake (port forwarding) start it: the
+// HandshakeRequest names the session type, its Properties and the agent
+// version the client picks its mode by; the client's HandshakeResponse is
+// answered with HandshakeComplete (the client starts its port handler only
+// then). Output input before the response is acknowledged and dropped, as
+// the SSM agent does. Pure and single-threaded; the caller brings the time
+// (ms) and calls Tick about every 100 ms.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +34,21 @@
 
 namespace fargo::dataplane::sessions {
 
+// What a HandshakeRequest asks of the client.
+struct Handshake {
+  std::string session_type;  // "Port", "InteractiveCommands", ...
+  // The document's properties, substituted (all values strings); none: null.
+  std::map<std::string, std::string> properties;
+  // 4 components; the plugin picks a port session's mode by it (§8.2 of the
+  // protocol notes): "3.3.0.0" smux without keepalive, "3.0.196.0" basic.
+  std::string agent_version = "3.3.0.0";
+};
+
+// Flag values (PayloadType Flag, a 4-byte big-endian payload).
+inline constexpr uint32_t kFlagDisconnectToPort = 1;  // client: its local connection closed (basic port mode)
+inline constexpr uint32_t kFlagTerminateSession = 2;  // client: end the session
+inline constexpr uint32_t kFlagConnectToPortError = 3;  // agent: the destination could not be dialed (mux)
+
 class DataChannel {
  public:
   struct Callbacks {
@@ -33,22 +56,28 @@ class DataChannel {
     std::function<bool(std::string_view bytes)> input;     // false: not ready (resent later)
     std::function<void(int rows, int cols)> resize = {};
     std::function<void(uint32_t flag)> flag = {};          // PayloadType Flag (2 = terminate)
+    // The handshake ended: HandshakeComplete was sent ("" ), or the client
+    // could not do what was asked (its error; nothing more is sent).
+    std::function<void(const std::string& error)> handshake_done = {};
   };
   // More unacknowledged output than this and the client is not reading.
   static constexpr size_t kMaxUnacknowledged = 8192;
   static constexpr size_t kMaxBufferedInput = 1024;
 
-  DataChannel(std::string session_id, Callbacks callbacks);
+  // REQUIRES: 0 < output_chunk <= kMaxFrame - kHeaderSize.
+  DataChannel(std::string session_id, Callbacks callbacks, size_t output_chunk = kMaxOutputChunk);
 
   // The handshake of sessions that need one (port forwarding): a
-  // HandshakeRequest with `session_type` (shell sessions skip it, as the
-  // SSM agent does for ECS Exec).
-  void StartHandshake(int64_t now_ms, std::string_view session_type = "InteractiveCommands");
+  // HandshakeRequest (shell sessions skip it, as the SSM agent does for ECS
+  // Exec). REQUIRES: called once, before any output.
+  void StartHandshake(int64_t now_ms, const Handshake& handshake);
   // One frame from the client. An error for frames refused (the channel is
   // unchanged); the caller decides whether to keep the connection.
   Status OnFrame(std::string_view frame, int64_t now_ms);
   // Output of the session, sent in chunks.
   void SendOutput(std::string_view bytes, int64_t now_ms);
+  // A Flag message (in the output's sequence).
+  void SendFlag(uint32_t flag, int64_t now_ms);
   // Resends what is due.
   void Tick(int64_t now_ms);
   // After the client reconnected: everything unacknowledged again, in order.
@@ -57,6 +86,9 @@ class DataChannel {
   std::string ClosedFrame(const std::string& message, int64_t now_ms) const;
 
   bool all_acknowledged() const { return out_.unacknowledged() == 0; }
+  // The payload bytes sent and not acknowledged yet.
+  size_t unacknowledged_bytes() const { return out_.unacknowledged_bytes(); }
+  bool handshake_pending() const { return handshake_pending_; }
   bool overflowing() const { return out_.unacknowledged() > kMaxUnacknowledged; }
   int64_t expected_input() const { return expected_in_; }
   uint64_t digest_mismatches() const { return digest_mismatches_; }
@@ -68,6 +100,7 @@ class DataChannel {
 
   std::string session_id_;
   Callbacks cb_;
+  size_t output_chunk_;
   ReliableSender out_{std::string(message_type::kOutputStreamData)};
   int64_t expected_in_ = 0;
   std::map<int64_t, SessionMessage> buffered_;

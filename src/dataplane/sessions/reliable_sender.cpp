@@ -15,7 +15,8 @@ std::string ReliableSender::Next(PayloadType type, std::string payload, int64_t 
   m.payload_type = type;
   m.payload = std::move(payload);
   std::string frame = EncodeSessionMessage(m);
-  pending_.push_back({next_seq_, frame, now_ms, now_ms});
+  pending_.push_back({next_seq_, frame, m.payload.size(), now_ms, now_ms});
+  pending_bytes_ += m.payload.size();
   ++next_seq_;
   return frame;
 }
@@ -29,6 +30,7 @@ bool ReliableSender::Acknowledge(int64_t seq, int64_t now_ms) {
     rtt_ms_ = 0.875 * rtt_ms_ + 0.125 * sample;
     rto_ms_ = std::min<int64_t>(1000, static_cast<int64_t>(rtt_ms_ + std::max(10.0, 4 * rttvar_ms_)));
   }
+  pending_bytes_ -= it->payload_size;
   pending_.erase(it);
   return true;
 }

@@ -32,6 +32,8 @@ class ReliableSender {
   // Every unacknowledged frame, oldest first (after a reconnect).
   std::deque<std::string> Pending() const;
   size_t unacknowledged() const { return pending_.size(); }
+  // The payload bytes of the unacknowledged messages.
+  size_t unacknowledged_bytes() const { return pending_bytes_; }
   int64_t next_sequence() const { return next_seq_; }
   int64_t rto_ms() const { return rto_ms_; }
 
@@ -39,11 +41,13 @@ class ReliableSender {
   struct Sent {
     int64_t seq;
     std::string frame;
+    size_t payload_size;
     int64_t first_sent_ms, last_sent_ms;
     bool resent = false;
   };
   std::string type_;
   std::deque<Sent> pending_;
+  size_t pending_bytes_ = 0;
   int64_t next_seq_ = 0;
   double rtt_ms_ = 100, rttvar_ms_ = 0;
   int64_t rto_ms_ = 200;

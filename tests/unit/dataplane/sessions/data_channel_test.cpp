@@ -131,7 +131,7 @@ TEST(DataChannel, ChannelClosedCarriesItsMessage) {
 
 TEST(DataChannel, HandshakeForSessionsThatNeedOne) {
   Pair p({});
-  p.server.StartHandshake(0, "Port");
+  p.server.StartHandshake(0, Handshake{"Port", {{"portNumber", "80"}, {"type", "LocalPortForwarding"}}});
   p.Pump(0);
   // Request (seq 0) and Complete (seq 1) both acknowledged; the response too.
   EXPECT_TRUE(p.server.all_acknowledged());
@@ -140,6 +140,101 @@ TEST(DataChannel, HandshakeForSessionsThatNeedOne) {
   p.server.SendOutput("x", 1);
   p.Pump(1);
   EXPECT_EQ(p.client_got, "x");
+}
+
+// A raw input message of the client.
+std::string Input(int64_t seq, PayloadType type, std::string payload) {
+  SessionMessage m;
+  m.message_type = "input_stream_data";
+  m.created_date_ms = 1;
+  m.sequence_number = seq;
+  m.payload_type = type;
+  m.payload = std::move(payload);
+  return EncodeSessionMessage(m);
+}
+
+TEST(DataChannel, HandshakeRequestCarriesTypePropertiesAndAgentVersion) {
+  std::vector<std::string> sent;
+  DataChannel server("s", {[&](std::string f) { sent.push_back(std::move(f)); }, [](std::string_view) { return true; }});
+  server.StartHandshake(0, Handshake{"Port", {{"portNumber", "5432"}, {"type", "LocalPortForwarding"}}, "3.0.196.0"});
+  ASSERT_EQ(sent.size(), 1u);
+  auto m = DecodeSessionMessage(sent[0]);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->payload_type, PayloadType::kHandshakeRequest);
+  EXPECT_EQ(m->payload,
+            R"({"AgentVersion":"3.0.196.0","RequestedClientActions":[{"ActionType":"SessionType","ActionParameters":)"
+            R"({"SessionType":"Port","Properties":{"portNumber":"5432","type":"LocalPortForwarding"}}}]})");
+  // Shell types carry null Properties, as the SSM agent sends them.
+  sent.clear();
+  DataChannel shell("s", {[&](std::string f) { sent.push_back(std::move(f)); }, [](std::string_view) { return true; }});
+  shell.StartHandshake(0, Handshake{"InteractiveCommands", {}});
+  EXPECT_NE(DecodeSessionMessage(sent[0])->payload.find(R"("Properties":null)"), std::string::npos);
+}
+
+TEST(DataChannel, InputBeforeTheHandshakeResponseIsAcknowledgedAndDropped) {
+  std::string got;
+  std::vector<std::string> sent, done;
+  DataChannel server("s", {[&](std::string f) { sent.push_back(std::move(f)); },
+                           [&](std::string_view b) {
+                             got.append(b);
+                             return true;
+                           },
+                           {},
+                           {},
+                           [&](const std::string& e) { done.push_back(e); }});
+  server.StartHandshake(0, Handshake{"Port", {}});
+  ASSERT_TRUE(server.OnFrame(Input(0, PayloadType::kOutput, "early"), 1).ok());
+  EXPECT_EQ(got, "");
+  EXPECT_EQ(server.expected_input(), 1);  // acknowledged
+  EXPECT_TRUE(done.empty());
+  ASSERT_TRUE(server.OnFrame(Input(1, PayloadType::kHandshakeResponse,
+                                   R"({"ClientVersion":"1.2.0.0","ProcessedClientActions":[{"ActionType":"SessionType",)"
+                                   R"("ActionStatus":1,"ActionResult":null,"Error":""}],"Errors":null})"),
+                             2)
+                  .ok());
+  EXPECT_EQ(done, std::vector<std::string>{""});
+  EXPECT_EQ(DecodeSessionMessage(sent.back())->payload_type, PayloadType::kHandshakeComplete);
+  ASSERT_TRUE(server.OnFrame(Input(2, PayloadType::kOutput, "now"), 3).ok());
+  EXPECT_EQ(got, "now");
+}
+
+TEST(DataChannel, AHandshakeTheClientFailedIsNotCompleted) {
+  std::vector<std::string> sent, done;
+  DataChannel server("s", {[&](std::string f) { sent.push_back(std::move(f)); }, [](std::string_view) { return true; },
+                           {}, {}, [&](const std::string& e) { done.push_back(e); }});
+  server.StartHandshake(0, Handshake{"Port", {}});
+  ASSERT_TRUE(server.OnFrame(Input(0, PayloadType::kHandshakeResponse,
+                                   R"({"ClientVersion":"1.0.0.0","ProcessedClientActions":[{"ActionType":"SessionType",)"
+                                   R"("ActionStatus":2,"ActionResult":null,"Error":"Unknown session type Port"}]})"),
+                             1)
+                  .ok());
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0], "The client could not start the session: Unknown session type Port.");
+  for (auto& f : sent) EXPECT_NE(DecodeSessionMessage(f)->payload_type, PayloadType::kHandshakeComplete);
+}
+
+TEST(DataChannel, FlagsAreFourBytesBigEndianInTheOutputSequence) {
+  std::vector<std::string> sent;
+  DataChannel server("s", {[&](std::string f) { sent.push_back(std::move(f)); }, [](std::string_view) { return true; }});
+  server.SendOutput("x", 0);
+  server.SendFlag(kFlagConnectToPortError, 0);
+  ASSERT_EQ(sent.size(), 2u);
+  auto m = DecodeSessionMessage(sent[1]);
+  EXPECT_EQ(m->payload_type, PayloadType::kFlag);
+  EXPECT_EQ(m->sequence_number, 1);
+  EXPECT_EQ(m->payload, std::string("\0\0\0\3", 4));
+  EXPECT_EQ(server.unacknowledged_bytes(), 5u);
+}
+
+TEST(DataChannel, OutputChunksAreAPerChannelSize) {
+  std::vector<std::string> sent;
+  DataChannel server("s", {[&](std::string f) { sent.push_back(std::move(f)); }, [](std::string_view) { return true; }},
+                     16 * 1024);
+  server.SendOutput(std::string(40000, 'x'), 0);
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(DecodeSessionMessage(sent[0])->payload.size(), 16384u);
+  EXPECT_EQ(DecodeSessionMessage(sent[2])->payload.size(), 40000u - 2 * 16384);
+  EXPECT_EQ(server.unacknowledged_bytes(), 40000u);
 }
 
 TEST(DataChannel, GarbageIsRefusedAndTheChannelGoesOn) {

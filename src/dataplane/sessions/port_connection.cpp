@@ -1,0 +1,158 @@
+#include "dataplane/sessions/port_connection.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace fargo::dataplane::sessions {
+
+PortConnection::PortConnection(Options options) : opt_(std::move(options)) {
+  wake_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  thread_ = std::thread([this] { Run(); });
+}
+
+PortConnection::~PortConnection() {
+  Close();
+  if (thread_.joinable()) thread_.join();
+  if (wake_ >= 0) ::close(wake_);
+}
+
+bool PortConnection::Send(std::string bytes) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ended_ || closing_ || finishing_) return false;
+    if (opt_.backlog) *opt_.backlog += static_cast<int64_t>(bytes.size());
+    queued_ += bytes;
+  }
+  Wake();
+  return true;
+}
+
+void PortConnection::Finish() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    finishing_ = true;
+  }
+  Wake();
+}
+
+void PortConnection::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing_ = true;
+  }
+  Wake();
+}
+
+void PortConnection::Wake() {
+  uint64_t one = 1;
+  if (wake_ >= 0) (void)!::write(wake_, &one, sizeof one);
+}
+
+void PortConnection::Run() {
+  End end = End::kClosed;
+  std::string error;
+  {
+    Result<runtime::UniqueFd> dialed = opt_.dialer->Dial(opt_.host, opt_.port);
+    bool closing;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closing = closing_;
+    }
+    if (closing) {
+      end = End::kClosed;
+    } else if (!dialed.ok()) {
+      end = End::kDialFailed;
+      error = dialed.error().message;
+    } else {
+      std::tie(end, error) = Pump(dialed->get());
+    }
+  }  // the socket is closed here
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ended_ = true;
+    if (opt_.backlog) *opt_.backlog -= static_cast<int64_t>(queued_.size());
+    queued_.clear();
+  }
+  if (opt_.ended) opt_.ended(end, error);
+}
+
+std::pair<PortConnection::End, std::string> PortConnection::Pump(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) (void)::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  std::string pending;  // taken from the queue, not written yet
+  size_t written = 0;   // of `pending`
+  std::vector<char> buf(opt_.read_chunk);
+  auto drop_pending = [&] {
+    if (opt_.backlog) *opt_.backlog -= static_cast<int64_t>(pending.size() - written);
+  };
+  for (;;) {
+    bool finishing;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closing_) {
+        drop_pending();
+        return {End::kClosed, ""};
+      }
+      if (written == pending.size()) {
+        pending = std::move(queued_);
+        queued_.clear();
+        written = 0;
+      }
+      finishing = finishing_;
+    }
+    if (finishing && written == pending.size()) return {End::kClosed, ""};
+    short events = static_cast<short>((finishing ? 0 : POLLIN) | (written < pending.size() ? POLLOUT : 0));
+    pollfd p[2] = {{fd, events, 0}, {wake_, POLLIN, 0}};
+    int r = ::poll(p, 2, -1);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      drop_pending();
+      return {End::kEof, std::strerror(errno)};
+    }
+    if (p[1].revents & POLLIN) {
+      uint64_t n;
+      (void)!::read(wake_, &n, sizeof n);
+    }
+    if (written < pending.size() && (p[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t w = ::send(fd, pending.data() + written, pending.size() - written, MSG_NOSIGNAL);
+      if (w > 0) {
+        written += static_cast<size_t>(w);
+        if (opt_.backlog) *opt_.backlog -= w;
+      } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        std::string why = std::strerror(errno);
+        drop_pending();
+        return {finishing ? End::kClosed : End::kEof, why};
+      }
+    }
+    if (finishing) {
+      if (p[0].revents & (POLLERR | POLLHUP) && !(p[0].revents & POLLOUT)) {
+        drop_pending();
+        return {End::kClosed, ""};
+      }
+      continue;
+    }
+    if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+      if (n == 0) {
+        drop_pending();
+        return {End::kEof, ""};
+      }
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
+        std::string why = std::strerror(errno);
+        drop_pending();
+        return {End::kEof, why};
+      }
+      if (opt_.data) opt_.data(std::string(buf.data(), static_cast<size_t>(n)));
+    }
+  }
+}
+
+}  // namespace fargo::dataplane::sessions
