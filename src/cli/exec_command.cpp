@@ -17,7 +17,10 @@
 #include <optional>
 #include <cctype>
 #include <cstdlib>
+#include <memory>
 
+#include "cli/data_channel_connection.h"
+#include "cli/port_session_client.h"
 #include "dataplane/sessions/client_channel.h"
 
 namespace fargo::cli {
@@ -33,21 +36,6 @@ namespace {
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// "host:port" and "/path?query" of an http:// or ws:// URL.
-bool SplitUrl(const std::string& url, std::string& scheme, std::string& host, std::string& port, std::string& target) {
-  auto sep = url.find("://");
-  if (sep == std::string::npos) return false;
-  scheme = url.substr(0, sep);
-  std::string rest = url.substr(sep + 3);
-  auto slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  target = slash == std::string::npos ? "/" : rest.substr(slash);
-  auto colon = authority.rfind(':');
-  host = authority.substr(0, colon);
-  port = colon == std::string::npos ? (scheme == "https" || scheme == "wss" ? "443" : "80") : authority.substr(colon + 1);
-  return true;
 }
 
 std::string ShellQuote(const std::vector<std::string>& words) {
@@ -93,8 +81,6 @@ std::pair<int, int> TerminalSize() {
 
 }  // namespace
 
-int RunDataChannel(const std::string& url, const std::string& token, bool want_exit_code);
-
 int RunExec(const ExecOptions& opt) {
   // ---- ExecuteCommand
   std::string cluster = opt.cluster;
@@ -111,7 +97,7 @@ int RunExec(const ExecOptions& opt) {
   if (!cluster.empty()) req["cluster"] = cluster;
   if (!opt.container.empty()) req["container"] = opt.container;
   std::string scheme, host, port, target;
-  if (!SplitUrl(opt.endpoint, scheme, host, port, target) || scheme != "http") {
+  if (!DataChannelConnection::SplitUrl(opt.endpoint, scheme, host, port, target) || scheme != "http") {
     std::fprintf(stderr, "fargo exec: the endpoint must be an http:// URL\n");
     return 255;
   }
@@ -151,54 +137,44 @@ int RunExec(const ExecOptions& opt) {
     std::fprintf(stderr, "fargo exec: cannot reach fargo at %s: %s\n", opt.endpoint.c_str(), e.what());
     return 255;
   }
-  return RunDataChannel(std::string(session["streamUrl"].as_string()),
-                        std::string(session["tokenValue"].as_string()), true);
+  SessionStreamOptions stream;
+  stream.url = std::string(session["streamUrl"].as_string());
+  stream.token = std::string(session["tokenValue"].as_string());
+  if (auto* id = session.if_contains("sessionId"); id && id->is_string()) stream.session_id = std::string(id->as_string());
+  stream.want_exit_code = true;
+  return RunSessionStream(stream);
 }
 
-int RunDataChannel(const std::string& url, const std::string& token, bool want_exit_code) {
-  std::string scheme, host, port, target;
-  if (!SplitUrl(url, scheme, host, port, target) || scheme != "ws") {
-    std::fprintf(stderr, "fargo exec: unsupported stream URL %s (only ws://)\n", url.c_str());
-    return 255;
-  }
-
-  // ---- the data channel: one thread, async
+int RunSessionStream(const SessionStreamOptions& opt) {
+  namespace ds = dataplane::sessions;
   asio::io_context io;
-  websocket::stream<beast::tcp_stream> ws(io);
+  DataChannelConnection connection(io);
   // stdin as the loop sees it; none when it cannot be polled (a regular file).
   std::optional<asio::posix::stream_descriptor> in;
-  try {
-    in.emplace(io, ::dup(STDIN_FILENO));
-  } catch (const std::exception&) {
-    in.reset();
-  }
-  asio::steady_timer timer(io);
-  std::deque<std::string> out;
-  bool writing = false, done = false;
+  std::optional<RawTerminal> raw;
+  std::pair<int, int> size{0, 0};
+  bool shell = false;  // the terminal is the session's
+  std::optional<asio::signal_set> signals;
+  std::unique_ptr<PortSessionClient> port;
   std::optional<int> exit_code;
   std::string closed_message;
-  bool closed = false;
-  std::function<void()> write_next = [&] {
-    if (writing || out.empty() || done) return;
-    writing = true;
-    ws.async_write(asio::buffer(out.front()), [&](beast::error_code ec, size_t) {
-      writing = false;
-      out.pop_front();
-      if (ec) return;
-      write_next();
-    });
+  bool closed = false, terminated = false, failed = false;
+  std::function<void()> attach_shell, finish_after_drain, watch_signals;
+  auto finish = [&] {
+    connection.Stop();
+    io.stop();
   };
-  auto send_text = [&](std::string s) {
-    ws.text(true);
-    ws.write(asio::buffer(s));
-    ws.binary(true);
-  };
-  dataplane::sessions::ClientChannel channel(
-      {[&](std::string f) {
-         out.push_back(std::move(f));
-         write_next();
-       },
+
+  ds::ClientChannel::Options channel_options;
+  if (!opt.shell_first) channel_options.input_chunk = kPortInputChunk;
+  ds::ClientChannel channel(
+      {[&](std::string f) { connection.Send(std::move(f)); },
        [&](std::string_view b) {
+         if (port) {
+           port->OnOutput(b);
+           return;
+         }
+         if (!shell) attach_shell();  // output first: a shell without a handshake, as the plugin decides
          size_t off = 0;
          while (off < b.size()) {
            ssize_t n = ::write(STDOUT_FILENO, b.data() + off, b.size() - off);
@@ -210,43 +186,60 @@ int RunDataChannel(const std::string& url, const std::string& token, bool want_e
          closed = true;
          closed_message = m;
        },
-       [&](int code) { exit_code = code; }},
-      {});
-  try {
-    tcp::resolver resolver(io);
-    beast::get_lowest_layer(ws).connect(resolver.resolve(host, port));
-    beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true));
-    ws.handshake(host + ":" + port, target);
-    json::value open = json::parse(channel.OpenDataChannel(token));
-    if (want_exit_code) open.as_object()["FargoExitCode"] = true;
-    send_text(json::serialize(open));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "fargo exec: cannot open the data channel %s: %s\n", url.c_str(), e.what());
-    return 255;
-  }
-  RawTerminal raw;
-  auto size = TerminalSize();
-  channel.SendSize(size.first, size.second, NowMs());
+       [&](int code) { exit_code = code; },
+       [&](const ds::ClientHandshake& hs) {
+         if (!PortSessionClient::IsPortSession(hs)) return true;  // a shell
+         if (opt.shell_first || port) return false;                // fargo exec asks for a shell only
+         PortSessionClient::Options po;
+         po.session_id = opt.session_id;
+         po.local_port = opt.local_port;
+         po.local_address = opt.local_address;
+         port = std::make_unique<PortSessionClient>(io, channel, po);
+         port->Configure(hs);
+         return true;
+       },
+       [&](const std::string& customer_message) {
+         if (!customer_message.empty()) std::printf("%s\n", customer_message.c_str());
+         if (!port) {
+           if (!shell) attach_shell();
+           return;
+         }
+         if (Status st = port->Start(); !st.ok()) {
+           std::fprintf(stderr, "%s\n", st.error().message.c_str());
+           failed = true;
+           channel.SendFlag(ds::client_flag::kTerminateSession, NowMs());
+           finish_after_drain();
+           return;
+         }
+         watch_signals();
+       },
+       [&](uint32_t flag) {
+         if (port) port->OnFlag(flag);
+       }},
+      channel_options);
 
-  beast::flat_buffer rbuf;
-  std::function<void()> read_ws = [&] {
-    ws.async_read(rbuf, [&](beast::error_code ec, size_t) {
-      if (ec) {
-        done = true;
-        io.stop();
-        return;
-      }
-      std::string frame = beast::buffers_to_string(rbuf.data());
-      rbuf.consume(rbuf.size());
-      (void)channel.OnFrame(frame, NowMs());
-      if (channel.closed()) {
-        done = true;
-        io.stop();
-        return;
-      }
-      read_ws();
+  // After Ctrl-C or a failure: what was sent goes out (at most 1 s), then the end.
+  asio::steady_timer drain_timer(io);
+  finish_after_drain = [&] {
+    drain_timer.expires_after(std::chrono::seconds(1));
+    drain_timer.async_wait([&](beast::error_code ec) {
+      if (!ec) finish();
+    });
+    connection.WhenDrained([&] { finish(); });
+  };
+  // Port sessions: Ctrl-C (and SIGTERM, SIGQUIT) ends the session with Flag 2.
+  watch_signals = [&] {
+    signals.emplace(io, SIGINT, SIGTERM, SIGQUIT);
+    signals->async_wait([&](beast::error_code ec, int) {
+      if (ec || !port) return;
+      std::printf("\n\nTerminate signal received, exiting.\n");
+      std::fflush(stdout);
+      terminated = true;
+      port->Terminate();
+      finish_after_drain();
     });
   };
+
   std::array<char, 1024> ibuf;
   std::function<void()> read_in = [&] {
     if (!in) return;
@@ -257,29 +250,71 @@ int RunDataChannel(const std::string& url, const std::string& token, bool want_e
       read_in();
     });
   };
-  std::function<void()> tick = [&] {
-    timer.expires_after(std::chrono::milliseconds(100));
-    timer.async_wait([&](beast::error_code ec) {
-      if (ec) return;
-      channel.Tick(NowMs());
-      auto now_size = TerminalSize();
-      if (now_size != size) {
-        size = now_size;
-        channel.SendSize(size.first, size.second, NowMs());
-      }
-      tick();
-    });
+  attach_shell = [&] {
+    shell = true;
+    try {
+      in.emplace(io, ::dup(STDIN_FILENO));
+    } catch (const std::exception&) {
+      in.reset();
+    }
+    raw.emplace();
+    size = TerminalSize();
+    channel.SendSize(size.first, size.second, NowMs());
+    read_in();
   };
-  read_ws();
-  read_in();
-  tick();
+
+  json::value open = json::parse(channel.OpenDataChannel(opt.token));
+  if (opt.want_exit_code) open.as_object()["FargoExitCode"] = true;
+  if (Status st = connection.Connect(opt.url, json::serialize(open)); !st.ok()) {
+    std::fprintf(stderr, "%s: %s\n", opt.shell_first ? "fargo exec" : "fargo", st.error().message.c_str());
+    return 255;
+  }
+  if (opt.shell_first) attach_shell();
+
+  connection.Start({[&](std::string_view frame) {
+                      (void)channel.OnFrame(frame, NowMs());
+                      if (port) port->OnProgress();
+                      if (channel.closed()) finish();
+                    },
+                    [&] {
+                      channel.Tick(NowMs());
+                      if (!shell) return;
+                      auto now_size = TerminalSize();
+                      if (now_size != size) {
+                        size = now_size;
+                        channel.SendSize(size.first, size.second, NowMs());
+                      }
+                    },
+                    [&] { io.stop(); }});
   io.run();
+  raw.reset();
+  if (port) {
+    port->Close();
+    if (terminated) {
+      std::printf("\nExiting session with sessionId: %s.\n\n", opt.session_id.c_str());
+      return 0;
+    }
+    if (failed) return 1;
+    if (!closed) {
+      std::fprintf(stderr, "\nfargo: the data channel closed without ending the session %s\n", opt.session_id.c_str());
+      return 1;
+    }
+    if (closed_message.empty()) {
+      std::printf("\n\nExiting session with sessionId: %s.\n\n", opt.session_id.c_str());
+    } else {
+      std::printf("\n\nSessionId: %s : %s\n\n", opt.session_id.c_str(), closed_message.c_str());
+    }
+    return 0;
+  }
+  if (failed) return 1;
   if (!closed) {
     std::fprintf(stderr, "\r\nfargo exec: the data channel closed without ending the session\r\n");
     return 255;
   }
   if (!closed_message.empty()) std::fprintf(stderr, "\r\n%s\r\n", closed_message.c_str());
-  return exit_code.value_or(closed_message.empty() ? 0 : 255);
+  int rc = exit_code.value_or(closed_message.empty() ? 0 : 255);
+  if (rc == 0 && opt.plugin_messages) std::printf("\n\nExiting session with sessionId: %s.\n\n", opt.session_id.c_str());
+  return rc;
 }
 
 int RunPluginCompatible(int argc, char** argv) {
@@ -316,10 +351,22 @@ int RunPluginCompatible(int argc, char** argv) {
     if (key == "streamurl") url = std::string(x.as_string());
     if (key == "tokenvalue") token = std::string(x.as_string());
   }
+  // argv[5] is the StartSession request (`aws ssm start-session`) or just
+  // {"Target": ...} (`aws ecs execute-command`, a shell at once). With a
+  // DocumentName the session's type is the handshake's, as the plugin
+  // decides it: "Port" forwards a local port.
+  bool shell_first = true;
+  json::value request = json::parse(argv[5], ec);
+  if (!ec && request.is_object() && request.as_object().contains("DocumentName")) shell_first = false;
   std::printf("\nStarting session with SessionId: %s\n\n", id.c_str());
   std::fflush(stdout);
-  int rc = RunDataChannel(url, token, false);
-  if (rc == 0) std::printf("\n\nExiting session with sessionId: %s.\n\n", id.c_str());
+  SessionStreamOptions stream;
+  stream.url = url;
+  stream.token = token;
+  stream.session_id = id;
+  stream.shell_first = shell_first;
+  stream.plugin_messages = true;
+  int rc = RunSessionStream(stream);
   return rc == 0 ? 0 : 1;  // like the plugin: the command's status is not passed on
 }
 

@@ -8,6 +8,7 @@
 #include "cli/people_commands.h"
 
 #include "cli/exec_command.h"
+#include "cli/port_forward_command.h"
 #include "cli/serve.h"
 #include "cli/vpc_commands.h"
 
@@ -56,17 +57,30 @@ int main(int argc, char** argv) {
 
   fargo::cli::PortForwardOptions pf;
   auto* f = app.add_subcommand("port-forward",
-                               "reach an address inside a VPC from this host: fargo listens on 127.0.0.1:<local> "
-                               "and forwards each connection into the VPC");
+                               "reach a port of a target through Session Manager (TARGET: i-... or "
+                               "ecs:<cluster>_<task-id>_<runtime-id>, as `aws ssm start-session`), or an address "
+                               "inside a VPC (--vpc/--remote, --task/--port): fargo listens on 127.0.0.1:<local> "
+                               "and forwards each connection");
+  f->add_option("target", pf.target, "Session Manager target: i-... or ecs:<cluster>_<task-id>_<runtime-id>");
+  f->add_option("--host", pf.host, "with TARGET: the remote host the target connects to (default: its localhost)");
+  f->add_option("--document-name", pf.document_name,
+                "with TARGET: the SSM document (default: AWS-StartPortForwardingSessionToRemoteHost with --host, "
+                "else AWS-StartPortForwardingSession)");
   f->add_option("--vpc", pf.vpc, "the VPC (with --remote)");
   f->add_option("--remote", pf.remote, "ADDRESS:PORT inside the VPC (with --vpc)");
   f->add_option("--task", pf.task, "a task ARN or id (with --port): its address");
-  f->add_option("--port", pf.port, "the task's port (with --task)");
-  f->add_option("--local", pf.local, "local port (0: any free one)")->capture_default_str();
+  f->add_option("--port", pf.port, "the target's or task's port (with TARGET or --task)");
+  f->add_option("--local,--local-port", pf.local, "local port (0: any free one)")->capture_default_str();
   f->add_option("--address", pf.address, "local address (loopback)")->capture_default_str();
   f->add_option("--region", pf.region, "the VPC's or task's region (default: fargo's)");
   f->add_option("--endpoint", pf.endpoint, "fargo's URL")->capture_default_str();
-  f->callback([&] { std::exit(fargo::cli::RunPortForward(pf)); });
+  f->callback([&] {
+    if (!pf.target.empty() && (!pf.vpc.empty() || !pf.remote.empty() || !pf.task.empty())) {
+      std::fprintf(stderr, "fargo port-forward: a TARGET goes without --vpc, --remote and --task\n");
+      std::exit(2);
+    }
+    std::exit(pf.target.empty() ? fargo::cli::RunPortForward(pf) : fargo::cli::RunSsmPortForward(pf));
+  });
 
   fargo::cli::RouteOptions route;
   auto* r = app.add_subcommand("route",

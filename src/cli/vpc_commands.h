@@ -16,9 +16,14 @@ struct PortForwardOptions {
   int port = 0;        // with task
   int local = 0;       // 0 = any free port
   std::string address = "127.0.0.1";
+  // Session Manager port forwarding (port_forward_command.h) instead:
+  std::string target;         // i-... or ecs:<cluster>_<task-id>_<runtime-id>
+  std::string host;           // the remote host (the target's localhost if empty)
+  std::string document_name;  // default: by host
 };
 
-// Holds the forward open until SIGINT/SIGTERM; returns the exit code.
+// Through the daemon's /_fargo/port-forward (--vpc/--remote, --task/--port):
+// holds the forward open until SIGINT/SIGTERM; returns the exit code.
 int RunPortForward(const PortForwardOptions& options);
 
 struct RouteOptions {
