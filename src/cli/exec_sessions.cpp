@@ -8,12 +8,18 @@
 
 #include "common/strings.h"
 #include "dataplane/sessions/engine_exec_target.h"
+#include "dataplane/sessions/netns_dialer.h"
+#include "dataplane/sessions/port_target.h"
+#include "runtime/netns.h"
 #include "dataplane/sessions/session_log.h"
 
 namespace fargo::cli {
 namespace sessions = dataplane::sessions;
 
 namespace {
+
+// The VPC's DNS at its fixed link-local address (169.254.169.253).
+constexpr uint32_t kVpcResolverLinkLocal = 0xA9FEA9FD;
 
 std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
@@ -27,9 +33,11 @@ ExecSessions::ExecSessions(boost::asio::io_context& io, server::Gateway& gateway
     : gateway_(gateway),
       engine_(engine),
       logs_(logs),
+      ssm_(ssm),
       registry_(io.get_executor(), {kSessionsPerContainer}),
       server_(registry_) {
   if (const char* t = std::getenv("FARGO_EXEC_STREAM_URL")) url_template_ = t;
+  if (const char* m = std::getenv("FARGO_PORT_SESSIONS")) port_basic_mode_ = std::string(m) == "basic";
   ecs.SetExecCommandStarter(
       [this](const services::ecs::ExecCommandRequest& r) -> Result<services::ecs::ExecCommandSession> {
         sessions::EngineExecTarget::Spec spec{r.runtime_id, r.command, r.user, r.env};
@@ -76,10 +84,59 @@ ExecSessions::ExecSessions(boost::asio::io_context& io, server::Gateway& gateway
     return std::make_pair(token, it == urls_.end() ? std::string() : it->second);
   };
   hooks.terminate = [this](const std::string& id) { return registry_.Terminate(id, ""); };
+  hooks.start = [this](const services::SsmService::SessionStart& s) { return StartSsmSession(s); };
   ssm.SetSessionHooks(std::move(hooks));
 }
 
 ExecSessions::~ExecSessions() { uploads_.join(); }
+
+Result<std::string> ExecSessions::StartSsmSession(const services::SsmService::SessionStart& s) {
+  std::shared_ptr<sessions::SessionTarget> target;
+  if (s.session_type == "Port") {
+    sessions::PortTarget::Spec spec;
+    auto prop = [&s](const char* k) {
+      auto it = s.properties.find(k);
+      return it == s.properties.end() ? std::string() : it->second;
+    };
+    if (!prop("host").empty()) spec.host = prop("host");
+    spec.port = static_cast<uint16_t>(std::strtoul(prop("portNumber").c_str(), nullptr, 10));
+    spec.properties = s.properties;
+    spec.mux = !port_basic_mode_;
+    // The target's namespace is its container's (a task's containers and an
+    // instance share their pause container's); names go to the VPC's DNS
+    // at its fixed link-local address.
+    auto open_netns = [engine = engine_, container = s.container]() mutable -> Result<runtime::UniqueFd> {
+      FARGO_ASSIGN_OR_RETURN(boost::json::object info, engine.ContainerInspect(container));
+      int64_t pid = 0;
+      if (const auto* st = info.if_contains("State"); st && st->is_object())
+        if (const auto* p = st->as_object().if_contains("Pid"); p && p->is_int64()) pid = p->as_int64();
+      if (pid <= 0) return AwsError::Make("TargetNotRunning", "the target is not running");
+      return runtime::OpenProcessNetns(static_cast<int>(pid));
+    };
+    target = std::make_shared<sessions::PortTarget>(
+        spec, std::make_shared<sessions::NetnsDialer>(std::move(open_netns), kVpcResolverLinkLocal));
+  } else {
+    // The default shell document runs sh, as the SSM agent does on Linux.
+    std::string command = s.session_type == "InteractiveCommands" ? s.command : "sh";
+    target = std::make_shared<sessions::EngineExecTarget>(
+        engine_, sessions::EngineExecTarget::Spec{s.container, command, s.user, s.env});
+  }
+  sessions::Session::Options o;
+  o.id = s.session_id;
+  o.target = std::move(target);
+  o.ended = [this](sessions::Session::Ended e) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      urls_.erase(e.session_id);
+    }
+    gateway_.Post([this, id = e.session_id] { ssm_.SessionEnded(id); });
+  };
+  FARGO_TRY(registry_.Add(s.owner, s.token, std::move(o)));
+  std::string url = StreamUrl(s.host, s.region, s.session_id);
+  std::lock_guard<std::mutex> lock(mu_);
+  urls_[s.session_id] = url;
+  return url;
+}
 
 std::string ExecSessions::StreamUrl(const std::string& host, const std::string& region, const std::string& id) const {
   if (url_template_.empty())

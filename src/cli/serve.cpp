@@ -251,6 +251,13 @@ Services MakeServices(const services::Env& env) {
                        i.role_name, i.policy_arns, static_cast<double>(i.launch_time_ms) / 1000.0});
     return facts;
   });
+  // A task's container is a session target while ECS Exec reaches it.
+  out.ssm->SetTaskTargetSource([ecs = out.ecs.get()](const std::string& region, const std::string& target)
+                                   -> std::optional<services::SsmService::TaskTarget> {
+    auto t = ecs->ExecTargetOf(region, target);
+    if (!t) return std::nullopt;
+    return services::SsmService::TaskTarget{t->task_arn, t->runtime_id, t->user, t->env};
+  });
   return out;
 }
 
@@ -699,6 +706,8 @@ int RunServe(const ServeOptions& opt) {
   };
   // ECS Exec: sessions, their data channel on this port, their logging.
   ExecSessions exec_sessions(io, gateway, engine, *ecs, *ssm, *logs);
+  // An instance's sessions end when it stops or terminates.
+  ec2->SetInstanceStoppingHook([&exec_sessions](const std::string& arn) { exec_sessions.EndOwner(arn, "The instance stopped."); });
   server::HttpServer::Options api_options;
   api_options.websocket = exec_sessions.Handoff();
   server::HttpServer http(io, gateway, local, api_options);
