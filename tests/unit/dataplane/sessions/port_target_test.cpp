@@ -69,7 +69,8 @@ bool WriteAll(int fd, std::string_view s) {
 }
 
 // A server on 127.0.0.1 (an ephemeral port): each connection handled by
-// `serve` on a thread of its own; it counts the connections and their ends.
+// `serve` on a thread of its own, closed when it returns; it counts the
+// connections and their ends.
 class TcpServer {
  public:
   explicit TcpServer(std::function<void(int fd, TcpServer& self)> serve) : serve_(std::move(serve)) {
@@ -93,6 +94,7 @@ class TcpServer {
         fds_.push_back(c);
         threads_.emplace_back([this, c] {
           serve_(c, *this);
+          ::shutdown(c, SHUT_RDWR);  // the handler's end closes the connection (the fd is closed last)
           std::lock_guard<std::mutex> l(mu_);
           ++ended_;
           cv_.notify_all();
