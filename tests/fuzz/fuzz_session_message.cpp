@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cb.send = [](std::string) {};
   cb.input = [](std::string_view) { return true; };
   DataChannel channel("s-1", cb);
-  channel.StartHandshake(0);
+  channel.StartHandshake(0, Handshake{"Port", {{"type", "LocalPortForwarding"}}});
   (void)channel.OnFrame(frame, 1);
   return 0;
 }

@@ -69,7 +69,8 @@ bool WriteAll(int fd, std::string_view s) {
 }
 
 // A server on 127.0.0.1 (an ephemeral port): each connection handled by
-// `serve` on a thread of its own; it counts the connections and their ends.
+// `serve` on a thread of its own, closed when it returns; it counts the
+// connections and their ends.
 class TcpServer {
  public:
   explicit TcpServer(std::function<void(int fd, TcpServer& self)> serve) : serve_(std::move(serve)) {
@@ -93,6 +94,7 @@ class TcpServer {
         fds_.push_back(c);
         threads_.emplace_back([this, c] {
           serve_(c, *this);
+          ::shutdown(c, SHUT_RDWR);  // the handler's end closes the connection (the fd is closed last)
           std::lock_guard<std::mutex> l(mu_);
           ++ended_;
           cv_.notify_all();
@@ -391,10 +393,12 @@ class Client final : public SessionPeer, public std::enable_shared_from_this<Cli
 // loop on a thread of its own, the client's resend tick on another.
 class Harness {
  public:
-  Harness(PortTarget::Spec spec, std::shared_ptr<PortDialer> dialer, size_t max_in_flight = 4 * 1024 * 1024) {
+  Harness(PortTarget::Spec spec, std::shared_ptr<PortDialer> dialer, size_t max_in_flight = 4 * 1024 * 1024)
+      : Harness(std::make_shared<PortTarget>(std::move(spec), std::move(dialer)), max_in_flight) {}
+  explicit Harness(std::shared_ptr<SessionTarget> target, size_t max_in_flight = 4 * 1024 * 1024) {
     Session::Options o;
     o.id = "port-session-0123";
-    o.target = std::make_shared<Counted>(std::make_shared<PortTarget>(std::move(spec), std::move(dialer)), live);
+    o.target = std::make_shared<Counted>(std::move(target), live);
     o.max_output_in_flight = max_in_flight;
     o.max_transcript = 0;
     o.ended = [this](Session::Ended e) {
@@ -682,6 +686,51 @@ TEST(PortTargetTest, OutputWaitsForAClientThatStoppedAcknowledging) {
   std::lock_guard<std::mutex> lock(c.mu);
   EXPECT_TRUE(c.data[3] == payload) << c.data[3].size();
   EXPECT_FALSE(c.closed_with);
+}
+
+// A stream that takes no input while told it is backlogged.
+class Clogged final : public SessionTarget {
+ public:
+  class Stream final : public SessionStream {
+   public:
+    Stream(Clogged& t, Events ev) : t_(t), ev_(std::move(ev)) {}
+    void Write(std::string b) override {
+      std::lock_guard<std::mutex> lock(t_.mu);
+      t_.got += b;
+    }
+    void Resize(int, int) override {}
+    bool Backlogged() const override { return t_.full; }
+    void Close() override { ev_.exited(-1, ""); }
+
+   private:
+    Clogged& t_;
+    Events ev_;
+  };
+  std::unique_ptr<SessionStream> Open(Events ev) override { return std::make_unique<Stream>(*this, std::move(ev)); }
+  std::string Got() {
+    std::lock_guard<std::mutex> lock(mu);
+    return got;
+  }
+  std::atomic<bool> full{true};
+  std::mutex mu;
+  std::string got;
+};
+
+TEST(PortTargetTest, InputABackloggedStreamCannotTakeIsLeftForTheClientToResend) {
+  auto target = std::make_shared<Clogged>();
+  Harness h(target);
+  Client& c = *h.client;
+  c.SendInput("abc");
+  std::this_thread::sleep_for(400ms);  // resent meanwhile, never taken
+  EXPECT_EQ(target->Got(), "");
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    EXPECT_EQ(c.in.unacknowledged(), 1u);
+    EXPECT_FALSE(c.closed_with);
+  }
+  target->full = false;
+  EXPECT_TRUE(c.WaitFor([&] { return c.in.unacknowledged() == 0; }, 5s));
+  EXPECT_EQ(target->Got(), "abc");  // once
 }
 
 PortTarget::Spec BasicSpec(uint16_t port) {
