@@ -124,6 +124,7 @@ Result<std::string> ExecSessions::StartSsmSession(const services::SsmService::Se
   sessions::Session::Options o;
   o.id = s.session_id;
   o.target = std::move(target);
+  if (s.session_type == "Port") o.max_transcript = 0;  // smux bytes: nothing to log
   o.ended = [this](sessions::Session::Ended e) {
     {
       std::lock_guard<std::mutex> lock(mu_);
