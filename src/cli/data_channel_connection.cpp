@@ -35,6 +35,9 @@ Status DataChannelConnection::Connect(const std::string& url, const std::string&
     beast::get_lowest_layer(ws_).connect(resolver.resolve(host, port));
     beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true));
     ws_.handshake(host + ":" + port, target);
+    // One message, one frame (beast would split those over 4 KiB; shell
+    // messages never are, port sessions' 16 KiB ones would).
+    ws_.auto_fragment(false);
     ws_.text(true);
     ws_.write(asio::buffer(open_frame));
     ws_.binary(true);

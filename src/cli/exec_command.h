@@ -49,6 +49,9 @@ int RunSessionStream(const SessionStreamOptions& options);
 // aws CLI runs: <session JSON> <region> StartSession <profile> <target JSON>
 // <endpoint>), for `fargo` installed under that name where the real plugin
 // is not available. Like the plugin, exits 0 whatever the command's status.
+// `aws ecs execute-command` (argv[5] without DocumentName) gets a shell at
+// once; `aws ssm start-session` a session of the handshake's type (a "Port"
+// one listens on its localPortNumber).
 int RunPluginCompatible(int argc, char** argv);
 
 }  // namespace fargo::cli
