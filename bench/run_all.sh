@@ -13,6 +13,8 @@ echo "== task_launch.py"
 python3 task_launch.py --runs 10
 echo "== nlb.py (fargo's NLB against HAProxy)"
 python3 nlb.py
+echo "== port_forward.py (a Session Manager port session against ssh -L)"
+python3 port_forward.py
 # The same on Docker Engine, started beside Podman and removed afterwards.
 if [[ -z "${DOCKER_HOST:-}" ]] && ../scripts/engine.sh docker-start; then
   trap '../scripts/engine.sh docker-clean' EXIT
