@@ -23,6 +23,9 @@ class Connection final : public SessionPeer, public std::enable_shared_from_this
 
   void Run(server::WebSocketHandoff::Request req) {
     ws_.read_message_max(kMaxFrame);
+    // One WebSocket frame per message: beast would otherwise cut each
+    // message into 4 KiB frames, a system call each.
+    ws_.auto_fragment(false);
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.async_accept(req, [self = this->shared_from_this()](beast::error_code ec) {
       if (ec) return;
