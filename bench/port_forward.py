@@ -140,6 +140,15 @@ def rtts(port, n):
     return out
 
 
+def answers(port):
+    """Whether the server answers an echo through `port` now."""
+    try:
+        rtts(port, 1)
+        return True
+    except (OSError, RuntimeError):
+        return False
+
+
 def sh(*argv, check=True):
     return subprocess.run(argv, check=check, capture_output=True, text=True)
 
@@ -183,15 +192,8 @@ class SshSide:
         self.ssh = subprocess.Popen(["ssh", "-N", "-i", key, "-o", "StrictHostKeyChecking=no", "-o",
                                      "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-L",
                                      f"127.0.0.1:{self.port}:127.0.0.1:9000", f"root@{NS_IP}"])
-        wait_for(lambda: self.try_echo(), 15, what="ssh -L answering")
+        wait_for(lambda: answers(self.port), 15, what="ssh -L answering")
         self.cipher = "default (" + sh("ssh", "-G", NS_IP).stdout.split("ciphers ")[1].split(",")[0] + ")"
-
-    def try_echo(self):
-        try:
-            rtts(self.port, 1)
-            return True
-        except (OSError, RuntimeError):
-            return False
 
     def close(self):
         for p in (self.ssh, self.server, self.sshd):
@@ -242,14 +244,7 @@ class FargoSide:
         if not re.search(r"Port \d+ opened", seen[-1] if seen else ""):
             sys.exit(f"fargo port-forward did not open its port: {seen}")
         threading.Thread(target=lambda: [None for _ in self.proc.stdout], daemon=True).start()
-        wait_for(lambda: self.try_echo(), 30, what="the server answering through fargo")
-
-    def try_echo(self):
-        try:
-            rtts(self.port, 1)
-            return True
-        except (OSError, RuntimeError):
-            return False
+        wait_for(lambda: answers(self.port), 30, what="the server answering through fargo")
 
     def close(self):
         self.proc.send_signal(signal.SIGINT)

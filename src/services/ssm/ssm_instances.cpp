@@ -11,6 +11,7 @@
 
 #include "common/strings.h"
 #include "services/ssm/session_documents.h"
+#include "services/ssm/ssm_page.h"
 #include "services/ssm/ssm_service.h"
 
 namespace fargo::services {
@@ -107,23 +108,14 @@ Result<json::object> SsmService::DescribeInstanceInformation(CallContext& ctx, j
                                {"SourceId", f.instance_id},
                                {"SourceType", "AWS::EC2::Instance"}});
   }
-  // Pages of MaxResults (5..50), NextToken the offset.
-  size_t start = 0;
-  if (std::string t = GetString(in, "NextToken"); !t.empty()) {
-    char* end = nullptr;
-    unsigned long v = std::strtoul(t.c_str(), &end, 10);
-    if (!end || *end || v > out.size()) return AwsError::Make("InvalidNextToken", "The specified token is not valid.");
-    start = v;
-  }
   int64_t max = GetInt(in, "MaxResults", 50);
   if (max < 5 || max > 50)
     return AwsError::Make("ValidationException", "1 validation error detected: Value '" + std::to_string(max) +
                                                      "' at 'maxResults' failed to satisfy constraint: Member must have value between 5 and 50");
-  json::array page;
-  size_t end = std::min(out.size(), start + static_cast<size_t>(max));
-  for (size_t i = start; i < end; ++i) page.push_back(out[i]);
+  FARGO_ASSIGN_OR_RETURN(PageSpan span, ssm::PageOf(in, out.size(), 50));
+  json::array page(out.begin() + static_cast<std::ptrdiff_t>(span.begin), out.begin() + static_cast<std::ptrdiff_t>(span.end));
   json::object result{{"InstanceInformationList", std::move(page)}};
-  if (end < out.size()) result["NextToken"] = std::to_string(end);
+  if (!span.next_token.empty()) result["NextToken"] = span.next_token;
   return result;
 }
 

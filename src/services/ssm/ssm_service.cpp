@@ -9,6 +9,7 @@
 #include "common/strings.h"
 #include "services/ssm/parameter_filter.h"
 #include "services/ssm/parameter_names.h"
+#include "services/ssm/ssm_page.h"
 #include "store/collection.h"
 
 namespace fargo::services {
@@ -16,6 +17,7 @@ namespace fargo::services {
 using ssm::Parameter;
 using ssm::ParameterFilter;
 using ssm::ParameterVersion;
+using ssm::PageOf;
 
 namespace {
 
@@ -29,7 +31,6 @@ AwsError VersionNotFound(const std::string& selector, const std::string& name) {
   return AwsError::Make("ParameterVersionNotFound", "Systems Manager could not find version " + selector + " of " +
                                                         name + ". Verify the version and try again.");
 }
-AwsError InvalidToken() { return AwsError::Make("InvalidNextToken", "The specified token is not valid."); }
 
 // What a SecureString read without decryption shows: a KMS-style blob
 // (fargo has no KMS; this is reversible but not the plaintext).
@@ -101,15 +102,6 @@ Parameter AsParameter(const ssm::PublicParameter& pub) {
   return p;
 }
 
-Result<PageSpan> PageOf(const json::object& in, size_t n, int64_t default_size) {
-  size_t start = 0;
-  if (Has(in, "NextToken")) {
-    auto at = ParsePageToken(GetString(in, "NextToken"));
-    if (!at || *at > n) return InvalidToken();
-    start = *at;
-  }
-  return PageAt(n, start, static_cast<size_t>(GetInt(in, "MaxResults", default_size)));
-}
 
 }  // namespace
 

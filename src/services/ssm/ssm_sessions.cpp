@@ -9,6 +9,7 @@
 
 #include "common/strings.h"
 #include "services/ssm/session_documents.h"
+#include "services/ssm/ssm_page.h"
 #include "services/ssm/ssm_service.h"
 
 namespace fargo::services {
@@ -208,17 +209,11 @@ Result<json::object> SsmService::DescribeSessions(CallContext& ctx, json::object
     return AwsError::Make("ValidationException", "1 validation error detected: Value '" + std::to_string(max) +
                                                      "' at 'maxResults' failed to satisfy constraint: Member must "
                                                      "have value between 1 and 200");
-  size_t start = 0;
-  if (std::string t = GetString(in, "NextToken"); !t.empty()) {
-    char* end = nullptr;
-    unsigned long v = std::strtoul(t.c_str(), &end, 10);
-    if (!end || *end || v > all.size()) return AwsError::Make("InvalidNextToken", "The specified token is not valid.");
-    start = v;
-  }
-  size_t end = std::min(all.size(), start + static_cast<size_t>(max));
-  json::array page(all.begin() + static_cast<std::ptrdiff_t>(start), all.begin() + static_cast<std::ptrdiff_t>(end));
+  FARGO_ASSIGN_OR_RETURN(PageSpan span, ssm::PageOf(in, all.size(), 20));
+  json::array page(all.begin() + static_cast<std::ptrdiff_t>(span.begin),
+                   all.begin() + static_cast<std::ptrdiff_t>(span.end));
   json::object out{{"Sessions", std::move(page)}};
-  if (end < all.size()) out["NextToken"] = std::to_string(end);
+  if (!span.next_token.empty()) out["NextToken"] = span.next_token;
   return out;
 }
 
