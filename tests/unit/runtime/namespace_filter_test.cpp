@@ -90,7 +90,6 @@ TEST(NamespaceFilterRenderTest, EgressRulesKeepFargosServicesAndEveryProtocolFor
 
 // ---- enforced, as root
 
-using test_util::InCi;
 using Netns = test_util::ProcessNetns;
 using Server = test_util::NetnsServer;
 
@@ -100,10 +99,7 @@ constexpr int kServicePort = 18093;
 class NamespaceFilterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) {
-      if (InCi()) FAIL() << "the namespace filter tests need root under CI";
-      GTEST_SKIP() << "not root";
-    }
+    FARGO_REQUIRE_ROOT();
     VpcFabric::Options o;
     o.instance = "sg-test-" + std::to_string(getpid());
     fabric_ = std::make_unique<VpcFabric>(o);

@@ -39,7 +39,6 @@
 namespace fargo::runtime {
 namespace {
 
-using test_util::InCi;
 using Netns = test_util::ProcessNetns;
 using Server = test_util::NetnsServer;
 
@@ -58,10 +57,7 @@ constexpr int kServicePort = 18092;
 class VpcEgressTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) {
-      if (InCi()) FAIL() << "the VPC fabric tests need root under CI";
-      GTEST_SKIP() << "not root";
-    }
+    FARGO_REQUIRE_ROOT();
     instance_ = "egress-test-" + std::to_string(getpid());
     fabric_ = std::make_unique<VpcFabric>(Options());
     // "Outside": a namespace on the host's side, as a network the host reaches.

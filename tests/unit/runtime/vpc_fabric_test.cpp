@@ -34,7 +34,6 @@
 namespace fargo::runtime {
 namespace {
 
-using test_util::InCi;
 
 using test_util::Ask;
 using Sandbox = test_util::ProcessNetns;
@@ -49,10 +48,7 @@ VpcFabric::Options Options(const std::string& instance) {
 class VpcFabricTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) {
-      if (InCi()) FAIL() << "the VPC fabric tests need root under CI";
-      GTEST_SKIP() << "not root";
-    }
+    FARGO_REQUIRE_ROOT();
     fabric_ = std::make_unique<VpcFabric>(Options("fabric-test-" + std::to_string(getpid())));
   }
   void TearDown() override {

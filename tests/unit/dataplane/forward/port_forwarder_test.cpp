@@ -15,16 +15,13 @@
 
 #include <gtest/gtest.h>
 
+#include "test_env.h"
+
 #include "dataplane/forward/port_forwarder.h"
 #include "runtime/netns.h"
 
 namespace fargo::dataplane {
 namespace {
-
-bool InCi() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
 
 // Connects to 127.0.0.1:port from the calling thread's namespace and reads
 // what the peer says first ("" when refused or closed).
@@ -49,10 +46,7 @@ std::string Ask(uint16_t port) {
 class PortForwarderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) {
-      if (InCi()) FAIL() << "needs root, and CI runs as root";
-      GTEST_SKIP() << "needs root (network namespaces)";
-    }
+    FARGO_REQUIRE_ROOT();
     ns_ = "fargo-test-forward-" + std::to_string(getpid());
     ASSERT_TRUE(runtime::CreateNamedNetns(ns_).ok());
     auto fd = runtime::OpenNamedNetns(ns_);

@@ -20,6 +20,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_env.h"
+
 #include "dataplane/dns/dns_message.h"
 #include "runtime/netns.h"
 
@@ -27,18 +29,10 @@ namespace fargo::dataplane::sessions {
 namespace {
 using namespace std::chrono_literals;
 
-bool InCi() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
-
 class NetnsDialerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) {
-      if (InCi()) FAIL() << "needs root, and CI runs as root";
-      GTEST_SKIP() << "needs root (network namespaces)";
-    }
+    FARGO_REQUIRE_ROOT();
     ns_ = "fargo-test-dial-" + std::to_string(getpid());
     ASSERT_TRUE(runtime::CreateNamedNetns(ns_).ok());
     auto fd = runtime::OpenNamedNetns(ns_);
