@@ -194,6 +194,8 @@ int RunSessionStream(const SessionStreamOptions& opt) {
          po.session_id = opt.session_id;
          po.local_port = opt.local_port;
          po.local_address = opt.local_address;
+         // One local read fills one input message: PSH header and data.
+         po.read_chunk = kPortInputChunk - ds::kSmuxHeaderSize;
          port = std::make_unique<PortSessionClient>(io, channel, po);
          port->Configure(hs);
          return true;
