@@ -106,12 +106,9 @@ Result<std::string> ExecSessions::StartSsmSession(const services::SsmService::Se
     // instance share their pause container's); names go to the VPC's DNS
     // at its fixed link-local address.
     auto open_netns = [engine = engine_, container = s.container]() mutable -> Result<runtime::UniqueFd> {
-      FARGO_ASSIGN_OR_RETURN(boost::json::object info, engine.ContainerInspect(container));
-      int64_t pid = 0;
-      if (const auto* st = info.if_contains("State"); st && st->is_object())
-        if (const auto* p = st->as_object().if_contains("Pid"); p && p->is_int64()) pid = p->as_int64();
+      FARGO_ASSIGN_OR_RETURN(int pid, engine.ContainerPid(container));
       if (pid <= 0) return AwsError::Make("TargetNotRunning", "the target is not running");
-      return runtime::OpenProcessNetns(static_cast<int>(pid));
+      return runtime::OpenProcessNetns(pid);
     };
     target = std::make_shared<sessions::PortTarget>(
         spec, std::make_shared<sessions::NetnsDialer>(std::move(open_netns), kVpcResolverLinkLocal));

@@ -611,6 +611,14 @@ Result<json::object> EngineClient::ContainerInspect(std::string_view id) {
   return AsObject(Call("GET", "/containers/" + Q(id) + "/json"));
 }
 
+Result<int> EngineClient::ContainerPid(std::string_view id) {
+  FARGO_ASSIGN_OR_RETURN(json::object info, ContainerInspect(id));
+  if (const auto* state = info.if_contains("State"); state && state->is_object())
+    if (const auto* p = state->as_object().if_contains("Pid"); p && p->is_int64() && p->as_int64() > 0)
+      return static_cast<int>(p->as_int64());
+  return 0;
+}
+
 Result<int64_t> EngineClient::ContainerWait(std::string_view id, const CancelToken* cancel) {
   std::string body;
   FARGO_TRY(Stream("POST", "/containers/" + Q(id) + "/wait?condition=not-running", {},

@@ -139,6 +139,9 @@ class EngineClient {
   Status ContainerKill(std::string_view id, std::string_view signal = "SIGKILL");
   Status ContainerRemove(std::string_view id, bool force = true, bool volumes = true);
   Result<boost::json::object> ContainerInspect(std::string_view id);
+  // The container's main process as the host sees it (State.Pid); 0 when
+  // it is not running.
+  Result<int> ContainerPid(std::string_view id);
   // Blocks until the container is not running; returns its exit code.
   Result<int64_t> ContainerWait(std::string_view id, const CancelToken* cancel = nullptr);
   // `all` includes stopped containers. label_filters: key=value (empty value:

@@ -191,8 +191,7 @@ class TaskRunner::Supervisor {
     Status st = [&]() -> Status {
       int pid = sandbox_->pause_pid();
       if (pid <= 0) {
-        FARGO_ASSIGN_OR_RETURN(json::object in, r_.engine_.ContainerInspect(sandbox_->pause_id()));
-        if (const json::object* s = GetObject(in, "State")) pid = static_cast<int>(GetInt(*s, "Pid"));
+        FARGO_ASSIGN_OR_RETURN(pid, r_.engine_.ContainerPid(sandbox_->pause_id()));
       }
       if (pid <= 0) return AwsError::Make("InternalError", "the sandbox container has no process", 500);
       FARGO_ASSIGN_OR_RETURN(UniqueFd ns, OpenProcessNetns(pid));

@@ -160,11 +160,9 @@ Result<TaskSandbox> TaskSandbox::Create(EngineClient& engine, VpcFabric& fabric,
   if (!id.ok()) return fail(id.error());
   sb.pause_id_ = *id;
   if (Status st = engine.ContainerStart(sb.pause_id_); !st.ok()) return fail(st.error());
-  auto inspect = engine.ContainerInspect(sb.pause_id_);
-  if (!inspect.ok()) return fail(inspect.error());
-  int pid = 0;
-  if (auto* state = inspect->if_contains("State"); state && state->is_object())
-    if (auto* p = state->as_object().if_contains("Pid"); p && p->is_int64()) pid = static_cast<int>(p->as_int64());
+  auto pid_or = engine.ContainerPid(sb.pause_id_);
+  if (!pid_or.ok()) return fail(pid_or.error());
+  int pid = *pid_or;
   if (pid <= 0) return fail(AwsError::Make(kEngineError, "the sandbox container has no process", 500));
   sb.pause_pid_ = pid;
   Status attached = fabric.AttachEni(EniAttachment{spec.vpc.vpc_id, subnet->ToString(), sb.ip_, sb.mac_, sb.eni_id_, pid});
