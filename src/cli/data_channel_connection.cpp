@@ -38,6 +38,10 @@ Status DataChannelConnection::Connect(const std::string& url, const std::string&
     // One message, one frame (beast would split those over 4 KiB; shell
     // messages never are, port sessions' 16 KiB ones would).
     ws_.auto_fragment(false);
+    // A client masks what it sends, and beast masks through a buffer of
+    // this size, one send per buffer: 4 KiB by default, eight system calls
+    // for one 32 KiB input message.
+    ws_.write_buffer_bytes(kMaskBufferBytes);
     ws_.text(true);
     ws_.write(asio::buffer(open_frame));
     ws_.binary(true);

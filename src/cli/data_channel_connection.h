@@ -49,6 +49,8 @@ class DataChannelConnection {
                        std::string& target);
 
  private:
+  static constexpr size_t kMaskBufferBytes = 64 * 1024;  // a whole input message, masked in one send
+
   void Read();
   void Tick();
   void WriteNext();
