@@ -112,22 +112,26 @@ Status DataChannel::OnFrame(std::string_view frame, int64_t now_ms) {
     Ack(m, now_ms);
     return OkStatus();
   }
-  if (seq > expected_in_) {
-    if (buffered_.size() >= kMaxBufferedInput && !buffered_.count(seq)) return OkStatus();  // resent later
-    Ack(m, now_ms);
+  if (!buffered_.count(seq)) {
+    if (seq != expected_in_ && buffered_.size() >= kMaxBufferedInput) return OkStatus();  // resent later
     buffered_.emplace(seq, std::move(m));
-    return OkStatus();
   }
-  if (!Deliver(m, now_ms)) return OkStatus();
-  Ack(m, now_ms);
-  ++expected_in_;
+  DeliverHeld(now_ms);
+  return OkStatus();
+}
+
+void DataChannel::RetryInput(int64_t now_ms) { DeliverHeld(now_ms); }
+
+void DataChannel::DeliverHeld(int64_t now_ms) {
+  if (delivering_) return;  // a callback asked again: this loop goes on
+  delivering_ = true;
   for (auto it = buffered_.find(expected_in_); it != buffered_.end(); it = buffered_.find(expected_in_)) {
     if (!Deliver(it->second, now_ms)) break;
+    Ack(it->second, now_ms);
     buffered_.erase(it);
     ++expected_in_;
   }
-  buffered_.erase(buffered_.begin(), buffered_.lower_bound(expected_in_));
-  return OkStatus();
+  delivering_ = false;
 }
 
 void DataChannel::SendOutput(std::string_view bytes, int64_t now_ms) {

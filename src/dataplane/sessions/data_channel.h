@@ -2,12 +2,13 @@
 // SSM agent and Session Manager together do for a client), independent of
 // the transport and of what the session runs: frames in, frames out.
 //
-// Input (`input_stream_data`) is taken in sequence: the expected one is
-// handed over (keystrokes to `input`, which may answer "not ready": then it
-// is not acknowledged and the client resends; terminal sizes to `resize`;
-// flags), acknowledged, and the buffered later ones follow; later ones are
-// buffered and acknowledged; earlier ones (resends) are acknowledged again
-// and dropped. Output is numbered from 0, in chunks of at most 1024 bytes
+// Input (`input_stream_data`) is taken in sequence and acknowledged once
+// handed over (keystrokes to `input`; terminal sizes to `resize`; flags):
+// the expected one, then the later ones held meanwhile; earlier ones
+// (resends) are acknowledged again and dropped. `input` may answer "not
+// ready": the message is held, unacknowledged, with those after it (the
+// client's window is the back-pressure), and handed over when the caller
+// says the target is ready again (RetryInput) or the client resends. Output is numbered from 0, in chunks of at most 1024 bytes
 // (a shell's; port sessions choose larger ones), kept until acknowledged
 // and resent (ReliableSender). Acks match by sequence number only. The
 // closing `channel_closed` carries an optional message the client prints.
@@ -53,7 +54,7 @@ class DataChannel {
  public:
   struct Callbacks {
     std::function<void(std::string frame)> send;           // a binary WebSocket frame
-    std::function<bool(std::string_view bytes)> input;     // false: not ready (resent later)
+    std::function<bool(std::string_view bytes)> input;     // false: not ready (held)
     std::function<void(int rows, int cols)> resize = {};
     std::function<void(uint32_t flag)> flag = {};          // PayloadType Flag (2 = terminate)
     // The handshake ended: HandshakeComplete was sent ("" ), or the client
@@ -80,6 +81,8 @@ class DataChannel {
   void SendFlag(uint32_t flag, int64_t now_ms);
   // Resends what is due.
   void Tick(int64_t now_ms);
+  // The input target may be ready again: the input held is handed over.
+  void RetryInput(int64_t now_ms);
   // After the client reconnected: everything unacknowledged again, in order.
   void Resend();
   // The channel_closed frame (`message` empty: a normal end).
@@ -96,6 +99,9 @@ class DataChannel {
  private:
   // Hands one in-sequence input message over; false: not ready.
   bool Deliver(const SessionMessage& m, int64_t now_ms);
+  // Hands over the held input from the expected one on, acknowledging each,
+  // until one is not taken or the next is missing.
+  void DeliverHeld(int64_t now_ms);
   void Ack(const SessionMessage& m, int64_t now_ms);
 
   std::string session_id_;
@@ -103,8 +109,9 @@ class DataChannel {
   size_t output_chunk_;
   ReliableSender out_{std::string(message_type::kOutputStreamData)};
   int64_t expected_in_ = 0;
-  std::map<int64_t, SessionMessage> buffered_;
+  std::map<int64_t, SessionMessage> buffered_;  // input held: not handed over, not acknowledged
   bool handshake_pending_ = false;
+  bool delivering_ = false;  // in DeliverHeld (callbacks may call back)
   uint64_t digest_mismatches_ = 0;
 };
 

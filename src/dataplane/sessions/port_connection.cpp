@@ -27,7 +27,7 @@ bool PortConnection::Send(std::string bytes) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (ended_ || closing_ || finishing_) return false;
-    if (opt_.backlog) *opt_.backlog += static_cast<int64_t>(bytes.size());
+    if (opt_.backlog) opt_.backlog->Add(static_cast<int64_t>(bytes.size()));
     queued_ += bytes;
   }
   Wake();
@@ -77,7 +77,7 @@ void PortConnection::Run() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     ended_ = true;
-    if (opt_.backlog) *opt_.backlog -= static_cast<int64_t>(queued_.size());
+    if (opt_.backlog) opt_.backlog->Release(static_cast<int64_t>(queued_.size()));
     queued_.clear();
   }
   if (opt_.ended) opt_.ended(end, error);
@@ -90,7 +90,7 @@ std::pair<PortConnection::End, std::string> PortConnection::Pump(int fd) {
   size_t written = 0;   // of `pending`
   std::vector<char> buf(opt_.read_chunk);
   auto drop_pending = [&] {
-    if (opt_.backlog) *opt_.backlog -= static_cast<int64_t>(pending.size() - written);
+    if (opt_.backlog) opt_.backlog->Release(static_cast<int64_t>(pending.size() - written));
   };
   for (;;) {
     bool finishing;
@@ -124,7 +124,7 @@ std::pair<PortConnection::End, std::string> PortConnection::Pump(int fd) {
       ssize_t w = ::send(fd, pending.data() + written, pending.size() - written, MSG_NOSIGNAL);
       if (w > 0) {
         written += static_cast<size_t>(w);
-        if (opt_.backlog) *opt_.backlog -= w;
+        if (opt_.backlog) opt_.backlog->Release(w);
       } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         std::string why = std::strerror(errno);
         drop_pending();

@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "dataplane/sessions/input_backlog.h"
 #include "dataplane/sessions/port_dialer.h"
 
 namespace fargo::dataplane::sessions {
@@ -32,9 +33,9 @@ class PortConnection {
     size_t read_chunk = 16 * 1024;
     std::function<void(std::string bytes)> data;                   // its thread
     std::function<void(End end, const std::string& error)> ended;  // its thread, once, last
-    // Bytes given and not written yet are counted here (added by Send, taken
-    // off as written or dropped), if set. It must outlive the connection.
-    std::atomic<int64_t>* backlog = nullptr;
+    // Bytes given and not written yet are counted here (added by Send,
+    // released as written or dropped), if set. It must outlive the connection.
+    InputBacklog* backlog = nullptr;
   };
 
   explicit PortConnection(Options options);  // starts its thread

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "dataplane/sessions/input_backlog.h"
 #include "dataplane/sessions/port_connection.h"
 #include "dataplane/sessions/smux_frame.h"
 
@@ -30,7 +31,7 @@ class PortStream final : public SessionStream {
   }
 
   void Write(std::string bytes) override {
-    backlog_ += static_cast<int64_t>(bytes.size());
+    backlog_.Add(static_cast<int64_t>(bytes.size()));
     Item it;
     it.bytes = std::move(bytes);
     Push(std::move(it));
@@ -42,7 +43,7 @@ class PortStream final : public SessionStream {
     it.flag = flag;
     Push(std::move(it));
   }
-  bool Backlogged() const override { return backlog_.load() > PortTarget::kMaxBacklog; }
+  bool Backlogged() override { return backlog_.Full(); }
   void Close() override {
     std::lock_guard<std::mutex> lock(mu_);
     closing_ = true;
@@ -147,9 +148,14 @@ class PortStream final : public SessionStream {
   // One item in order; a fatal error ends the stream.
   std::string Handle(Item& it) {
     switch (it.kind) {
-      case Item::kInput:
-        backlog_ -= static_cast<int64_t>(it.bytes.size());
-        return spec_.mux ? Demux(it.bytes) : Forward(std::move(it.bytes));
+      case Item::kInput: {
+        // Released once handed to the connections (which count it again), so
+        // that the backlog does not look drained in between.
+        int64_t n = static_cast<int64_t>(it.bytes.size());
+        std::string fatal = spec_.mux ? Demux(it.bytes) : Forward(std::move(it.bytes));
+        backlog_.Release(n);
+        return fatal;
+      }
       case Item::kFlag:
         // Basic mode: the client's local connection closed; the next input dials again.
         if (!spec_.mux && it.flag == kFlagDisconnectToPort && current_) {
@@ -216,7 +222,9 @@ class PortStream final : public SessionStream {
   PortTarget::Spec spec_;
   std::shared_ptr<PortDialer> dialer_;
   SessionTarget::Events events_;
-  std::atomic<int64_t> backlog_{0};
+  InputBacklog backlog_{PortTarget::kMaxBacklog, [this] {
+    if (events_.ready) events_.ready();
+  }};
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -16,7 +16,7 @@ Session::Session(asio::any_io_executor executor, Options options)
                DataChannel::Callbacks{
                    [this](std::string f) { Send(std::move(f)); },
                    [this](std::string_view b) {
-                     if (!stream_ || exited_ || stream_->Backlogged()) return false;  // not ready: resent
+                     if (!stream_ || exited_ || stream_->Backlogged()) return false;  // not ready: held
                      last_activity_ = SteadyClock::now();
                      stream_->Write(std::string(b));
                      return true;
@@ -91,9 +91,16 @@ void Session::OpenStream() {
         s->end_by_ = SteadyClock::now() + std::chrono::seconds(2);
       });
   };
+  ev.ready = [weak] {
+    if (auto s = weak.lock())
+      asio::post(s->strand_, [s] {
+        if (!s->finished_) s->channel_.RetryInput(s->NowMs());
+      });
+  };
   stream_ = opt_.target->Open(std::move(ev));
   started_ = true;
   last_activity_ = SteadyClock::now();
+  channel_.RetryInput(NowMs());  // input that came before the stream
 }
 
 void Session::Start() {

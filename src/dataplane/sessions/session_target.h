@@ -27,9 +27,9 @@ class SessionStream {
   // session), e.g. kFlagDisconnectToPort.
   virtual void Flag(uint32_t flag) { (void)flag; }
   // True while it holds so much input not yet delivered that it wants no
-  // more: the session then leaves input unacknowledged (the client resends
-  // it later).
-  virtual bool Backlogged() const { return false; }
+  // more: the session then holds the client's input, unacknowledged, until
+  // the stream's `ready` event (or the client's resend).
+  virtual bool Backlogged() { return false; }
   // Ends it (the command is killed, the connections closed); `exited`
   // follows.
   virtual void Close() = 0;
@@ -49,6 +49,9 @@ class SessionTarget {
     // A Flag message to the client (PayloadType Flag), in order with the
     // output, e.g. kFlagConnectToPortError. Returns at once.
     std::function<void(uint32_t flag)> flag = {};
+    // The stream said Backlogged and has since delivered enough to take
+    // input again. Returns at once.
+    std::function<void()> ready = {};
   };
   virtual ~SessionTarget() = default;
   // The handshake the client must complete before the stream is opened;

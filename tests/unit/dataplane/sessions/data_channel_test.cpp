@@ -18,9 +18,11 @@ struct Pair {
   std::string shell_got, client_got, closed_with = "<open>";
   std::vector<std::pair<int, int>> sizes;
   bool shell_ready = true;
+  int takes_left = -1;  // how many more inputs the shell takes while ready (-1: any)
   DataChannel server{"ecs-execute-command-0123", {[this](std::string f) { to_client.push_back(std::move(f)); },
                                                    [this](std::string_view b) {
-                                                     if (!shell_ready) return false;
+                                                     if (!shell_ready || takes_left == 0) return false;
+                                                     if (takes_left > 0) --takes_left;
                                                      shell_got.append(b);
                                                      return true;
                                                    },
@@ -92,6 +94,32 @@ TEST(DataChannel, InputNotReadyIsResentByTheClient) {
   // Due again only once acknowledged ones are gone: nothing more to send.
   p.client.Tick(2000);
   EXPECT_TRUE(p.to_server.empty());
+}
+
+// Input held while the target is not ready is acknowledged only once handed
+// over, so nothing held can be lost behind the client's window: the second
+// message arrives while the first waits; the first is taken on its resend
+// but the second is refused again, and RetryInput (the target ready again)
+// hands it over without waiting for the client.
+TEST(DataChannel, InputHeldWhileNotReadyIsAcknowledgedOnlyOnceHandedOver) {
+  Pair p({});
+  p.shell_ready = false;
+  p.client.SendInput("1", 0);
+  p.client.SendInput("2", 0);
+  p.Pump(0);
+  EXPECT_EQ(p.shell_got, "");
+  EXPECT_EQ(p.client.unacknowledged_input(), 2u);
+  p.shell_ready = true;
+  p.takes_left = 1;
+  p.client.Tick(300);  // resends
+  p.Pump(300);
+  EXPECT_EQ(p.shell_got, "1");
+  EXPECT_EQ(p.client.unacknowledged_input(), 1u);  // "2" is held, not acknowledged
+  p.takes_left = -1;
+  p.server.RetryInput(310);
+  p.Pump(310);
+  EXPECT_EQ(p.shell_got, "12");
+  EXPECT_EQ(p.client.unacknowledged_input(), 0u);
 }
 
 TEST(DataChannel, DuplicatesAreDroppedAndReorderedInputIsPutBackInOrder) {

@@ -212,7 +212,7 @@ class Counted final : public SessionTarget {
       void Write(std::string b) override { s_->Write(std::move(b)); }
       void Resize(int r, int c) override { s_->Resize(r, c); }
       void Flag(uint32_t f) override { s_->Flag(f); }
-      bool Backlogged() const override { return s_->Backlogged(); }
+      bool Backlogged() override { return s_->Backlogged(); }
       void Close() override { s_->Close(); }
 
      private:
@@ -699,7 +699,7 @@ class Clogged final : public SessionTarget {
       t_.got += b;
     }
     void Resize(int, int) override {}
-    bool Backlogged() const override { return t_.full; }
+    bool Backlogged() override { return t_.full; }
     void Close() override { ev_.exited(-1, ""); }
 
    private:
