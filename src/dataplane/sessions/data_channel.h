@@ -94,7 +94,6 @@ class DataChannel {
   bool handshake_pending() const { return handshake_pending_; }
   bool overflowing() const { return out_.unacknowledged() > kMaxUnacknowledged; }
   int64_t expected_input() const { return expected_in_; }
-  uint64_t digest_mismatches() const { return digest_mismatches_; }
 
  private:
   // Hands one in-sequence input message over; false: not ready.
@@ -112,7 +111,6 @@ class DataChannel {
   std::map<int64_t, SessionMessage> buffered_;  // input held: not handed over, not acknowledged
   bool handshake_pending_ = false;
   bool delivering_ = false;  // in DeliverHeld (callbacks may call back)
-  uint64_t digest_mismatches_ = 0;
 };
 
 }  // namespace fargo::dataplane::sessions

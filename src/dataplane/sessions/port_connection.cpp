@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,8 +28,9 @@ bool PortConnection::Send(std::string bytes) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (ended_ || closing_ || finishing_) return false;
+    if (bytes.empty()) return true;
     if (opt_.backlog) opt_.backlog->Add(static_cast<int64_t>(bytes.size()));
-    queued_ += bytes;
+    queued_.push_back(std::move(bytes));
   }
   Wake();
   return true;
@@ -77,7 +79,9 @@ void PortConnection::Run() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     ended_ = true;
-    if (opt_.backlog) opt_.backlog->Release(static_cast<int64_t>(queued_.size()));
+    int64_t left = 0;
+    for (const std::string& b : queued_) left += static_cast<int64_t>(b.size());
+    if (opt_.backlog) opt_.backlog->Release(left);
     queued_.clear();
   }
   if (opt_.ended) opt_.ended(end, error);
@@ -86,11 +90,13 @@ void PortConnection::Run() {
 std::pair<PortConnection::End, std::string> PortConnection::Pump(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0) (void)::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-  std::string pending;  // taken from the queue, not written yet
-  size_t written = 0;   // of `pending`
+  std::deque<std::string> pending;  // taken from the queue, not written yet
+  size_t written = 0;               // of pending.front()
   std::vector<char> buf(opt_.read_chunk);
   auto drop_pending = [&] {
-    if (opt_.backlog) opt_.backlog->Release(static_cast<int64_t>(pending.size() - written));
+    int64_t left = -static_cast<int64_t>(written);
+    for (const std::string& b : pending) left += static_cast<int64_t>(b.size());
+    if (opt_.backlog) opt_.backlog->Release(left);
   };
   for (;;) {
     bool finishing;
@@ -100,15 +106,12 @@ std::pair<PortConnection::End, std::string> PortConnection::Pump(int fd) {
         drop_pending();
         return {End::kClosed, ""};
       }
-      if (written == pending.size()) {
-        pending = std::move(queued_);
-        queued_.clear();
-        written = 0;
-      }
+      for (std::string& b : queued_) pending.push_back(std::move(b));
+      queued_.clear();
       finishing = finishing_;
     }
-    if (finishing && written == pending.size()) return {End::kClosed, ""};
-    short events = static_cast<short>((finishing ? 0 : POLLIN) | (written < pending.size() ? POLLOUT : 0));
+    if (finishing && pending.empty()) return {End::kClosed, ""};
+    short events = static_cast<short>((finishing ? 0 : POLLIN) | (pending.empty() ? 0 : POLLOUT));
     pollfd p[2] = {{fd, events, 0}, {wake_, POLLIN, 0}};
     int r = ::poll(p, 2, -1);
     if (r < 0) {
@@ -120,11 +123,31 @@ std::pair<PortConnection::End, std::string> PortConnection::Pump(int fd) {
       uint64_t n;
       (void)!::read(wake_, &n, sizeof n);
     }
-    if (written < pending.size() && (p[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t w = ::send(fd, pending.data() + written, pending.size() - written, MSG_NOSIGNAL);
+    if (!pending.empty() && (p[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      // As much as the socket takes, in one system call.
+      iovec iov[kMaxWriteBuffers];
+      size_t count = 0;
+      for (auto it = pending.begin(); it != pending.end() && count < kMaxWriteBuffers; ++it, ++count) {
+        size_t skip = count == 0 ? written : 0;
+        iov[count] = {const_cast<char*>(it->data()) + skip, it->size() - skip};
+      }
+      msghdr msg{};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = count;
+      ssize_t w = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
       if (w > 0) {
-        written += static_cast<size_t>(w);
         if (opt_.backlog) opt_.backlog->Release(w);
+        size_t done = static_cast<size_t>(w);
+        while (done > 0) {
+          size_t rest = pending.front().size() - written;
+          if (done < rest) {
+            written += done;
+            break;
+          }
+          done -= rest;
+          pending.pop_front();
+          written = 0;
+        }
       } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         std::string why = std::strerror(errno);
         drop_pending();

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -60,7 +61,9 @@ class PortConnection {
   Options opt_;
   int wake_ = -1;
   std::mutex mu_;
-  std::string queued_;  // given, not yet taken by the thread
+  static constexpr size_t kMaxWriteBuffers = 64;  // per sendmsg
+
+  std::deque<std::string> queued_;  // given, not yet taken by the thread
   bool finishing_ = false, closing_ = false, ended_ = false;
   std::thread thread_;
 };

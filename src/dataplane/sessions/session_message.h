@@ -75,15 +75,18 @@ struct SessionMessage {
   Uuid message_id{};
   PayloadType payload_type = PayloadType::kNone;
   std::string payload;
-  // Decoding only: whether the digest matched the payload.
+  // Decoding only: false when the digest was checked and did not match.
   bool digest_ok = true;
 };
 
 // The 120 + n bytes of `m` (HeaderLength 116, space-padded type, digest computed).
 std::string EncodeSessionMessage(const SessionMessage& m);
+// Whether decoding checks the payload's SHA-256 (the plugin does; the SSM
+// agent does not, and on a port session's bulk input it is half the cost).
+enum class DigestCheck { kCheck, kSkip };
 // Parses one frame (see the header comment for what is refused:
 // InvalidFrame errors).
-Result<SessionMessage> DecodeSessionMessage(std::string_view frame);
+Result<SessionMessage> DecodeSessionMessage(std::string_view frame, DigestCheck check = DigestCheck::kCheck);
 
 // "00112233-4455-6677-8899-aabbccddeeff" (lowercase, un-swapped).
 std::string UuidString(const Uuid& id);
