@@ -45,6 +45,9 @@ SAYER = ["sh", "-c", "echo started; while :; do if [ -e /tmp/say ]; then cat /tm
 # The terminal's lines as the page shows them.
 TERMINAL_LINES = "[...document.querySelectorAll('.xterm-rows > div')].map((r) => r.textContent.trimEnd()).join('\\n')"
 
+# How the terminal's dock is displayed ("none": not at all).
+SHELL_SHOWN = "getComputedStyle(document.getElementById('shell')).display"
+
 
 class Browser:
     """tests/e2e/node/console_driver.js: one JSON command a line."""
@@ -161,9 +164,10 @@ class ConsoleTest(FargoTestCase):
             # Declined: no session, no terminal.
             out = self.browser("click", selector='button[data-action="exec"]', dialogs=["dismiss"])
             self.assertIn("Open a shell (/bin/sh) in container app", out["dialogs"][0])
-            self.assertTrue(self.browser("eval", js="document.getElementById('shell').hidden")["value"])
+            self.assertEqual(self.browser("eval", js=SHELL_SHOWN)["value"], "none")
             self.browser("click", selector='button[data-action="exec"]', dialogs=["accept"])
             self.browser.wait("#shell-status", "connected", timeout=10000)
+            self.assertEqual(self.browser("eval", js=SHELL_SHOWN)["value"], "flex")
             self.browser.wait(".xterm-rows", "#", timeout=10000)  # sh's prompt
             session = self.browser.text("#shell-session")
             self.assertTrue(session.startswith("ecs-execute-command-"), session)
@@ -202,7 +206,7 @@ class ConsoleTest(FargoTestCase):
             self.shot("exec")
             # Close ends the session (SSM TerminateSession): its transcript is logged.
             self.browser("click", selector='button[data-shell="close"]')
-            self.assertTrue(self.browser("eval", js="document.getElementById('shell').hidden")["value"])
+            self.assertEqual(self.browser("eval", js=SHELL_SHOWN)["value"], "none")
             w.wait_log(session, "hello-42", timeout=30)
         finally:
             w.ecs.stop_task(cluster=w.cluster, task=arn)

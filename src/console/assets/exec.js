@@ -276,13 +276,14 @@
     current = null;
     if (!c) return;
     c.observer.disconnect();
-    if (!c.channel.ended) {
-      c.channel.close();
-      try { await c.terminate(c.session.sessionId); } catch (e) { /* it ends by itself after the reconnect grace */ }
-    }
+    const live = !c.channel.ended;
+    c.channel.close();
     c.term.dispose();
     $('shell').hidden = true;
     document.body.classList.remove('with-shell');
+    if (live) {
+      try { await c.terminate(c.session.sessionId); } catch (e) { /* it ends by itself after the reconnect grace */ }
+    }
   }
 
   // The stream URL's path on the page's own origin: fargo serves the data
