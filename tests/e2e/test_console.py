@@ -161,6 +161,26 @@ class ConsoleTest(FargoTestCase):
                 90, what="the task and its exec agent RUNNING")
             tid = task_id(arn)
             self.page(f"ecs/{REGION}/cluster/console/task/{tid}", 'button[data-action="exec"]', "Open shell")
+            # The page's message codec against the protocol's test vector (the plugin's own bytes).
+            codec = self.browser("eval", js="""(async () => {
+              const hex = '00000074' + '6f75747075745f73747265616d5f6461746120202020202020202020' + '20202020' + '00000001' +
+                '0000018bcfe56800' + '0000000000000000' + '0000000000000001' + '8899aabbccddeeff' + '0011223344554677' +
+                'e5b111ba26d5bb1cc89d8a3d74fad4cf1ebd5701c29877969c322b456d0784a3' + '00000001' + '00000002' + '2420';
+              const bytes = new Uint8Array(hex.match(/../g).map((h) => parseInt(h, 16)));
+              const m = fargoExec.decode(bytes.buffer);
+              const plain = [...fargoExec.sha256Plain(new TextEncoder().encode('$ '))].map((b) => b.toString(16).padStart(2, '0')).join('');
+              const back = fargoExec.decode(await fargoExec.encode('input_stream_data', 7, 0, 3, new TextEncoder().encode('{"cols":80,"rows":24}')));
+              return { type: m.type, seq: m.seq, id: m.id, payloadType: m.payloadType, payload: new TextDecoder().decode(m.payload),
+                       digestOk: [...m.digest].map((b) => b.toString(16).padStart(2, '0')).join('') === plain, plain,
+                       back: [back.type, back.seq, back.payloadType, new TextDecoder().decode(back.payload)] };
+            })()""")["value"]
+            self.assertEqual(codec["type"], "output_stream_data")
+            self.assertEqual(codec["seq"], 0)
+            self.assertEqual(codec["id"], "00112233-4455-4677-8899-aabbccddeeff")
+            self.assertEqual((codec["payloadType"], codec["payload"]), (1, "$ "))
+            self.assertEqual(codec["plain"], "e5b111ba26d5bb1cc89d8a3d74fad4cf1ebd5701c29877969c322b456d0784a3")
+            self.assertTrue(codec["digestOk"])
+            self.assertEqual(codec["back"], ["input_stream_data", 7, 3, '{"cols":80,"rows":24}'])
             # Declined: no session, no terminal.
             out = self.browser("click", selector='button[data-action="exec"]', dialogs=["dismiss"])
             self.assertIn("Open a shell (/bin/sh) in container app", out["dialogs"][0])
