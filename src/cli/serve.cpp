@@ -708,8 +708,12 @@ int RunServe(const ServeOptions& opt) {
   ExecSessions exec_sessions(io, gateway, engine, *ecs, *ssm, *logs);
   // An instance's sessions end when it stops or terminates.
   ec2->SetInstanceStoppingHook([&exec_sessions](const std::string& arn) { exec_sessions.EndOwner(arn, "The instance stopped."); });
+  // The data channel's upgrades pass the console's guard too: a browser's
+  // only from the console's own origin, with its token.
+  auto admit = [&console](const protocol::HttpRequest& head) { return !console.Guard(head); };
   server::HttpServer::Options api_options;
   api_options.websocket = exec_sessions.Handoff();
+  api_options.websocket->admit = admit;
   server::HttpServer http(io, gateway, local, api_options);
   http.SetAsyncLocal([&vpc_access, &console, &status](const protocol::HttpRequest& req,
                                                        std::function<void(protocol::HttpResponse)> reply) {
@@ -764,6 +768,7 @@ int RunServe(const ServeOptions& opt) {
       // ECS Exec's data channel at Session Manager's name too
       // (wss://ssmmessages.<region>.amazonaws.com, FARGO_EXEC_STREAM_URL).
       https_options.websocket = exec_sessions.Handoff();
+      https_options.websocket->admit = admit;
       task_https = std::make_unique<server::HttpServer>(io, gateway, local, https_options);
       auto p = task_https->Start(ep_options.address, opt.task_https_port);
       if (p.ok()) {

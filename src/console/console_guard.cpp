@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <random>
 
+#include "console/console_assets.h"
+
 namespace fargo::console {
 using protocol::HttpRequest;
 using protocol::HttpResponse;
@@ -28,8 +30,17 @@ std::string Get(const HttpRequest& req, const char* name) {
 }  // namespace
 
 bool ConsoleGuard::IsConsolePage(const std::string& path) {
-  return path == "/_fargo" || path == "/_fargo/" || path == "/_fargo/index.html" || path == "/_fargo/app.js" ||
-         path == "/_fargo/app.css" || path == "/_fargo/favicon.svg";
+  static const std::string kPrefix = "/_fargo/";
+  if (path == "/_fargo" || path == kPrefix) return true;
+  if (path.rfind(kPrefix, 0) != 0) return false;
+  std::string name = path.substr(kPrefix.size());
+  for (const ConsoleAsset& a : ConsoleAssets())
+    if (name == a.name) return true;
+  return false;
+}
+
+bool ConsoleGuard::TakesTokenInQuery(const std::string& path) {
+  return path == "/_fargo/console/events" || path.rfind("/v1/data-channel/", 0) == 0;
 }
 
 bool ConsoleGuard::FromBrowser(const HttpRequest& req) {
@@ -75,7 +86,7 @@ std::optional<HttpResponse> ConsoleGuard::Check(const HttpRequest& req) const {
   std::string site = Get(req, "sec-fetch-site");
   if (!site.empty() && site != "same-origin") return Refuse("requests from another site are refused");
   std::string token = Get(req, "x-fargo-console-token");
-  if (token.empty() && req.path == "/_fargo/console/events") {
+  if (token.empty() && TakesTokenInQuery(req.path)) {
     auto it = req.query.find("token");
     if (it != req.query.end()) token = it->second;
   }

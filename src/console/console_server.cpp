@@ -25,7 +25,8 @@ std::string TypeOf(const std::string& name) {
     return name.size() >= e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0;
   };
   if (ends(".html")) return "text/html; charset=utf-8";
-  if (ends(".js")) return "text/javascript; charset=utf-8";
+  if (ends(".js") || ends(".mjs")) return "text/javascript; charset=utf-8";
+  if (ends(".txt")) return "text/plain; charset=utf-8";
   if (ends(".css")) return "text/css; charset=utf-8";
   if (ends(".svg")) return "image/svg+xml";
   return "application/octet-stream";
@@ -34,6 +35,7 @@ std::string TypeOf(const std::string& name) {
 void SecurityHeaders(HttpResponse& r) {
   r.headers.emplace_back("Content-Security-Policy",
                          "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+                         "style-src 'self' 'unsafe-inline'; "
                          "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
   r.headers.emplace_back("X-Frame-Options", "DENY");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");

@@ -187,8 +187,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
     busy_ = true;
     auto& req = parser_->get();
-    if (options_.websocket && websocket::is_upgrade(req) &&
-        options_.websocket->wants(std::string(req.target()))) {
+    if (options_.websocket && websocket::is_upgrade(req) && options_.websocket->wants(std::string(req.target())) &&
+        (!options_.websocket->admit || options_.websocket->admit(HeadOf(req)))) {
       // The connection leaves the listener: what it serves now is the
       // WebSocket server's.
       closed_ = true;

@@ -30,12 +30,15 @@
 namespace fargo::server {
 
 // Who takes WebSocket upgrades (RFC 6455) over: a request that `wants`
-// (by its target) leaves the listener, its connection handed to `plain` or
-// `tls` with the upgrade request, on the connection's executor; any other
-// upgrade is an ordinary request.
+// (by its target) and `admit` lets in (by its head: a browser's Origin, a
+// token; null admits all) leaves the listener, its connection handed to
+// `plain` or `tls` with the upgrade request, on the connection's executor;
+// any other upgrade is an ordinary request (so the handler answers, e.g.
+// refuses, one that is not admitted).
 struct WebSocketHandoff {
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
   std::function<bool(const std::string& target)> wants;
+  std::function<bool(const protocol::HttpRequest& head)> admit;
   std::function<void(boost::beast::tcp_stream, Request)> plain;
   std::function<void(boost::beast::ssl_stream<boost::beast::tcp_stream>, Request)> tls;
 };

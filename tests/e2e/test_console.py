@@ -6,10 +6,13 @@ the open page within a second, without a reload; the live log tail shows a
 line a container prints within a second; the actions (stop a task, set a
 service's desired count, force a new deployment) work after their
 confirmation and do nothing when it is declined; task definition revisions
-diff; load balancers, S3 prefixes, versions and downloads show. Screenshots
+diff; load balancers, S3 prefixes, versions and downloads show; a task run
+with ECS Exec opens a shell in the page (the data channel spoken by the
+page, a terminal that answers and resizes). Screenshots
 of each page land in docs/ (docs/console-*.png). Another origin can neither
 read nor act: its requests are refused, fargo sends no CORS headers, and a
-page of another origin cannot stop a task through the browser.
+page of another origin can neither stop a task through the browser nor open
+a WebSocket to the data channel.
 
 Needs a container engine and the story's images, Debian's chromium and
 puppeteer-core in tests/e2e/node (all installed by scripts/setup.sh --test).
@@ -18,6 +21,7 @@ import http.server
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
@@ -36,6 +40,13 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Says whatever lands in /tmp/say, at once.
 SAYER = ["sh", "-c", "echo started; while :; do if [ -e /tmp/say ]; then cat /tmp/say; rm -f /tmp/say; fi; "
          "sleep 0.05; done"]
+
+
+# The terminal's lines as the page shows them.
+TERMINAL_LINES = "[...document.querySelectorAll('.xterm-rows > div')].map((r) => r.textContent.trimEnd()).join('\\n')"
+
+# How the terminal's dock is displayed ("none": not at all).
+SHELL_SHOWN = "getComputedStyle(document.getElementById('shell')).display"
 
 
 class Browser:
@@ -139,6 +150,87 @@ class ConsoleTest(FargoTestCase):
         self.assertIn(self.fargo.health()["version"], text)
         self.shot("overview")
         self.shot("overview-dark", dark=True)
+
+    def test_10_a_shell_in_the_page(self):
+        w = self.world
+        td = w.register("shell", [w.container("app", ["sleep", "infinity"])], taskRoleArn=w.role_arn)
+        arn = w.run(td, enableExecuteCommand=True)
+        try:
+            wait_for(lambda: (lambda t: t["lastStatus"] == "RUNNING" and all(
+                a["lastStatus"] == "RUNNING" for c in t["containers"] for a in c.get("managedAgents", [])))(w.task(arn)),
+                90, what="the task and its exec agent RUNNING")
+            tid = task_id(arn)
+            self.page(f"ecs/{REGION}/cluster/console/task/{tid}", 'button[data-action="exec"]', "Open shell")
+            # The page's message codec against the protocol's test vector (the plugin's own bytes).
+            codec = self.browser("eval", js="""(async () => {
+              const hex = '00000074' + '6f75747075745f73747265616d5f6461746120202020202020202020' + '20202020' + '00000001' +
+                '0000018bcfe56800' + '0000000000000000' + '0000000000000001' + '8899aabbccddeeff' + '0011223344554677' +
+                'e5b111ba26d5bb1cc89d8a3d74fad4cf1ebd5701c29877969c322b456d0784a3' + '00000001' + '00000002' + '2420';
+              const bytes = new Uint8Array(hex.match(/../g).map((h) => parseInt(h, 16)));
+              const m = fargoExec.decode(bytes.buffer);
+              const plain = [...fargoExec.sha256Plain(new TextEncoder().encode('$ '))].map((b) => b.toString(16).padStart(2, '0')).join('');
+              const back = fargoExec.decode(await fargoExec.encode('input_stream_data', 7, 0, 3, new TextEncoder().encode('{"cols":80,"rows":24}')));
+              return { type: m.type, seq: m.seq, id: m.id, payloadType: m.payloadType, payload: new TextDecoder().decode(m.payload),
+                       digestOk: [...m.digest].map((b) => b.toString(16).padStart(2, '0')).join('') === plain, plain,
+                       back: [back.type, back.seq, back.payloadType, new TextDecoder().decode(back.payload)] };
+            })()""")["value"]
+            self.assertEqual(codec["type"], "output_stream_data")
+            self.assertEqual(codec["seq"], 0)
+            self.assertEqual(codec["id"], "00112233-4455-4677-8899-aabbccddeeff")
+            self.assertEqual((codec["payloadType"], codec["payload"]), (1, "$ "))
+            self.assertEqual(codec["plain"], "e5b111ba26d5bb1cc89d8a3d74fad4cf1ebd5701c29877969c322b456d0784a3")
+            self.assertTrue(codec["digestOk"])
+            self.assertEqual(codec["back"], ["input_stream_data", 7, 3, '{"cols":80,"rows":24}'])
+            # Declined: no session, no terminal.
+            out = self.browser("click", selector='button[data-action="exec"]', dialogs=["dismiss"])
+            self.assertIn("Open a shell (/bin/sh) in container app", out["dialogs"][0])
+            self.assertEqual(self.browser("eval", js=SHELL_SHOWN)["value"], "none")
+            self.browser("click", selector='button[data-action="exec"]', dialogs=["accept"])
+            self.browser.wait("#shell-status", "connected", timeout=10000)
+            self.assertEqual(self.browser("eval", js=SHELL_SHOWN)["value"], "flex")
+            self.browser.wait(".xterm-rows", "#", timeout=10000)  # sh's prompt
+            session = self.browser.text("#shell-session")
+            self.assertTrue(session.startswith("ecs-execute-command-"), session)
+            start = time.time()
+            self.browser("type", text="echo hello-$((6*7))")
+            self.browser("press", key="Enter")
+            self.browser.wait(".xterm-rows", "hello-42", timeout=5000)
+            print(f"typed -> the terminal shows hello-42: {(time.time() - start) * 1000:.0f} ms", flush=True)
+
+            def stty_size():
+                cols, rows = map(int, self.browser.text("#shell-size").split("\u00d7"))
+                self.browser("type", text="echo size-$(stty size | tr ' ' x)")
+                self.browser("press", key="Enter")
+                try:
+                    self.browser.wait(".xterm-rows", f"size-{rows}x{cols}", timeout=5000)
+                except AssertionError:
+                    raise AssertionError(f"no size-{rows}x{cols} in the terminal:\n" +
+                                         self.browser("eval", js=TERMINAL_LINES)["value"])
+                return rows, cols
+            before = stty_size()
+            # A larger terminal: the page sends its size, the shell's TTY follows.
+            self.browser("click", selector='button[data-shell="grow"]')
+            self.browser.wait("#shell-size", f"{before[1]}\u00d7{before[0]}", absent=True, timeout=3000)
+            after = stty_size()
+            self.assertGreater(after[0], before[0])
+            self.browser("click", selector='button[data-shell="grow"]')
+            self.browser("type", text="clear")
+            self.browser("press", key="Enter")
+            self.browser.wait(".xterm-rows", "size-", absent=True, timeout=5000)
+            for line, shows in (("echo hello-$((6*7))", "hello-42"), ("uname -sm", "Linux"), ("ls /", "proc")):
+                self.browser("type", text=line)
+                self.browser("press", key="Enter")
+                self.browser.wait(".xterm-rows", shows, timeout=5000)
+            self.browser("eval", js="window.scrollTo(0, document.body.scrollHeight)")
+            time.sleep(0.5)
+            self.shot("exec")
+            # Close ends the session (SSM TerminateSession): its transcript is logged.
+            self.browser("click", selector='button[data-shell="close"]')
+            self.assertEqual(self.browser("eval", js=SHELL_SHOWN)["value"], "none")
+            w.wait_log(session, "hello-42", timeout=30)
+        finally:
+            w.ecs.stop_task(cluster=w.cluster, task=arn)
+            w.wait_status(arn, "STOPPED")
 
     def test_2_service_shows_counts_and_addresses(self):
         w = self.world
@@ -359,6 +451,11 @@ class ConsoleTest(FargoTestCase):
               }}
               try {{ const r = await fetch('{self.fargo.endpoint}/_fargo/status'); out.push('status:' + r.status); }}
               catch (e) {{ out.push('status:blocked'); }}
+              out.push(await new Promise((done) => {{
+                const ws = new WebSocket('ws://127.0.0.1:{port}/v1/data-channel/ecs-execute-command-0?role=publish_subscribe&token={token}');
+                ws.onopen = () => {{ ws.close(); done('ws:opened'); }};
+                ws.onerror = () => done('ws:refused');
+              }}));
               return out.join(' ');
             }})()"""
             result = self.browser("eval", js=js)["value"]
@@ -367,9 +464,20 @@ class ConsoleTest(FargoTestCase):
             shutil.rmtree(site, ignore_errors=True)
         self.assertIn("cors:blocked", result)
         self.assertIn("status:blocked", result)
+        self.assertIn("ws:refused", result)
         time.sleep(1)
         t = w.task(victim["taskArn"])
         self.assertEqual((t["desiredStatus"], t["lastStatus"]), ("RUNNING", "RUNNING"), result)
+        # The data channel's upgrade, from another origin: refused before any WebSocket.
+        for origin in ("http://evil.example", None):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall((f"GET /v1/data-channel/ecs-execute-command-0?role=publish_subscribe&token={token} HTTP/1.1\r\n"
+                              f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+                              (f"Origin: {origin}\r\n" if origin else "") + "\r\n").encode())
+                head = sock.recv(4096).decode(errors="replace")
+            # Without an Origin (the plugin, the SDKs) only the session token guards it.
+            self.assertTrue(head.startswith("HTTP/1.1 403" if origin else "HTTP/1.1 101"), head)
         # The aws CLI is not a browser: it is not asked for anything.
         out = self.fargo.aws("ecs", "describe-services", "--cluster", "console", "--services", "web", region=REGION)
         self.assertIn("web", out if isinstance(out, str) else json.dumps(out))

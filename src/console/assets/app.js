@@ -27,7 +27,7 @@ async function failure(resp) {
   return new Error(`${resp.status} ${msg}`);
 }
 // JSON 1.1 services (ECS, CloudWatch Logs).
-const TARGETS = { ecs: 'AmazonEC2ContainerServiceV20141113', logs: 'Logs_20140328' };
+const TARGETS = { ecs: 'AmazonEC2ContainerServiceV20141113', logs: 'Logs_20140328', ssm: 'AmazonSSM' };
 async function json11(service, op, body = {}, region = state.region) {
   const resp = await fetch('/', { method: 'POST', body: JSON.stringify(body), headers: headers(region, service,
     { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': `${TARGETS[service]}.${op}` }) });
@@ -303,6 +303,9 @@ async function ecsTask(cluster, id) {
       { title: 'Reason', html: (c) => esc(c.reason) },
       { title: 'Image', html: (c) => `<span class="mono">${esc(c.image)}</span>` },
       { title: 'Logs', html: (c) => { const s = streams.find((x) => x.container === c.name); return s ? link(`#/logs/${enc(state.region)}/tail?group=${enc(s.group)}&streams=${enc(s.stream)}`, 'live tail') : ''; } },
+      { title: 'ECS Exec', html: (c) => (t.lastStatus !== 'RUNNING' || c.lastStatus !== 'RUNNING' ? ''
+        : t.enableExecuteCommand ? `<button type="button" data-action="exec" data-cluster="${esc(cluster)}" data-task="${esc(id)}" data-container="${esc(c.name)}">Open shell…</button>`
+          : '<span class="muted">not enabled</span>') },
     ], t.containers || [])}`;
 }
 
@@ -486,6 +489,13 @@ async function act(btn) {
     } else if (d.action === 'redeploy') {
       if (!confirm(`Start a new deployment of ${d.service}?`)) return;
       await ecs('UpdateService', { cluster: d.cluster, service: d.service, forceNewDeployment: true });
+    } else if (d.action === 'exec') {
+      if (!confirm(`Open a shell (/bin/sh) in container ${d.container} of task ${d.task}? What you type runs there.`)) return;
+      const region = state.region;
+      const r = await ecs('ExecuteCommand', { cluster: d.cluster, task: d.task, container: d.container, interactive: true, command: '/bin/sh' });
+      await window.fargoExec.open({ session: r.session, title: `${d.container} · ${d.task}`, token: TOKEN,
+        terminate: (sessionId) => json11('ssm', 'TerminateSession', { SessionId: sessionId }, region) });
+      return;
     } else if (d.action === 'download') {
       const resp = await fetch(s3path(d.bucket, d.key) + (d.version && d.version !== 'null' ? `?versionId=${enc(d.version)}` : ''), { headers: headers('us-east-1', 's3') });
       if (!resp.ok) throw await failure(resp);

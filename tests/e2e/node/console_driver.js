@@ -8,6 +8,8 @@
 //   {"cmd": "screenshot", "path": ..., "dark": false}
 //   {"cmd": "downloads", "path": ...}          downloads go to that folder
 //   {"cmd": "eval", "js": ...}                  -> {"ok": true, "value": ...}
+//   {"cmd": "type", "text": ...}                keystrokes to the focused element
+//   {"cmd": "press", "key": ...}                one key ("Enter")
 //   {"cmd": "quit"}
 'use strict';
 const fs = require('fs');
@@ -75,6 +77,12 @@ const puppeteer = require('puppeteer-core');
         out({ ok: true });
       } else if (c.cmd === 'eval') {
         out({ ok: true, value: await page.evaluate(c.js) });
+      } else if (c.cmd === 'type') {
+        await page.keyboard.type(c.text);
+        out({ ok: true });
+      } else if (c.cmd === 'press') {
+        await page.keyboard.press(c.key);
+        out({ ok: true });
       } else if (c.cmd === 'quit') {
         out({ ok: true, errors: consoleErrors });
         break;

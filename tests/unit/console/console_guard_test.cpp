@@ -64,6 +64,43 @@ TEST(ConsoleGuardTest, ThePageIsServedOnlyUnderAnAddressOrLocalhost) {
   EXPECT_TRUE(g.Check(Req("/_fargo/app.js", {{"host", "rebind.evil.example"}})));
 }
 
+// A page's WebSocket to the data channel cannot carry headers: its console
+// token comes in the query, and its Origin must be fargo's own.
+TEST(ConsoleGuardTest, DataChannelUpgradesFromBrowsersNeedTheOriginAndTheToken) {
+  ConsoleGuard g(kToken);
+  auto upgrade = [](std::map<std::string, std::string> headers, std::string token) {
+    HttpRequest r = Req("/v1/data-channel/ecs-execute-command-0abc", std::move(headers));
+    r.method = "GET";
+    r.query.emplace("role", "publish_subscribe");
+    if (!token.empty()) r.query.emplace("token", std::move(token));
+    return r;
+  };
+  const std::map<std::string, std::string> own = {
+      {"host", "127.0.0.1:4566"}, {"origin", "http://127.0.0.1:4566"}, {"sec-fetch-site", "same-origin"}};
+  EXPECT_FALSE(g.Check(upgrade(own, kToken)));
+  EXPECT_TRUE(g.Check(upgrade(own, "")));
+  EXPECT_TRUE(g.Check(upgrade(own, std::string(64, 'b'))));
+  EXPECT_TRUE(g.Check(upgrade({{"host", "127.0.0.1:4566"}, {"origin", "http://evil.example"}}, kToken)));
+  EXPECT_TRUE(g.Check(upgrade({{"host", "evil.example:4566"}, {"origin", "http://evil.example:4566"}}, kToken)));
+  // The plugin, fargo's own client and the SDKs' send no Origin: the session token alone guards them.
+  EXPECT_FALSE(g.Check(upgrade({{"host", "127.0.0.1:4566"}}, "")));
+  // Elsewhere a token in the query is not the console's token.
+  HttpRequest api = Req("/", own);
+  api.query.emplace("token", kToken);
+  EXPECT_TRUE(g.Check(api));
+}
+
+TEST(ConsoleGuardTest, ThePagesFilesAreTheEmbeddedOnes) {
+  EXPECT_TRUE(ConsoleGuard::IsConsolePage("/_fargo/"));
+  EXPECT_TRUE(ConsoleGuard::IsConsolePage("/_fargo/app.js"));
+  EXPECT_TRUE(ConsoleGuard::IsConsolePage("/_fargo/xterm.mjs"));
+  EXPECT_TRUE(ConsoleGuard::IsConsolePage("/_fargo/xterm.css"));
+  EXPECT_FALSE(ConsoleGuard::IsConsolePage("/_fargo/status"));
+  EXPECT_FALSE(ConsoleGuard::IsConsolePage("/_fargo/console/events"));
+  EXPECT_FALSE(ConsoleGuard::IsConsolePage("/_fargo/nothing.js"));
+  EXPECT_FALSE(ConsoleGuard::IsConsolePage("/app.js"));
+}
+
 TEST(ConsoleGuardTest, HostsAllowed) {
   EXPECT_TRUE(ConsoleGuard::HostAllowed("127.0.0.1:4566"));
   EXPECT_TRUE(ConsoleGuard::HostAllowed("10.1.2.3"));

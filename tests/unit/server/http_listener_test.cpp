@@ -205,5 +205,46 @@ TEST_F(HttpListenerTest, ShutdownEndsGracefullyWhenTheLastAnswerIsWritten) {
   EXPECT_FALSE(result.get());
 }
 
+// A WebSocket upgrade the handoff wants leaves the listener only when its
+// head is admitted; one that is not is an ordinary request for the handler
+// (which can refuse it), and the handoff never sees it.
+TEST_F(HttpListenerTest, WebSocketUpgradesNotAdmittedGoToTheHandler) {
+  auto handoff = std::make_shared<WebSocketHandoff>();
+  std::atomic<int> taken{0};
+  std::string seen_origin;
+  handoff->wants = [](const std::string& target) { return target.rfind("/ws/", 0) == 0; };
+  handoff->admit = [&](const HttpRequest& head) {
+    const std::string* origin = head.Header("origin");
+    seen_origin = origin ? *origin : "";
+    return !origin || *origin == "http://127.0.0.1";
+  };
+  handoff->plain = [&](boost::beast::tcp_stream stream, WebSocketHandoff::Request) {
+    ++taken;
+    stream.socket().close();
+  };
+  HttpListenerOptions options;
+  options.websocket = handoff;
+  Start(options);
+  auto upgrade = [](const std::string& origin) {
+    return "GET /ws/1?role=x HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+           (origin.empty() ? std::string() : "Origin: " + origin + "\r\n") + "\r\n";
+  };
+  int fd = Connect(port_);
+  std::string out = SendAndReadAll(fd, upgrade("http://evil.example"));
+  ::close(fd);
+  EXPECT_EQ(seen_origin, "http://evil.example");
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out;  // EchoHandler's answer
+  EXPECT_NE(out.find("/ws/1"), std::string::npos) << out;
+  EXPECT_EQ(taken.load(), 0);
+  for (const std::string origin : {"http://127.0.0.1", ""}) {
+    fd = Connect(port_);
+    out = SendAndReadAll(fd, upgrade(origin));
+    ::close(fd);
+    EXPECT_EQ(out, "") << origin;  // handed over (and closed there), never answered here
+  }
+  EXPECT_EQ(taken.load(), 2);
+}
+
 }  // namespace
 }  // namespace fargo::server
