@@ -65,6 +65,11 @@ class PortConnection {
 
   std::deque<std::string> queued_;  // given, not yet taken by the thread
   bool finishing_ = false, closing_ = false, ended_ = false;
+  // The dialed socket while the thread pumps it (-1 otherwise), and whether
+  // the thread holds bytes not yet written: Send writes itself only when
+  // nothing is queued or held before it.
+  int direct_fd_ = -1;
+  bool thread_writing_ = false;
   std::thread thread_;
 };
 
