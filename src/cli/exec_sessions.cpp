@@ -1,5 +1,7 @@
 #include "cli/exec_sessions.h"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -28,14 +30,18 @@ std::string ReplaceAll(std::string s, const std::string& from, const std::string
 
 }  // namespace
 
-ExecSessions::ExecSessions(boost::asio::io_context& io, server::Gateway& gateway, runtime::EngineClient& engine,
-                           services::EcsService& ecs, services::SsmService& ssm, services::LogsService& logs)
+ExecSessions::ExecSessions(server::Gateway& gateway, runtime::EngineClient& engine, services::EcsService& ecs,
+                           services::SsmService& ssm, services::LogsService& logs)
     : gateway_(gateway),
       engine_(engine),
       logs_(logs),
       ssm_(ssm),
-      registry_(io.get_executor(), {kSessionsPerContainer}),
-      server_(registry_) {
+      loop_thread_([this] {
+        pthread_setname_np(pthread_self(), "fargo-sessions");
+        loop_.run();
+      }),
+      registry_(loop_.get_executor(), {kSessionsPerContainer}),
+      server_(registry_, &loop_) {
   if (const char* t = std::getenv("FARGO_EXEC_STREAM_URL")) url_template_ = t;
   if (const char* m = std::getenv("FARGO_PORT_SESSIONS")) port_basic_mode_ = std::string(m) == "basic";
   ecs.SetExecCommandStarter(
@@ -88,7 +94,12 @@ ExecSessions::ExecSessions(boost::asio::io_context& io, server::Gateway& gateway
   ssm.SetSessionHooks(std::move(hooks));
 }
 
-ExecSessions::~ExecSessions() { uploads_.join(); }
+ExecSessions::~ExecSessions() {
+  loop_work_.reset();
+  loop_.stop();
+  loop_thread_.join();
+  uploads_.join();
+}
 
 Result<std::string> ExecSessions::StartSsmSession(const services::SsmService::SessionStart& s) {
   std::shared_ptr<sessions::SessionTarget> target;

@@ -20,12 +20,14 @@
 // for plugins that only accept AWS's names; see docs/ecs-exec.md).
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "dataplane/sessions/session_registry.h"
 #include "dataplane/sessions/session_server.h"
@@ -41,9 +43,9 @@ class ExecSessions {
  public:
   // REQUIRES: everything outlives this; call on the state thread's side
   // before the services serve (the hooks are set here).
-  ExecSessions(boost::asio::io_context& io, server::Gateway& gateway, runtime::EngineClient& engine,
-               services::EcsService& ecs, services::SsmService& ssm, services::LogsService& logs);
-  ~ExecSessions();  // waits for the uploads under way
+  ExecSessions(server::Gateway& gateway, runtime::EngineClient& engine, services::EcsService& ecs,
+               services::SsmService& ssm, services::LogsService& logs);
+  ~ExecSessions();  // stops the sessions' loop; waits for the uploads under way
 
   // ECS's quota "ECS Exec sessions": per container, not adjustable.
   static constexpr size_t kSessionsPerContainer = 1000;
@@ -65,6 +67,13 @@ class ExecSessions {
   runtime::EngineClient& engine_;
   services::LogsService& logs_;
   services::SsmService& ssm_;
+  // The sessions' own event loop, one thread: their strands and their
+  // WebSocket connections (taken over from the API's loop) live on it, so a
+  // frame, its acknowledgement and what the session does with it are
+  // handed on without waking another thread.
+  boost::asio::io_context loop_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> loop_work_{loop_.get_executor()};
+  std::thread loop_thread_;
   dataplane::sessions::SessionRegistry registry_;
   dataplane::sessions::SessionServer server_;
   std::string url_template_;

@@ -705,7 +705,7 @@ int RunServe(const ServeOptions& opt) {
     return r;
   };
   // ECS Exec: sessions, their data channel on this port, their logging.
-  ExecSessions exec_sessions(io, gateway, engine, *ecs, *ssm, *logs);
+  ExecSessions exec_sessions(gateway, engine, *ecs, *ssm, *logs);
   // An instance's sessions end when it stops or terminates.
   ec2->SetInstanceStoppingHook([&exec_sessions](const std::string& arn) { exec_sessions.EndOwner(arn, "The instance stopped."); });
   // The data channel's upgrades pass the console's guard too: a browser's

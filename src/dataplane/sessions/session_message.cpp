@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <boost/json.hpp>
 #include <cstring>
+#include <random>
 
 namespace fargo::dataplane::sessions {
 namespace {
@@ -99,8 +99,14 @@ std::string UuidString(const Uuid& id) {
 }
 
 Uuid RandomUuid() {
+  // Message ids are not secrets; OpenSSL's generator asks getpid() on every
+  // call (a system call per message).
+  thread_local std::mt19937_64 random{std::random_device{}()};
   Uuid id{};
-  RAND_bytes(id.data(), static_cast<int>(id.size()));
+  for (size_t i = 0; i < id.size(); i += 8) {
+    uint64_t r = random();
+    std::memcpy(id.data() + i, &r, 8);
+  }
   id[6] = static_cast<uint8_t>((id[6] & 0x0f) | 0x40);
   id[8] = static_cast<uint8_t>((id[8] & 0x3f) | 0x80);
   return id;

@@ -7,6 +7,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 #include <deque>
+#include <unistd.h>
 
 namespace fargo::dataplane::sessions {
 namespace asio = boost::asio;
@@ -139,6 +140,25 @@ std::shared_ptr<server::WebSocketHandoff> SessionServer::Handoff() {
   h->wants = [](const std::string& target) { return !SessionIdOf(target).empty(); };
   h->plain = [this](beast::tcp_stream stream, server::WebSocketHandoff::Request req) {
     std::string id = SessionIdOf(std::string(req.target()));
+    if (loop_) {
+      // The socket, nothing pending on it, re-registered with the loop.
+      boost::system::error_code ec;
+      auto protocol = stream.socket().local_endpoint(ec).protocol();
+      int fd = ec ? -1 : stream.socket().release(ec);
+      if (ec || fd < 0) return;  // the client is gone: nothing to serve
+      asio::ip::tcp::socket moved(*loop_);
+      moved.assign(protocol, fd, ec);
+      if (ec) {
+        ::close(fd);
+        return;
+      }
+      // The connection starts on its new loop.
+      asio::post(*loop_, [this, id, req = std::move(req), moved = std::move(moved)]() mutable {
+        std::make_shared<Connection<beast::tcp_stream>>(beast::tcp_stream(std::move(moved)), registry_, id)
+            ->Run(std::move(req));
+      });
+      return;
+    }
     std::make_shared<Connection<beast::tcp_stream>>(std::move(stream), registry_, id)->Run(std::move(req));
   };
   h->tls = [this](beast::ssl_stream<beast::tcp_stream> stream, server::WebSocketHandoff::Request req) {

@@ -9,6 +9,7 @@
 // resumed one.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <memory>
 #include <string>
 
@@ -19,7 +20,10 @@ namespace fargo::dataplane::sessions {
 
 class SessionServer {
  public:
-  explicit SessionServer(SessionRegistry& registry) : registry_(registry) {}
+  // `loop`, if given: plain connections are moved onto it (the sessions'
+  // own loop, where their strands run); TLS ones stay where they came.
+  explicit SessionServer(SessionRegistry& registry, boost::asio::io_context* loop = nullptr)
+      : registry_(registry), loop_(loop) {}
 
   // What HttpListenerOptions::websocket takes.
   std::shared_ptr<server::WebSocketHandoff> Handoff();
@@ -29,6 +33,7 @@ class SessionServer {
 
  private:
   SessionRegistry& registry_;
+  boost::asio::io_context* loop_;
 };
 
 }  // namespace fargo::dataplane::sessions
