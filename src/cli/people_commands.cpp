@@ -12,6 +12,7 @@
 
 #include "cli/daemon_client.h"
 #include "cli/durations.h"
+#include "cli/pull_command.h"
 #include "cli/views.h"
 
 namespace fargo::cli {
@@ -142,6 +143,34 @@ int RunStatus(const PeopleOptions& opt) {
 
 // ---- ps
 
+namespace {
+
+// The image pull of each task still pending, from GET /_fargo/pulls (an
+// older daemon without it: none).
+void AddPulls(const DaemonClient& client, std::vector<TaskRow>& rows) {
+  bool pending = false;
+  for (const auto& r : rows) pending |= r.status == "PROVISIONING" || r.status == "PENDING";
+  if (!pending) return;
+  DaemonClient::Answer a = client.Call("GET", "/_fargo/pulls");
+  auto* pulls = a.status == 200 ? a.body.if_contains("Pulls") : nullptr;
+  if (!pulls || !pulls->is_array()) return;
+  std::map<std::string, runtime::PullProgress> by_task;  // the latest under way per task
+  for (const auto& v : pulls->as_array()) {
+    if (!v.is_object()) continue;
+    runtime::PullProgress p = runtime::PullProgress::FromJson(v.as_object());
+    if (!p.owner.empty() && p.state == runtime::PullProgress::State::kPulling) by_task[p.owner] = std::move(p);
+  }
+  for (auto& r : rows) {
+    auto it = by_task.find(r.task_arn);
+    if (it == by_task.end() || (r.status != "PROVISIONING" && r.status != "PENDING")) continue;
+    std::string amount = PullAmountText(it->second);
+    r.pull = "pulling" + (amount.empty() ? "" : " " + amount);
+    r.pull_json = it->second.ToJson();
+  }
+}
+
+}  // namespace
+
 int RunPs(const PsOptions& opt) {
   DaemonClient client(opt.endpoint, opt.region);
   Ecs ecs(client);
@@ -153,6 +182,7 @@ int RunPs(const PsOptions& opt) {
     if (!tasks.ok()) return Fail("ps", tasks.error());
     for (const auto& t : *tasks) rows.push_back(TaskRowOf(cluster, t));
   }
+  AddPulls(client, rows);
   // Per cluster and service, the newest first (as docker ps).
   std::stable_sort(rows.begin(), rows.end(), [](const TaskRow& a, const TaskRow& b) {
     if (a.cluster != b.cluster) return a.cluster < b.cluster;

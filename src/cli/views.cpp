@@ -101,7 +101,8 @@ Table TasksTable(const std::vector<TaskRow>& rows, double now) {
   Table t({"CLUSTER", "SERVICE", "TASK", "STATUS", "HEALTH", "ADDRESS", "IMAGE", "AGE"});
   for (const auto& r : rows) {
     double since = r.created_at ? r.created_at : r.started_at;
-    t.AddRow({r.cluster, OrDash(r.service), r.task_id, Table::Cell(r.status, StatusColour(r.status)),
+    t.AddRow({r.cluster, OrDash(r.service), r.task_id,
+              Table::Cell(r.pull.empty() ? r.status : r.status + " " + r.pull, StatusColour(r.status)),
               Table::Cell(OrDash(r.health), StatusColour(r.health)), OrDash(r.address), OrDash(r.image),
               since ? FormatAge(now - since) : "-"});
   }
@@ -119,6 +120,7 @@ json::array TasksJson(const std::vector<TaskRow>& rows) {
                    {"CreatedAt", r.created_at}};
     o["StartedAt"] = r.started_at ? json::value(r.started_at) : json::value(nullptr);
     o["StoppedAt"] = r.stopped_at ? json::value(r.stopped_at) : json::value(nullptr);
+    o["Pull"] = r.pull_json.empty() ? json::value(nullptr) : json::value(r.pull_json);
     out.push_back(std::move(o));
   }
   return out;

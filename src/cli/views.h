@@ -17,6 +17,10 @@ struct TaskRow {
   std::string cluster, service, task_id, task_arn, status, desired_status, health, address, image,
       task_definition;
   double created_at = 0, started_at = 0, stopped_at = 0;  // epoch seconds, 0 = not yet
+  // While its image is pulled (GET /_fargo/pulls): "pulling 45% 12.1/26.8 MB",
+  // shown after the status; its JSON (PullProgress::ToJson) in TasksJson.
+  std::string pull;
+  boost::json::object pull_json;
 };
 // From one task of DescribeTasks. `cluster` is the cluster's name.
 TaskRow TaskRowOf(const std::string& cluster, const boost::json::object& task);
