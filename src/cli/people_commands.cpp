@@ -12,7 +12,6 @@
 
 #include "cli/daemon_client.h"
 #include "cli/durations.h"
-#include "cli/pull_command.h"
 #include "cli/views.h"
 
 namespace fargo::cli {
@@ -154,19 +153,7 @@ void AddPulls(const DaemonClient& client, std::vector<TaskRow>& rows) {
   DaemonClient::Answer a = client.Call("GET", "/_fargo/pulls");
   auto* pulls = a.status == 200 ? a.body.if_contains("Pulls") : nullptr;
   if (!pulls || !pulls->is_array()) return;
-  std::map<std::string, runtime::PullProgress> by_task;  // the latest under way per task
-  for (const auto& v : pulls->as_array()) {
-    if (!v.is_object()) continue;
-    runtime::PullProgress p = runtime::PullProgress::FromJson(v.as_object());
-    if (!p.owner.empty() && p.state == runtime::PullProgress::State::kPulling) by_task[p.owner] = std::move(p);
-  }
-  for (auto& r : rows) {
-    auto it = by_task.find(r.task_arn);
-    if (it == by_task.end() || (r.status != "PROVISIONING" && r.status != "PENDING")) continue;
-    std::string amount = PullAmountText(it->second);
-    r.pull = "pulling" + (amount.empty() ? "" : " " + amount);
-    r.pull_json = it->second.ToJson();
-  }
+  AttachPulls(rows, pulls->as_array());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cli/daemon_client.h"
+#include "cli/views.h"
 
 namespace fargo::cli {
 
@@ -47,13 +48,6 @@ std::string Final(const PullProgress& p) {
 }
 
 }  // namespace
-
-std::string PullAmountText(const PullProgress& p) {
-  if (p.layers.empty()) return "";
-  int pct = p.Percent();
-  if (pct < 0) return Layers(p);
-  return std::to_string(pct) + "% " + Mb(p.BytesDone()) + "/" + Mb(p.BytesTotal()) + " MB";
-}
 
 std::string PullStepKey(const PullProgress& p) {
   int pct = p.Percent();

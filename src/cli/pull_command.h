@@ -32,9 +32,6 @@ enum class PullOutput { kBar, kLines, kJson };
 int FollowPull(const std::function<Result<runtime::PullProgress>()>& poll, PullOutput mode, FILE* out, FILE* err,
                std::chrono::milliseconds interval = std::chrono::milliseconds(200));
 
-// "45% 12.1/26.8 MB", "2/5 layers" while no size is known, "" before any
-// layer. Sizes in decimal MB (as the engines print them).
-std::string PullAmountText(const runtime::PullProgress& p);
 // The step a plain line is printed for: changes with each layer done, each
 // 10% of the bytes, the state, and the image-level message until the
 // first layer shows.

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/views.h"
 #include "runtime/engine_client.h"
 #include "runtime/pull_registry.h"
 
