@@ -3,24 +3,18 @@
 #include <algorithm>
 #include <string_view>
 
+#include "common/json_access.h"
+
 namespace fargo::runtime {
 
 namespace json = boost::json;
 
 namespace {
 
-std::string Str(const json::object& o, const char* key) {
+// A byte count as engines send it (an integer; a fraction is cut, never thrown on).
+int64_t Bytes(const json::object& o, const char* key) {
   auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-int64_t Int(const json::object& o, const char* key) {
-  auto* v = o.if_contains(key);
-  if (!v) return 0;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<int64_t>(v->as_double());
-  return 0;
+  return v && v->is_double() ? static_cast<int64_t>(v->as_double()) : GetInt(o, key);
 }
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -41,16 +35,16 @@ bool IsDownloaded(const std::string& s) {
 }  // namespace
 
 void PullProgress::Feed(const json::object& line) {
-  std::string error = Str(line, "error");
+  std::string error = GetString(line, "error");
   if (error.empty())
-    if (auto* d = line.if_contains("errorDetail"); d && d->is_object()) error = Str(d->as_object(), "message");
+    if (auto* d = line.if_contains("errorDetail"); d && d->is_object()) error = GetString(d->as_object(), "message");
   if (!error.empty()) {
     if (state != State::kFailed) this->error = error;
     state = State::kFailed;
     return;
   }
-  std::string status = Str(line, "status");
-  std::string layer_id = Str(line, "id");
+  std::string status = GetString(line, "status");
+  std::string layer_id = GetString(line, "id");
   if (status.empty()) return;
   if (layer_id.empty() || !IsLayerStatus(status)) {
     message = layer_id.empty() || StartsWith(status, "Pulling from") ? status : layer_id + ": " + status;
@@ -71,9 +65,9 @@ void PullProgress::Feed(const json::object& line) {
   if (status == "Downloading" && !l.done) {
     if (auto* d = line.if_contains("progressDetail"); d && d->is_object()) {
       const json::object& pd = d->as_object();
-      int64_t total = Int(pd, "total");
+      int64_t total = Bytes(pd, "total");
       if (total > 0) l.total = total;  // Podman: -1 when unknown
-      l.current = std::max<int64_t>(0, Int(pd, "current"));
+      l.current = std::max<int64_t>(0, Bytes(pd, "current"));
       if (l.total > 0) l.current = std::min(l.current, l.total);
     }
   }
@@ -152,20 +146,19 @@ json::object PullProgress::ToJson() const {
 
 PullProgress PullProgress::FromJson(const json::object& o) {
   PullProgress p;
-  p.id = Str(o, "Id");
-  p.image = Str(o, "Image");
-  p.owner = Str(o, "Owner");
-  std::string s = Str(o, "State");
+  p.id = GetString(o, "Id");
+  p.image = GetString(o, "Image");
+  p.owner = GetString(o, "Owner");
+  std::string s = GetString(o, "State");
   p.state = s == "done" ? State::kDone : s == "failed" ? State::kFailed : State::kPulling;
-  p.message = Str(o, "Message");
-  p.error = Str(o, "Error");
+  p.message = GetString(o, "Message");
+  p.error = GetString(o, "Error");
   if (auto* ls = o.if_contains("Layers"); ls && ls->is_array())
     for (const auto& v : ls->as_array()) {
       if (!v.is_object()) continue;
       const json::object& l = v.as_object();
-      auto* done = l.if_contains("Done");
-      p.layers.push_back(Layer{Str(l, "Id"), Str(l, "Status"), Int(l, "Current"), Int(l, "Total"),
-                               done && done->is_bool() && done->as_bool()});
+      p.layers.push_back(
+          Layer{GetString(l, "Id"), GetString(l, "Status"), Bytes(l, "Current"), Bytes(l, "Total"), GetBool(l, "Done")});
     }
   auto num = [&o](const char* k) {
     auto* v = o.if_contains(k);

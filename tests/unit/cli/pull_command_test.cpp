@@ -3,8 +3,6 @@
 // does) while FollowPull polls it, as `fargo pull` polls GET /_fargo/pulls/<id>.
 #include "cli/pull_command.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -19,6 +17,7 @@
 #include "cli/views.h"
 #include "runtime/engine_client.h"
 #include "runtime/pull_registry.h"
+#include "unix_listener.h"
 
 namespace fargo::cli {
 namespace {
@@ -33,35 +32,23 @@ class SlowPullEngine {
  public:
   SlowPullEngine(std::vector<std::string> lines, std::chrono::milliseconds pause, int status = 200)
       : lines_(std::move(lines)), pause_(pause), status_(status) {
-    path_ = "/tmp/fargo-slow-pull-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++) + ".sock";
-    ::unlink(path_.c_str());
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path_.c_str());
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    EXPECT_EQ(::listen(fd_, 4), 0);
     thread_ = std::thread([this] { Serve(); });
   }
   ~SlowPullEngine() {
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
+    listener_.Close();
     thread_.join();
-    ::unlink(path_.c_str());
   }
   runtime::EngineClient Client() const {
-    return runtime::EngineClient({path_, std::chrono::milliseconds(5000), "v1.41"});
+    return runtime::EngineClient({listener_.path(), std::chrono::milliseconds(5000), "v1.41"});
   }
   std::string request() const { return request_; }
 
  private:
   static void Write(int c, const std::string& s) { (void)!::write(c, s.data(), s.size()); }
   void Serve() {
-    int c = ::accept(fd_, nullptr, nullptr);
+    int c = listener_.Accept();
     if (c < 0) return;
-    std::string head;
-    char ch;
-    while (head.find("\r\n\r\n") == std::string::npos && ::read(c, &ch, 1) == 1) head += ch;
+    std::string head = test_util::UnixListener::ReadHead(c);
     request_ = head.substr(0, head.find("\r\n"));
     if (status_ != 200) {
       Write(c, "HTTP/1.1 " + std::to_string(status_) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
@@ -80,12 +67,11 @@ class SlowPullEngine {
     ::close(c);
   }
 
-  static inline std::atomic<int> counter_{0};
+  test_util::UnixListener listener_{"fargo-slow-pull"};
   std::vector<std::string> lines_;
   std::chrono::milliseconds pause_;
   int status_;
-  std::string path_, request_;
-  int fd_ = -1;
+  std::string request_;
   std::thread thread_;
 };
 
