@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/completion.h"
+#include "cli/pull_command.h"
 #include "cli/people_commands.h"
 
 #include "cli/exec_command.h"
@@ -110,6 +111,12 @@ int main(int argc, char** argv) {
   common(ps, ps_opt, true);
   ps->add_flag("-a,--all", ps_opt.all, "stopped tasks too");
   ps->callback([&] { std::exit(fargo::cli::RunPs(ps_opt)); });
+
+  fargo::cli::PullOptions pull_opt;
+  auto* pl = app.add_subcommand("pull", "pull an image through fargo's container engine, showing its progress");
+  common(pl, pull_opt, false);
+  pl->add_option("image", pull_opt.image, "the image reference (alpine:3.20, public.ecr.aws/...)")->required();
+  pl->callback([&] { std::exit(fargo::cli::RunPull(pull_opt)); });
 
   fargo::cli::PeopleOptions services_opt;
   auto* sv = app.add_subcommand("services", "ECS services: desired/pending/running, rollouts, task definition");

@@ -142,6 +142,22 @@ int RunStatus(const PeopleOptions& opt) {
 
 // ---- ps
 
+namespace {
+
+// The image pull of each task still pending, from GET /_fargo/pulls (an
+// older daemon without it: none).
+void AddPulls(const DaemonClient& client, std::vector<TaskRow>& rows) {
+  bool pending = false;
+  for (const auto& r : rows) pending |= r.status == "PROVISIONING" || r.status == "PENDING";
+  if (!pending) return;
+  DaemonClient::Answer a = client.Call("GET", "/_fargo/pulls");
+  auto* pulls = a.status == 200 ? a.body.if_contains("Pulls") : nullptr;
+  if (!pulls || !pulls->is_array()) return;
+  AttachPulls(rows, pulls->as_array());
+}
+
+}  // namespace
+
 int RunPs(const PsOptions& opt) {
   DaemonClient client(opt.endpoint, opt.region);
   Ecs ecs(client);
@@ -153,6 +169,7 @@ int RunPs(const PsOptions& opt) {
     if (!tasks.ok()) return Fail("ps", tasks.error());
     for (const auto& t : *tasks) rows.push_back(TaskRowOf(cluster, t));
   }
+  AddPulls(client, rows);
   // Per cluster and service, the newest first (as docker ps).
   std::stable_sort(rows.begin(), rows.end(), [](const TaskRow& a, const TaskRow& b) {
     if (a.cluster != b.cluster) return a.cluster < b.cluster;

@@ -1,9 +1,10 @@
 // The commands for people: what runs in fargo, read through the same AWS
-// APIs any client uses (and GET /_fargo/status), shown as tables on a
+// APIs any client uses (and GET /_fargo/status, /_fargo/pulls), shown as tables on a
 // terminal (colours only there, never with NO_COLOR) or as JSON (--json).
 //
 //   fargo status                    the daemon, its engine, counts per region
-//   fargo ps [--cluster C] [--all]  tasks (running ones unless --all)
+//   fargo ps [--cluster C] [--all]  tasks (running ones unless --all), a
+//                                   pending task's image pull in its status
 //   fargo services [--cluster C]    services and their deployments' rollout
 //   fargo lbs                       load balancers, listeners, target health
 //   fargo logs <task|service> [--container C] [-f] [--since 5m]

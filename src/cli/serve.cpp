@@ -18,6 +18,7 @@
 #include "cli/store_change_count.h"
 #include "cli/dns_name_publisher.h"
 #include "cli/security_group_publisher.h"
+#include "cli/pulls_endpoint.h"
 #include "cli/status_endpoint.h"
 #include "console/console_server.h"
 #include "dataplane/lb/load_balancer_data_plane.h"
@@ -576,6 +577,9 @@ int RunServe(const ServeOptions& opt) {
   runner_options.prepare_vpc = [&vpc_dns](const runtime::SandboxSpec& sb) { return vpc_dns.Prepare(sb); };
   // Security groups: each task's filter comes once EC2 knows its ENI.
   runner_options.await_security_filter = std::chrono::milliseconds(3000);
+  // Image pulls under way, for people: GET /_fargo/pulls, `fargo ps`, `fargo pull`.
+  runtime::PullRegistry pulls;
+  runner_options.pulls = &pulls;
   runtime::TaskRunner runner(
       engine, clock, &log_pipeline,
       [&gateway, ecs, ec2](const runtime::TaskReport& r) {
@@ -621,6 +625,8 @@ int RunServe(const ServeOptions& opt) {
   StatusEndpoint status(gateway, **store,
                         {FARGO_VERSION, runner_options.instance, "", dir, engine.socket_path(), gateway.ServiceNames(),
                          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()});
+
+  PullsEndpoint pulls_endpoint(engine, pulls);
 
   if (auto st = gateway.Start(); !st.ok()) {
     std::fprintf(stderr, "fargo: cannot start: %s\n", st.error().message.c_str());
@@ -715,10 +721,11 @@ int RunServe(const ServeOptions& opt) {
   api_options.websocket = exec_sessions.Handoff();
   api_options.websocket->admit = admit;
   server::HttpServer http(io, gateway, local, api_options);
-  http.SetAsyncLocal([&vpc_access, &console, &status](const protocol::HttpRequest& req,
-                                                       std::function<void(protocol::HttpResponse)> reply) {
+  http.SetAsyncLocal([&vpc_access, &console, &status, &pulls_endpoint](
+                         const protocol::HttpRequest& req, std::function<void(protocol::HttpResponse)> reply) {
     if (console.Handle(req, reply)) return true;
     if (req.path == "/_fargo/status") return status.Handle(req, std::move(reply));
+    if (pulls_endpoint.Handle(req, reply)) return true;
     return vpc_access.Handle(req, std::move(reply));
   });
   auto port = http.Start(opt.host, opt.port);

@@ -97,11 +97,40 @@ TaskRow TaskRowOf(const std::string& cluster, const json::object& task) {
   return r;
 }
 
+std::string PullAmountText(const runtime::PullProgress& p) {
+  if (p.layers.empty()) return "";
+  auto mb = [](int64_t bytes) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(bytes) / 1e6);
+    return std::string(buf);
+  };
+  int pct = p.Percent();
+  if (pct < 0) return std::to_string(p.LayersDone()) + "/" + std::to_string(p.layers.size()) + " layers";
+  return std::to_string(pct) + "% " + mb(p.BytesDone()) + "/" + mb(p.BytesTotal()) + " MB";
+}
+
+void AttachPulls(std::vector<TaskRow>& rows, const json::array& pulls) {
+  std::map<std::string, runtime::PullProgress> by_task;  // the latest under way per task
+  for (const auto& v : pulls) {
+    if (!v.is_object()) continue;
+    runtime::PullProgress p = runtime::PullProgress::FromJson(v.as_object());
+    if (!p.owner.empty() && p.state == runtime::PullProgress::State::kPulling) by_task[p.owner] = std::move(p);
+  }
+  for (auto& r : rows) {
+    auto it = by_task.find(r.task_arn);
+    if (it == by_task.end() || (r.status != "PROVISIONING" && r.status != "PENDING")) continue;
+    std::string amount = PullAmountText(it->second);
+    r.pull = "pulling" + (amount.empty() ? "" : " " + amount);
+    r.pull_json = it->second.ToJson();
+  }
+}
+
 Table TasksTable(const std::vector<TaskRow>& rows, double now) {
   Table t({"CLUSTER", "SERVICE", "TASK", "STATUS", "HEALTH", "ADDRESS", "IMAGE", "AGE"});
   for (const auto& r : rows) {
     double since = r.created_at ? r.created_at : r.started_at;
-    t.AddRow({r.cluster, OrDash(r.service), r.task_id, Table::Cell(r.status, StatusColour(r.status)),
+    t.AddRow({r.cluster, OrDash(r.service), r.task_id,
+              Table::Cell(r.pull.empty() ? r.status : r.status + " " + r.pull, StatusColour(r.status)),
               Table::Cell(OrDash(r.health), StatusColour(r.health)), OrDash(r.address), OrDash(r.image),
               since ? FormatAge(now - since) : "-"});
   }
@@ -119,6 +148,7 @@ json::array TasksJson(const std::vector<TaskRow>& rows) {
                    {"CreatedAt", r.created_at}};
     o["StartedAt"] = r.started_at ? json::value(r.started_at) : json::value(nullptr);
     o["StoppedAt"] = r.stopped_at ? json::value(r.stopped_at) : json::value(nullptr);
+    o["Pull"] = r.pull_json.empty() ? json::value(nullptr) : json::value(r.pull_json);
     out.push_back(std::move(o));
   }
   return out;

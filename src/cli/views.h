@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/table.h"
+#include "runtime/pull_progress.h"
 
 namespace fargo::cli {
 
@@ -17,9 +18,19 @@ struct TaskRow {
   std::string cluster, service, task_id, task_arn, status, desired_status, health, address, image,
       task_definition;
   double created_at = 0, started_at = 0, stopped_at = 0;  // epoch seconds, 0 = not yet
+  // While its image is pulled (GET /_fargo/pulls): "pulling 45% 12.1/26.8 MB",
+  // shown after the status; its JSON (PullProgress::ToJson) in TasksJson.
+  std::string pull;
+  boost::json::object pull_json;
 };
 // From one task of DescribeTasks. `cluster` is the cluster's name.
 TaskRow TaskRowOf(const std::string& cluster, const boost::json::object& task);
+// "45% 12.1/26.8 MB", "2/5 layers" while no size is known, "" before any
+// layer. Sizes in decimal MB (as the engines print them).
+std::string PullAmountText(const runtime::PullProgress& p);
+// Fills `pull` and `pull_json` of the PROVISIONING and PENDING rows whose
+// task has a pull under way in `pulls` (GET /_fargo/pulls's "Pulls").
+void AttachPulls(std::vector<TaskRow>& rows, const boost::json::array& pulls);
 // CLUSTER SERVICE TASK STATUS HEALTH ADDRESS IMAGE AGE (age at `now`).
 Table TasksTable(const std::vector<TaskRow>& rows, double now);
 boost::json::array TasksJson(const std::vector<TaskRow>& rows);

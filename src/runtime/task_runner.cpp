@@ -290,13 +290,17 @@ class TaskRunner::Supervisor {
           std::lock_guard<std::mutex> pl(r_.pull_mu_);
           Log("pulling " + image);
           std::string last;
+          PullRegistry* pulls = r_.options_.pulls;
+          std::string pull_id = pulls ? pulls->Begin(image, plan_.task_arn) : "";
           Status st = r_.engine_.ImagePull(image, [&](const json::object& line) {
+            if (pulls) pulls->Feed(pull_id, line);
             std::string s = GetString(line, "status");
             if (!s.empty() && s != last) {
               last = s;
               Log("pull " + image + ": " + s + (line.contains("id") ? " " + GetString(line, "id") : ""));
             }
           });
+          if (pulls) pulls->Finish(pull_id, st);
           if (!st.ok()) {
             std::string reason = "CannotPullContainerError: pull image " + image + ": " + st.error().message;
             report_.containers[i].reason = reason;

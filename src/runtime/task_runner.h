@@ -34,6 +34,7 @@
 #include "common/clock.h"
 #include "runtime/engine_check.h"
 #include "runtime/engine_client.h"
+#include "runtime/pull_registry.h"
 #include "runtime/task_driver.h"
 #include "runtime/task_plan.h"
 #include "runtime/vpc_fabric.h"
@@ -67,6 +68,9 @@ class TaskRunner final : public TaskDriver {
     // once its ENI is known to EC2): its containers wait for it, up to
     // `await_security_filter`. Zero: they do not.
     std::chrono::milliseconds await_security_filter{0};
+    // Where the tasks' image pulls show their progress (owner: the task's
+    // ARN), for people to watch. Must outlive the runner. Null: nowhere.
+    PullRegistry* pulls = nullptr;
   };
 
   // REQUIRES: engine, clock and logs (when not null) outlive the runner.

@@ -1,7 +1,7 @@
 """The commands for people, against a real `fargo serve` with a real service.
 
-`fargo status`, `fargo ps`, `fargo services`, `fargo logs`, `fargo lbs` and
-`fargo completion` are run as a person runs them (not on a terminal: no
+`fargo status`, `fargo ps`, `fargo services`, `fargo logs`, `fargo lbs`,
+`fargo pull` and `fargo completion` are run as a person runs them (not on a terminal: no
 colours), their tables read, and their --json parsed back and compared with
 the same state read with boto3. Needs a container engine and the story's
 images (tests/images/build.sh).
@@ -12,6 +12,7 @@ import re
 import subprocess
 import time
 import unittest
+import urllib.request
 
 from fargo_harness import FARGO_BIN, FargoTestCase, free_port, require_engine, wait_for
 
@@ -262,6 +263,32 @@ class PeopleCommandsTest(FargoTestCase):
                          ("people-tg", "HTTP:80", "people-lb"))
         self.assertRegex(row["TARGETS"], rf"^{re.escape(ip)}:80 (initial|healthy|unhealthy|unused|unavailable)$")
 
+    def test_pull_fails_with_the_engines_message(self):
+        # A registry nothing listens at: the pull fails wherever this runs.
+        image = "127.0.0.1:1/fargo/nothing:1"
+        p = self.fargo_cli("pull", image, ok=False)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        self.assertTrue(p.stderr.startswith(f"fargo pull: {image}: "), p.stderr)
+        self.assertGreater(len(p.stderr.strip()), len(f"fargo pull: {image}: "), p.stderr)
+        self.assertEqual(p.stdout.split("\n")[0], f"pulling {image}")
+        self.assertNotIn("pulled", p.stdout)
+        # --json: one object per change, the last one the failure.
+        j = self.fargo_cli("pull", image, "--json", ok=False)
+        self.assertEqual(j.returncode, 1)
+        last = json.loads(j.stdout.strip().split("\n")[-1])
+        self.assertEqual((last["Image"], last["State"], last["Owner"]), (image, "failed", ""))
+        self.assertIn(last["Error"], p.stderr)
+        # The daemon lists both pulls, finished.
+        with urllib.request.urlopen(self.fargo.endpoint + "/_fargo/pulls", timeout=10) as r:
+            pulls = json.load(r)["Pulls"]
+        mine = [x for x in pulls if x["Image"] == image]
+        self.assertEqual(len(mine), 2)
+        self.assertEqual({x["State"] for x in mine}, {"failed"})
+        # A malformed reference is refused before any pull.
+        bad = self.fargo_cli("pull", "Not An Image", ok=False)
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("invalid reference format", bad.stderr)
+
     def test_completion_scripts(self):
         bash = subprocess.run([FARGO_BIN, "completion", "bash"], capture_output=True, text=True, check=True).stdout
         subprocess.run(["bash", "-n"], input=bash, text=True, check=True)
@@ -269,7 +296,7 @@ class PeopleCommandsTest(FargoTestCase):
         probe = bash + '\nCOMP_WORDS=(fargo p); COMP_CWORD=1; _fargo; echo "${COMPREPLY[*]}"\n' \
                        'COMP_WORDS=(fargo logs --f); COMP_CWORD=2; _fargo; echo "${COMPREPLY[*]}"\n'
         out = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, check=True).stdout.split("\n")
-        self.assertEqual(set(out[0].split()), {"ps", "port-forward"})
+        self.assertEqual(set(out[0].split()), {"ps", "port-forward", "pull"})
         self.assertEqual(out[1].split(), ["--follow"])
         # Names from this fargo: clusters after --cluster, the service and
         # the running tasks' ids where `fargo logs` takes one.

@@ -68,6 +68,25 @@ async function fargoStatus() {
   if (!resp.ok) throw await failure(resp);
   return resp.json();
 }
+// The image pull of a task still pending (/_fargo/pulls), or null.
+async function pullOf(taskArn) {
+  try {
+    const resp = await fetch('/_fargo/pulls', { headers: { 'X-Fargo-Console-Token': TOKEN } });
+    if (!resp.ok) return null;
+    const pulls = (await resp.json()).Pulls || [];
+    return pulls.filter((p) => p.Owner === taskArn && p.State === 'pulling').pop() || null;
+  } catch (e) { return null; }
+}
+// As `fargo ps` shows it: "pulling 45% 12.1/26.8 MB", "pulling 2/5 layers".
+function pullHtml(p) {
+  const mb = (n) => (n / 1e6).toFixed(1);
+  const layers = p.Layers || [];
+  let text = 'pulling';
+  if (layers.length && p.Percent >= 0) text += ` ${p.Percent}% ${mb(p.BytesDone)}/${mb(p.BytesTotal)} MB`;
+  else if (layers.length) text += ` ${p.LayersDone}/${layers.length} layers`;
+  const bar = p.Percent >= 0 ? ` <progress max="100" value="${esc(String(p.Percent))}"></progress>` : '';
+  return `<span id="task-pull" class="pull" title="${esc(p.Image)}">${esc(text)}${bar}</span>`;
+}
 async function all(fn, key, tokenIn = 'nextToken', tokenOut = 'nextToken', body = {}) {
   let out = [], token;
   do { const r = await fn({ ...body, ...(token ? { [tokenIn]: token } : {}) }); out = out.concat(r[key] || []); token = r[tokenOut]; } while (token && out.length < 2000);
@@ -272,6 +291,7 @@ async function ecsTask(cluster, id) {
   const t = ((await ecs('DescribeTasks', { cluster, tasks: [id] })).tasks || [])[0];
   if (!t) return `<p class="error">No task ${esc(id)}.</p>`;
   const net = eniOf(t);
+  const pull = ['PROVISIONING', 'PENDING'].includes(t.lastStatus) ? await pullOf(t.taskArn) : null;
   let td = null;
   try { td = (await ecs('DescribeTaskDefinition', { taskDefinition: t.taskDefinitionArn })).taskDefinition; } catch (e) { /* deregistered and gone */ }
   const streams = [];
@@ -284,7 +304,7 @@ async function ecsTask(cluster, id) {
   const history = [['created', t.createdAt], ['pull started', t.pullStartedAt], ['pull stopped', t.pullStoppedAt], ['connectivity', t.connectivityAt],
     ['started', t.startedAt], ['stopping', t.stoppingAt], ['execution stopped', t.executionStoppedAt], ['stopped', t.stoppedAt]].filter(([, v]) => v);
   return `${crumbs(link(R('ecs'), 'ECS'), link(R('ecs', 'cluster', cluster), cluster), t.group?.startsWith('service:') ? link(R('ecs', 'cluster', cluster, 'service', t.group.slice(8)), t.group.slice(8)) : esc(t.group), esc(id))}
-    <h1>Task <span class="mono">${esc(id)}</span> <span id="task-status">${badge(t.lastStatus)}</span></h1>
+    <h1>Task <span class="mono">${esc(id)}</span> <span id="task-status">${badge(t.lastStatus)}</span>${pull ? ' ' + pullHtml(pull) : ''}</h1>
     <div class="actions">${t.lastStatus !== 'STOPPED' && t.desiredStatus !== 'STOPPED' ? `<button type="button" class="danger" data-action="stop" data-cluster="${esc(cluster)}" data-task="${esc(id)}">Stop task…</button>` : ''}
       ${tailAll ? `<a href="${esc(tailAll)}">Live logs of its containers</a>` : ''}</div>
     <div class="cards">
@@ -529,6 +549,11 @@ async function render(initial) {
   let html;
   try { html = await view(route); } catch (e) { html = `<p class="error">${esc(e.message)}</p>`; }
   if (gen !== state.gen) return;  // a newer render is under way
+  // A pull's progress changes nothing stored (no change event comes): the
+  // page asks again each second while it shows one.
+  if (html.includes('id="task-pull"') && !state.pullTimer) {
+    state.pullTimer = setTimeout(() => { state.pullTimer = null; render(false); }, 1000);
+  }
   if (html === main.dataset.html) return;
   const log = $('#log');
   const follow = !log || log.scrollTop + log.clientHeight >= log.scrollHeight - 8;

@@ -54,6 +54,31 @@ TEST(CliViews, TasksTableAndJson) {
   EXPECT_EQ(At(j[1], "StartedAt"), "null");
 }
 
+TEST(CliViews, APendingTaskShowsItsPullInItsStatus) {
+  TaskRow pending = TaskRowOf("app", Parse(R"({"taskArn": "arn:aws:ecs:r:1:task/app/aaaa", "group": "family:x",
+                                              "lastStatus": "PENDING", "createdAt": 1000})"));
+  TaskRow running = TaskRowOf("app", Parse(kTask));
+  json::array pulls = Parse(R"({"Pulls": [
+      {"Id": "pull-1", "Image": "docker.io/library/nginx:1.25", "Owner": "arn:aws:ecs:r:1:task/app/aaaa",
+       "State": "failed", "Layers": []},
+      {"Id": "pull-2", "Image": "docker.io/library/nginx:1.25", "Owner": "arn:aws:ecs:r:1:task/app/aaaa",
+       "State": "pulling", "Layers": [
+         {"Id": "l1", "Status": "Downloading", "Current": 12100000, "Total": 20000000, "Done": false},
+         {"Id": "l2", "Status": "Download complete", "Current": 6800000, "Total": 6800000, "Done": true}]},
+      {"Id": "pull-3", "Image": "busybox", "Owner": "arn:aws:ecs:us-east-1:000000000000:task/app/0123456789abcdef0123456789abcdef",
+       "State": "pulling", "Layers": []}]})").at("Pulls").as_array();
+  std::vector<TaskRow> rows{pending, running};
+  AttachPulls(rows, pulls);
+  EXPECT_EQ(rows[0].pull, "pulling 70% 18.9/26.8 MB");
+  EXPECT_EQ(rows[1].pull, "") << "a running task's pull is over";
+  EXPECT_EQ(TasksTable({rows[0]}, 1010).Render(false),
+            "CLUSTER  SERVICE  TASK  STATUS                            HEALTH  ADDRESS  IMAGE  AGE\n"
+            "app      -        aaaa  PENDING pulling 70% 18.9/26.8 MB  -       -        -      10s\n");
+  json::array j = TasksJson(rows);
+  EXPECT_EQ(At(j[0].at("Pull"), "Percent"), "70");
+  EXPECT_EQ(At(j[1], "Pull"), "null");
+}
+
 TEST(CliViews, ServicesWithTheirRollouts) {
   ServiceRow r = ServiceRowOf("app", Parse(R"({
     "serviceName": "web", "status": "ACTIVE", "desiredCount": 2, "pendingCount": 1, "runningCount": 1,

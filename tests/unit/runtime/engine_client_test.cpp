@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "runtime/engine_client.h"
 #include "runtime/task_runner.h"
+#include "unix_listener.h"
 
 namespace fargo::runtime {
 namespace {
@@ -37,24 +38,13 @@ class ScriptedEngine {
  public:
   explicit ScriptedEngine(std::function<std::string(const std::string& head)> answer)
       : answer_(std::move(answer)) {
-    path_ = "/tmp/fargo-scripted-engine-" + std::to_string(getpid()) + "-" +
-            std::to_string(counter_++) + ".sock";
-    ::unlink(path_.c_str());
-    fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un a{};
-    a.sun_family = AF_UNIX;
-    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path_.c_str());
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    EXPECT_EQ(::listen(fd_, 8), 0);
     thread_ = std::thread([this] { Serve(); });
   }
   ~ScriptedEngine() {
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
+    listener_.Close();
     thread_.join();
-    ::unlink(path_.c_str());
   }
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return listener_.path(); }
   std::vector<std::string> heads() {
     std::lock_guard<std::mutex> l(mu_);
     return heads_;
@@ -63,11 +53,9 @@ class ScriptedEngine {
  private:
   void Serve() {
     for (;;) {
-      int c = ::accept(fd_, nullptr, nullptr);
+      int c = listener_.Accept();
       if (c < 0) return;
-      std::string head;
-      char ch;
-      while (head.find("\r\n\r\n") == std::string::npos && ::read(c, &ch, 1) == 1) head += ch;
+      std::string head = test_util::UnixListener::ReadHead(c);
       {
         std::lock_guard<std::mutex> l(mu_);
         heads_.push_back(head);
@@ -78,10 +66,8 @@ class ScriptedEngine {
     }
   }
 
-  static inline std::atomic<int> counter_{0};
+  test_util::UnixListener listener_{"fargo-scripted-engine"};
   std::function<std::string(const std::string&)> answer_;
-  std::string path_;
-  int fd_ = -1;
   std::thread thread_;
   std::mutex mu_;
   std::vector<std::string> heads_;

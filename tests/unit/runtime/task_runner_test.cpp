@@ -104,6 +104,7 @@ class TaskRunnerTest : public ::testing::Test {
   std::unique_ptr<TaskRunner> MakeRunner() {
     TaskRunner::Options options;
     options.instance = "runner-test-" + std::to_string(getpid());
+    options.pulls = &pulls_;
     auto runner = std::make_unique<TaskRunner>(
         *engine_, clock_, nullptr, [this](const TaskReport& r) { reports_.Add(r); },
         [this](const std::string& line) {
@@ -167,6 +168,7 @@ class TaskRunnerTest : public ::testing::Test {
   std::optional<EngineClient> engine_;
   SystemClock clock_;
   Reports reports_;
+  PullRegistry pulls_;  // the runner's pulls show here
   std::unique_ptr<TaskRunner> runner_;
   std::string vpc_, cidr_, subnet_cidr_;
   std::vector<std::string> arns_;
@@ -257,6 +259,14 @@ TEST_F(TaskRunnerTest, MissingImageStopsTheTaskWithCannotPullContainerError) {
   EXPECT_EQ(stopped->stop_code, "TaskFailedToStart");
   EXPECT_EQ(stopped->stopped_reason.rfind("CannotPullContainerError", 0), 0u) << stopped->stopped_reason;
   EXPECT_EQ(stopped->containers[0].reason.rfind("CannotPullContainerError", 0), 0u);
+  // The pull showed for people, as the task's, and ended with the engine's word.
+  std::vector<PullProgress> pulls = pulls_.List();
+  ASSERT_EQ(pulls.size(), 1u);
+  EXPECT_EQ(pulls[0].owner, plan.task_arn);
+  EXPECT_EQ(pulls[0].image, c.spec.image);
+  EXPECT_EQ(pulls[0].state, PullProgress::State::kFailed);
+  EXPECT_FALSE(pulls[0].error.empty());
+  EXPECT_NE(stopped->stopped_reason.find(pulls[0].error), std::string::npos) << pulls[0].error;
 }
 
 // The start-up engine check found no init binary: a task that asks for
