@@ -1,7 +1,8 @@
 // Listener: what answers at one load balancer address and port inside a
 // VPC. The protocol seam of the load balancers' data plane: TcpListener
-// (NLB TCP) relays bytes; an HTTP listener (ALB) would parse requests and
-// choose by rules, asking the same ListenerBackend for targets.
+// (NLB TCP) relays bytes, UdpListener datagrams; HttpListener (ALB HTTP)
+// parses requests and chooses by the listener's rules, asking the same
+// ListenerBackend for targets.
 // Loop thread only.
 #pragma once
 
@@ -11,7 +12,11 @@
 #include <optional>
 #include <string>
 
+#include <memory>
+#include <vector>
+
 #include "common/result.h"
+#include "services/elbv2/elbv2_plan.h"
 
 namespace fargo::dataplane::lb {
 
@@ -21,6 +26,8 @@ struct ListenerConfig {
   uint16_t port = 0;
   int idle_timeout_s = 350;
   bool udp = false;  // the UDP half (UdpListener); else TCP (TcpListener)
+  // HTTP listeners (HttpListener): the rules, by priority, the default last.
+  std::shared_ptr<const std::vector<services::elbv2::RulePlan>> rules;
 };
 
 // What a listener asks of its VPC's balancer.
