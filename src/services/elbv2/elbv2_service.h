@@ -1,5 +1,6 @@
 // ELBv2 control plane: load balancers, target groups, listeners (with their
-// default rules), attributes, tags and target registration/health.
+// default rules), listener rules, attributes, tags and target
+// registration/health.
 //
 // State is per region. Each resource is one document of a store::Collection
 // keyed Key(region, ARN):
@@ -76,8 +77,10 @@ class Elbv2Service final : public Service {
     delete_interface_ = std::move(remove);
   }
 
-  // What the data plane serves: network load balancers with their
-  // addresses and listeners, and the target groups those forward to.
+  // What the data plane serves: network and application load balancers
+  // with their addresses and listeners (an application load balancer's with
+  // its rules by priority, the default last), and the target groups those
+  // forward to.
   elbv2::DataPlanePlan Plan() const;
   // Called (on the state thread) after each call that may have changed
   // Plan(), after Start and when a draining target is forgotten.
