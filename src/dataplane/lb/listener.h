@@ -7,7 +7,9 @@
 #pragma once
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/socket_base.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -48,6 +50,20 @@ inline AwsError ListenFailure(const ListenerConfig& config, const char* transpor
   std::string what = config.address + ":" + std::to_string(config.port) + transport + ": " + ec.message();
   if (ec == boost::asio::error::address_in_use) return AwsError::Make("AddressInUse", "cannot listen on " + what, 409);
   return AwsError::Make("InternalError", "cannot listen on " + what, 500);
+}
+
+// Opens `acceptor` listening at `config`'s address and port (TCP listeners:
+// TcpListener, HttpListener).
+inline Status ListenAt(boost::asio::ip::tcp::acceptor& acceptor, const ListenerConfig& config) {
+  using boost::asio::ip::tcp;
+  boost::system::error_code ec;
+  tcp::endpoint local(boost::asio::ip::make_address(config.address, ec), config.port);
+  if (!ec) acceptor.open(local.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(local, ec);
+  if (!ec) acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
+  if (ec) return ListenFailure(config, "", ec);
+  return OkStatus();
 }
 
 class Listener {

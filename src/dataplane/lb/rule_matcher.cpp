@@ -3,6 +3,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <cctype>
 
+#include "common/strings.h"
+
 namespace fargo::dataplane::lb {
 
 using services::elbv2::ActionPlan;
@@ -11,32 +13,7 @@ using services::elbv2::RulePlan;
 
 namespace {
 
-char Fold(char c, bool ignore_case) {
-  return ignore_case ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : c;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (Fold(a[i], true) != Fold(b[i], true)) return false;
-  return true;
-}
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else if (s[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) { return ToLower(a) == ToLower(b); }
 
 std::string HostWithoutPort(std::string_view host) {
   if (!host.empty() && host[0] == '[') return std::string(host.substr(0, host.find(']') + 1));  // [v6]:port
@@ -87,24 +64,8 @@ std::string_view QueryOf(std::string_view target) {
 }
 
 bool WildcardMatch(std::string_view pattern, std::string_view text, bool ignore_case) {
-  // Iterative glob with backtracking to the last *.
-  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || Fold(pattern[p], ignore_case) == Fold(text[t], ignore_case))) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
+  if (!ignore_case) return GlobMatch(pattern, text);
+  return GlobMatch(ToLower(pattern), ToLower(text));
 }
 
 bool ConditionMatches(const ConditionPlan& c, const RequestFacts& r) {
@@ -136,8 +97,8 @@ bool ConditionMatches(const ConditionPlan& c, const RequestFacts& r) {
       std::string_view pair = q.substr(0, q.find('&'));
       q = pair.size() < q.size() ? q.substr(pair.size() + 1) : std::string_view();
       auto eq = pair.find('=');
-      std::string key = PercentDecode(pair.substr(0, eq));
-      std::string value = eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
+      std::string key = UrlDecode(pair.substr(0, eq));
+      std::string value = eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1));
       for (const auto& [k, v] : c.query)
         if ((k.empty() || WildcardMatch(k, key, true)) && WildcardMatch(v, value, true)) return true;
     }
@@ -167,8 +128,7 @@ std::string RedirectLocation(const ActionPlan& a, const RequestFacts& r) {
     return Replace(std::move(s), "#{query}", query);
   };
   std::string out_protocol = expand(a.protocol.empty() ? "#{protocol}" : a.protocol);
-  std::string scheme;
-  for (char c : out_protocol) scheme.push_back(Fold(c, true));
+  std::string scheme = ToLower(out_protocol);
   std::string out_host = expand(a.host.empty() ? "#{host}" : a.host);
   std::string out_port = expand(a.port.empty() ? "#{port}" : a.port);
   std::string out_path = expand(a.path.empty() ? "/#{path}" : a.path);
