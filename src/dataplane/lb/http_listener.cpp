@@ -230,6 +230,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     req_->set("X-Forwarded-For", xff.empty() ? client_ip_ : xff + ", " + client_ip_);
     req_->set("X-Forwarded-Proto", "http");
     req_->set("X-Forwarded-Port", std::to_string(state_->config.port));
+    req_->erase(http::field::expect);  // the body is read already: a 100 Continue would be taken for the answer
     req_->version(11);
     req_->keep_alive(true);  // the connection to the target is kept for later requests
     Send(/*fresh=*/false);
@@ -297,6 +298,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       target_->socket().close(ignored);
     }
     target_.reset();
+    // An answer the target ended by closing: framed for the client, whose connection stays.
+    if (!res.has_content_length() && !res.chunked() && req_->method() != http::verb::head) res.prepare_payload();
     if (!sticky_cookie_.empty()) res.insert(http::field::set_cookie, sticky_cookie_);
     Answer(std::move(res));
   }

@@ -346,5 +346,30 @@ TEST(HttpListener, AReusedTargetConnectionClosedMeanwhileIsRetriedAnew) {
   EXPECT_EQ(served, 2);
 }
 
+TEST(HttpListener, AnAnswerEndedByClosingIsFramedAndTheClientKeepsItsConnection) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::thread server([&] {
+    for (int i = 0; i < 2; ++i) {
+      tcp::socket s(io);
+      acceptor.accept(s);
+      asio::streambuf buf;
+      asio::read_until(s, buf, "\r\n\r\n");
+      asio::write(s, asio::buffer(std::string("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close")));
+      s.close();
+    }
+  });
+  Backend backend;
+  backend.groups["tg"] = {acceptor.local_endpoint()};
+  Balancer lb(backend, {Forward(0, {}, {{"tg", 1}})});
+  Client client(lb.port());
+  auto first = client.Get("/");
+  EXPECT_EQ(first.body(), "until close");
+  EXPECT_EQ(first[http::field::content_length], "11");
+  EXPECT_TRUE(first.keep_alive());
+  EXPECT_EQ(client.Get("/").body(), "until close");  // the same client connection
+  server.join();
+}
+
 }  // namespace
 }  // namespace fargo::dataplane::lb
