@@ -1,17 +1,24 @@
 // Listener: what answers at one load balancer address and port inside a
 // VPC. The protocol seam of the load balancers' data plane: TcpListener
-// (NLB TCP) relays bytes; an HTTP listener (ALB) would parse requests and
-// choose by rules, asking the same ListenerBackend for targets.
+// (NLB TCP) relays bytes, UdpListener datagrams; HttpListener (ALB HTTP)
+// parses requests and chooses by the listener's rules, asking the same
+// ListenerBackend for targets.
 // Loop thread only.
 #pragma once
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/socket_base.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 
+#include <memory>
+#include <vector>
+
 #include "common/result.h"
+#include "services/elbv2/elbv2_plan.h"
 
 namespace fargo::dataplane::lb {
 
@@ -21,6 +28,8 @@ struct ListenerConfig {
   uint16_t port = 0;
   int idle_timeout_s = 350;
   bool udp = false;  // the UDP half (UdpListener); else TCP (TcpListener)
+  // HTTP listeners (HttpListener): the rules, by priority, the default last.
+  std::shared_ptr<const std::vector<services::elbv2::RulePlan>> rules;
 };
 
 // What a listener asks of its VPC's balancer.
@@ -41,6 +50,20 @@ inline AwsError ListenFailure(const ListenerConfig& config, const char* transpor
   std::string what = config.address + ":" + std::to_string(config.port) + transport + ": " + ec.message();
   if (ec == boost::asio::error::address_in_use) return AwsError::Make("AddressInUse", "cannot listen on " + what, 409);
   return AwsError::Make("InternalError", "cannot listen on " + what, 500);
+}
+
+// Opens `acceptor` listening at `config`'s address and port (TCP listeners:
+// TcpListener, HttpListener).
+inline Status ListenAt(boost::asio::ip::tcp::acceptor& acceptor, const ListenerConfig& config) {
+  using boost::asio::ip::tcp;
+  boost::system::error_code ec;
+  tcp::endpoint local(boost::asio::ip::make_address(config.address, ec), config.port);
+  if (!ec) acceptor.open(local.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(local, ec);
+  if (!ec) acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
+  if (ec) return ListenFailure(config, "", ec);
+  return OkStatus();
 }
 
 class Listener {

@@ -41,11 +41,13 @@ void LoadBalancerDataPlane::Work() {
     for (const auto& a : lb.addresses) want_addresses[lb.vpc_id].push_back(a);
     for (const auto& li : lb.listeners) {
       for (const auto& a : lb.addresses) endpoints.push_back(Endpoint{lb.name, lb.vpc_id, a, li.port});
-      auto g = groups.find(lb.region + "/" + li.target_group_arn);
-      if (g == groups.end()) continue;
-      bool have = false;
-      for (const auto& x : vp->target_groups) have |= x.arn == g->second->arn;
-      if (!have) vp->target_groups.push_back(*g->second);
+      for (const auto& arn : services::elbv2::ForwardedTargetGroups(li)) {
+        auto g = groups.find(lb.region + "/" + arn);
+        if (g == groups.end()) continue;
+        bool have = false;
+        for (const auto& x : vp->target_groups) have |= x.arn == g->second->arn;
+        if (!have) vp->target_groups.push_back(*g->second);
+      }
     }
   }
   // VPCs no longer served.

@@ -8,8 +8,13 @@
 // targets, the load balancer routes requests to all those targets,
 // regardless of their health status": Elastic Load Balancing, Network Load
 // Balancers, "Health checks for Network Load Balancer target groups"):
-// then every target not draining is a candidate. Draining targets never get
-// new connections.
+// then every target not draining is a candidate. Application Load Balancers
+// do the same per request ("If a target group contains only unhealthy
+// registered targets, the load balancer routes requests to all those
+// targets, regardless of their health status": Elastic Load Balancing,
+// Application Load Balancers, "Health checks for Application Load Balancer
+// target groups"), and spread requests round robin: their hash is a
+// counter. Draining targets never get new connections.
 #pragma once
 
 #include <cstdint>

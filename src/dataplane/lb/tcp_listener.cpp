@@ -129,14 +129,7 @@ struct TcpListener::State : std::enable_shared_from_this<TcpListener::State> {
 Result<std::unique_ptr<TcpListener>> TcpListener::Open(asio::io_context& io, ListenerBackend& backend,
                                                        const ListenerConfig& config) {
   auto state = std::make_shared<State>(io, backend, config);
-  boost::system::error_code ec;
-  auto ip = asio::ip::make_address(config.address, ec);
-  tcp::endpoint local(ip, config.port);
-  if (!ec) state->acceptor.open(tcp::v4(), ec);
-  if (!ec) state->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) state->acceptor.bind(local, ec);
-  if (!ec) state->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return ListenFailure(config, "", ec);
+  FARGO_TRY(ListenAt(state->acceptor, config));
   state->Accept();
   return std::unique_ptr<TcpListener>(new TcpListener(std::move(state)));
 }

@@ -11,8 +11,9 @@
 #include <future>
 #include <set>
 
-#include "dataplane/lb/health_probe.h"
 #include "common/clock.h"
+#include "dataplane/lb/health_probe.h"
+#include "dataplane/lb/http_listener.h"
 #include "dataplane/lb/target_health.h"
 #include "dataplane/lb/target_picker.h"
 #include "dataplane/lb/tcp_listener.h"
@@ -100,7 +101,8 @@ struct VpcBalancer::Impl final : ListenerBackend {
     std::map<std::string, std::string> sources;
     for (const auto& lb : plan.load_balancers)
       for (const auto& l : lb.listeners)
-        if (!lb.addresses.empty() && !sources.count(l.target_group_arn)) sources[l.target_group_arn] = lb.addresses[0];
+        for (const auto& arn : services::elbv2::ForwardedTargetGroups(l))
+          if (!lb.addresses.empty() && !sources.count(arn)) sources[arn] = lb.addresses[0];
     std::set<std::string> keep_groups;
     for (const auto& tgp : plan.target_groups) {
       keep_groups.insert(tgp.arn);
@@ -131,10 +133,15 @@ struct VpcBalancer::Impl final : ListenerBackend {
     std::map<std::string, ListenerConfig> want;
     for (const auto& lb : plan.load_balancers)
       for (const auto& l : lb.listeners) {
-        bool tcp = l.protocol == "TCP" || l.protocol == "TCP_UDP";
-        bool udp = l.protocol == "UDP" || l.protocol == "TCP_UDP";  // TLS, QUIC: not relayed yet
+        bool alb = lb.type == "application";
+        bool http = alb && l.protocol == "HTTP";  // HTTPS: not served yet
+        bool tcp = !alb && (l.protocol == "TCP" || l.protocol == "TCP_UDP");
+        bool udp = !alb && (l.protocol == "UDP" || l.protocol == "TCP_UDP");  // TLS, QUIC: not relayed yet
+        auto rules = http ? std::make_shared<const std::vector<services::elbv2::RulePlan>>(l.rules) : nullptr;
         for (const auto& a : lb.addresses) {
           ListenerConfig c{lb.arn, l.arn, l.target_group_arn, a, l.port, lb.idle_timeout_s};
+          c.rules = rules;
+          if (http) want[Key(a, l.port) + "/http"] = c;
           if (tcp) want[Key(a, l.port) + "/tcp"] = c;
           c.udp = true;
           if (udp) want[Key(a, l.port) + "/udp"] = c;
@@ -156,8 +163,9 @@ struct VpcBalancer::Impl final : ListenerBackend {
         listener_configs[k] = c;
         continue;
       }
-      Result<std::unique_ptr<Listener>> opened =
-          c.udp ? AsListener(UdpListener::Open(io, *this, c)) : AsListener(TcpListener::Open(io, *this, c));
+      Result<std::unique_ptr<Listener>> opened = c.udp    ? AsListener(UdpListener::Open(io, *this, c))
+                                                 : c.rules ? AsListener(HttpListener::Open(io, *this, c))
+                                                           : AsListener(TcpListener::Open(io, *this, c));
       if (!opened.ok()) {
         std::fprintf(stderr, "fargo: load balancer %s: %s\n", c.load_balancer_arn.c_str(),
                      opened.error().message.c_str());

@@ -7,9 +7,10 @@
 //                 listeners open/close, target groups and targets change
 //                 at once; established connections are kept.
 //   listeners     one per (load balancer address, port). A Listener is the
-//                 protocol seam: TcpListener relays bytes (NLB TCP); an
-//                 HTTP listener (ALB) would parse requests and use the same
-//                 target groups, picker and health checks.
+//                 protocol seam: TcpListener relays bytes (NLB TCP),
+//                 UdpListener datagrams; HttpListener (ALB HTTP) parses
+//                 requests, routes them by the listener's rules and uses
+//                 the same target groups, picker and health checks.
 //   targets       per target group: each target's TargetHealth, driven by
 //                 probes (TCP connect, HTTP GET with the matcher) started
 //                 by a 250 ms tick when due; changes are reported through

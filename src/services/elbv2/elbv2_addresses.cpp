@@ -114,6 +114,82 @@ void Elbv2Service::ReleaseInterfaces(const std::string& region, const json::arra
       delete_interface_(region, GetString(e.as_object(), "NetworkInterfaceId"));
 }
 
+namespace {
+
+ConditionPlan ConditionOf(const json::object& c) {
+  ConditionPlan p;
+  p.field = GetString(c, "Field");
+  auto values_of = [&c](const char* config) {
+    const json::object* cfg = GetObject(c, config);
+    return cfg ? Strings(*cfg, "Values") : Strings(c, "Values");
+  };
+  if (p.field == "host-header") p.values = values_of("HostHeaderConfig");
+  if (p.field == "path-pattern") p.values = values_of("PathPatternConfig");
+  if (p.field == "http-request-method") p.values = values_of("HttpRequestMethodConfig");
+  if (p.field == "source-ip") p.values = values_of("SourceIpConfig");
+  if (p.field == "http-header")
+    if (const json::object* cfg = GetObject(c, "HttpHeaderConfig")) {
+      p.header_name = GetString(*cfg, "HttpHeaderName");
+      p.values = Strings(*cfg, "Values");
+    }
+  if (p.field == "query-string")
+    if (const json::object* cfg = GetObject(c, "QueryStringConfig"))
+      if (const json::array* pairs = GetArray(*cfg, "Values"))
+        for (const auto& v : *pairs)
+          p.query.emplace_back(GetString(v.as_object(), "Key"), GetString(v.as_object(), "Value"));
+  return p;
+}
+
+// The action that answers: the one of highest Order (AWS runs
+// authentication actions first and ends with the answering one).
+ActionPlan ActionOf(const json::array& actions) {
+  ActionPlan p;
+  const json::object* last = nullptr;
+  int64_t best = -1;
+  for (size_t i = 0; i < actions.size(); ++i) {
+    const json::object& a = actions[i].as_object();
+    int64_t order = GetInt(a, "Order", static_cast<int64_t>(i) + 1);
+    if (order > best) best = order, last = &a;
+  }
+  if (!last) return p;
+  std::string type = GetString(*last, "Type");
+  if (type == "forward") {
+    p.type = type;
+    if (const json::object* fc = GetObject(*last, "ForwardConfig")) {
+      if (const json::array* tgs = GetArray(*fc, "TargetGroups"))
+        for (const auto& g : *tgs)
+          p.target_groups.push_back(WeightedGroupPlan{GetString(g.as_object(), "TargetGroupArn"),
+                                                      static_cast<int>(GetInt(g.as_object(), "Weight", 1))});
+      if (const json::object* s = GetObject(*fc, "TargetGroupStickinessConfig")) {
+        p.stickiness = GetBool(*s, "Enabled");
+        p.stickiness_s = static_cast<int>(GetInt(*s, "DurationSeconds", 3600));
+      }
+    }
+    if (p.target_groups.empty() && !GetString(*last, "TargetGroupArn").empty())
+      p.target_groups.push_back(WeightedGroupPlan{GetString(*last, "TargetGroupArn"), 1});
+  } else if (type == "fixed-response") {
+    p.type = type;
+    if (const json::object* cfg = GetObject(*last, "FixedResponseConfig")) {
+      p.status_code = GetString(*cfg, "StatusCode");
+      p.content_type = GetString(*cfg, "ContentType");
+      p.body = GetString(*cfg, "MessageBody");
+    }
+  } else if (type == "redirect") {
+    p.type = type;
+    if (const json::object* cfg = GetObject(*last, "RedirectConfig")) {
+      p.status_code = GetString(*cfg, "StatusCode");
+      p.protocol = GetString(*cfg, "Protocol", "#{protocol}");
+      p.host = GetString(*cfg, "Host", "#{host}");
+      p.port = GetString(*cfg, "Port", "#{port}");
+      p.path = GetString(*cfg, "Path", "/#{path}");
+      p.query = GetString(*cfg, "Query", "#{query}");
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
 DataPlanePlan Elbv2Service::Plan() const {
   DataPlanePlan plan;
   std::set<std::string> groups;  // region/arn
@@ -125,7 +201,11 @@ DataPlanePlan Elbv2Service::Plan() const {
     p.name = GetString(lb, "LoadBalancerName");
     p.type = GetString(lb, "Type");
     p.vpc_id = GetString(lb, "VpcId");
-    if (p.type != "network") return;  // application listeners come later
+    if (p.type != "network" && p.type != "application") return;
+    bool alb = p.type == "application";
+    if (alb)
+      if (const json::object* attrs = GetObject(doc, "attributes"))
+        p.idle_timeout_s = ToInt(GetString(*attrs, "idle_timeout.timeout_seconds", "60"), 60);
     for (const auto& a : Strings(doc, "addresses")) p.addresses.push_back(a);
     for (const auto& lk : ListenerKeysOf(p.region, p.arn)) {
       const json::object& ldoc = *listeners_.Find(lk);
@@ -134,19 +214,24 @@ DataPlanePlan Elbv2Service::Plan() const {
       lp.arn = GetString(l, "ListenerArn");
       lp.protocol = GetString(l, "Protocol");
       lp.port = static_cast<uint16_t>(GetInt(l, "Port"));
-      if (const json::object* attrs = GetObject(ldoc, "attributes"))
-        p.idle_timeout_s = ToInt(GetString(*attrs, "tcp.idle_timeout.seconds", "350"), 350);
-      if (const json::array* actions = GetArray(l, "DefaultActions"))
-        for (const auto& a : *actions) {
-          const json::object& ao = a.as_object();
-          if (GetString(ao, "Type") != "forward") continue;
-          lp.target_group_arn = GetString(ao, "TargetGroupArn");
-          if (lp.target_group_arn.empty())
-            if (const json::object* fc = GetObject(ao, "ForwardConfig"))
-              if (const json::array* tgs = GetArray(*fc, "TargetGroups"); tgs && !tgs->empty())
-                lp.target_group_arn = GetString((*tgs)[0].as_object(), "TargetGroupArn");
+      if (!alb)
+        if (const json::object* attrs = GetObject(ldoc, "attributes"))
+          p.idle_timeout_s = ToInt(GetString(*attrs, "tcp.idle_timeout.seconds", "350"), 350);
+      static const json::array kNone;
+      const json::array* defaults = GetArray(l, "DefaultActions");
+      if (alb) {
+        for (const auto& rk : RuleKeysOf(p.region, lp.arn)) {
+          const ListenerRule& r = *rules_.Find(rk);
+          RulePlan rp{r.arn, static_cast<int>(r.priority), {}, ActionOf(r.actions)};
+          for (const auto& c : r.conditions) rp.conditions.push_back(ConditionOf(c.as_object()));
+          lp.rules.push_back(std::move(rp));
         }
-      if (!lp.target_group_arn.empty()) groups.insert(p.region + "/" + lp.target_group_arn);
+        lp.rules.push_back(RulePlan{GetString(ldoc, "ruleArn"), 0, {}, ActionOf(defaults ? *defaults : kNone)});
+      } else if (defaults) {
+        ActionPlan a = ActionOf(*defaults);
+        if (!a.target_groups.empty()) lp.target_group_arn = a.target_groups[0].arn;
+      }
+      for (const auto& g : ForwardedTargetGroups(lp)) groups.insert(p.region + "/" + g);
       p.listeners.push_back(std::move(lp));
     }
     plan.load_balancers.push_back(std::move(p));

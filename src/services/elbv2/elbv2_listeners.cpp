@@ -1,4 +1,5 @@
 // Listeners, their attributes and their default rules.
+#include <cctype>
 #include <set>
 
 #include "services/elbv2/elbv2_attributes.h"
@@ -39,6 +40,50 @@ bool Compatible(const std::string& lb_type, const std::string& listener_proto, c
 
 json::object ListenerView(const json::object& doc) { return *GetObject(doc, "listener"); }
 
+// Validates a fixed-response or redirect action and fills what AWS fills
+// (a redirect's components default to the request's: #{protocol}, #{host},
+// #{port}, /#{path}, #{query}).
+Result<json::object> NormalizeAnswerAction(json::object action) {
+  std::string type = GetString(action, "Type");
+  if (type == "fixed-response") {
+    const json::object* cfg = GetObject(action, "FixedResponseConfig");
+    if (!cfg) return Invalid("A fixed response config must be specified for a fixed-response action");
+    std::string code = GetString(*cfg, "StatusCode");
+    if (code.size() != 3 || (code[0] != '2' && code[0] != '4' && code[0] != '5') || !std::isdigit(static_cast<unsigned char>(code[1])) ||
+        !std::isdigit(static_cast<unsigned char>(code[2])))
+      return Invalid("The fixed response status code '" + code + "' is not valid");
+    static const std::set<std::string> kTypes = {"text/plain", "text/css", "text/html", "application/javascript",
+                                                 "application/json"};
+    std::string ct = GetString(*cfg, "ContentType");
+    if (!ct.empty() && !kTypes.count(ct)) return Invalid("The content type '" + ct + "' is not valid");
+    if (GetString(*cfg, "MessageBody").size() > 1024) return Invalid("The fixed response message body exceeds 1024 characters");
+    json::object n{{"StatusCode", code}};
+    if (Has(*cfg, "MessageBody")) n["MessageBody"] = GetString(*cfg, "MessageBody");
+    if (!ct.empty()) n["ContentType"] = ct;
+    action["FixedResponseConfig"] = std::move(n);
+  } else if (type == "redirect") {
+    const json::object* cfg = GetObject(action, "RedirectConfig");
+    if (!cfg) return Invalid("A redirect config must be specified for a redirect action");
+    std::string code = GetString(*cfg, "StatusCode");
+    if (code != "HTTP_301" && code != "HTTP_302") return Invalid("The redirect status code '" + code + "' is not valid");
+    json::object n{{"Protocol", GetString(*cfg, "Protocol", "#{protocol}")},
+                   {"Port", GetString(*cfg, "Port", "#{port}")},
+                   {"Host", GetString(*cfg, "Host", "#{host}")},
+                   {"Path", GetString(*cfg, "Path", "/#{path}")},
+                   {"Query", GetString(*cfg, "Query", "#{query}")},
+                   {"StatusCode", code}};
+    std::string proto = GetString(n, "Protocol");
+    if (proto != "#{protocol}" && proto != "HTTP" && proto != "HTTPS")
+      return Invalid("The redirect protocol '" + proto + "' is not valid");
+    if (GetString(n, "Path").empty() || GetString(n, "Path")[0] != '/') return Invalid("The redirect path must start with '/'");
+    if (proto == "#{protocol}" && GetString(n, "Port") == "#{port}" && GetString(n, "Host") == "#{host}" &&
+        GetString(n, "Path") == "/#{path}" && GetString(n, "Query") == "#{query}")
+      return Invalid("The redirect must change at least one of the protocol, port, host, path or query: it would loop");
+    action["RedirectConfig"] = std::move(n);
+  }
+  return action;
+}
+
 }  // namespace
 
 Result<json::array> Elbv2Service::NormalizeActions(const std::string& region, const json::object& lb_doc,
@@ -55,7 +100,8 @@ Result<json::array> Elbv2Service::NormalizeActions(const std::string& region, co
       if (lb_type != "application")
         return AwsError::Make("InvalidLoadBalancerAction",
                               "Action type '" + type + "' is not supported for load balancers of type '" + lb_type + "'");
-      out.push_back(std::move(action));
+      FARGO_ASSIGN_OR_RETURN(json::object checked, NormalizeAnswerAction(std::move(action)));
+      out.push_back(std::move(checked));
       continue;
     }
     // Forward: the target groups come from TargetGroupArn or ForwardConfig.
@@ -105,11 +151,7 @@ Result<json::array> Elbv2Service::NormalizeActions(const std::string& region, co
   return out;
 }
 
-namespace {
-
-// Checks that every forward target of `actions` is compatible with a
-// listener of `protocol` on a load balancer of `lb_type`.
-Status CheckCompatible(const store::Collection& tgs, const std::string& region, const std::string& lb_type,
+Status elbv2::CheckCompatible(const store::Collection& tgs, const std::string& region, const std::string& lb_type,
                        const std::string& protocol, const json::array& actions) {
   for (const auto& a : actions) {
     auto* fc = GetObject(a.as_object(), "ForwardConfig");
@@ -125,6 +167,8 @@ Status CheckCompatible(const store::Collection& tgs, const std::string& region, 
   }
   return OkStatus();
 }
+
+namespace {
 
 // Sets Protocol/Port/SslPolicy/Certificates/AlpnPolicy of `l` from `in`,
 // then validates the combination.
@@ -269,7 +313,11 @@ Result<json::object> Elbv2Service::ModifyListener(CallContext& ctx, json::object
 Result<json::object> Elbv2Service::DeleteListener(CallContext& ctx, json::object& in) {
   std::string key = store::Collection::Key(ctx.region, GetString(in, "ListenerArn"));
   if (!listeners_.Find(key)) return ListenerNotFound();
-  FARGO_TRY(listeners_.Erase(key));
+  auto rule_keys = RuleKeysOf(ctx.region, GetString(in, "ListenerArn"));
+  FARGO_TRY(env_.store.Transaction([&]() -> Status {
+    for (const auto& rk : rule_keys) FARGO_TRY(rules_.Erase(rk));
+    return listeners_.Erase(key);
+  }));
   return json::object{};
 }
 
@@ -279,38 +327,6 @@ Result<json::object> Elbv2Service::DescribeListenerAttributes(CallContext& ctx, 
 
 Result<json::object> Elbv2Service::ModifyListenerAttributes(CallContext& ctx, json::object& in) {
   return ModifyAttributes({listeners_, "ListenerArn", "Listener", &ListenerNotFound}, ctx, in);
-}
-
-Result<json::object> Elbv2Service::DescribeRules(CallContext& ctx, json::object& in) {
-  auto rule = [](const json::object& doc) {
-    return json::object{{"RuleArn", GetString(doc, "ruleArn")},
-                        {"Priority", "default"},
-                        {"Conditions", json::array{}},
-                        {"Actions", *GetArray(*GetObject(doc, "listener"), "DefaultActions")},
-                        {"IsDefault", true}};
-  };
-  json::array items;
-  auto rule_arns = Strings(in, "RuleArns");
-  std::string listener_arn = GetString(in, "ListenerArn");
-  if (!rule_arns.empty()) {
-    for (const auto& arn : rule_arns) {
-      const json::object* match = nullptr;
-      listeners_.ForEachPrefix(ctx.region + "/", [&](const std::string&, const json::object& doc) {
-        if (GetString(doc, "ruleArn") == arn) match = &doc;
-      });
-      if (!match) return AwsError::Make("RuleNotFound", "One or more rules not found");
-      items.push_back(rule(*match));
-    }
-  } else if (!listener_arn.empty()) {
-    auto* doc = listeners_.Find(store::Collection::Key(ctx.region, listener_arn));
-    if (!doc) return ListenerNotFound();
-    items.push_back(rule(*doc));
-  } else {
-    return Invalid("You must specify either listener or rule ARNs");
-  }
-  json::object out;
-  out["Rules"] = Page(std::move(items), in, out);
-  return out;
 }
 
 }  // namespace fargo::services

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fargo::services::elbv2 {
@@ -34,16 +35,66 @@ struct TargetGroupPlan {
   std::vector<TargetPlan> targets;
 };
 
-struct ListenerPlan {
-  std::string arn, protocol;  // TCP (HTTP for a later ALB listener)
-  uint16_t port = 0;
-  std::string target_group_arn;  // default forward action ("" : none)
+// An application load balancer's rule condition, as the API has it:
+// field host-header | path-pattern | http-header | http-request-method |
+// query-string | source-ip. Values of one condition are alternatives.
+struct ConditionPlan {
+  std::string field;
+  std::string header_name;          // http-header
+  std::vector<std::string> values;  // all but query-string
+  std::vector<std::pair<std::string, std::string>> query;  // query-string: (key or "", value)
 };
+
+struct WeightedGroupPlan {
+  std::string arn;
+  int weight = 1;
+};
+
+// A rule's answering action (the last one: forward, fixed-response or
+// redirect; authentication actions are not served).
+struct ActionPlan {
+  std::string type;  // forward | fixed-response | redirect | "" (none served)
+  std::vector<WeightedGroupPlan> target_groups;  // forward
+  bool stickiness = false;                       // forward: target group stickiness
+  int stickiness_s = 0;
+  std::string status_code;  // fixed-response "200"; redirect "HTTP_301"
+  std::string content_type, body;  // fixed-response
+  std::string protocol, host, port, path, query;  // redirect, with #{...} placeholders
+};
+
+struct RulePlan {
+  std::string arn;
+  int priority = 0;  // 0: the default rule
+  std::vector<ConditionPlan> conditions;  // all must match
+  ActionPlan action;
+};
+
+struct ListenerPlan {
+  std::string arn, protocol;  // TCP, UDP, TCP_UDP; HTTP for application load balancers
+  uint16_t port = 0;
+  std::string target_group_arn;  // default forward action ("" : none); NLB
+  std::vector<RulePlan> rules;   // HTTP: by priority, the default rule last
+};
+
+// The target groups a listener forwards to (default action and rules).
+inline std::vector<std::string> ForwardedTargetGroups(const ListenerPlan& l) {
+  std::vector<std::string> out;
+  auto add = [&out](const std::string& arn) {
+    if (arn.empty()) return;
+    for (const auto& x : out)
+      if (x == arn) return;
+    out.push_back(arn);
+  };
+  add(l.target_group_arn);
+  for (const auto& r : l.rules)
+    for (const auto& g : r.action.target_groups) add(g.arn);
+  return out;
+}
 
 struct LoadBalancerPlan {
   std::string region, arn, name, type, vpc_id;
   std::vector<std::string> addresses;  // one per subnet, inside the VPC
-  int idle_timeout_s = 350;
+  int idle_timeout_s = 350;  // NLB: tcp.idle_timeout.seconds; ALB: idle_timeout.timeout_seconds (60)
   std::vector<ListenerPlan> listeners;
 };
 

@@ -27,12 +27,14 @@ Elbv2Service::Elbv2Service(Env env)
     : env_(env),
       lbs_(env.store, "elbv2.load_balancers"),
       tgs_(env.store, "elbv2.target_groups"),
-      listeners_(env.store, "elbv2.listeners") {}
+      listeners_(env.store, "elbv2.listeners"),
+      rules_(env.store, "elbv2.rules") {}
 
 Status Elbv2Service::Start() {
   FARGO_TRY(lbs_.Load());
   FARGO_TRY(tgs_.Load());
   FARGO_TRY(listeners_.Load());
+  FARGO_TRY(rules_.Load());
   if (changed_) changed_();
   if (plan_changed_) plan_changed_();
   return OkStatus();
@@ -243,7 +245,11 @@ Result<json::object> Elbv2Service::DeleteLoadBalancer(CallContext& ctx, json::ob
   auto listener_keys = ListenerKeysOf(ctx.region, arn);
   json::array enis = GetArray(*doc, "enis") ? *GetArray(*doc, "enis") : json::array{};
   FARGO_TRY(env_.store.Transaction([&]() -> Status {
-    for (const auto& lk : listener_keys) FARGO_TRY(listeners_.Erase(lk));
+    for (const auto& lk : listener_keys) {
+      for (const auto& rk : RuleKeysOf(ctx.region, GetString(*GetObject(*listeners_.Find(lk), "listener"), "ListenerArn")))
+        FARGO_TRY(rules_.Erase(rk));
+      FARGO_TRY(listeners_.Erase(lk));
+    }
     return lbs_.Erase(key);
   }));
   ReleaseInterfaces(ctx.region, enis, json::array{});
@@ -384,6 +390,14 @@ Result<json::object> Elbv2Service::AddTags(CallContext& ctx, json::object& in) {
   auto arns = Strings(in, "ResourceArns");
   // Validate everything before writing anything.
   for (const auto& arn : arns) {
+    if (const ListenerRule* r = rules_.Find(store::Collection::Key(ctx.region, arn))) {
+      std::set<std::string> keys;
+      for (const auto& [k, v] : r->tags) keys.insert(k);
+      for (const auto& kv : add) keys.insert(std::string(kv.key()));
+      if (keys.size() > 50)
+        return AwsError::Make("TooManyTags", "The quota for the number of tags that can be assigned to a resource has been reached");
+      continue;
+    }
     std::string member;
     FARGO_ASSIGN_OR_RETURN(store::Collection * c, CollectionOfArn(arn, member));
     auto* doc = c->Find(DocKeyOfArn(ctx.region, arn));
@@ -395,6 +409,12 @@ Result<json::object> Elbv2Service::AddTags(CallContext& ctx, json::object& in) {
   }
   FARGO_TRY(env_.store.Transaction([&]() -> Status {
     for (const auto& arn : arns) {
+      if (const ListenerRule* found = rules_.Find(store::Collection::Key(ctx.region, arn))) {
+        ListenerRule r = *found;
+        for (const auto& kv : add) r.tags[std::string(kv.key())] = std::string(kv.value().as_string());
+        FARGO_TRY(rules_.Put(store::Collection::Key(ctx.region, arn), std::move(r)));
+        continue;
+      }
       std::string member;
       store::Collection* c = CollectionOfArn(arn, member).value();
       std::string key = DocKeyOfArn(ctx.region, arn);
@@ -413,6 +433,7 @@ Result<json::object> Elbv2Service::RemoveTags(CallContext& ctx, json::object& in
   auto arns = Strings(in, "ResourceArns");
   auto keys = Strings(in, "TagKeys");
   for (const auto& arn : arns) {
+    if (rules_.Find(store::Collection::Key(ctx.region, arn))) continue;
     std::string member;
     FARGO_ASSIGN_OR_RETURN(store::Collection * c, CollectionOfArn(arn, member));
     auto* doc = c->Find(DocKeyOfArn(ctx.region, arn));
@@ -420,6 +441,12 @@ Result<json::object> Elbv2Service::RemoveTags(CallContext& ctx, json::object& in
   }
   FARGO_TRY(env_.store.Transaction([&]() -> Status {
     for (const auto& arn : arns) {
+      if (const ListenerRule* found = rules_.Find(store::Collection::Key(ctx.region, arn))) {
+        ListenerRule r = *found;
+        for (const auto& k : keys) r.tags.erase(k);
+        FARGO_TRY(rules_.Put(store::Collection::Key(ctx.region, arn), std::move(r)));
+        continue;
+      }
       std::string member;
       store::Collection* c = CollectionOfArn(arn, member).value();
       std::string key = DocKeyOfArn(ctx.region, arn);
@@ -437,6 +464,12 @@ Result<json::object> Elbv2Service::RemoveTags(CallContext& ctx, json::object& in
 Result<json::object> Elbv2Service::DescribeTags(CallContext& ctx, json::object& in) {
   json::array out;
   for (const auto& arn : Strings(in, "ResourceArns")) {
+    if (const ListenerRule* r = rules_.Find(store::Collection::Key(ctx.region, arn))) {
+      json::object tags;
+      for (const auto& [k, v] : r->tags) tags[k] = v;
+      out.push_back(json::object{{"ResourceArn", arn}, {"Tags", TagsToList(tags)}});
+      continue;
+    }
     std::string member;
     FARGO_ASSIGN_OR_RETURN(store::Collection * c, CollectionOfArn(arn, member));
     auto* doc = c->Find(DocKeyOfArn(ctx.region, arn));
@@ -478,6 +511,10 @@ const HandlerTable<Elbv2Service>& Elbv2Service::Table() {
       {"DescribeListenerAttributes", &Elbv2Service::DescribeListenerAttributes},
       {"ModifyListenerAttributes", &Elbv2Service::ModifyListenerAttributes},
       {"DescribeRules", &Elbv2Service::DescribeRules},
+      {"CreateRule", &Elbv2Service::CreateRule},
+      {"ModifyRule", &Elbv2Service::ModifyRule},
+      {"DeleteRule", &Elbv2Service::DeleteRule},
+      {"SetRulePriorities", &Elbv2Service::SetRulePriorities},
   };
   return t;
 }

@@ -1,11 +1,15 @@
 // ELBv2 control plane: load balancers, target groups, listeners (with their
-// default rules), attributes, tags and target registration/health.
+// default rules), listener rules, attributes, tags and target
+// registration/health.
 //
 // State is per region. Each resource is one document of a store::Collection
 // keyed Key(region, ARN):
 //   elbv2.load_balancers {lb: <LoadBalancer>, createdMs, attributes: {k: v}, tags: {k: v}}
 //   elbv2.target_groups  {tg: <TargetGroup>, attributes, tags, targets: [<Target>]}
 //   elbv2.listeners      {listener: <Listener>, attributes, tags, ruleArn, ruleTags}
+//   elbv2.rules          a ListenerRule (elbv2_rule.h): rules made by CreateRule
+// The default rule of a listener is its document's ruleArn, ruleTags and
+// DefaultActions.
 // A TargetGroup's LoadBalancerArns is not stored: it is derived from the
 // listeners forwarding to it. A load balancer is "provisioning" for its first
 // 500 ms (injected clock) and "active" afterwards, evaluated on read.
@@ -25,8 +29,10 @@
 #include <vector>
 
 #include "services/elbv2/elbv2_plan.h"
+#include "services/elbv2/elbv2_rule.h"
 #include "services/service.h"
 #include "store/collection.h"
+#include "store/typed_collection.h"
 
 namespace fargo::services {
 
@@ -71,8 +77,10 @@ class Elbv2Service final : public Service {
     delete_interface_ = std::move(remove);
   }
 
-  // What the data plane serves: network load balancers with their
-  // addresses and listeners, and the target groups those forward to.
+  // What the data plane serves: network and application load balancers
+  // with their addresses and listeners (an application load balancer's with
+  // its rules by priority, the default last), and the target groups those
+  // forward to.
   elbv2::DataPlanePlan Plan() const;
   // Called (on the state thread) after each call that may have changed
   // Plan(), after Start and when a draining target is forgotten.
@@ -147,7 +155,20 @@ class Elbv2Service final : public Service {
   Result<json::object> DeleteListener(CallContext& ctx, json::object& in);
   Result<json::object> DescribeListenerAttributes(CallContext& ctx, json::object& in);
   Result<json::object> ModifyListenerAttributes(CallContext& ctx, json::object& in);
+
+  // Rules (elbv2_rules.cpp).
+  Result<json::object> CreateRule(CallContext& ctx, json::object& in);
+  Result<json::object> ModifyRule(CallContext& ctx, json::object& in);
+  Result<json::object> DeleteRule(CallContext& ctx, json::object& in);
+  Result<json::object> SetRulePriorities(CallContext& ctx, json::object& in);
   Result<json::object> DescribeRules(CallContext& ctx, json::object& in);
+  // Keys of the rules of a listener, by priority.
+  std::vector<std::string> RuleKeysOf(const std::string& region, const std::string& listener_arn) const;
+  // The listener document whose default rule is `rule_arn` (null: none).
+  const json::object* ListenerOfDefaultRule(const std::string& region, const std::string& rule_arn) const;
+  // Validates and normalises a rule's actions for the listener of `listener_doc`.
+  Result<json::array> NormalizeRuleActions(const std::string& region, const json::object& listener_doc,
+                                           const json::array& actions) const;
 
   // The LoadBalancer as the API shows it (State evaluated now).
   json::object LoadBalancerView(const json::object& doc) const;
@@ -194,6 +215,7 @@ class Elbv2Service final : public Service {
   store::Collection lbs_;
   store::Collection tgs_;
   store::Collection listeners_;
+  store::TypedCollection<elbv2::ListenerRule> rules_;
   SubnetResolver subnet_resolver_;
   VpcCidrResolver vpc_cidrs_;
   std::function<void()> changed_;

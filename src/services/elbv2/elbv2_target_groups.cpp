@@ -115,20 +115,17 @@ bool SameTarget(const json::object& a, const json::object& b) {
 
 std::vector<std::string> Elbv2Service::LoadBalancersUsing(const std::string& region, const std::string& tg_arn) const {
   std::vector<std::string> out;
+  auto note = [&](const std::string& lb) {
+    if (std::find(out.begin(), out.end(), lb) == out.end()) out.push_back(lb);
+  };
   listeners_.ForEachPrefix(region + "/", [&](const std::string&, const json::object& doc) {
     const auto& l = *GetObject(doc, "listener");
-    bool uses = false;
-    if (auto* actions = GetArray(l, "DefaultActions"))
-      for (const auto& a : *actions) {
-        const auto& ao = a.as_object();
-        if (GetString(ao, "TargetGroupArn") == tg_arn) uses = true;
-        if (auto* fc = GetObject(ao, "ForwardConfig"))
-          if (auto* groups = GetArray(*fc, "TargetGroups"))
-            for (const auto& g : *groups)
-              if (GetString(g.as_object(), "TargetGroupArn") == tg_arn) uses = true;
-      }
     std::string lb = GetString(l, "LoadBalancerArn");
-    if (uses && std::find(out.begin(), out.end(), lb) == out.end()) out.push_back(lb);
+    std::vector<std::string> groups;
+    if (auto* actions = GetArray(l, "DefaultActions")) groups = ForwardedGroups(*actions);
+    for (const auto& rk : RuleKeysOf(region, GetString(l, "ListenerArn")))
+      for (auto& g : ForwardedGroups(rules_.Find(rk)->actions)) groups.push_back(std::move(g));
+    if (std::find(groups.begin(), groups.end(), tg_arn) != groups.end()) note(lb);
   });
   return out;
 }

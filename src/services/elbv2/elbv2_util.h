@@ -1,6 +1,7 @@
 // Small helpers shared by the ELBv2 handler files.
 #pragma once
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "common/pager.h"
 #include "common/result.h"
 #include "services/service.h"
+#include "store/collection.h"
 
 namespace fargo::services::elbv2 {
 
@@ -19,6 +21,30 @@ inline AwsError TargetGroupNotFound() {
 }
 inline AwsError ListenerNotFound() {
   return AwsError::Make("ListenerNotFound", "One or more listeners not found");
+}
+
+// Checks that every forward target of `actions` is compatible with a
+// listener of `protocol` on a load balancer of `lb_type` (IncompatibleProtocols).
+// elbv2_listeners.cpp.
+Status CheckCompatible(const store::Collection& tgs, const std::string& region, const std::string& lb_type,
+                       const std::string& protocol, const json::array& actions);
+
+// The target group ARNs the forward actions of `actions` name.
+inline std::vector<std::string> ForwardedGroups(const json::array& actions) {
+  std::vector<std::string> out;
+  auto add = [&out](std::string arn) {
+    if (!arn.empty() && std::find(out.begin(), out.end(), arn) == out.end()) out.push_back(std::move(arn));
+  };
+  for (const auto& a : actions) {
+    if (!a.is_object()) continue;
+    const auto& ao = a.as_object();
+    add(GetString(ao, "TargetGroupArn"));
+    if (auto* fc = GetObject(ao, "ForwardConfig"))
+      if (auto* groups = GetArray(*fc, "TargetGroups"))
+        for (const auto& g : *groups)
+          if (g.is_object()) add(GetString(g.as_object(), "TargetGroupArn"));
+  }
+  return out;
 }
 
 // The strings of a list member ([] if absent).
