@@ -16,13 +16,20 @@ namespace {
 
 using End = PortConnection::End;
 
-// One port session's stream: a control thread takes the input (smux frames
-// or raw bytes), flags and the connections' ends in order, and owns the
-// connections (each with its own thread).
+// One port session's stream. Input (smux frames or raw bytes) and flags are
+// handled on the caller's thread (the session's strand), in order: nothing
+// there blocks (a connection's Send writes without blocking or queues; a
+// dial is a new connection's own thread). A control thread takes the
+// connections' ends and a corrupt stream's failure, and destroys (joins)
+// what ended, never holding the state's lock meanwhile.
 class PortStream final : public SessionStream {
  public:
   PortStream(PortTarget::Spec spec, std::shared_ptr<PortDialer> dialer, SessionTarget::Events events)
       : spec_(std::move(spec)), dialer_(std::move(dialer)), events_(std::move(events)) {
+    if (!spec_.mux) {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      current_ = initial_ = Dial(0);  // the SSM agent dials at once in basic mode
+    }
     thread_ = std::thread([this] { Run(); });
   }
   ~PortStream() override {
@@ -31,17 +38,29 @@ class PortStream final : public SessionStream {
   }
 
   void Write(std::string bytes) override {
-    backlog_.Add(static_cast<int64_t>(bytes.size()));
-    Item it;
-    it.bytes = std::move(bytes);
-    Push(std::move(it));
+    std::string fatal;
+    {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      if (stopped_) return;
+      fatal = spec_.mux ? Demux(bytes) : Forward(std::move(bytes));
+      if (!fatal.empty()) stopped_ = true;
+    }
+    if (!fatal.empty()) {
+      Item it;
+      it.kind = Item::kFatal;
+      it.error = std::move(fatal);
+      Push(std::move(it));
+    }
   }
   void Resize(int, int) override {}
   void Flag(uint32_t flag) override {
-    Item it;
-    it.kind = Item::kFlag;
-    it.flag = flag;
-    Push(std::move(it));
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (stopped_) return;
+    // Basic mode: the client's local connection closed; the next input dials again.
+    if (!spec_.mux && flag == kFlagDisconnectToPort && current_) {
+      conns_.at(current_).conn->Finish();
+      current_ = 0;
+    }
   }
   bool Backlogged() override { return backlog_.Full(); }
   void Close() override {
@@ -51,11 +70,10 @@ class PortStream final : public SessionStream {
   }
 
  private:
+  // What the control thread is told.
   struct Item {
-    enum Kind { kInput, kFlag, kEnded } kind = kInput;
-    std::string bytes;  // kInput
-    uint32_t flag = 0;  // kFlag
-    uint64_t key = 0;   // kEnded: the connection
+    enum Kind { kEnded, kFatal } kind = kEnded;
+    uint64_t key = 0;  // kEnded: the connection
     End end = End::kClosed;
     std::string error;
   };
@@ -78,7 +96,6 @@ class PortStream final : public SessionStream {
 
   void Run() {
     std::string fatal;
-    if (!spec_.mux) current_ = initial_ = Dial(0);  // the SSM agent dials at once in basic mode
     for (;;) {
       std::deque<Item> items;
       {
@@ -93,15 +110,23 @@ class PortStream final : public SessionStream {
       }
       if (!fatal.empty()) break;
     }
-    for (auto& [key, c] : conns_) c.conn->Close();
+    std::map<uint64_t, Connection> conns;
+    {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      stopped_ = true;
+      conns.swap(conns_);
+      by_sid_.clear();
+    }
+    for (auto& [key, c] : conns) c.conn->Close();
     // A connection's thread may be waiting to hand over output: the session
     // releases it once told of the end.
     if (!fatal.empty() && events_.exited) events_.exited(-1, fatal);
-    conns_.clear();
+    conns.clear();
     if (fatal.empty() && events_.exited) events_.exited(-1, "");
   }
 
   // A new connection to the destination (`sid`: its smux stream, mux only).
+  // REQUIRES: state_mu_ held.
   uint64_t Dial(uint32_t sid) {
     uint64_t key = ++last_key_;
     Connection c;
@@ -145,42 +170,27 @@ class PortStream final : public SessionStream {
     Push(std::move(it));
   }
 
-  // One item in order; a fatal error ends the stream.
+  // One item (control thread); a fatal error ends the stream.
   std::string Handle(Item& it) {
-    switch (it.kind) {
-      case Item::kInput: {
-        // Released once handed to the connections (which count it again), so
-        // that the backlog does not look drained in between.
-        int64_t n = static_cast<int64_t>(it.bytes.size());
-        std::string fatal = spec_.mux ? Demux(it.bytes) : Forward(std::move(it.bytes));
-        backlog_.Release(n);
-        return fatal;
-      }
-      case Item::kFlag:
-        // Basic mode: the client's local connection closed; the next input dials again.
-        if (!spec_.mux && it.flag == kFlagDisconnectToPort && current_) {
-          conns_.at(current_).conn->Finish();
-          current_ = 0;
-        }
-        return "";
-      case Item::kEnded: {
-        auto found = conns_.find(it.key);
-        if (found == conns_.end()) return "";
-        if (spec_.mux) {
-          auto sid = by_sid_.find(found->second.sid);
-          if (sid != by_sid_.end() && sid->second == it.key) by_sid_.erase(sid);
-        } else if (it.key == current_) {
-          current_ = 0;
-          if (it.key == initial_ && it.end == End::kDialFailed)
-            return "Unable to connect to " + spec_.host + ":" + std::to_string(spec_.port) + ": " + it.error;
-        }
-        conns_.erase(found);  // its thread has ended: the join is immediate
-        return "";
-      }
+    if (it.kind == Item::kFatal) return it.error;
+    std::map<uint64_t, Connection>::node_type gone;  // destroyed (joined) after the lock
+    std::lock_guard<std::mutex> lock(state_mu_);
+    auto found = conns_.find(it.key);
+    if (found == conns_.end()) return "";
+    std::string fatal;
+    if (spec_.mux) {
+      auto sid = by_sid_.find(found->second.sid);
+      if (sid != by_sid_.end() && sid->second == it.key) by_sid_.erase(sid);
+    } else if (it.key == current_) {
+      current_ = 0;
+      if (it.key == initial_ && it.end == End::kDialFailed)
+        fatal = "Unable to connect to " + spec_.host + ":" + std::to_string(spec_.port) + ": " + it.error;
     }
-    return "";
+    gone = conns_.extract(found);  // its thread has ended: the join is immediate
+    return fatal;
   }
 
+  // REQUIRES: state_mu_ held (as for Demux).
   std::string Forward(std::string bytes) {
     if (bytes.empty()) return "";
     if (current_ && conns_.at(current_).conn->Send(bytes)) return "";
@@ -222,16 +232,21 @@ class PortStream final : public SessionStream {
   PortTarget::Spec spec_;
   std::shared_ptr<PortDialer> dialer_;
   SessionTarget::Events events_;
+  // The bytes the connections hold for their destinations.
   InputBacklog backlog_{PortTarget::kMaxBacklog, [this] {
     if (events_.ready) events_.ready();
   }};
 
+  // The control thread's queue.
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> items_;
   bool closing_ = false;
 
-  // The control thread's own.
+  // The stream's state: input and flags (the caller's thread), ends (the
+  // control thread).
+  std::mutex state_mu_;
+  bool stopped_ = false;  // a corrupt stream, or the end: input is dropped
   SmuxReader reader_;
   std::map<uint64_t, Connection> conns_;
   std::map<uint32_t, uint64_t> by_sid_;  // mux: the client's open streams
