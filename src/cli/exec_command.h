@@ -24,7 +24,7 @@ int RunExec(const ExecOptions& options);
 
 // Port sessions send their input in messages of up to this many bytes (the
 // plugin's 1024 is for terminals; fargo's server takes frames up to 64 KiB).
-inline constexpr size_t kPortInputChunk = 32 * 1024;
+inline constexpr size_t kPortInputChunk = 60 * 1024;
 
 // One session's data channel, as fargo's client runs it.
 struct SessionStreamOptions {
