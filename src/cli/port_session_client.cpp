@@ -152,7 +152,7 @@ void PortSessionClient::ReadLocal(const StreamPtr& s) {
     if (mux_) {
       SendInput(EncodeSmuxFrame(SmuxCommand::kPsh, s->id, data));
     } else {
-      SendInput(data);
+      SendInput(std::string(data));
     }
     ReadLocal(s);
   });
@@ -267,7 +267,7 @@ void PortSessionClient::Close() {
   streams_.clear();
 }
 
-void PortSessionClient::SendInput(std::string_view bytes) { channel_.SendInput(bytes, opt_.now_ms()); }
+void PortSessionClient::SendInput(std::string bytes) { channel_.SendOwnedInput(std::move(bytes), opt_.now_ms()); }
 
 void PortSessionClient::Print(const std::string& line) { opt_.print(line); }
 

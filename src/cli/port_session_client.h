@@ -97,7 +97,7 @@ class PortSessionClient {
   void LocalEnded(const StreamPtr& s);
   void WriteLocal(const StreamPtr& s);
   void Forget(const StreamPtr& s);
-  void SendInput(std::string_view bytes);
+  void SendInput(std::string bytes);
   bool Congested() const;
   void Print(const std::string& line);
 

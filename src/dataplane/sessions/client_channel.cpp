@@ -157,6 +157,11 @@ void ClientChannel::SendInput(std::string_view bytes, int64_t now_ms) {
   }
 }
 
+void ClientChannel::SendOwnedInput(std::string bytes, int64_t now_ms) {
+  if (bytes.empty() || bytes.size() > opt_.input_chunk) return SendInput(std::string_view(bytes), now_ms);
+  cb_.send(in_.Next(PayloadType::kOutput, std::move(bytes), now_ms));
+}
+
 void ClientChannel::SendSize(int cols, int rows, int64_t now_ms) {
   json::object o{{"cols", cols}, {"rows", rows}};
   cb_.send(in_.Next(PayloadType::kSize, json::serialize(o), now_ms));

@@ -69,6 +69,8 @@ class ClientChannel {
   std::string OpenDataChannel(const std::string& token) const;
   Status OnFrame(std::string_view frame, int64_t now_ms);
   void SendInput(std::string_view bytes, int64_t now_ms);  // in chunks of 1024
+  // The same, taking the bytes (not copied when they fit in one message).
+  void SendOwnedInput(std::string bytes, int64_t now_ms);
   void SendSize(int cols, int rows, int64_t now_ms);
   // A Flag message (client_flag::kTerminateSession, ...), sent reliably.
   void SendFlag(uint32_t flag, int64_t now_ms);

@@ -149,6 +149,15 @@ TEST(ClientChannel, InputChunksFollowTheOption) {
   ASSERT_EQ(in.size(), 3u);
   EXPECT_EQ(in[0].payload.size(), 16u * 1024);
   EXPECT_EQ(in[2].payload.size(), 40000u - 2 * 16 * 1024);
+  // Input handed over whole is chunked the same way.
+  port.channel.SendOwnedInput(std::string(20000, 'y'), 2);
+  port.channel.SendOwnedInput(std::string(100, 'z'), 3);
+  in = port.Inputs();
+  ASSERT_EQ(in.size(), 6u);
+  EXPECT_EQ(in[3].payload, std::string(16 * 1024, 'y'));
+  EXPECT_EQ(in[4].payload, std::string(20000 - 16 * 1024, 'y'));
+  EXPECT_EQ(in[5].payload, std::string(100, 'z'));
+  EXPECT_EQ(in[5].sequence_number, 5);
 }
 
 }  // namespace
