@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "cli/json_response.h"
 #include "runtime/image_ref.h"
 
 namespace fargo::cli {
@@ -14,17 +15,6 @@ namespace {
 
 constexpr const char* kPrefix = "/_fargo/pulls";
 
-HttpResponse JsonResponse(int status, const json::value& body) {
-  HttpResponse r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.body = json::serialize(body);
-  return r;
-}
-
-HttpResponse ErrorResponse(int status, const char* type, const std::string& message) {
-  return JsonResponse(status, json::object{{"__type", type}, {"message", message}});
-}
 
 }  // namespace
 
@@ -60,23 +50,23 @@ bool PullsEndpoint::Handle(const HttpRequest& req, std::function<void(HttpRespon
   }
   if (req.method == "GET") {
     auto p = registry_.Get(id);
-    reply(p ? JsonResponse(200, p->ToJson()) : ErrorResponse(404, "NotFound", "no pull " + id));
+    reply(p ? JsonResponse(200, p->ToJson()) : JsonError(404, "NotFound", "no pull " + id));
     return true;
   }
   if (req.method != "POST" || !id.empty()) {
-    reply(ErrorResponse(405, "MethodNotAllowed", "GET /_fargo/pulls[/<id>], POST /_fargo/pulls"));
+    reply(JsonError(405, "MethodNotAllowed", "GET /_fargo/pulls[/<id>], POST /_fargo/pulls"));
     return true;
   }
   boost::system::error_code ec;
   json::value body = json::parse(req.body, ec);
   const json::value* image = !ec && body.is_object() ? body.as_object().if_contains("Image") : nullptr;
   if (!image || !image->is_string() || image->as_string().empty()) {
-    reply(ErrorResponse(400, "InvalidParameterException", "the body is {\"Image\": \"<reference>\"}"));
+    reply(JsonError(400, "InvalidParameterException", "the body is {\"Image\": \"<reference>\"}"));
     return true;
   }
   std::string ref(image->as_string());
   if (!runtime::ParseImageRef(ref)) {
-    reply(ErrorResponse(400, "InvalidParameterException", "invalid reference format: " + ref));
+    reply(JsonError(400, "InvalidParameterException", "invalid reference format: " + ref));
     return true;
   }
   std::string normal = runtime::NormalizeImageRef(ref);

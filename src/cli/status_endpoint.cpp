@@ -10,6 +10,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cli/json_response.h"
 #include "runtime/engine_client.h"
 #include "server/gateway.h"
 #include "store/store.h"
@@ -98,11 +99,7 @@ json::object StatusEndpoint::Counts() {
 bool StatusEndpoint::Handle(const HttpRequest& req, std::function<void(HttpResponse)> reply) {
   if (req.path != "/_fargo/status") return false;
   if (req.method != "GET") {
-    HttpResponse r;
-    r.status = 405;
-    r.headers.emplace_back("Content-Type", "application/json");
-    r.body = R"({"__type":"MethodNotAllowed","message":"GET /_fargo/status"})";
-    reply(std::move(r));
+    reply(JsonError(405, "MethodNotAllowed", "GET /_fargo/status"));
     return true;
   }
   boost::asio::post(pool_, [this, reply = std::move(reply)]() mutable {
@@ -137,10 +134,7 @@ bool StatusEndpoint::Handle(const HttpRequest& req, std::function<void(HttpRespo
     out["Services"] = std::move(names);
     gateway_.Post([this, out = std::move(out), reply = std::move(reply)]() mutable {
       out["Regions"] = Counts();
-      HttpResponse r;
-      r.headers.emplace_back("Content-Type", "application/json");
-      r.body = json::serialize(out);
-      reply(std::move(r));
+      reply(JsonResponse(200, out));
     });
   });
   return true;

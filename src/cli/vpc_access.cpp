@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
+#include "cli/json_response.h"
 #include "common/strings.h"
 #include "runtime/task_runner.h"
 #include "server/gateway.h"
@@ -22,15 +23,8 @@ constexpr const char* kForwardPath = "/_fargo/port-forward";
 constexpr const char* kRoutesPath = "/_fargo/routes";
 constexpr int kLeaseSeconds = 30;
 
-HttpResponse Json(int status, const json::value& v) {
-  HttpResponse r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.body = json::serialize(v);
-  return r;
-}
 
-HttpResponse Error(const AwsError& e) { return Json(e.status, json::object{{"__type", e.code}, {"message", e.message}}); }
+HttpResponse Error(const AwsError& e) { return JsonError(e.status, e.code, e.message); }
 
 std::string Str(const json::object& o, const char* key) {
   auto* v = o.if_contains(key);
@@ -108,7 +102,7 @@ bool VpcAccess::Handle(const HttpRequest& req, Reply reply) {
   const std::string& p = req.path;
   if (p == "/_fargo/stats" && req.method == "GET") {
     auto s = runner_.fabric().attach_stats();
-    reply(Json(200, json::object{{"EniAttach", json::object{{"Count", s.count},
+    reply(JsonResponse(200, json::object{{"EniAttach", json::object{{"Count", s.count},
                                                             {"TotalMs", s.total_ms},
                                                             {"LastMs", s.last_ms},
                                                             {"MaxMs", s.max_ms}}}}));
@@ -122,13 +116,13 @@ bool VpcAccess::Handle(const HttpRequest& req, Reply reply) {
     std::string rest = p.substr(std::string(kForwardPath).size() + 1);
     if (req.method == "POST" && rest.size() > 6 && rest.compare(rest.size() - 6, 6, "/renew") == 0) {
       Status st = forwarder_.Renew(rest.substr(0, rest.size() - 6));
-      reply(st.ok() ? Json(200, json::object{{"LeaseSeconds", kLeaseSeconds}}) : Error(st.error()));
+      reply(st.ok() ? JsonResponse(200, json::object{{"LeaseSeconds", kLeaseSeconds}}) : Error(st.error()));
       return true;
     }
     if (req.method == "DELETE") {
       boost::asio::post(pool_, [this, id = rest, reply] {
         Status st = forwarder_.Close(id);
-        reply(st.ok() ? Json(200, json::object{}) : Error(st.error()));
+        reply(st.ok() ? JsonResponse(200, json::object{}) : Error(st.error()));
       });
       return true;
     }
@@ -147,7 +141,7 @@ bool VpcAccess::Handle(const HttpRequest& req, Reply reply) {
         for (auto& x : cidrs) c.emplace_back(x);
         out.emplace_back(json::object{{"VpcId", vpc}, {"Cidrs", c}, {"Via", runner_.fabric().UplinkName(vpc)}});
       }
-      reply(Json(200, json::object{{"Routes", out}}));
+      reply(JsonResponse(200, json::object{{"Routes", out}}));
     });
     return true;
   }
@@ -155,7 +149,7 @@ bool VpcAccess::Handle(const HttpRequest& req, Reply reply) {
     std::string vpc = p.substr(std::string(kRoutesPath).size() + 1);
     boost::asio::post(pool_, [this, vpc, reply] {
       Status st = runner_.UnrouteVpc(vpc);
-      reply(st.ok() ? Json(200, json::object{{"VpcId", vpc}}) : Error(st.error()));
+      reply(st.ok() ? JsonResponse(200, json::object{{"VpcId", vpc}}) : Error(st.error()));
     });
     return true;
   }
@@ -206,7 +200,7 @@ void VpcAccess::OpenForward(const HttpRequest& req, Reply reply) {
           e = AwsError::Make("InvalidParameter", vpc_id + " has no network on this host: no task runs in it", 409);
         return reply(Error(e));
       }
-      reply(Json(200, json::object{{"Id", f->id},
+      reply(JsonResponse(200, json::object{{"Id", f->id},
                                    {"Listen", f->listen_host + ":" + std::to_string(f->listen_port)},
                                    {"LocalHost", f->listen_host},
                                    {"LocalPort", f->listen_port},
@@ -238,7 +232,7 @@ void VpcAccess::AddRoute(const HttpRequest& req, Reply reply) {
       if (!st.ok()) return reply(Error(st.error()));
       json::array c;
       for (auto& x : cidrs) c.emplace_back(x);
-      reply(Json(200, json::object{{"VpcId", vpc}, {"Region", region}, {"Cidrs", c},
+      reply(JsonResponse(200, json::object{{"VpcId", vpc}, {"Region", region}, {"Cidrs", c},
                                    {"Via", runner_.fabric().UplinkName(vpc)}}));
     });
   });
