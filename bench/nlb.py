@@ -17,7 +17,12 @@ and the direct path to one target, for the floor. Printed: requests/s and
 latency p50/p99 of each, and fargo / HAProxy (for requests/s higher is
 better; for latency lower).
 
-Usage: bench/nlb.py [--seconds 10] [--connections 16] [--rounds 2]
+Then memory per idle connection: --idle connections (9,000) held open
+through each proxy in turn, to a third task that only accepts and holds
+them (a second listener, port 81); the proxy's resident memory before and
+after, per connection (AWS's NLB keeps idle flows for 350 s).
+
+Usage: bench/nlb.py [--seconds 10] [--connections 16] [--rounds 2] [--idle 9000]
 (root, the engine, the story's images: tests/images/build.sh, wrk and
 haproxy: apt-get install wrk haproxy)
 """
@@ -33,10 +38,68 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
-from fargo_harness import Fargo, require_vpc_networks, wait_for  # noqa: E402
+from fargo_harness import AWS_CLI_IMAGE, Fargo, require_vpc_networks, wait_for  # noqa: E402
 from test_vpcs import NGINX, Vpc  # noqa: E402
 
 HAPROXY_PORT = 8080
+HOLD_PORT = 81
+
+# Accepts connections and holds them, reading nothing (the idle phase's target).
+HOLDER = r'''
+import resource, selectors, socket
+hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 81)); s.listen(4096)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+'''
+
+# Opens N connections to host:port from the VPC's namespace, says how many
+# stand, then holds them until its stdin closes.
+OPENER = r'''
+import resource, socket, sys, time
+hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+conns = []
+for i in range(n):
+    c = socket.create_connection((host, port), timeout=10); conns.append(c)
+time.sleep(1)
+alive = 0
+for c in conns:
+    c.setblocking(False)
+    try:
+        alive += c.recv(1) != b""
+    except BlockingIOError:
+        alive += 1
+    except OSError:
+        pass
+print(alive, flush=True)
+sys.stdin.read()
+'''
+
+
+def rss_kb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def hold(ns, host, port, n, pid):
+    """Memory of process `pid` per connection while n idle ones stand through it."""
+    before = rss_kb(pid)
+    p = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", OPENER, host, str(port), str(n)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    alive = int(p.stdout.readline() or 0)
+    time.sleep(1)
+    after = rss_kb(pid)
+    p.stdin.close()
+    p.wait(60)
+    time.sleep(2)  # the proxy closes them before the next one is measured
+    return alive, (after - before) * 1024 / max(alive, 1)
 
 
 def wrk(ns, url, seconds, conns, close):
@@ -61,6 +124,9 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--rounds", type=int, default=2)
+    # A relayed connection takes two descriptors in the proxy: 9,000 fit
+    # under a hard limit of 20,000 descriptors per process.
+    ap.add_argument("--idle", type=int, default=9000)
     args = ap.parse_args()
     for tool in ("wrk", "haproxy"):
         if not shutil.which(tool):
@@ -89,6 +155,21 @@ def main():
         elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": ip} for ip in ips])
         elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TCP", Port=80,
                             DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+        # The idle phase's target: a task that accepts and holds.
+        hold_td = v.ecs.register_task_definition(
+            family="bench-hold", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256",
+            memory="512", containerDefinitions=[{"name": "main", "image": AWS_CLI_IMAGE, "essential": True,
+                                                 "entryPoint": ["python3", "-c", HOLDER], "stopTimeout": 2}])[
+            "taskDefinition"]["taskDefinitionArn"]
+        hold_ip = v.running(v.ecs.run_task(cluster=v.cluster, taskDefinition=hold_td, launchType="FARGATE",
+                                           networkConfiguration={"awsvpcConfiguration": {"subnets": [v.subnet]}})[
+            "tasks"][0]["taskArn"], timeout=90)
+        hold_tg = elb.create_target_group(Name="bench-hold", Protocol="TCP", Port=HOLD_PORT, VpcId=v.vpc,
+                                          TargetType="ip", HealthCheckProtocol="TCP", HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2,
+                                          HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+        elb.register_targets(TargetGroupArn=hold_tg, Targets=[{"Id": hold_ip}])
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TCP", Port=HOLD_PORT,
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": hold_tg}])
         wait_for(lambda: {h["TargetHealth"]["State"] for h in elb.describe_target_health(
             TargetGroupArn=tg)["TargetHealthDescriptions"]} == {"healthy"}, 60, what="both targets healthy")
 
@@ -97,11 +178,13 @@ def main():
         gateway = "10.0.1.1"  # the VPC router's address in the subnet: HAProxy listens there
         cfg = os.path.join(work, "haproxy.cfg")
         with open(cfg, "w") as f:
-            f.write("global\n  maxconn 4096\n  nbthread 1\n"
+            f.write(f"global\n  maxconn {args.idle + 600}\n  nbthread 1\n"
                     "defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 350s\n  timeout server 350s\n"
                     f"frontend nlb\n  bind {gateway}:{HAPROXY_PORT}\n  default_backend targets\n"
                     "backend targets\n  balance roundrobin\n" +
-                    "".join(f"  server t{i} {ip}:80\n" for i, ip in enumerate(ips)))
+                    "".join(f"  server t{i} {ip}:80\n" for i, ip in enumerate(ips)) +
+                    f"frontend hold\n  bind {gateway}:{HAPROXY_PORT + 1}\n  maxconn {args.idle + 100}\n"
+                    f"  default_backend holder\nbackend holder\n  server h {hold_ip}:{HOLD_PORT}\n")
         haproxy_log = open(os.path.join(work, "haproxy.log"), "w")
         haproxy = subprocess.Popen(["ip", "netns", "exec", ns, "haproxy", "-db", "-f", cfg],
                                    stdout=haproxy_log, stderr=subprocess.STDOUT)
@@ -124,6 +207,15 @@ def main():
                     print(f"round {rnd + 1} {'conn/request' if close else 'keep-alive':12s} {name:10s} "
                           f"{r['rps']:9.0f} req/s  p50 {r['p50']:6.2f} ms  p99 {r['p99']:6.2f} ms {r['errors']}",
                           flush=True)
+        idle = {}
+        if args.idle:
+            wait_for(lambda: {h["TargetHealth"]["State"] for h in elb.describe_target_health(
+                TargetGroupArn=hold_tg)["TargetHealthDescriptions"]} == {"healthy"}, 60, what="the holder healthy")
+            for name, host, port, pid in (("fargo NLB", addr, HOLD_PORT, fargo.proc.pid),
+                                          ("HAProxy", gateway, HAPROXY_PORT + 1, haproxy.pid)):
+                idle[name] = hold(ns, host, port, args.idle, pid)
+                print(f"idle {name:10s} {idle[name][0]} connections standing, "
+                      f"{idle[name][1]:.0f} bytes of resident memory each", flush=True)
     finally:
         if haproxy:
             haproxy.terminate()
@@ -142,6 +234,10 @@ def main():
             f, h, d = (med(close, n, k) for n in ("fargo NLB", "HAProxy", "direct"))
             fmt = "{:10.0f}" if k == "rps" else "{:10.2f}"
             print(f"{mode + ' ' + unit:24s} {fmt.format(f)} {fmt.format(h)} {fmt.format(d)} {f / h:13.2f}x")
+    if idle:
+        (fn, fb), (hn, hb) = idle["fargo NLB"], idle["HAProxy"]
+        print(f"{'idle, bytes/connection':24s} {fb:10.0f} {hb:10.0f} {'':>10s} {fb / max(hb, 1):13.2f}x"
+              f"   ({fn} and {hn} of {args.idle} standing; goal < 2048 bytes)")
 
 
 if __name__ == "__main__":

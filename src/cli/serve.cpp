@@ -8,7 +8,9 @@
 #include <memory>
 #include <thread>
 #include <cstdlib>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <climits>
 #include <fstream>
 #include <map>
@@ -476,9 +478,33 @@ void AnswerImds(services::Ec2Service& ec2, services::StsService& sts, const data
   reply(responder.Respond(req, view, creds));
 }
 
+// Every relayed load balancer connection, session and task endpoint holds
+// descriptors: the daemon raises its open-files limit as far as it may (as
+// root, to the kernel's nr_open, at most 1 Mi; otherwise the soft limit to
+// the hard one), so that thousands of idle flows do not run it out.
+void RaiseOpenFilesLimit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  rlim_t want = lim.rlim_max;
+  if (::geteuid() == 0) {
+    rlim_t nr_open = 1 << 20;
+    std::ifstream f("/proc/sys/fs/nr_open");
+    unsigned long long v = 0;
+    if (f >> v && v > 0) nr_open = std::min<rlim_t>(nr_open, static_cast<rlim_t>(v));
+    want = std::max(want == RLIM_INFINITY ? nr_open : want, nr_open);
+  }
+  if (want == lim.rlim_cur) return;
+  rlimit raised{want, std::max(want, lim.rlim_max)};
+  if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+    raised = {lim.rlim_max, lim.rlim_max};
+    (void)::setrlimit(RLIMIT_NOFILE, &raised);
+  }
+}
+
 }  // namespace
 
 int RunServe(const ServeOptions& opt) {
+  RaiseOpenFilesLimit();
   std::string dir = opt.data_dir;
   // Create parents of the data directory (mkdir -p).
   for (size_t i = 1; i < dir.size(); ++i)

@@ -3,6 +3,8 @@
 #include <array>
 #include <boost/asio.hpp>
 #include <chrono>
+#include <memory>
+#include <vector>
 
 #include "common/clock.h"
 
@@ -15,7 +17,29 @@ using asio::ip::tcp;
 
 namespace {
 
-// One relayed connection.
+using Buffer = std::array<char, 16384>;
+
+// Relay buffers are taken while bytes move and given back when a side has
+// nothing more to read, so that an idle connection holds none (AWS's NLB
+// keeps idle flows for 350 s: thousands of them must stay cheap). One pool
+// per thread: each VPC's listeners run on one.
+thread_local std::vector<std::unique_ptr<Buffer>> free_buffers;
+constexpr size_t kFreeBuffersKept = 64;
+
+std::unique_ptr<Buffer> TakeBuffer() {
+  if (free_buffers.empty()) return std::make_unique<Buffer>();
+  std::unique_ptr<Buffer> b = std::move(free_buffers.back());
+  free_buffers.pop_back();
+  return b;
+}
+
+void GiveBack(std::unique_ptr<Buffer> buf) {
+  if (buf && free_buffers.size() < kFreeBuffersKept) free_buffers.push_back(std::move(buf));
+}
+
+// One relayed connection: each way waits until its source is readable,
+// reads what is there into a buffer, writes it, and reads again until the
+// source has nothing, then gives the buffer back and waits.
 class Relay : public std::enable_shared_from_this<Relay> {
  public:
   Relay(tcp::socket client, tcp::socket target, int idle_timeout_s, ListenerBackend& backend)
@@ -23,39 +47,69 @@ class Relay : public std::enable_shared_from_this<Relay> {
         idle_ms_(static_cast<int64_t>(idle_timeout_s) * 1000), backend_(backend) {
     backend_.CountConnection(1);
   }
-  ~Relay() { backend_.CountConnection(-1); }
+  ~Relay() {
+    GiveBack(std::move(up_.buf));
+    GiveBack(std::move(down_.buf));
+    backend_.CountConnection(-1);
+  }
 
   void Start() {
+    boost::system::error_code ec;
+    client_.non_blocking(true, ec);
+    if (!ec) target_.non_blocking(true, ec);
+    if (ec) return CloseBoth();
     last_ = SteadyMillis();
-    Pump(client_, target_, up_, 0);
-    Pump(target_, client_, down_, 1);
-    WatchIdle();
+    Wait(up_);
+    Wait(down_);
+    WatchIdle(idle_ms_);
   }
 
  private:
-  void Pump(tcp::socket& from, tcp::socket& to, std::array<char, 16384>& buf, int dir) {
-    from.async_read_some(asio::buffer(buf), [self = shared_from_this(), &from, &to, &buf, dir](
-                                                boost::system::error_code ec, size_t n) {
-      boost::system::error_code ignored;
-      if (ec) {
-        if (ec != asio::error::eof) return self->CloseBoth();
-        to.shutdown(tcp::socket::shutdown_send, ignored);  // half close: the other way goes on
-        if (++self->ended_ == 2) self->CloseBoth();
-        return;
-      }
-      self->last_ = SteadyMillis();
-      asio::async_write(to, asio::buffer(buf.data(), n), [self, &from, &to, &buf, dir](boost::system::error_code ec, size_t) {
-        if (ec) return self->CloseBoth();
-        self->Pump(from, to, buf, dir);
-      });
+  struct Way {
+    tcp::socket& from;
+    tcp::socket& to;
+    std::unique_ptr<Buffer> buf;  // only while bytes move
+  };
+
+  void Wait(Way& w) {
+    w.from.async_wait(tcp::socket::wait_read, [self = shared_from_this(), &w](boost::system::error_code ec) {
+      if (ec) return self->CloseBoth();
+      self->Read(w);
     });
   }
-  void WatchIdle() {
-    idle_timer_.expires_after(std::chrono::milliseconds(std::min<int64_t>(idle_ms_, 1000)));
+  void Read(Way& w) {
+    if (closed_) return;
+    if (!w.buf) w.buf = TakeBuffer();
+    boost::system::error_code ec;
+    size_t n = w.from.read_some(asio::buffer(*w.buf), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      GiveBack(std::move(w.buf));
+      return Wait(w);
+    }
+    if (ec) {
+      GiveBack(std::move(w.buf));
+      if (ec != asio::error::eof) return CloseBoth();
+      boost::system::error_code ignored;
+      w.to.shutdown(tcp::socket::shutdown_send, ignored);  // half close: the other way goes on
+      if (++ended_ == 2) CloseBoth();
+      return;
+    }
+    last_ = SteadyMillis();
+    asio::async_write(w.to, asio::buffer(w.buf->data(), n), [self = shared_from_this(), &w](boost::system::error_code ec,
+                                                                                             size_t) {
+      if (ec) return self->CloseBoth();
+      self->Read(w);
+    });
+  }
+  // One timer per connection, due when the connection would have been idle
+  // for the whole timeout.
+  void WatchIdle(int64_t due_in_ms) {
+    idle_timer_.expires_after(std::chrono::milliseconds(due_in_ms));
     idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->closed_) return;
-      if (SteadyMillis() - self->last_ >= self->idle_ms_) return self->CloseBoth();  // AWS resets idle flows
-      self->WatchIdle();
+      int64_t idle = SteadyMillis() - self->last_;
+      if (idle >= self->idle_ms_) return self->CloseBoth();  // AWS resets idle flows
+      self->WatchIdle(self->idle_ms_ - idle);
     });
   }
   void CloseBoth() {
@@ -74,7 +128,7 @@ class Relay : public std::enable_shared_from_this<Relay> {
   int ended_ = 0;
   bool closed_ = false;
   ListenerBackend& backend_;
-  std::array<char, 16384> up_{}, down_{};
+  Way up_{client_, target_, nullptr}, down_{target_, client_, nullptr};
 };
 
 }  // namespace
