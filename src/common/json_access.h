@@ -14,9 +14,14 @@ inline std::string GetString(const boost::json::object& o, std::string_view k, s
   auto* v = o.if_contains(k);
   return v && v->is_string() ? std::string(v->as_string()) : def;
 }
+// Never throws: a number that is no int64 exactly (1.5, 1e300, 2^64-1) is
+// `def`, as a missing one.
 inline int64_t GetInt(const boost::json::object& o, std::string_view k, int64_t def = 0) {
   auto* v = o.if_contains(k);
-  return v && v->is_number() ? v->to_number<int64_t>() : def;
+  if (!v || !v->is_number()) return def;
+  boost::system::error_code ec;
+  int64_t n = v->to_number<int64_t>(ec);
+  return ec ? def : n;
 }
 inline bool GetBool(const boost::json::object& o, std::string_view k, bool def = false) {
   auto* v = o.if_contains(k);

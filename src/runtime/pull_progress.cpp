@@ -12,9 +12,17 @@ namespace json = boost::json;
 namespace {
 
 // A byte count as engines send it (an integer; a fraction is cut, never thrown on).
+// A byte count as the engine sent it, kept within [-1, 1 TiB] (a layer is
+// far smaller; the engine's numbers are not trusted to be sane).
 int64_t Bytes(const json::object& o, const char* key) {
+  constexpr int64_t kMax = int64_t{1} << 40;
   auto* v = o.if_contains(key);
-  return v && v->is_double() ? static_cast<int64_t>(v->as_double()) : GetInt(o, key);
+  if (v && v->is_double()) {
+    double d = v->as_double();
+    if (!(d >= -1)) return -1;  // NaN too
+    return d >= static_cast<double>(kMax) ? kMax : static_cast<int64_t>(d);
+  }
+  return std::clamp<int64_t>(GetInt(o, key), -1, kMax);
 }
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -112,7 +120,7 @@ int PullProgress::Percent() const {
       done += l.current;
     }
   if (total <= 0) return -1;
-  return static_cast<int>(done * 100 / total);
+  return static_cast<int>(static_cast<double>(done) * 100.0 / static_cast<double>(total));
 }
 
 const char* PullProgress::StateName(State s) {
