@@ -2,57 +2,81 @@
 
 #include <array>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
 
 #include "common/clock.h"
 
+#include "dataplane/lb/listener_tls.h"
 #include "dataplane/lb/target_picker.h"
 
 namespace fargo::dataplane::lb {
 
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 using asio::ip::tcp;
 
 namespace {
+// How long a client (or a TLS target) has for its TLS handshake.
+constexpr std::chrono::seconds kHandshakeTimeout(10);
+}  // namespace
 
-// One relayed connection.
-class Relay : public std::enable_shared_from_this<Relay> {
+namespace {
+
+using TlsStream = ssl::stream<tcp::socket>;
+
+tcp::socket& Lowest(tcp::socket& s) { return s; }
+tcp::socket& Lowest(TlsStream& s) { return s.next_layer(); }
+// Ends the sending half of `s` so the other direction goes on: TCP only
+// (a TLS stream is ended with its connection).
+bool HalfClose(tcp::socket& s) {
+  boost::system::error_code ignored;
+  s.shutdown(tcp::socket::shutdown_send, ignored);
+  return true;
+}
+bool HalfClose(TlsStream&) { return false; }
+
+// One relayed connection, between the client's stream A (TCP, or TLS the
+// listener terminates) and the target's B (TCP, or TLS to a TLS target).
+template <class A, class B>
+class Relay : public std::enable_shared_from_this<Relay<A, B>> {
  public:
-  Relay(tcp::socket client, tcp::socket target, int idle_timeout_s, ListenerBackend& backend)
-      : client_(std::move(client)), target_(std::move(target)), idle_timer_(client_.get_executor()),
-        idle_ms_(static_cast<int64_t>(idle_timeout_s) * 1000), backend_(backend) {
+  Relay(std::shared_ptr<A> client, std::shared_ptr<B> target, int idle_timeout_s, ListenerBackend& backend,
+        std::shared_ptr<ListenerTls> tls)
+      : client_(std::move(client)), target_(std::move(target)), idle_timer_(client_->get_executor()),
+        idle_ms_(static_cast<int64_t>(idle_timeout_s) * 1000), backend_(backend), tls_(std::move(tls)) {
     backend_.CountConnection(1);
   }
   ~Relay() { backend_.CountConnection(-1); }
 
   void Start() {
     last_ = SteadyMillis();
-    Pump(client_, target_, up_, 0);
-    Pump(target_, client_, down_, 1);
+    Pump(*client_, *target_, up_);
+    Pump(*target_, *client_, down_);
     WatchIdle();
   }
 
  private:
-  void Pump(tcp::socket& from, tcp::socket& to, std::array<char, 16384>& buf, int dir) {
-    from.async_read_some(asio::buffer(buf), [self = shared_from_this(), &from, &to, &buf, dir](
+  template <class From, class To>
+  void Pump(From& from, To& to, std::array<char, 16384>& buf) {
+    from.async_read_some(asio::buffer(buf), [self = this->shared_from_this(), &from, &to, &buf](
                                                 boost::system::error_code ec, size_t n) {
-      boost::system::error_code ignored;
       if (ec) {
-        if (ec != asio::error::eof) return self->CloseBoth();
-        to.shutdown(tcp::socket::shutdown_send, ignored);  // half close: the other way goes on
+        bool ended = ec == asio::error::eof || ec == ssl::error::stream_truncated;
+        if (!ended || !HalfClose(to)) return self->CloseBoth();  // half close: the other way goes on
         if (++self->ended_ == 2) self->CloseBoth();
         return;
       }
       self->last_ = SteadyMillis();
-      asio::async_write(to, asio::buffer(buf.data(), n), [self, &from, &to, &buf, dir](boost::system::error_code ec, size_t) {
+      asio::async_write(to, asio::buffer(buf.data(), n), [self, &from, &to, &buf](boost::system::error_code ec, size_t) {
         if (ec) return self->CloseBoth();
-        self->Pump(from, to, buf, dir);
+        self->Pump(from, to, buf);
       });
     });
   }
   void WatchIdle() {
     idle_timer_.expires_after(std::chrono::milliseconds(std::min<int64_t>(idle_ms_, 1000)));
-    idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    idle_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
       if (ec || self->closed_) return;
       if (SteadyMillis() - self->last_ >= self->idle_ms_) return self->CloseBoth();  // AWS resets idle flows
       self->WatchIdle();
@@ -63,19 +87,32 @@ class Relay : public std::enable_shared_from_this<Relay> {
     closed_ = true;
     boost::system::error_code ignored;
     idle_timer_.cancel();
-    client_.close(ignored);
-    target_.close(ignored);
+    Lowest(*client_).close(ignored);
+    Lowest(*target_).close(ignored);
   }
 
-  tcp::socket client_, target_;
+  std::shared_ptr<A> client_;
+  std::shared_ptr<B> target_;
   asio::steady_timer idle_timer_;
   int64_t idle_ms_;
   int64_t last_ = 0;
   int ended_ = 0;
   bool closed_ = false;
   ListenerBackend& backend_;
+  std::shared_ptr<ListenerTls> tls_;  // its contexts outlive the streams
   std::array<char, 16384> up_{}, down_{};
 };
+
+// Closes `s` unless `done` is set first: a TLS handshake's bound.
+std::shared_ptr<asio::steady_timer> HandshakeTimer(tcp::socket& s) {
+  auto timer = std::make_shared<asio::steady_timer>(s.get_executor());
+  timer->expires_after(kHandshakeTimeout);
+  timer->async_wait([&s](boost::system::error_code ec) {
+    boost::system::error_code ignored;
+    if (!ec) s.close(ignored);
+  });
+  return timer;
+}
 
 }  // namespace
 
@@ -103,25 +140,52 @@ struct TcpListener::State : std::enable_shared_from_this<TcpListener::State> {
     auto peer = client.remote_endpoint(ec);
     if (ec) return;
     uint64_t hash = FlowHash(peer.address().to_string(), peer.port(), config.address, config.port);
+    client.set_option(tcp::no_delay(true), ec);
+    std::shared_ptr<ListenerTls> tls = config.tls;
+    if (!tls) return ToTarget(std::make_shared<tcp::socket>(std::move(client)), hash, nullptr);
+    // TLS listener: the client's handshake first, then the target.
+    auto in = std::make_shared<TlsStream>(std::move(client), tls->context());
+    auto timer = HandshakeTimer(in->next_layer());
+    in->async_handshake(ssl::stream_base::server, [self = shared_from_this(), in, tls, timer, hash](
+                                                      boost::system::error_code ec) {
+      timer->cancel();
+      boost::system::error_code ignored;
+      if (ec || self->closed) { in->next_layer().close(ignored); return; }
+      self->ToTarget(in, hash, tls);
+    });
+  }
+
+  // Connects to the picked target from the load balancer's address and
+  // relays (re-encrypting to TLS target groups).
+  template <class Client>
+  void ToTarget(std::shared_ptr<Client> in, uint64_t hash, std::shared_ptr<ListenerTls> tls) {
+    boost::system::error_code ec;
     auto target = backend.Pick(config.target_group_arn, hash);
-    if (!target) return;  // nowhere to go: the client sees the connection closed (AWS resets it)
+    if (!target) { Lowest(*in).close(ec); return; }  // nowhere to go: the client sees the connection closed (AWS resets it)
     auto out = std::make_shared<tcp::socket>(acceptor.get_executor());
     out->open(tcp::v4(), ec);
     // The target sees the load balancer's address as the source.
     if (!ec) out->bind(tcp::endpoint(asio::ip::make_address(config.address, ec), 0), ec);
-    if (ec) return;
-    auto in = std::make_shared<tcp::socket>(std::move(client));
-    in->set_option(tcp::no_delay(true), ec);
+    if (ec) { Lowest(*in).close(ec); return; }
     int idle = config.idle_timeout_s;
+    bool reencrypt = config.tls_to_target;
     ListenerBackend& b = backend;
-    out->async_connect(*target, [out, in, idle, &b](boost::system::error_code ec) {
-      if (ec) {
+    out->async_connect(*target, [out, in, idle, &b, tls, reencrypt](boost::system::error_code ec) {
+      boost::system::error_code ignored;
+      if (ec) { Lowest(*in).close(ignored); return; }
+      out->set_option(tcp::no_delay(true), ignored);
+      if (!reencrypt) return std::make_shared<Relay<Client, tcp::socket>>(in, out, idle, b, tls)->Start();
+      auto to = std::make_shared<TlsStream>(std::move(*out), TargetTlsContext());
+      auto timer = HandshakeTimer(to->next_layer());
+      to->async_handshake(ssl::stream_base::client, [in, to, idle, &b, tls, timer](boost::system::error_code ec) {
+        timer->cancel();
         boost::system::error_code ignored;
-        in->close(ignored);
-        return;
-      }
-      out->set_option(tcp::no_delay(true), ec);
-      std::make_shared<Relay>(std::move(*in), std::move(*out), idle, b)->Start();
+        if (ec) {
+          Lowest(*in).close(ignored);
+          { to->next_layer().close(ignored); return; }
+        }
+        std::make_shared<Relay<Client, TlsStream>>(in, to, idle, b, tls)->Start();
+      });
     });
   }
 };
