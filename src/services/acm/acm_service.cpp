@@ -319,7 +319,8 @@ Result<json::object> AcmService::AddTagsToCertificate(CallContext& ctx, json::ob
   FARGO_ASSIGN_OR_RETURN(const AcmCertificate* c, Named(ctx, in));
   AcmCertificate copy = *c;
   FARGO_TRY(MergeTags(GetArray(in, "Tags"), copy.tags));
-  FARGO_TRY(certs_.Put(store::Collection::Key(ctx.region, copy.arn), std::move(copy)));
+  std::string key = store::Collection::Key(ctx.region, copy.arn);  // before copy is moved
+  FARGO_TRY(certs_.Put(key, std::move(copy)));
   return json::object{};
 }
 
@@ -343,7 +344,8 @@ Result<json::object> AcmService::RemoveTagsFromCertificate(CallContext& ctx, jso
       if (!Has(o, "Value") || it->second == GetString(o, "Value")) copy.tags.erase(it);
     }
   }
-  FARGO_TRY(certs_.Put(store::Collection::Key(ctx.region, copy.arn), std::move(copy)));
+  std::string key = store::Collection::Key(ctx.region, copy.arn);  // before copy is moved
+  FARGO_TRY(certs_.Put(key, std::move(copy)));
   return json::object{};
 }
 
