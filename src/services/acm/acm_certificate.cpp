@@ -1,6 +1,7 @@
 #include "services/acm/acm_certificate.h"
 
 #include "common/json_access.h"
+#include "common/strings.h"
 
 namespace fargo::services::acm {
 
@@ -20,8 +21,7 @@ json::array Strings(const std::vector<std::string>& v) {
 std::string HashHex(const std::string& seed, size_t n) {
   static const char* kHex = "0123456789abcdef";
   std::string out;
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : seed) h = (h ^ c) * 1099511628211ull;
+  uint64_t h = Fnv1a(seed);
   while (out.size() < n) {
     h = (h ^ out.size()) * 1099511628211ull;
     for (int i = 0; i < 16 && out.size() < n; ++i) out += kHex[(h >> (i * 4)) & 15];

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "common/strings.h"
 #include "services/acm/pem_certificate.h"
 #include "store/collection.h"
 
@@ -23,26 +24,15 @@ AwsError NotFound(const std::string& arn) {
 
 // arn:<partition>:acm:<region>:<12 digits>:certificate/<id>
 bool IsCertificateArn(const std::string& arn) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (size_t i = 0; i <= arn.size() && parts.size() < 5; ++i)
-    if (i == arn.size() || arn[i] == ':') {
-      parts.push_back(arn.substr(start, i - start));
-      start = i + 1;
-    }
-  if (parts.size() < 5 || start > arn.size()) return false;
-  std::string resource = arn.substr(start);
-  return parts[0] == "arn" && parts[1].rfind("aws", 0) == 0 && parts[2] == "acm" && !parts[3].empty() &&
-         parts[4].size() == 12 && std::all_of(parts[4].begin(), parts[4].end(), ::isdigit) &&
-         resource.rfind("certificate/", 0) == 0 && resource.size() > 12;
+  std::vector<std::string> parts = Split(arn, ':');
+  return parts.size() == 6 && parts[0] == "arn" && StartsWith(parts[1], "aws") && parts[2] == "acm" &&
+         !parts[3].empty() && parts[4].size() == 12 && std::all_of(parts[4].begin(), parts[4].end(), ::isdigit) &&
+         StartsWith(parts[5], "certificate/") && parts[5].size() > 12;
 }
 
 std::string RegionOfArn(const std::string& arn) {
-  size_t a = 0;
-  for (int i = 0; i < 3 && a != std::string::npos; ++i) a = arn.find(':', a + (i ? 1 : 0));
-  if (a == std::string::npos) return "";
-  size_t b = arn.find(':', a + 1);
-  return b == std::string::npos ? "" : arn.substr(a + 1, b - a - 1);
+  std::vector<std::string> parts = Split(arn, ':');
+  return parts.size() > 3 ? parts[3] : "";
 }
 
 // The pattern ACM's model gives domain names: optional "*." then labels of
@@ -70,11 +60,6 @@ AwsError PatternError(const std::string& value, const std::string& member) {
                         "1 validation error detected: Value '" + value + "' at '" + member +
                             "' failed to satisfy constraint: Member must satisfy regular expression pattern: "
                             "(\\*\\.)?(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])");
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // Tags as ACM checks them: keys 1..128 characters, not "aws:"-prefixed,
@@ -195,7 +180,7 @@ Result<json::object> AcmService::RequestCertificate(CallContext& ctx, json::obje
 
   if (!issuer_) return AwsError::Make("InternalFailure", "fargo has no certificate authority", 500);
   std::vector<std::string> lower;
-  for (const auto& n : names) lower.push_back(Lower(n));
+  for (const auto& n : names) lower.push_back(ToLower(n));
   auto issued = issuer_(lower, key_algorithm);
   if (!issued.ok()) return AwsError::Make("InternalFailure", issued.error().message, 500);
   FARGO_ASSIGN_OR_RETURN(acm::PemFacts facts, acm::ReadPemCertificate(issued->cert_pem));

@@ -118,6 +118,23 @@ void AnswerHttp(Stream& s, const std::string& ok_path) {
   http::write(s, res, ec);
 }
 
+// A target's own TLS server context for `cert`, and a handler that
+// handshakes on it before running `then`.
+ssl::context ServerContext(const ListenerCertificate& cert) {
+  ssl::context ctx(ssl::context::tls_server);
+  ctx.use_certificate_chain(asio::buffer(cert.cert_pem));
+  ctx.use_private_key(asio::buffer(cert.key_pem), ssl::context::pem);
+  return ctx;
+}
+Server::Handler OverTls(ssl::context& ctx, std::function<void(ssl::stream<tcp::socket>&)> then) {
+  return [&ctx, then](tcp::socket s) {
+    ssl::stream<tcp::socket> tls(std::move(s), ctx);
+    boost::system::error_code ec;
+    tls.handshake(ssl::stream_base::server, ec);
+    if (!ec) then(tls);
+  };
+}
+
 struct Backend final : ListenerBackend {
   tcp::endpoint target;
   std::optional<tcp::endpoint> Pick(const std::string&, uint64_t) override { return target; }
@@ -232,16 +249,8 @@ TEST(TlsListener, TerminatesTlsWithTheSniCertificateAndRelaysPlainTcp) {
 TEST(TlsListener, ReEncryptsToTlsTargetsWithoutVerifyingThem) {
   Ca ca;
   // The target's certificate is its own business: self-made names, not checked.
-  ListenerCertificate target_cert = ca.Cert("target", {"target.internal"});
-  ssl::context target_ctx(ssl::context::tls_server);
-  target_ctx.use_certificate_chain(asio::buffer(target_cert.cert_pem));
-  target_ctx.use_private_key(asio::buffer(target_cert.key_pem), ssl::context::pem);
-  Server target([&target_ctx](tcp::socket s) {
-    ssl::stream<tcp::socket> tls(std::move(s), target_ctx);
-    boost::system::error_code ec;
-    tls.handshake(ssl::stream_base::server, ec);
-    if (!ec) EchoLines(tls);
-  });
+  ssl::context target_ctx = ServerContext(ca.Cert("target", {"target.internal"}));
+  Server target(OverTls(target_ctx, [](ssl::stream<tcp::socket>& s) { EchoLines(s); }));
   Backend backend;
   backend.target = target.endpoint();
   ListenerConfig config;
@@ -300,16 +309,8 @@ CheckResult Probe(const tcp::endpoint& target, const std::string& protocol, cons
 
 TEST(HealthProbe, HttpsChecksHandshakeWithoutVerifyingThenMatchTheStatus) {
   Ca ca;
-  ListenerCertificate cert = ca.Cert("target", {"self.internal"});
-  ssl::context ctx(ssl::context::tls_server);
-  ctx.use_certificate_chain(asio::buffer(cert.cert_pem));
-  ctx.use_private_key(asio::buffer(cert.key_pem), ssl::context::pem);
-  Server https([&ctx](tcp::socket s) {
-    ssl::stream<tcp::socket> tls(std::move(s), ctx);
-    boost::system::error_code ec;
-    tls.handshake(ssl::stream_base::server, ec);
-    if (!ec) AnswerHttp(tls, "/health");
-  });
+  ssl::context ctx = ServerContext(ca.Cert("target", {"self.internal"}));
+  Server https(OverTls(ctx, [](ssl::stream<tcp::socket>& s) { AnswerHttp(s, "/health"); }));
   Server plain([](tcp::socket s) { AnswerHttp(s, "/health"); });
 
   EXPECT_EQ(Probe(https.endpoint(), "HTTPS", "/health", "200").outcome, CheckOutcome::kPassed);
