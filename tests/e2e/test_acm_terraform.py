@@ -2,7 +2,13 @@
 validation and waits for it (aws_acm_certificate + aws_acm_certificate_validation):
 fargo's CA issues it at once, so the validation resource completes without
 DNS records; the plan after apply is clean, boto3 reads back the names,
-tags and validation records Terraform shows, and destroy deletes it."""
+tags and validation records Terraform shows, and destroy deletes it.
+
+What the provider sends (TF_LOG=debug): RequestCertificate (DomainName,
+SubjectAlternativeNames, ValidationMethod DNS, an IdempotencyToken "tf...",
+Tags), DescribeCertificate (polled until the validation records and then
+ISSUED show; the validation resource polls it too), ListTagsForCertificate
+on every refresh, and DeleteCertificate (retried while ResourceInUseException)."""
 import json
 import unittest
 
