@@ -250,6 +250,7 @@ Services MakeServices(const services::Env& env) {
   // load balancers use one.
   out.acm = std::make_unique<services::AcmService>(env);
   out.acm->SetUsers([elbv2 = out.elbv2.get()](const std::string& arn) { return elbv2->LoadBalancersUsingCertificate(arn); });
+  out.acm->SetReimportHook([elbv2 = out.elbv2.get()] { elbv2->CertificatesChanged(); });
   out.elbv2->SetCertificateResolver([acm = out.acm.get()](const std::string& arn)
                                         -> std::optional<services::elbv2::ListenerCertificate> {
     const services::acm::AcmCertificate* c = acm->CertificateOf(arn);

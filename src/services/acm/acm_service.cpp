@@ -242,6 +242,7 @@ Result<json::object> AcmService::ImportCertificate(CallContext& ctx, json::objec
   c.imported_ms = now;
   std::string arn = c.arn;
   FARGO_TRY(certs_.Put(store::Collection::Key(ctx.region, arn), std::move(c)));
+  if (Has(in, "CertificateArn") && reimported_) reimported_();
   return json::object{{"CertificateArn", arn}};
 }
 

@@ -44,6 +44,9 @@ class AcmService final : public Service {
   // Without an issuer RequestCertificate fails (InternalFailure).
   void SetIssuer(Issuer issuer) { issuer_ = std::move(issuer); }
   void SetUsers(Users users) { users_ = std::move(users); }
+  // Called (on the state thread) after a re-import changed the material of
+  // a certificate listeners may serve.
+  void SetReimportHook(std::function<void()> hook) { reimported_ = std::move(hook); }
 
   // The certificate of `arn` (its region is the ARN's), or null.
   const acm::AcmCertificate* CertificateOf(const std::string& arn) const;
@@ -70,6 +73,7 @@ class AcmService final : public Service {
   store::TypedCollection<acm::AcmCertificate> certs_;
   Issuer issuer_;
   Users users_;
+  std::function<void()> reimported_;
 };
 
 }  // namespace fargo::services

@@ -93,6 +93,10 @@ class Elbv2Service final : public Service {
   // The load balancers whose listeners use certificate `arn` (default or
   // added), for ACM's InUseBy and DeleteCertificate.
   std::vector<std::string> LoadBalancersUsingCertificate(const std::string& arn) const;
+  // A certificate's material changed (ACM re-import): the plan is given again.
+  void CertificatesChanged() {
+    if (plan_changed_) plan_changed_();
+  }
 
   // Scales the fixed waits AWS's load balancers impose (health check
   // interval, its timeout capped by it; deregistration delay) by `factor` (0 < f <= 1),

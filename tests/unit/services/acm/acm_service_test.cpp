@@ -153,10 +153,14 @@ TEST_F(AcmServiceTest, ImportKeepsPemMaterialAndReadsItsFacts) {
             "ValidationException");
   EXPECT_EQ(ErrorOf(Call("ImportCertificate", {{"Certificate", "not a pem"}, {"PrivateKey", other->key_pem}})),
             "ValidationException");
-  // Re-import into the ARN keeps it and takes the new material.
+  // Re-import into the ARN keeps it and takes the new material, and the
+  // load balancers serving it are told.
+  int reimports = 0;
+  acm_->SetReimportHook([&reimports] { ++reimports; });
   auto again = Call("ImportCertificate", {{"CertificateArn", arn}, {"Certificate", other->cert_pem}, {"PrivateKey", other->key_pem}});
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(again->at("CertificateArn").as_string(), arn);
+  EXPECT_EQ(reimports, 1);
   EXPECT_EQ(Call("DescribeCertificate", {{"CertificateArn", arn}})->at("Certificate").at("DomainName").as_string(),
             "other.example.com");
 }
