@@ -163,5 +163,27 @@ TEST_F(Elbv2Wire, SecureListenersTakeAcmCertificatesByArnAndAddMoreForSni) {
               400, "CertificateNotFound", "");
 }
 
+TEST_F(Elbv2Wire, ModifyListenerToHttpsNeedsAKnownCertificateAndBackToHttpDropsThem) {
+  const std::string kCert = "arn:aws:acm:us-east-1:000000000000:certificate/web";
+  service_->SetCertificateResolver([&](const std::string& arn) -> std::optional<elbv2::ListenerCertificate> {
+    if (arn != kCert) return std::nullopt;
+    return elbv2::ListenerCertificate{arn, "PEM", "KEY", ""};
+  });
+  std::string lb = Tag(Call("CreateLoadBalancer", "Name=alb&Subnets.member.1=subnet-0a&Subnets.member.2=subnet-0b").body, "LoadBalancerArn");
+  std::string tg = Tag(Call("CreateTargetGroup", kGroup).body, "TargetGroupArn");
+  auto created = Call("CreateListener", "LoadBalancerArn=" + lb + "&Protocol=HTTP&Port=80&DefaultActions.member.1.Type=forward&DefaultActions.member.1.TargetGroupArn=" + tg);
+  ASSERT_EQ(created.status, 200) << created.body;
+  std::string listener = Tag(created.body, "ListenerArn");
+  ExpectError(Call("ModifyListener", "ListenerArn=" + listener + "&Protocol=HTTPS&Port=443"), 400, "CertificateNotFound");
+  auto https = Call("ModifyListener", "ListenerArn=" + listener + "&Protocol=HTTPS&Port=443&Certificates.member.1.CertificateArn=" + kCert);
+  ASSERT_EQ(https.status, 200) << https.body;
+  EXPECT_EQ(Tag(https.body, "SslPolicy"), "ELBSecurityPolicy-2016-08");
+  EXPECT_EQ(service_->Plan().load_balancers[0].listeners[0].certificates.size(), 1u);
+  auto http = Call("ModifyListener", "ListenerArn=" + listener + "&Protocol=HTTP&Port=80");
+  ASSERT_EQ(http.status, 200) << http.body;
+  EXPECT_EQ(http.body.find("Certificates"), std::string::npos) << http.body;
+  EXPECT_TRUE(service_->LoadBalancersUsingCertificate(kCert).empty());
+}
+
 }  // namespace
 }  // namespace fargo::services
