@@ -52,6 +52,7 @@
 #include "services/ssm/ssm_service.h"
 #include "cli/exec_sessions.h"
 #include "services/sts/sts_service.h"
+#include "services/acm/acm_service.h"
 #include "store/store.h"
 
 #ifndef FARGO_VERSION
@@ -100,6 +101,7 @@ struct Services {
   std::unique_ptr<services::ServiceDiscoveryService> servicediscovery;
   std::unique_ptr<services::ApplicationAutoScalingService> autoscaling;
   std::unique_ptr<services::SsmService> ssm;
+  std::unique_ptr<services::AcmService> acm;
 
   // Hands them all to the gateway, which owns them from then on.
   void MoveTo(server::Gateway& gateway) {
@@ -113,6 +115,7 @@ struct Services {
     gateway.AddService(std::move(servicediscovery));
     gateway.AddService(std::move(autoscaling));
     gateway.AddService(std::move(ssm));
+    gateway.AddService(std::move(acm));
   }
 };
 
@@ -244,6 +247,17 @@ Services MakeServices(const services::Env& env) {
     if (ecs->HasActiveService(region, k.resource_id.substr(a + 1, b - a - 1), k.resource_id.substr(b + 1)))
       return std::nullopt;
     return "ECS service doesn't exist: " + k.resource_id;
+  });
+  // Certificates for the load balancers' TLS listeners; ELBv2 tells which
+  // load balancers use one.
+  out.acm = std::make_unique<services::AcmService>(env);
+  out.acm->SetUsers([elbv2 = out.elbv2.get()](const std::string& arn) { return elbv2->LoadBalancersUsingCertificate(arn); });
+  out.acm->SetReimportHook([elbv2 = out.elbv2.get()] { elbv2->CertificatesChanged(); });
+  out.elbv2->SetCertificateResolver([acm = out.acm.get()](const std::string& arn)
+                                        -> std::optional<services::elbv2::ListenerCertificate> {
+    const services::acm::AcmCertificate* c = acm->CertificateOf(arn);
+    if (!c) return std::nullopt;
+    return services::elbv2::ListenerCertificate{arn, c->cert_pem, c->key_pem, c->chain_pem};
   });
   out.ssm = std::make_unique<services::SsmService>(env);
   // Managed instances are EC2's instances whose role lets the agent in.
@@ -530,6 +544,7 @@ int RunServe(const ServeOptions& opt) {
   services::Ec2Service* ec2 = built.ec2.get();
   services::Elbv2Service* elbv2 = built.elbv2.get();
   services::SsmService* ssm = built.ssm.get();
+  services::AcmService* acm = built.acm.get();
   auto dns_publisher = std::make_shared<DnsNamePublisher>(
       *built.servicediscovery, *built.elbv2, dns_names,
       [&gateway](std::function<void()> fn) { gateway.Post(std::move(fn)); });
@@ -551,6 +566,13 @@ int RunServe(const ServeOptions& opt) {
       runner_options.ca_bundle = bundle;
     else
       std::fprintf(stderr, "fargo: tasks get no CA bundle: %s\n", st.error().message.c_str());
+    // ACM issues its certificates from the same CA, which tasks trust (set
+    // before the gateway starts; the authority outlives it).
+    acm->SetIssuer([ca_ptr = tls.get()](const std::vector<std::string>& names, const std::string& key_algorithm)
+                       -> Result<services::AcmService::Issued> {
+      FARGO_ASSIGN_OR_RETURN(auto c, ca_ptr->IssueCertificate(names, key_algorithm));
+      return services::AcmService::Issued{c.cert_pem, c.key_pem, c.chain_pem};
+    });
   } else {
     std::fprintf(stderr, "fargo: no HTTPS for tasks: %s\n", ca.error().message.c_str());
   }

@@ -1,7 +1,10 @@
 #include "dataplane/lb/health_probe.h"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <memory>
+
+#include "dataplane/lb/listener_tls.h"
 
 namespace fargo::dataplane::lb {
 
@@ -13,6 +16,7 @@ namespace {
 struct Probe : std::enable_shared_from_this<Probe> {
   Probe(asio::io_context& io, std::function<void(CheckResult)> d) : socket(io), timer(io), done(std::move(d)) {}
   tcp::socket socket;
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls;  // HTTPS checks
   asio::steady_timer timer;
   asio::streambuf response;
   std::string request;
@@ -44,6 +48,28 @@ int ParseStatusLine(const std::string& line) {
   return code;
 }
 
+namespace {
+
+// Sends the check's request on `stream` and judges the status line.
+template <class Stream>
+void Exchange(const std::shared_ptr<Probe>& p, Stream& stream) {
+  asio::async_write(stream, asio::buffer(p->request), [p, &stream](boost::system::error_code ec, size_t) {
+    if (!p->done) return;
+    if (ec) return p->Finish(CheckOutcome::kFailed);
+    asio::async_read_until(stream, p->response, "\r\n", [p](boost::system::error_code ec, size_t n) {
+      if (!p->done) return;
+      if (ec) return p->Finish(CheckOutcome::kFailed);
+      std::string line(asio::buffers_begin(p->response.data()), asio::buffers_begin(p->response.data()) + n);
+      int code = ParseStatusLine(line);
+      if (code == 0) return p->Finish(CheckOutcome::kFailed);
+      if (MatcherAccepts(p->matcher, code)) return p->Finish(CheckOutcome::kPassed);
+      p->Finish(CheckOutcome::kCodeMismatch, code);
+    });
+  });
+}
+
+}  // namespace
+
 void ProbeTarget(asio::io_context& io, const asio::ip::address& source, const tcp::endpoint& target,
                  const services::elbv2::HealthCheckPlan& hc, std::function<void(CheckResult)> done) {
   auto p = std::make_shared<Probe>(io, std::move(done));
@@ -58,28 +84,24 @@ void ProbeTarget(asio::io_context& io, const asio::ip::address& source, const tc
   p->timer.async_wait([p](boost::system::error_code ec) {
     if (!ec) p->Finish(CheckOutcome::kTimeout);
   });
-  bool http = hc.protocol == "HTTP";
+  bool http = hc.protocol == "HTTP" || hc.protocol == "HTTPS";
+  bool https = hc.protocol == "HTTPS";
   if (http) {
     p->matcher = hc.matcher;
     p->request = "GET " + hc.path + " HTTP/1.1\r\nHost: " + target.address().to_string() + ":" +
                  std::to_string(target.port()) + "\r\nUser-Agent: ELB-HealthChecker/2.0\r\nAccept: */*\r\nConnection: close\r\n\r\n";
   }
-  p->socket.async_connect(target, [p, http](boost::system::error_code ec) {
+  p->socket.async_connect(target, [p, http, https](boost::system::error_code ec) {
     if (!p->done) return;
     if (ec) return p->Finish(CheckOutcome::kFailed);
     if (!http) return p->Finish(CheckOutcome::kPassed);
-    asio::async_write(p->socket, asio::buffer(p->request), [p](boost::system::error_code ec, size_t) {
+    if (!https) return Exchange(p, p->socket);
+    // HTTPS: a TLS handshake, the target's certificate not verified (as ELB).
+    p->tls = std::make_unique<asio::ssl::stream<tcp::socket&>>(p->socket, TargetTlsContext());
+    p->tls->async_handshake(asio::ssl::stream_base::client, [p](boost::system::error_code ec) {
       if (!p->done) return;
       if (ec) return p->Finish(CheckOutcome::kFailed);
-      asio::async_read_until(p->socket, p->response, "\r\n", [p](boost::system::error_code ec, size_t n) {
-        if (!p->done) return;
-        if (ec) return p->Finish(CheckOutcome::kFailed);
-        std::string line(asio::buffers_begin(p->response.data()), asio::buffers_begin(p->response.data()) + n);
-        int code = ParseStatusLine(line);
-        if (code == 0) return p->Finish(CheckOutcome::kFailed);
-        if (MatcherAccepts(p->matcher, code)) return p->Finish(CheckOutcome::kPassed);
-        p->Finish(CheckOutcome::kCodeMismatch, code);
-      });
+      Exchange(p, *p->tls);
     });
   });
 }

@@ -1,7 +1,7 @@
 // ProbeTarget: one health check of one target, as its target group says:
 // TCP (the connection opens), HTTP (GET path answers a status the matcher
-// accepts), within HealthCheckTimeoutSeconds. HTTPS is checked as TCP for
-// now (no TLS handshake yet). Asynchronous on the caller's io_context; the
+// accepts), HTTPS (the same over TLS, the target's certificate not
+// verified, as ELB does), within HealthCheckTimeoutSeconds. Asynchronous on the caller's io_context; the
 // socket is opened on the calling thread (so in its network namespace).
 #pragma once
 

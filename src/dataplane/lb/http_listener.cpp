@@ -7,10 +7,12 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <map>
 #include <optional>
 
+#include "dataplane/lb/listener_tls.h"
 #include "dataplane/lb/rule_matcher.h"
 #include "dataplane/lb/target_picker.h"
 
@@ -29,6 +31,10 @@ constexpr uint64_t kMaxBody = 256ull << 20;
 constexpr size_t kMaxIdlePerTarget = 32;
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 constexpr const char* kStickyCookie = "AWSALBTG";
+// How long an HTTPS client has for its TLS handshake.
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
@@ -139,30 +145,43 @@ struct HttpListener::State : std::enable_shared_from_this<HttpListener::State> {
 namespace {
 
 // One client connection: request after request while it keeps alive.
-class Exchange : public std::enable_shared_from_this<Exchange> {
+// Stream: beast::tcp_stream (HTTP) or TlsStream (HTTPS, whose handshake
+// comes first).
+template <class Stream>
+class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
  public:
-  Exchange(std::shared_ptr<HttpListener::State> state, tcp::socket client)
-      : state_(std::move(state)), client_(std::move(client)) {
+  Exchange(std::shared_ptr<HttpListener::State> state, Stream client, std::shared_ptr<ListenerTls> tls = nullptr)
+      : state_(std::move(state)), client_(std::move(client)), tls_(std::move(tls)) {
     state_->backend.CountConnection(1);
   }
   ~Exchange() { state_->backend.CountConnection(-1); }
 
   void Start() {
     boost::system::error_code ec;
-    auto peer = client_.socket().remote_endpoint(ec);
+    auto peer = Socket().remote_endpoint(ec);
     if (ec) return;
     client_ip_ = peer.address().to_string();
-    Read();
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      beast::get_lowest_layer(client_).expires_after(kHandshakeTimeout);
+      client_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](boost::system::error_code ec) {
+        if (ec) return self->Close();
+        self->Read();
+      });
+    } else {
+      Read();
+    }
   }
 
  private:
+  static constexpr bool kHttps = std::is_same_v<Stream, TlsStream>;
+  tcp::socket& Socket() { return beast::get_lowest_layer(client_).socket(); }
   std::chrono::seconds Idle() const { return std::chrono::seconds(std::max(1, state_->config.idle_timeout_s)); }
 
   void Read() {
     parser_.emplace();
     parser_->body_limit(kMaxBody);
-    client_.expires_after(Idle());
-    http::async_read(client_, buffer_, *parser_, [self = shared_from_this()](boost::system::error_code ec, size_t) {
+    beast::get_lowest_layer(client_).expires_after(Idle());
+    http::async_read(client_, buffer_, *parser_, [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
       self->OnRequest(ec);
     });
   }
@@ -184,7 +203,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     facts_.headers.clear();
     for (const auto& f : *req_) facts_.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     facts_.source_ip = client_ip_;
-    facts_.protocol = "HTTP";
+    facts_.protocol = kHttps ? "HTTPS" : "HTTP";
     facts_.port = state_->config.port;
     rules_ = state_->config.rules;  // this request's rules, whatever Update does meanwhile
     const RulePlan* rule = rules_ ? MatchRule(*rules_, facts_) : nullptr;
@@ -228,7 +247,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
                        "; Max-Age=" + std::to_string(a.stickiness_s) + "; Path=/";
     std::string xff((*req_)["X-Forwarded-For"]);
     req_->set("X-Forwarded-For", xff.empty() ? client_ip_ : xff + ", " + client_ip_);
-    req_->set("X-Forwarded-Proto", "http");
+    req_->set("X-Forwarded-Proto", kHttps ? "https" : "http");
     req_->set("X-Forwarded-Port", std::to_string(state_->config.port));
     req_->erase(http::field::expect);  // the body is read already: a 100 Continue would be taken for the answer
     req_->version(11);
@@ -247,7 +266,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     if (!ec) target_->socket().bind(tcp::endpoint(asio::ip::make_address(state_->config.address, ec), 0), ec);
     if (ec) return Answer(ErrorPage(502));
     target_->expires_after(kConnectTimeout);
-    target_->async_connect(endpoint_, [self = shared_from_this()](boost::system::error_code ec) {
+    target_->async_connect(endpoint_, [self = this->shared_from_this()](boost::system::error_code ec) {
       if (ec) return self->Failed(ec);
       boost::system::error_code ignored;
       self->target_->socket().set_option(tcp::no_delay(true), ignored);
@@ -257,7 +276,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void Write() {
     target_->expires_after(Idle());
-    http::async_write(*target_, *req_, [self = shared_from_this()](boost::system::error_code ec, size_t) {
+    http::async_write(*target_, *req_, [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
       if (ec) return self->Failed(ec);
       self->ReadResponse();
     });
@@ -268,7 +287,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     res_parser_->body_limit(kMaxBody);
     if (req_->method() == http::verb::head) res_parser_->skip(true);
     target_buffer_.clear();
-    http::async_read(*target_, target_buffer_, *res_parser_, [self = shared_from_this()](boost::system::error_code ec, size_t) {
+    http::async_read(*target_, target_buffer_, *res_parser_, [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
       if (ec) return self->Failed(ec);
       self->OnResponse();
     });
@@ -307,8 +326,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void Answer(Response res) {
     res.keep_alive(keep_alive_);
     res_ = std::make_shared<Response>(std::move(res));
-    client_.expires_after(Idle());
-    http::async_write(client_, *res_, [self = shared_from_this()](boost::system::error_code ec, size_t) {
+    beast::get_lowest_layer(client_).expires_after(Idle());
+    http::async_write(client_, *res_, [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
       self->res_.reset();
       if (ec || !self->keep_alive_) return self->Close();
       self->Read();
@@ -317,12 +336,13 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void Close() {
     boost::system::error_code ignored;
-    client_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    client_.socket().close(ignored);
+    Socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Socket().close(ignored);
   }
 
   std::shared_ptr<HttpListener::State> state_;
-  beast::tcp_stream client_;
+  Stream client_;
+  std::shared_ptr<ListenerTls> tls_;  // its contexts outlive the stream
   beast::flat_buffer buffer_;
   std::string client_ip_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -350,7 +370,11 @@ void HttpListener::State::Accept() {
     }
     boost::system::error_code ignored;
     client.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<Exchange>(self, std::move(client))->Start();
+    if (std::shared_ptr<ListenerTls> tls = self->config.tls)
+      std::make_shared<Exchange<TlsStream>>(self, TlsStream(beast::tcp_stream(std::move(client)), tls->context()), tls)
+          ->Start();
+    else
+      std::make_shared<Exchange<beast::tcp_stream>>(self, beast::tcp_stream(std::move(client)))->Start();
     self->Accept();
   });
 }

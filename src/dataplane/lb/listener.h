@@ -22,6 +22,8 @@
 
 namespace fargo::dataplane::lb {
 
+class ListenerTls;
+
 struct ListenerConfig {
   std::string load_balancer_arn, listener_arn, target_group_arn;
   std::string address;  // the load balancer's, in the VPC
@@ -30,6 +32,12 @@ struct ListenerConfig {
   bool udp = false;  // the UDP half (UdpListener); else TCP (TcpListener)
   // HTTP listeners (HttpListener): the rules, by priority, the default last.
   std::shared_ptr<const std::vector<services::elbv2::RulePlan>> rules;
+  // TLS (TcpListener) and HTTPS (HttpListener) listeners: TLS is
+  // terminated with these certificates; null: plain TCP or HTTP.
+  std::shared_ptr<ListenerTls> tls;
+  // TLS listeners forwarding to a TLS target group: re-encrypted to the
+  // target (not verified).
+  bool tls_to_target = false;
 };
 
 // What a listener asks of its VPC's balancer.

@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "dataplane/lb/health_probe.h"
 #include "dataplane/lb/http_listener.h"
+#include "dataplane/lb/listener_tls.h"
 #include "dataplane/lb/target_health.h"
 #include "dataplane/lb/target_picker.h"
 #include "dataplane/lb/tcp_listener.h"
@@ -134,13 +135,31 @@ struct VpcBalancer::Impl final : ListenerBackend {
     for (const auto& lb : plan.load_balancers)
       for (const auto& l : lb.listeners) {
         bool alb = lb.type == "application";
-        bool http = alb && l.protocol == "HTTP";  // HTTPS: not served yet
-        bool tcp = !alb && (l.protocol == "TCP" || l.protocol == "TCP_UDP");
-        bool udp = !alb && (l.protocol == "UDP" || l.protocol == "TCP_UDP");  // TLS, QUIC: not relayed yet
+        bool secure = l.protocol == "HTTPS" || l.protocol == "TLS";
+        bool http = alb && (l.protocol == "HTTP" || l.protocol == "HTTPS");
+        bool tcp = !alb && (l.protocol == "TCP" || l.protocol == "TCP_UDP" || l.protocol == "TLS");
+        bool udp = !alb && (l.protocol == "UDP" || l.protocol == "TCP_UDP");  // QUIC: not relayed yet
         auto rules = http ? std::make_shared<const std::vector<services::elbv2::RulePlan>>(l.rules) : nullptr;
+        // TLS and HTTPS: terminated with the listener's certificates (none
+        // that ACM still has: not served).
+        std::shared_ptr<ListenerTls> tls;
+        if (secure) {
+          auto made = ListenerTls::Make(l.certificates);
+          if (!made.ok()) {
+            std::fprintf(stderr, "fargo: load balancer %s: listener %s: %s\n", lb.arn.c_str(), l.arn.c_str(),
+                         made.error().message.c_str());
+            continue;
+          }
+          tls = std::move(*made);
+        }
+        bool tls_to_target = false;
+        for (const auto& g : plan.target_groups)
+          if (g.arn == l.target_group_arn) tls_to_target = l.protocol == "TLS" && g.protocol == "TLS";
         for (const auto& a : lb.addresses) {
           ListenerConfig c{lb.arn, l.arn, l.target_group_arn, a, l.port, lb.idle_timeout_s};
           c.rules = rules;
+          c.tls = tls;
+          c.tls_to_target = tls_to_target;
           if (http) want[Key(a, l.port) + "/http"] = c;
           if (tcp) want[Key(a, l.port) + "/tcp"] = c;
           c.udp = true;

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -86,8 +87,10 @@ bool AddExt(X509* cert, X509* issuer, int nid, const char* value) {
 }
 
 // A certificate for `key` named `cn`, signed by `issuer_key` (self-signed
-// when issuer is null), valid from an hour ago for `days`.
-X509* MakeCert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY* issuer_key, long days) {
+// when issuer is null), valid from an hour ago for `days`. A leaf's
+// subject alternative names are `sans` ("DNS:a,DNS:b"), or `cn` when empty.
+X509* MakeCert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY* issuer_key, long days,
+               const std::string& sans = "") {
   X509* cert = X509_new();
   X509_set_version(cert, 2);
   unsigned char serial[16];
@@ -116,7 +119,7 @@ X509* MakeCert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY* iss
          AddExt(cert, ext_issuer, NID_ext_key_usage, "serverAuth") &&
          AddExt(cert, ext_issuer, NID_subject_key_identifier, "hash") &&
          AddExt(cert, ext_issuer, NID_authority_key_identifier, "keyid:always") &&
-         AddExt(cert, ext_issuer, NID_subject_alt_name, ("DNS:" + cn).c_str());
+         AddExt(cert, ext_issuer, NID_subject_alt_name, (sans.empty() ? "DNS:" + cn : sans).c_str());
   }
   if (!ok || X509_sign(cert, issuer_key, EVP_sha256()) <= 0) {
     X509_free(cert);
@@ -208,6 +211,36 @@ Result<std::shared_ptr<TlsAuthority::Issued>> TlsAuthority::IssuedFor(const std:
 Result<TlsAuthority::Leaf> TlsAuthority::LeafFor(const std::string& name) {
   FARGO_ASSIGN_OR_RETURN(auto issued, IssuedFor(name));
   return Leaf{CertPem(issued->cert), KeyPem(leaf_key_)};
+}
+
+Result<TlsAuthority::Certificate> TlsAuthority::IssueCertificate(const std::vector<std::string>& names,
+                                                                 const std::string& key_algorithm) {
+  if (names.empty()) return AwsError::Make("InvalidArgument", "a certificate needs a name");
+  EVP_PKEY* (*make_key)() = nullptr;
+  if (key_algorithm == "EC_prime256v1") make_key = [] { return EVP_EC_gen("P-256"); };
+  if (key_algorithm == "EC_secp384r1") make_key = [] { return EVP_EC_gen("P-384"); };
+  if (key_algorithm == "RSA_2048") make_key = [] { return EVP_RSA_gen(2048); };
+  if (!make_key) return AwsError::Make("InvalidArgument", "unsupported key algorithm " + key_algorithm);
+  std::string sans;
+  for (const auto& n : names) {
+    if (!IsCertName(n)) return AwsError::Make("InvalidArgument", "not a DNS name: " + n);
+    sans += (sans.empty() ? "DNS:" : ",DNS:") + n;
+  }
+  EVP_PKEY* key = make_key();
+  if (!key) return Failed("cannot make a key");
+  X509* cert;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    cert = MakeCert(key, names.front(), ca_cert_, ca_key_, kLeafDays, sans);
+  }
+  if (!cert) {
+    EVP_PKEY_free(key);
+    return Failed("cannot issue a certificate for " + names.front());
+  }
+  Certificate out{CertPem(cert), KeyPem(key), ca_pem_};
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return out;
 }
 
 int TlsAuthority::OnServerName(void* ssl_ptr, int* alert, void* arg) {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
@@ -47,6 +48,16 @@ class TlsAuthority {
     std::string key_pem;
   };
   Result<Leaf> LeafFor(const std::string& name);
+
+  // A new certificate signed by the CA, with a key of its own
+  // (`key_algorithm`: RSA_2048, EC_prime256v1 or EC_secp384r1, ACM's names),
+  // for `names` (the first is its CN; all are its DNS SANs; "*.x" allowed),
+  // valid one year: what ACM issues. chain_pem is the CA's certificate.
+  // Errors: InvalidArgument (a name that is not a DNS name), InternalError.
+  struct Certificate {
+    std::string cert_pem, key_pem, chain_pem;
+  };
+  Result<Certificate> IssueCertificate(const std::vector<std::string>& names, const std::string& key_algorithm);
 
   // A TLS 1.2+ server context whose SNI callback serves LeafFor(name) for
   // names `accept` takes. REQUIRES: the authority outlives the context.

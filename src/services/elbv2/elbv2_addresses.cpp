@@ -214,6 +214,15 @@ DataPlanePlan Elbv2Service::Plan() const {
       lp.arn = GetString(l, "ListenerArn");
       lp.protocol = GetString(l, "Protocol");
       lp.port = static_cast<uint16_t>(GetInt(l, "Port"));
+      lp.ssl_policy = GetString(l, "SslPolicy");
+      if (certificates_) {
+        std::vector<std::string> arns;
+        if (const json::array* certs = GetArray(l, "Certificates"))
+          for (const auto& c : *certs) arns.push_back(GetString(c.as_object(), "CertificateArn"));
+        for (const auto& sni : Strings(ldoc, "sniCertificates")) arns.push_back(sni);
+        for (const auto& arn : arns)
+          if (auto c = certificates_(arn)) lp.certificates.push_back(std::move(*c));
+      }
       if (!alb)
         if (const json::object* attrs = GetObject(ldoc, "attributes"))
           p.idle_timeout_s = ToInt(GetString(*attrs, "tcp.idle_timeout.seconds", "350"), 350);

@@ -1,4 +1,5 @@
 // Listeners, their attributes and their default rules.
+#include <algorithm>
 #include <cctype>
 #include <set>
 
@@ -195,6 +196,8 @@ Status ConfigureListener(json::object& l, const json::object& in, const std::str
     }
     if (!GetArray(l, "Certificates") || GetArray(l, "Certificates")->empty())
       return AwsError::Make("CertificateNotFound", "A certificate must be specified for " + protocol + " listeners");
+    if (GetArray(l, "Certificates")->size() != 1)
+      return Invalid("You must provide exactly one certificate if the listener protocol is " + protocol);
     if (auto p = GetString(in, "SslPolicy"); !p.empty()) l["SslPolicy"] = p;
     if (!Has(l, "SslPolicy")) l["SslPolicy"] = kDefaultSslPolicy;
   } else {
@@ -226,6 +229,7 @@ Result<json::object> Elbv2Service::CreateListener(CallContext& ctx, json::object
   std::string lb_type = GetString(*GetObject(*lb_doc, "lb"), "Type");
   json::object l{{"ListenerArn", ""}, {"LoadBalancerArn", lb_arn}};
   FARGO_TRY(ConfigureListener(l, in, lb_type, /*create=*/true));
+  if (const json::array* certs = GetArray(l, "Certificates")) FARGO_TRY(CheckCertificates(*certs));
   FARGO_ASSIGN_OR_RETURN(json::array actions, NormalizeActions(ctx.region, *lb_doc, *GetArray(in, "DefaultActions")));
   FARGO_TRY(CheckCompatible(tgs_, ctx.region, lb_type, GetString(l, "Protocol"), actions));
   l["DefaultActions"] = std::move(actions);
@@ -289,6 +293,9 @@ Result<json::object> Elbv2Service::ModifyListener(CallContext& ctx, json::object
   std::string lb_type = GetString(*GetObject(*lb_doc, "lb"), "Type");
   std::string old_protocol = GetString(l, "Protocol");
   FARGO_TRY(ConfigureListener(l, in, lb_type, /*create=*/false));
+  if (const json::array* certs = GetArray(l, "Certificates")) FARGO_TRY(CheckCertificates(*certs));
+  // Certificates added for SNI go when the listener stops being secure.
+  if (!GetArray(l, "Certificates")) doc.erase("sniCertificates");
   if (auto* actions = GetArray(in, "DefaultActions"); actions && !actions->empty()) {
     FARGO_ASSIGN_OR_RETURN(json::array normalized, NormalizeActions(ctx.region, *lb_doc, *actions));
     l["DefaultActions"] = std::move(normalized);
@@ -318,6 +325,91 @@ Result<json::object> Elbv2Service::DeleteListener(CallContext& ctx, json::object
     for (const auto& rk : rule_keys) FARGO_TRY(rules_.Erase(rk));
     return listeners_.Erase(key);
   }));
+  return json::object{};
+}
+
+Status Elbv2Service::CheckCertificates(const json::array& certs) const {
+  if (!certificates_) return OkStatus();
+  for (const auto& c : certs) {
+    std::string arn = c.is_object() ? GetString(c.as_object(), "CertificateArn") : "";
+    if (!certificates_(arn)) return AwsError::Make("CertificateNotFound", "Certificate '" + arn + "' not found");
+  }
+  return OkStatus();
+}
+
+std::vector<std::string> Elbv2Service::LoadBalancersUsingCertificate(const std::string& arn) const {
+  std::vector<std::string> out;
+  listeners_.ForEachPrefix("", [&](const std::string&, const json::object& doc) {
+    const json::object& l = *GetObject(doc, "listener");
+    bool uses = false;
+    if (const json::array* certs = GetArray(l, "Certificates"))
+      for (const auto& c : *certs) uses = uses || GetString(c.as_object(), "CertificateArn") == arn;
+    for (const auto& sni : Strings(doc, "sniCertificates")) uses = uses || sni == arn;
+    std::string lb = GetString(l, "LoadBalancerArn");
+    if (uses && std::find(out.begin(), out.end(), lb) == out.end()) out.push_back(lb);
+  });
+  return out;
+}
+
+Result<json::object> Elbv2Service::DescribeListenerCertificates(CallContext& ctx, json::object& in) {
+  auto* doc = listeners_.Find(store::Collection::Key(ctx.region, GetString(in, "ListenerArn")));
+  if (!doc) return ListenerNotFound();
+  json::array items;
+  if (const json::array* certs = GetArray(*GetObject(*doc, "listener"), "Certificates"))
+    for (const auto& c : *certs)
+      items.push_back(json::object{{"CertificateArn", GetString(c.as_object(), "CertificateArn")}, {"IsDefault", true}});
+  for (const auto& arn : Strings(*doc, "sniCertificates"))
+    items.push_back(json::object{{"CertificateArn", arn}, {"IsDefault", false}});
+  json::object out;
+  out["Certificates"] = Page(std::move(items), in, out);
+  return out;
+}
+
+Result<json::object> Elbv2Service::AddListenerCertificates(CallContext& ctx, json::object& in) {
+  std::string key = store::Collection::Key(ctx.region, GetString(in, "ListenerArn"));
+  auto* found = listeners_.Find(key);
+  if (!found) return ListenerNotFound();
+  json::object doc = *found;
+  std::string protocol = GetString(*GetObject(doc, "listener"), "Protocol");
+  if (!Secure(protocol))
+    return Invalid("Certificates can be added only to HTTPS and TLS listeners, not to " + protocol + " listeners");
+  const json::array* given = GetArray(in, "Certificates");
+  if (!given || given->empty()) return Invalid("At least one certificate must be specified");
+  FARGO_TRY(CheckCertificates(*given));
+  std::vector<std::string> sni = Strings(doc, "sniCertificates");
+  json::array added;
+  for (const auto& c : *given) {
+    std::string arn = GetString(c.as_object(), "CertificateArn");
+    if (std::find(sni.begin(), sni.end(), arn) == sni.end()) sni.push_back(arn);
+    added.push_back(json::object{{"CertificateArn", arn}, {"IsDefault", false}});
+  }
+  json::array stored;
+  for (const auto& arn : sni) stored.emplace_back(arn);
+  doc["sniCertificates"] = std::move(stored);
+  FARGO_TRY(listeners_.Put(key, std::move(doc)));
+  return json::object{{"Certificates", std::move(added)}};
+}
+
+Result<json::object> Elbv2Service::RemoveListenerCertificates(CallContext& ctx, json::object& in) {
+  std::string key = store::Collection::Key(ctx.region, GetString(in, "ListenerArn"));
+  auto* found = listeners_.Find(key);
+  if (!found) return ListenerNotFound();
+  json::object doc = *found;
+  std::vector<std::string> sni = Strings(doc, "sniCertificates");
+  std::string default_arn;
+  if (const json::array* certs = GetArray(*GetObject(doc, "listener"), "Certificates"); certs && !certs->empty())
+    default_arn = GetString((*certs)[0].as_object(), "CertificateArn");
+  if (const json::array* given = GetArray(in, "Certificates"))
+    for (const auto& c : *given) {
+      std::string arn = GetString(c.as_object(), "CertificateArn");
+      if (arn == default_arn)
+        return AwsError::Make("OperationNotPermitted", "The default certificate of a listener cannot be removed");
+      sni.erase(std::remove(sni.begin(), sni.end(), arn), sni.end());
+    }
+  json::array stored;
+  for (const auto& arn : sni) stored.emplace_back(arn);
+  doc["sniCertificates"] = std::move(stored);
+  FARGO_TRY(listeners_.Put(key, std::move(doc)));
   return json::object{};
 }
 

@@ -69,11 +69,20 @@ struct RulePlan {
   ActionPlan action;
 };
 
+// A certificate a TLS or HTTPS listener serves (ACM's), PEM.
+struct ListenerCertificate {
+  std::string arn, cert_pem, key_pem, chain_pem;
+};
+
 struct ListenerPlan {
-  std::string arn, protocol;  // TCP, UDP, TCP_UDP; HTTP for application load balancers
+  std::string arn, protocol;  // TCP, TLS, UDP, TCP_UDP; HTTP, HTTPS for application load balancers
   uint16_t port = 0;
   std::string target_group_arn;  // default forward action ("" : none); NLB
   std::vector<RulePlan> rules;   // HTTP: by priority, the default rule last
+  // TLS, HTTPS: the default certificate first, then those added for SNI
+  // (certificates ACM no longer has are left out).
+  std::vector<ListenerCertificate> certificates;
+  std::string ssl_policy;
 };
 
 // The target groups a listener forwards to (default action and rules).

@@ -6,7 +6,8 @@
 // keyed Key(region, ARN):
 //   elbv2.load_balancers {lb: <LoadBalancer>, createdMs, attributes: {k: v}, tags: {k: v}}
 //   elbv2.target_groups  {tg: <TargetGroup>, attributes, tags, targets: [<Target>]}
-//   elbv2.listeners      {listener: <Listener>, attributes, tags, ruleArn, ruleTags}
+//   elbv2.listeners      {listener: <Listener>, attributes, tags, ruleArn, ruleTags,
+//                         sniCertificates: [arn]}  (AddListenerCertificates)
 //   elbv2.rules          a ListenerRule (elbv2_rule.h): rules made by CreateRule
 // The default rule of a listener is its document's ruleArn, ruleTags and
 // DefaultActions.
@@ -85,6 +86,18 @@ class Elbv2Service final : public Service {
   // Called (on the state thread) after each call that may have changed
   // Plan(), after Start and when a draining target is forgotten.
   void SetPlanHook(std::function<void()> hook) { plan_changed_ = std::move(hook); }
+  // ACM's certificates, by ARN (nullopt: none such). Without a resolver
+  // certificate ARNs are not checked and listeners serve none (unit tests).
+  using CertificateResolver = std::function<std::optional<elbv2::ListenerCertificate>(const std::string& arn)>;
+  void SetCertificateResolver(CertificateResolver r) { certificates_ = std::move(r); }
+  // The load balancers whose listeners use certificate `arn` (default or
+  // added), for ACM's InUseBy and DeleteCertificate.
+  std::vector<std::string> LoadBalancersUsingCertificate(const std::string& arn) const;
+  // A certificate's material changed (ACM re-import): the plan is given again.
+  void CertificatesChanged() {
+    if (plan_changed_) plan_changed_();
+  }
+
   // Scales the fixed waits AWS's load balancers impose (health check
   // interval, its timeout capped by it; deregistration delay) by `factor` (0 < f <= 1),
   // for a faster development loop; what is described stays as configured.
@@ -155,6 +168,11 @@ class Elbv2Service final : public Service {
   Result<json::object> DeleteListener(CallContext& ctx, json::object& in);
   Result<json::object> DescribeListenerAttributes(CallContext& ctx, json::object& in);
   Result<json::object> ModifyListenerAttributes(CallContext& ctx, json::object& in);
+  Result<json::object> DescribeListenerCertificates(CallContext& ctx, json::object& in);
+  Result<json::object> AddListenerCertificates(CallContext& ctx, json::object& in);
+  Result<json::object> RemoveListenerCertificates(CallContext& ctx, json::object& in);
+  // CertificateNotFound unless ACM has every CertificateArn of `certs`.
+  Status CheckCertificates(const json::array& certs) const;
 
   // Rules (elbv2_rules.cpp).
   Result<json::object> CreateRule(CallContext& ctx, json::object& in);
@@ -217,6 +235,7 @@ class Elbv2Service final : public Service {
   store::Collection listeners_;
   store::TypedCollection<elbv2::ListenerRule> rules_;
   SubnetResolver subnet_resolver_;
+  CertificateResolver certificates_;
   VpcCidrResolver vpc_cidrs_;
   std::function<void()> changed_;
   std::function<void()> plan_changed_;

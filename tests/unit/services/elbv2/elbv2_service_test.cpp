@@ -123,5 +123,67 @@ TEST_F(Elbv2Wire, NetworkLoadBalancerGetsAnAddressPerSubnetAndItsPlan) {
   EXPECT_EQ(deleted, (std::vector<std::string>{"eni-2", "eni-1"}));
 }
 
+TEST_F(Elbv2Wire, SecureListenersTakeAcmCertificatesByArnAndAddMoreForSni) {
+  const std::string kCert = "arn:aws:acm:us-east-1:000000000000:certificate/default";
+  const std::string kSni = "arn:aws:acm:us-east-1:000000000000:certificate/sni";
+  service_->SetCertificateResolver([&](const std::string& arn) -> std::optional<elbv2::ListenerCertificate> {
+    if (arn != kCert && arn != kSni) return std::nullopt;
+    return elbv2::ListenerCertificate{arn, "PEM " + arn, "KEY " + arn, ""};
+  });
+  std::string lb = Tag(Call("CreateLoadBalancer", "Name=nlb&Type=network&Subnets.member.1=subnet-0a").body, "LoadBalancerArn");
+  std::string tg = Tag(Call("CreateTargetGroup", "Name=tcp&Protocol=TCP&Port=80&VpcId=vpc-1&TargetType=ip").body, "TargetGroupArn");
+  std::string tls = "LoadBalancerArn=" + lb + "&Protocol=TLS&Port=443&DefaultActions.member.1.Type=forward&DefaultActions.member.1.TargetGroupArn=" + tg;
+  ExpectError(Call("CreateListener", tls), 400, "CertificateNotFound", "");
+  ExpectError(Call("CreateListener", tls + "&Certificates.member.1.CertificateArn=arn:aws:acm:us-east-1:000000000000:certificate/ghost"),
+              400, "CertificateNotFound", "");
+  auto created = Call("CreateListener", tls + "&Certificates.member.1.CertificateArn=" + kCert);
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(Tag(created.body, "SslPolicy"), "ELBSecurityPolicy-2016-08");
+  std::string listener = Tag(created.body, "ListenerArn");
+  EXPECT_EQ(service_->LoadBalancersUsingCertificate(kCert), (std::vector<std::string>{lb}));
+  EXPECT_TRUE(service_->LoadBalancersUsingCertificate(kSni).empty());
+
+  ASSERT_EQ(Call("AddListenerCertificates", "ListenerArn=" + listener + "&Certificates.member.1.CertificateArn=" + kSni).status, 200);
+  auto listed = Call("DescribeListenerCertificates", "ListenerArn=" + listener);
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_NE(listed.body.find("<CertificateArn>" + kCert + "</CertificateArn><IsDefault>true</IsDefault>"), std::string::npos) << listed.body;
+  EXPECT_NE(listed.body.find("<CertificateArn>" + kSni + "</CertificateArn><IsDefault>false</IsDefault>"), std::string::npos) << listed.body;
+  EXPECT_EQ(service_->LoadBalancersUsingCertificate(kSni), (std::vector<std::string>{lb}));
+  // The data plane gets both PEMs, the default first.
+  auto plan = service_->Plan();
+  ASSERT_EQ(plan.load_balancers[0].listeners[0].certificates.size(), 2u);
+  EXPECT_EQ(plan.load_balancers[0].listeners[0].certificates[0].cert_pem, "PEM " + kCert);
+  EXPECT_EQ(plan.load_balancers[0].listeners[0].certificates[1].key_pem, "KEY " + kSni);
+
+  ExpectError(Call("RemoveListenerCertificates", "ListenerArn=" + listener + "&Certificates.member.1.CertificateArn=" + kCert),
+              400, "OperationNotPermitted", "");
+  ASSERT_EQ(Call("RemoveListenerCertificates", "ListenerArn=" + listener + "&Certificates.member.1.CertificateArn=" + kSni).status, 200);
+  EXPECT_TRUE(service_->LoadBalancersUsingCertificate(kSni).empty());
+  ExpectError(Call("AddListenerCertificates", "ListenerArn=" + listener + "&Certificates.member.1.CertificateArn=arn:aws:acm:us-east-1:000000000000:certificate/ghost"),
+              400, "CertificateNotFound", "");
+}
+
+TEST_F(Elbv2Wire, ModifyListenerToHttpsNeedsAKnownCertificateAndBackToHttpDropsThem) {
+  const std::string kCert = "arn:aws:acm:us-east-1:000000000000:certificate/web";
+  service_->SetCertificateResolver([&](const std::string& arn) -> std::optional<elbv2::ListenerCertificate> {
+    if (arn != kCert) return std::nullopt;
+    return elbv2::ListenerCertificate{arn, "PEM", "KEY", ""};
+  });
+  std::string lb = Tag(Call("CreateLoadBalancer", "Name=alb&Subnets.member.1=subnet-0a&Subnets.member.2=subnet-0b").body, "LoadBalancerArn");
+  std::string tg = Tag(Call("CreateTargetGroup", kGroup).body, "TargetGroupArn");
+  auto created = Call("CreateListener", "LoadBalancerArn=" + lb + "&Protocol=HTTP&Port=80&DefaultActions.member.1.Type=forward&DefaultActions.member.1.TargetGroupArn=" + tg);
+  ASSERT_EQ(created.status, 200) << created.body;
+  std::string listener = Tag(created.body, "ListenerArn");
+  ExpectError(Call("ModifyListener", "ListenerArn=" + listener + "&Protocol=HTTPS&Port=443"), 400, "CertificateNotFound");
+  auto https = Call("ModifyListener", "ListenerArn=" + listener + "&Protocol=HTTPS&Port=443&Certificates.member.1.CertificateArn=" + kCert);
+  ASSERT_EQ(https.status, 200) << https.body;
+  EXPECT_EQ(Tag(https.body, "SslPolicy"), "ELBSecurityPolicy-2016-08");
+  EXPECT_EQ(service_->Plan().load_balancers[0].listeners[0].certificates.size(), 1u);
+  auto http = Call("ModifyListener", "ListenerArn=" + listener + "&Protocol=HTTP&Port=80");
+  ASSERT_EQ(http.status, 200) << http.body;
+  EXPECT_EQ(http.body.find("Certificates"), std::string::npos) << http.body;
+  EXPECT_TRUE(service_->LoadBalancersUsingCertificate(kCert).empty());
+}
+
 }  // namespace
 }  // namespace fargo::services
