@@ -31,7 +31,7 @@ from test_security_groups import SecurityGroupsCase
 # One line per attempt: "PROBE <start> <ip:port> <status>|timeout|refused svc=yes|no".
 HTTP_PROBE = ["bash", "-c", r"""
 while true; do for t in $TARGETS; do s=$(date +%s.%N)
-  r=$(timeout 2 bash -c 'exec 3<>/dev/tcp/$0/$1 || exit 3; printf "GET / HTTP/1.0\r\n\r\n" >&3; read -r v c rest <&3; echo $c' "${t%:*}" "${t#*:}" 2>/dev/null)
+  r=$(timeout 2 bash -c 'exec 3<>/dev/tcp/$0/$1 || exit 3; printf "GET / HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n" >&3; read -r v c rest <&3; echo $c' "${t%:*}" "${t#*:}" 2>/dev/null)
   case $? in 0) ;; 124) r=timeout;; *) r=refused;; esac; [ -n "$r" ] || r=none
   v=no; timeout 2 bash -c 'exec 3<>/dev/tcp/169.254.170.2/80' 2>/dev/null && v=yes
   echo "PROBE $s $t $r svc=$v"
