@@ -229,8 +229,17 @@ TEST_F(NamespaceFilterTest, LoadBalancerAddressesAreFilteredInTheVpcNamespace) {
   ASSERT_TRUE(st.ok()) << st.error().message;
   EXPECT_EQ(Ask(stranger_, "10.0.1.100", 80), 'L');
   EXPECT_EQ(Ask(peer_, "10.0.1.100", 80, 700), '-');
+  // Out of the load balancer's address (relays, health checks): its egress
+  // rules only; the VPC router's own traffic is not touched.
+  f.filter.egress = {Rule("tcp", 80, 80, {"10.0.1.6/32"})};
+  st = fabric_->SetLoadBalancerFilter(kVpc, {f});
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(test_util::Ask(ns->get(), "10.0.1.6", 80, 1500, "10.0.1.100"), 'P');
+  EXPECT_EQ(test_util::Ask(ns->get(), "10.0.1.5", 80, 700, "10.0.1.100"), '-');
+  EXPECT_EQ(test_util::Ask(ns->get(), "10.0.1.5", 80), 'W');
   ASSERT_TRUE(fabric_->SetLoadBalancerFilter(kVpc, {}).ok());
   EXPECT_EQ(Ask(peer_, "10.0.1.100", 80), 'L');
+  EXPECT_EQ(test_util::Ask(ns->get(), "10.0.1.5", 80, 1500, "10.0.1.100"), 'W');
   ASSERT_TRUE(fabric_->SetLoadBalancerAddresses(kVpc, {}).ok());
 }
 
