@@ -138,6 +138,7 @@ def main():
     try:
         region = "eu-west-1"
         v = Vpc(fargo, region, "10.0.0.0/16", "10.0.1.0/24", "bench-nlb")
+        v.admit_vpc()  # the NLB has no security groups: the targets admit the VPC
         td = v.ecs.register_task_definition(
             family="bench-web", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256",
             memory="512", containerDefinitions=[{"name": "main", "image": NGINX, "essential": True,

@@ -25,6 +25,7 @@ void SecurityGroupPublisher::Recompute() {
   // EC2's instances run on the same runtime, their groups enforced alike.
   for (const auto& ii : ec2_.LiveInstanceInterfaces()) publish(ii.workload_arn, ii.region, ii.eni_id);
   sent_ = std::move(now);
+  if (after_) after_();
 }
 
 }  // namespace fargo::cli

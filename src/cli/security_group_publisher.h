@@ -6,7 +6,8 @@
 // changes in a row, computes each task's effective rules (EC2's
 // SecurityFilterOf for the groups of its interface) and hands those that
 // changed to the runtime (TaskDriver::SetSecurityFilter), which applies
-// them off the state thread.
+// them off the state thread. The load balancers' filters are computed with
+// ELBv2's plan: the recompute hook hands a new plan to their data plane.
 #pragma once
 
 #include <functional>
@@ -30,15 +31,19 @@ class SecurityGroupPublisher : public std::enable_shared_from_this<SecurityGroup
   // REQUIRES: on the state thread; owned by a shared_ptr (the posted
   // recomputation keeps it alive).
   void Changed();
-  // Computes every task's filter now and hands over those that changed.
+  // Computes every task's filter now and hands over those that changed,
+  // then runs the recompute hook (load balancers' filters follow).
   // REQUIRES: on the state thread.
   void Recompute();
+  // Run on the state thread after each recomputation.
+  void SetRecomputeHook(std::function<void()> hook) { after_ = std::move(hook); }
 
  private:
   const services::Ec2Service& ec2_;
   const services::EcsService& ecs_;
   runtime::TaskDriver& driver_;
   Post post_;
+  std::function<void()> after_;
   bool pending_ = false;                                // state thread only
   std::map<std::string, runtime::SecurityFilter> sent_;  // by task ARN: the last handed over
 };

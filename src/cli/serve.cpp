@@ -152,6 +152,7 @@ Services MakeServices(const services::Env& env) {
         services::Ec2Service::InterfaceSpec spec;
         spec.subnet_id = r.subnet_id;
         spec.group_ids = r.security_groups;
+        spec.no_groups = r.security_groups.empty();  // ELBv2 names the default group itself
         spec.description = r.description;
         spec.private_ip = r.private_ip;
         spec.interface_type = r.interface_type;
@@ -164,6 +165,22 @@ Services MakeServices(const services::Env& env) {
       [ec2 = out.ec2.get()](const std::string& region, const std::string& eni_id) {
         (void)ec2->DeleteInterface(region, eni_id);
       });
+  out.elbv2->SetInterfaceGroupsHook([ec2 = out.ec2.get()](const std::string& region, const std::string& eni_id,
+                                                          const std::vector<std::string>& groups) {
+    return ec2->SetInterfaceGroups(region, eni_id, groups);
+  });
+  // Load balancers' security groups are EC2's.
+  services::Elbv2Service::SecurityGroupHooks sg_hooks;
+  sg_hooks.group_vpc = [ec2 = out.ec2.get()](const std::string& region, const std::string& id) {
+    return ec2->GroupVpc(region, id);
+  };
+  sg_hooks.default_group = [ec2 = out.ec2.get()](const std::string& region, const std::string& vpc_id) {
+    return ec2->DefaultGroupId(region, vpc_id);
+  };
+  sg_hooks.filter = [ec2 = out.ec2.get()](const std::string& region, const std::vector<std::string>& groups) {
+    return ec2->SecurityFilterOf(region, groups);
+  };
+  out.elbv2->SetSecurityGroupHooks(std::move(sg_hooks));
   // ECS tasks take their network from EC2's subnets and show their
   // interfaces there (as Fargate's requester-managed ENIs).
   out.ecs = std::make_unique<services::EcsService>(env);
@@ -657,6 +674,9 @@ int RunServe(const ServeOptions& opt) {
     FARGO_ASSIGN_OR_RETURN(runtime::UniqueFd fd, runner.fabric().OpenVpcNetns(vpc_id));
     return fd.release();
   };
+  lb_hooks.filter = [&runner](const std::string& vpc_id, const std::vector<runtime::BalancerFilter>& lbs) {
+    return runner.fabric().SetLoadBalancerFilter(vpc_id, lbs);
+  };
   lb_hooks.report = [&gateway, elbv2](const dataplane::lb::HealthReport& r) {
     gateway.Post([elbv2, r] {
       (void)elbv2->SetTargetHealth(r.region, r.target_group_arn, r.ip, r.port, r.state, r.reason, r.description);
@@ -665,6 +685,8 @@ int RunServe(const ServeOptions& opt) {
   dataplane::lb::LoadBalancerDataPlane lb_plane(std::move(lb_hooks));
   elbv2->SetWaitScale(opt.scale_waits);
   elbv2->SetPlanHook([&lb_plane, elbv2] { lb_plane.Apply(elbv2->Plan()); });
+  // Their security groups' rules and members change with EC2's.
+  sg_publisher->SetRecomputeHook([&lb_plane, elbv2] { lb_plane.Apply(elbv2->Plan()); });
   // Reaching VPCs from the host: port forwards and opt-in routes.
   VpcAccess vpc_access(gateway, *ec2, *ecs, runner, opt.region);
   ec2->SetVpcDeletedHook(

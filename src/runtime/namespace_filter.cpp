@@ -50,13 +50,16 @@ std::optional<std::string> MatchOf(const SecurityRule& r) {
   return "-p " + p;
 }
 
-void Rules(std::string& out, const char* chain, const char* peer_flag, const std::vector<SecurityRule>& rules) {
+// One ACCEPT per rule and peer; `own` ("-d 10.0.1.9/32 ") narrows each.
+void Rules(std::string& out, const char* chain, const char* peer_flag, const std::vector<SecurityRule>& rules,
+           const std::string& own = "") {
   for (const auto& r : rules) {
     auto match = MatchOf(r);
     if (!match) continue;
     for (const auto& c : r.cidrs) {
       out += "-A ";
       out += chain;
+      if (!own.empty()) out += " " + own;
       if (c != "0.0.0.0/0") out += std::string(" ") + peer_flag + " " + c;
       if (!match->empty()) out += " " + *match;
       out += " -j ACCEPT\n";
@@ -103,6 +106,29 @@ std::string RenderNamespaceFilter(const SecurityFilter& filter, const FilterPlac
     Rules(out, kOut, "-d", filter.egress);
     out += std::string("-A ") + kOut + " -j DROP\n";
   }
+  return out + "COMMIT\n";
+}
+
+std::string RenderBalancerFilter(const std::vector<BalancerFilter>& lbs, bool add_input_jump, bool add_output_jump) {
+  const std::string in = kBalancerInChain, out_chain = kBalancerOutChain;
+  std::string out = "*filter\n:" + in + " - [0:0]\n:" + out_chain + " - [0:0]\n";
+  if (add_input_jump) out += "-I INPUT 1 -j " + in + "\n";
+  if (add_output_jump) out += "-I OUTPUT 1 -j " + out_chain + "\n";
+  bool any = false;
+  for (const auto& lb : lbs) any |= !lb.addresses.empty();
+  if (any) {
+    out += "-A " + in + " -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n";
+    out += "-A " + out_chain + " -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n";
+  }
+  for (const auto& lb : lbs)
+    for (const auto& a : lb.addresses) {
+      std::string to = "-d " + a + "/32", from = "-s " + a + "/32";
+      out += "-A " + in + " " + to + " -s 169.254.0.0/16 -j ACCEPT\n";
+      Rules(out, kBalancerInChain, "-s", lb.filter.ingress, to);
+      out += "-A " + in + " " + to + " -j DROP\n";
+      Rules(out, kBalancerOutChain, "-d", lb.filter.egress, from);
+      out += "-A " + out_chain + " " + from + " -j DROP\n";
+    }
   return out + "COMMIT\n";
 }
 

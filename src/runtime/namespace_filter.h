@@ -19,6 +19,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "runtime/security_filter.h"
@@ -35,6 +36,21 @@ struct FilterPlace {
 // empty filter table). Rules whose protocol iptables cannot match for IPv4
 // (icmpv6) are left out.
 std::string RenderNamespaceFilter(const SecurityFilter& filter, const FilterPlace& place);
+
+// The load balancers of one VPC, filtered inside the VPC's namespace (the
+// filter table's FARGO-LB-IN, jumped to from INPUT, and FARGO-LB-OUT, from
+// OUTPUT; both rewritten whole, nothing else touched): for each of `lbs`,
+// traffic to one of its addresses passes when a reply (conntrack), from
+// fargo's side of the uplink (169.254.0.0/16: port forwards from the host)
+// or admitted by its ingress rules, else is DROPPED; traffic from its
+// addresses (to targets, health checks) when a reply or admitted by its
+// egress rules, else DROPPED. Addresses of no entry are not filtered.
+// `add_input_jump`/`add_output_jump`: the INPUT/OUTPUT jumps are missing
+// (a namespace that never had them). The input of `iptables-restore
+// --noflush`.
+std::string RenderBalancerFilter(const std::vector<BalancerFilter>& lbs, bool add_input_jump, bool add_output_jump);
+constexpr const char* kBalancerInChain = "FARGO-LB-IN";
+constexpr const char* kBalancerOutChain = "FARGO-LB-OUT";
 
 // Loads `rules` (RenderNamespaceFilter's) into the namespace `netns_fd`.
 // Blocking (one process).

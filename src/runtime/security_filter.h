@@ -49,4 +49,16 @@ struct SecurityFilter {
   bool Open() const { return AllowsAll(ingress) && AllowsAll(egress); }
 };
 
+// A load balancer's filter: its security groups' rules for traffic to its
+// addresses (ingress: clients of its listeners) and from them (egress: to
+// targets, health checks). Enforced in its VPC's namespace, where the
+// addresses live (namespace_filter.h, RenderBalancerFilter).
+struct BalancerFilter {
+  std::vector<std::string> addresses;  // "10.0.1.9", no /32
+  SecurityFilter filter;
+
+  bool operator==(const BalancerFilter& o) const { return addresses == o.addresses && filter == o.filter; }
+  bool operator!=(const BalancerFilter& o) const { return !(*this == o); }
+};
+
 }  // namespace fargo::runtime

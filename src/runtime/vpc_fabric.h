@@ -36,6 +36,7 @@
 
 #include "common/result.h"
 #include "runtime/netns.h"
+#include "runtime/security_filter.h"
 #include "runtime/vpc_rules.h"
 
 namespace fargo::runtime {
@@ -163,6 +164,11 @@ class VpcFabric {
   // their gateway. Makes the VPC (EnsureVpc) when it has addresses; sets
   // exactly `ips` (those set before and not listed are removed).
   Status SetLoadBalancerAddresses(const std::string& vpc_id, const std::vector<std::string>& ips);
+  // Enforces the load balancers' security groups in the VPC's namespace
+  // (RenderBalancerFilter: one iptables-restore, the jumps to its chains
+  // added once); `lbs` are those with security groups (none: nothing
+  // filtered). Ok when the namespace is gone and `lbs` is empty.
+  Status SetLoadBalancerFilter(const std::string& vpc_id, const std::vector<BalancerFilter>& lbs);
   // Whether the VPC has load balancer addresses (its namespace stays).
   bool HasLoadBalancerAddresses(const std::string& vpc_id);
 

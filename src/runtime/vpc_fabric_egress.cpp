@@ -29,6 +29,7 @@
 
 #include "common/strings.h"
 #include "runtime/ipv4.h"
+#include "runtime/namespace_filter.h"
 #include "runtime/netlink.h"
 #include "runtime/netns.h"
 #include "runtime/vpc_fabric.h"
@@ -254,6 +255,21 @@ Status VpcFabric::SetEgress(const std::string& vpc_id, const std::string& ip, bo
     }));
     addresses.erase(ip);
   }
+  return OkStatus();
+}
+
+Status VpcFabric::SetLoadBalancerFilter(const std::string& vpc_id, const std::vector<BalancerFilter>& lbs) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto state = StateOf(vpc_id);
+  if (!state.ok()) {
+    if (lbs.empty() && state.error().code == kNetnsNotFound) return OkStatus();  // nothing left to lift
+    return state.error();
+  }
+  VpcRules::State& rules = (*state)->rules;
+  if (lbs.empty() && !rules.balancer_in_jump && !rules.balancer_out_jump) return OkStatus();  // never filtered
+  std::string text = RenderBalancerFilter(lbs, !rules.balancer_in_jump, !rules.balancer_out_jump);
+  FARGO_TRY(InNamespace(NamespaceOf(vpc_id), [&] { return Command({"iptables-restore", "-w", "--noflush"}, text); }));
+  rules.balancer_in_jump = rules.balancer_out_jump = true;
   return OkStatus();
 }
 

@@ -11,6 +11,8 @@
 //                         -j FARGO-EGRESS; DROP (rewritten whole)
 //           FARGO-EGRESS  -s <address>/32 ACCEPT, one per ENI with egress
 //                         (kept: SetEgress adds and deletes its rules)
+//           INPUT/OUTPUT  -j FARGO-LB-IN / FARGO-LB-OUT: the load
+//                         balancers' security groups (namespace_filter.h)
 //
 // Pure: the fabric (vpc_fabric_egress.cpp) runs iptables-save and
 // iptables-restore inside the namespace.
@@ -48,6 +50,9 @@ class VpcRules {
     bool service_jump = false;  // nat PREROUTING -j FARGO-SVC
     bool forward_jump = false;  // filter FORWARD -o up0 -j FARGO-UPLINK
     bool egress_chain = false;  // FARGO-EGRESS exists
+    // filter INPUT -j FARGO-LB-IN, OUTPUT -j FARGO-LB-OUT: the load
+    // balancers' security groups (RenderBalancerFilter).
+    bool balancer_in_jump = false, balancer_out_jump = false;
     // FARGO-SVC's rules as this process wrote them; nullopt: not written by
     // this process (an adopted namespace's are written again).
     std::optional<std::vector<std::string>> service_rules;

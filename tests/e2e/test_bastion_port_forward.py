@@ -174,6 +174,7 @@ class BastionPortForwardTest(FargoTestCase):
 
     def test_story_bastion_forwards_to_the_internal_nlb(self):
         v = Vpc(self.fargo, REGION, "10.72.0.0/16", "10.72.1.0/24", "pf")
+        v.admit_vpc()  # the NLB has no security groups: the web task admits the VPC
         sg = v.ec2.create_security_group(GroupName="pf-bastion", Description="bastion",
                                          VpcId=v.vpc)["GroupId"]
         web = v.run("web", NGINX)

@@ -85,6 +85,7 @@ class NetworkLoadBalancerTest(FargoTestCase):
     def test_story_nlb_forwards_to_healthy_targets(self):
         region = "eu-west-1"
         v = Vpc(self.fargo, region, "10.0.0.0/16", "10.0.1.0/24", "nlb")
+        v.admit_vpc()  # the NLB has no security groups: targets admit the VPC
         elb = self.fargo.client("elbv2", region)
         webs = [v.run("web", NGINX) for _ in range(2)]
         ips = [v.running(a) for a in webs]
@@ -177,6 +178,7 @@ class NetworkLoadBalancerTest(FargoTestCase):
     def test_service_tasks_are_registered_and_drain_before_they_stop(self):
         region = "us-east-1"
         v = Vpc(self.fargo, region, "10.0.0.0/16", "10.0.1.0/24", "nlb-svc")
+        v.admit_vpc()  # the NLB has no security groups: targets admit the VPC
         elb, lb, tg = self.service_nlb(v, "svc")
         td = v.ecs.register_task_definition(
             family="svc-web", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
@@ -209,6 +211,7 @@ class NetworkLoadBalancerTest(FargoTestCase):
         # and not one request fails.
         region = "eu-central-1"
         v = Vpc(self.fargo, region, "10.0.0.0/16", "10.0.1.0/24", "nlb-roll")
+        v.admit_vpc()  # the NLB has no security groups: targets admit the VPC
         elb, lb, tg = self.service_nlb(v, "roll")
 
         def revision(version):
@@ -273,6 +276,7 @@ class NetworkLoadBalancerTest(FargoTestCase):
     def test_udp_listener_answers_each_flow_from_a_healthy_target(self):
         region = "ap-southeast-2"
         v = Vpc(self.fargo, region, "10.0.0.0/16", "10.0.1.0/24", "nlb-udp")
+        v.admit_vpc()  # the NLB has no security groups: targets admit the VPC
         elb = self.fargo.client("elbv2", region)
 
         def python_task(family, script, *args):

@@ -38,8 +38,11 @@ PROBE = ["bash", "-c",
          "echo \"PROBE $s $t $r svc=$v\"; done; sleep 0.2; done"]
 
 
-class SecurityGroupsTest(FargoTestCase):
+class SecurityGroupsCase(FargoTestCase):
+    """A VPC with a subnet, a cluster, web and probe task definitions, and
+    helpers to run tasks in groups and read what their probes saw."""
     REGION = "eu-west-1"
+    PROBE = PROBE
 
     @classmethod
     def setUpClass(cls):
@@ -71,7 +74,7 @@ class SecurityGroupsTest(FargoTestCase):
         logging = {"logDriver": "awslogs", "options": {
             "awslogs-group": self.log_group, "awslogs-region": self.REGION, "awslogs-stream-prefix": "ecs"}}
         self.web_td = self.task_definition("web", NGINX, WEB, logging)
-        self.probe_td = self.task_definition("probe", DEBIAN, PROBE, logging)
+        self.probe_td = self.task_definition("probe", DEBIAN, self.PROBE, logging)
 
     def tearDown(self):
         for arn in self.ecs.list_tasks(cluster=self.cluster)["taskArns"]:
@@ -152,7 +155,9 @@ class SecurityGroupsTest(FargoTestCase):
         self.assertTrue(all(a[3] for a in got), f"fargo's endpoint unreachable from {arn}: {got}")
         return got
 
-    # ---- tests
+
+
+class SecurityGroupsTest(SecurityGroupsCase):
 
     def test_rules_source_groups_and_revocation(self):
         web_group, clients = self.group("web"), self.group("clients")

@@ -38,6 +38,7 @@ class Vpc:
         self.ec2 = fargo.client("ec2", region)
         self.logs = fargo.client("logs", region)
         self.vpc = self.ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+        self.cidr = cidr
         self.subnet_cidr = subnet_cidr
         self.subnet = self.ec2.create_subnet(VpcId=self.vpc, CidrBlock=subnet_cidr,
                                              AvailabilityZone=region + "a")["Subnet"]["SubnetId"]
@@ -66,6 +67,17 @@ class Vpc:
             "awsvpcConfiguration": {"subnets": [self.subnet], "assignPublicIp": "DISABLED"}})
         assert not r["failures"], r["failures"]
         return r["tasks"][0]["taskArn"]
+
+    def admit_vpc(self):
+        """Lets the VPC's default group (the tasks') admit TCP and UDP from
+        the whole VPC: what targets behind a network load balancer without
+        security groups need, as on AWS (its addresses are in no group)."""
+        default = self.ec2.describe_security_groups(Filters=[
+            {"Name": "vpc-id", "Values": [self.vpc]}, {"Name": "group-name", "Values": ["default"]}])[
+            "SecurityGroups"][0]["GroupId"]
+        self.ec2.authorize_security_group_ingress(GroupId=default, IpPermissions=[
+            {"IpProtocol": p, "FromPort": 0, "ToPort": 65535, "IpRanges": [{"CidrIp": self.cidr}]}
+            for p in ("tcp", "udp")])
 
     def task(self, arn):
         return self.ecs.describe_tasks(cluster=self.cluster, tasks=[arn])["tasks"][0]

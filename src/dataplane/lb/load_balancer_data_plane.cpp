@@ -30,6 +30,7 @@ void LoadBalancerDataPlane::Work() {
   }
   std::map<std::string, std::shared_ptr<VpcPlan>> by_vpc;
   std::map<std::string, std::vector<std::string>> want_addresses;
+  std::map<std::string, std::vector<runtime::BalancerFilter>> want_filters;
   std::vector<Endpoint> endpoints;
   std::map<std::string, const services::elbv2::TargetGroupPlan*> groups;
   for (const auto& g : plan.target_groups) groups[g.region + "/" + g.arn] = &g;
@@ -39,6 +40,8 @@ void LoadBalancerDataPlane::Work() {
     if (!vp) vp = std::make_shared<VpcPlan>();
     vp->load_balancers.push_back(lb);
     for (const auto& a : lb.addresses) want_addresses[lb.vpc_id].push_back(a);
+    auto& filters = want_filters[lb.vpc_id];
+    if (!lb.security_groups.empty()) filters.push_back(runtime::BalancerFilter{lb.addresses, lb.filter});
     for (const auto& li : lb.listeners) {
       for (const auto& a : lb.addresses) endpoints.push_back(Endpoint{lb.name, lb.vpc_id, a, li.port});
       for (const auto& arn : services::elbv2::ForwardedTargetGroups(li)) {
@@ -50,7 +53,16 @@ void LoadBalancerDataPlane::Work() {
       }
     }
   }
-  // VPCs no longer served.
+  // VPCs no longer served: their filters lifted, balancers stopped,
+  // addresses removed.
+  for (auto it = filters_.begin(); it != filters_.end();) {
+    if (by_vpc.count(it->first)) {
+      ++it;
+      continue;
+    }
+    if (hooks_.filter && !it->second.empty()) (void)hooks_.filter(it->first, {});
+    it = filters_.erase(it);
+  }
   for (auto it = vpcs_.begin(); it != vpcs_.end();) {
     if (by_vpc.count(it->first)) {
       ++it;
@@ -70,6 +82,20 @@ void LoadBalancerDataPlane::Work() {
         continue;
       }
       addresses_[vpc] = want;
+    }
+    // Filtered before any listener opens; retried with the next plan when
+    // it fails (the listeners stay as they were).
+    auto& filters = want_filters[vpc];
+    auto had = filters_.find(vpc);
+    if (hooks_.filter && (had == filters_.end() ? !filters.empty() : had->second != filters)) {
+      Status s = hooks_.filter(vpc, filters);
+      if (!s.ok()) {
+        std::fprintf(stderr, "fargo: security groups of the load balancers of %s: %s\n", vpc.c_str(),
+                     s.error().message.c_str());
+        filters_.erase(vpc);
+        continue;
+      }
+      filters_[vpc] = filters;
     }
     auto& bal = vpcs_[vpc];
     if (!bal) {

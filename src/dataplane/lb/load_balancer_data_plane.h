@@ -4,7 +4,9 @@
 // the namespace and the load balancers' addresses, through `prepare`), and
 // hands each VPC's share to its VpcBalancer (an event loop thread inside
 // the VPC's namespace). A VPC left with no load balancer is stopped and its
-// addresses removed. Health changes come back through `report` (called on
+// addresses removed. The load balancers' security groups are enforced in
+// the namespace (`filter`) before their listeners open and after each
+// change of their rules or members. Health changes come back through `report` (called on
 // a balancer's thread: post it to the state thread).
 #pragma once
 
@@ -19,6 +21,7 @@
 
 #include "common/result.h"
 #include "dataplane/lb/vpc_balancer.h"
+#include "runtime/security_filter.h"
 #include "services/elbv2/elbv2_plan.h"
 
 namespace fargo::dataplane::lb {
@@ -31,6 +34,10 @@ class LoadBalancerDataPlane {
     std::function<Status(const std::string& vpc_id, const std::vector<std::string>& addresses)> prepare;
     // An open descriptor of the VPC's namespace (the caller closes nothing).
     std::function<Result<int>(const std::string& vpc_id)> open_netns;
+    // Enforces the security groups of the VPC's load balancers that have
+    // any (none: lift all filtering). Blocking. Called before listeners
+    // open, again whenever the filters change.
+    std::function<Status(const std::string& vpc_id, const std::vector<runtime::BalancerFilter>& lbs)> filter;
     VpcBalancer::Report report;
   };
   explicit LoadBalancerDataPlane(Hooks hooks);
@@ -62,6 +69,7 @@ class LoadBalancerDataPlane {
   // Worker thread only.
   std::map<std::string, std::unique_ptr<VpcBalancer>> vpcs_;
   std::map<std::string, std::vector<std::string>> addresses_;
+  std::map<std::string, std::vector<runtime::BalancerFilter>> filters_;  // as applied
 };
 
 }  // namespace fargo::dataplane::lb

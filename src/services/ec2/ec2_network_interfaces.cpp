@@ -118,6 +118,34 @@ Status Ec2Service::DeleteInterface(const std::string& region, const std::string&
   return RefreshRouteStates(region);
 }
 
+Status Ec2Service::SetInterfaceGroups(const std::string& region, const std::string& eni_id,
+                                      const std::vector<std::string>& group_ids) {
+  std::string key = Collection::Key(region, eni_id);
+  const json::object* found = interfaces_.Find(key);
+  if (!found) return ec2::InterfaceNotFound(eni_id);
+  json::array groups;
+  for (const auto& gid : group_ids) {
+    const json::object* g = FindGroup(region, gid);
+    if (!g) return ec2::GroupNotFound(gid);
+    groups.push_back(json::object{{"GroupId", gid}, {"GroupName", GetString(*g, "GroupName")}});
+  }
+  json::object eni = *found;
+  eni["Groups"] = std::move(groups);
+  FARGO_TRY(interfaces_.Put(key, std::move(eni)));
+  SecurityChanged();  // its filter and the groups' members
+  return OkStatus();
+}
+
+std::string Ec2Service::GroupVpc(const std::string& region, const std::string& group_id) const {
+  const json::object* g = FindGroup(region, group_id);
+  return g ? GetString(*g, "VpcId") : std::string();
+}
+
+std::string Ec2Service::DefaultGroupId(const std::string& region, const std::string& vpc_id) const {
+  const json::object* g = FindGroupByName(region, vpc_id, "default");
+  return g ? GetString(*g, "GroupId") : std::string();
+}
+
 Result<json::object> Ec2Service::CreateNetworkInterface(CallContext& ctx, json::object& in) {
   InterfaceSpec spec;
   spec.subnet_id = GetString(in, "SubnetId");

@@ -51,6 +51,15 @@ class Ec2Service final : public Service {
                                        const InterfaceSpec& spec);
   // Deletes an interface; InvalidNetworkInterfaceID.NotFound if unknown.
   Status DeleteInterface(const std::string& region, const std::string& eni_id);
+  // Gives an interface exactly `group_ids` (none: no group at all), as
+  // another service's interfaces change groups (ELBv2's SetSecurityGroups).
+  // InvalidNetworkInterfaceID.NotFound / InvalidGroup.NotFound.
+  Status SetInterfaceGroups(const std::string& region, const std::string& eni_id,
+                            const std::vector<std::string>& group_ids);
+  // The VPC of a security group ("" when there is no such group), and the
+  // id of a VPC's default group ("" when none). For other services.
+  std::string GroupVpc(const std::string& region, const std::string& group_id) const;
+  std::string DefaultGroupId(const std::string& region, const std::string& vpc_id) const;
 
   // The subnet document (VpcId, AvailabilityZone, CidrBlock, ...), or null.
   // For other services on the state thread (ELBv2 resolves its subnets).

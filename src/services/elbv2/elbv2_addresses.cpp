@@ -198,6 +198,8 @@ DataPlanePlan Elbv2Service::Plan() const {
     LoadBalancerPlan p;
     p.region = key.substr(0, key.find('/'));
     p.arn = GetString(lb, "LoadBalancerArn");
+    p.security_groups = Strings(lb, "SecurityGroups");
+    if (!p.security_groups.empty() && sg_hooks_.filter) p.filter = sg_hooks_.filter(p.region, p.security_groups);
     p.name = GetString(lb, "LoadBalancerName");
     p.type = GetString(lb, "Type");
     p.vpc_id = GetString(lb, "VpcId");

@@ -1,13 +1,16 @@
 // What the load balancers' data plane needs of ELBv2, as plain data built
 // on the state thread (Elbv2Service::Plan) and handed to the data plane
 // (src/dataplane/lb), which depends on this one header of ELBv2 and on
-// nothing else of the service.
+// nothing else of the service (but the plain security filter it carries,
+// runtime/security_filter.h).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "runtime/security_filter.h"
 
 namespace fargo::services::elbv2 {
 
@@ -104,6 +107,11 @@ struct LoadBalancerPlan {
   std::string region, arn, name, type, vpc_id;
   std::vector<std::string> addresses;  // one per subnet, inside the VPC
   int idle_timeout_s = 350;  // NLB: tcp.idle_timeout.seconds; ALB: idle_timeout.timeout_seconds (60)
+  // Its security groups (none: not filtered, as an NLB made without any)
+  // and what they admit, referenced groups resolved to their members'
+  // addresses (EC2's, through ELBv2's filter resolver).
+  std::vector<std::string> security_groups;
+  runtime::SecurityFilter filter;
   std::vector<ListenerPlan> listeners;
 };
 

@@ -150,6 +150,14 @@ Result<json::object> Elbv2Service::CreateLoadBalancer(CallContext& ctx, json::ob
     for (auto& z : zones) z.as_object().erase("LoadBalancerAddresses");
   if (type == "gateway" && Has(in, "SecurityGroups"))
     return AwsError::Make("ValidationError", "Security groups are not supported for load balancers with type 'gateway'");
+  // An application load balancer without groups gets the VPC's default
+  // one; a network load balancer gets none (and can never get any later).
+  json::array sgs;
+  if (const json::array* given = GetArray(in, "SecurityGroups"); given && !given->empty()) {
+    FARGO_ASSIGN_OR_RETURN(sgs, CheckSecurityGroups(ctx.region, vpc_id, *given));
+  } else if (type == "application" && sg_hooks_.default_group) {
+    if (std::string d = sg_hooks_.default_group(ctx.region, vpc_id); !d.empty()) sgs.push_back(json::string(d));
+  }
   FARGO_ASSIGN_OR_RETURN(json::object tags, TagsFromList(GetArray(in, "Tags")));
 
   // Same name: the same settings are an idempotent success, others a conflict.
@@ -178,7 +186,10 @@ Result<json::object> Elbv2Service::CreateLoadBalancer(CallContext& ctx, json::ob
   lb["VpcId"] = vpc_id;
   lb["Type"] = type;
   lb["AvailabilityZones"] = std::move(zones);
-  if (auto* sgs = GetArray(in, "SecurityGroups")) lb["SecurityGroups"] = *sgs;
+  if (!sgs.empty()) {
+    if (type == "network") lb["EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic"] = "on";
+    lb["SecurityGroups"] = std::move(sgs);
+  }
   lb["IpAddressType"] = GetString(in, "IpAddressType", "ipv4");
   json::array enis, addresses;
   FARGO_TRY(AllocateInterfaces(ctx, lb, lb["AvailabilityZones"].as_array(), json::array{}, enis, addresses));
@@ -270,12 +281,59 @@ Result<json::object> Elbv2Service::SetSecurityGroups(CallContext& ctx, json::obj
   if (!found) return LoadBalancerNotFound();
   json::object doc = *found;
   auto& lb = doc["lb"].as_object();
-  if (GetString(lb, "Type") == "gateway")
+  std::string type = GetString(lb, "Type");
+  if (type == "gateway")
     return AwsError::Make("InvalidConfigurationRequest", "Security groups are not supported for load balancers with type 'gateway'");
-  json::array sgs = *GetArray(in, "SecurityGroups");
-  lb["SecurityGroups"] = sgs;
+  // A network load balancer made without groups keeps none (AWS's rule).
+  if (type == "network" && !lb.contains("SecurityGroups"))
+    return AwsError::Make("InvalidConfigurationRequest",
+                          "You cannot set security groups on a Network Load Balancer which was created without any "
+                          "security groups.");
+  const json::array* given = GetArray(in, "SecurityGroups");
+  json::array none;
+  if (!given) given = &none;
+  if (type == "application" && given->empty())
+    return AwsError::Make("ValidationError", "At least one security group must be specified for an Application Load Balancer");
+  FARGO_ASSIGN_OR_RETURN(json::array sgs, CheckSecurityGroups(ctx.region, GetString(lb, "VpcId"), *given));
+  json::object out{{"SecurityGroupIds", sgs}};
+  if (type == "network") {
+    std::string enforce = GetString(in, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic",
+                                    GetString(lb, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", "on"));
+    if (enforce != "on" && enforce != "off")
+      return AwsError::Make("ValidationError",
+                            "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic must be one of: on, off");
+    lb["EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic"] = enforce;
+    out["EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic"] = enforce;
+  }
+  // Its interfaces carry the groups: EC2 shows them, filters follow.
+  if (set_interface_groups_) {
+    std::vector<std::string> ids;
+    for (const auto& g : sgs) ids.emplace_back(g.as_string());
+    if (const json::array* enis = GetArray(doc, "enis"))
+      for (const auto& e : *enis)
+        FARGO_TRY(set_interface_groups_(ctx.region, GetString(e.as_object(), "NetworkInterfaceId"), ids));
+  }
+  lb["SecurityGroups"] = std::move(sgs);
   FARGO_TRY(lbs_.Put(key, std::move(doc)));
-  return json::object{{"SecurityGroupIds", std::move(sgs)}};
+  return out;
+}
+
+Result<json::array> Elbv2Service::CheckSecurityGroups(const std::string& region, const std::string& vpc_id,
+                                                      const json::array& given) const {
+  json::array out;
+  std::set<std::string> seen;
+  for (const auto& v : given) {
+    std::string id = v.is_string() ? std::string(v.as_string()) : std::string();
+    if (sg_hooks_.group_vpc) {
+      std::string in_vpc = sg_hooks_.group_vpc(region, id);
+      if (in_vpc.empty()) return AwsError::Make("InvalidSecurityGroup", "Security group '" + id + "' does not exist");
+      if (in_vpc != vpc_id)
+        return AwsError::Make("InvalidSecurityGroup",
+                              "Security group '" + id + "' does not belong to VPC '" + vpc_id + "'");
+    }
+    if (seen.insert(id).second) out.push_back(json::string(id));
+  }
+  return out;
 }
 
 Result<json::object> Elbv2Service::SetSubnets(CallContext& ctx, json::object& in) {

@@ -65,7 +65,7 @@ class Elbv2Service final : public Service {
   // A load balancer's network interface in one subnet (made by EC2).
   struct InterfaceRequest {
     std::string region, account, subnet_id, description, interface_type, private_ip;
-    std::vector<std::string> security_groups;
+    std::vector<std::string> security_groups;  // none: no group at all (an NLB made without)
   };
   struct Interface {
     std::string eni_id, ip;
@@ -77,6 +77,24 @@ class Elbv2Service final : public Service {
     create_interface_ = std::move(create);
     delete_interface_ = std::move(remove);
   }
+  // Gives a load balancer's interface other security groups (SetSecurityGroups).
+  using InterfaceGroupsSetter = std::function<Status(const std::string& region, const std::string& eni_id,
+                                                     const std::vector<std::string>& group_ids)>;
+  void SetInterfaceGroupsHook(InterfaceGroupsSetter set) { set_interface_groups_ = std::move(set); }
+
+  // What EC2 knows of security groups. Without them (unit tests) groups are
+  // taken as given, an application load balancer gets none by default and
+  // the plan carries open filters.
+  struct SecurityGroupHooks {
+    // The VPC of a group ("" : no such group).
+    std::function<std::string(const std::string& region, const std::string& group_id)> group_vpc;
+    // The id of a VPC's default group ("" : none).
+    std::function<std::string(const std::string& region, const std::string& vpc_id)> default_group;
+    // What an interface in these groups admits, members resolved now.
+    std::function<runtime::SecurityFilter(const std::string& region, const std::vector<std::string>& group_ids)>
+        filter;
+  };
+  void SetSecurityGroupHooks(SecurityGroupHooks hooks) { sg_hooks_ = std::move(hooks); }
 
   // What the data plane serves: network and application load balancers
   // with their addresses and listeners (an application load balancer's with
@@ -199,6 +217,10 @@ class Elbv2Service final : public Service {
   // Validates and normalises DefaultActions for a listener of `lb_doc`.
   Result<json::array> NormalizeActions(const std::string& region, const json::object& lb_doc,
                                        const json::array& actions) const;
+  // Security groups given for a load balancer of `vpc_id`, checked as
+  // ELBv2 does (InvalidSecurityGroup: unknown, or of another VPC).
+  Result<json::array> CheckSecurityGroups(const std::string& region, const std::string& vpc_id,
+                                          const json::array& given) const;
   // Availability Zones for subnets/subnet mappings; sets `vpc_id`.
   Result<json::array> ResolveZones(const std::string& region, const json::object& in, std::string& vpc_id) const;
   // The tag map of any ELBv2 resource ARN, or the resource's NotFound error.
@@ -242,6 +264,8 @@ class Elbv2Service final : public Service {
   double wait_scale_ = 1.0;
   InterfaceCreator create_interface_;
   InterfaceDeleter delete_interface_;
+  InterfaceGroupsSetter set_interface_groups_;
+  SecurityGroupHooks sg_hooks_;
 };
 
 }  // namespace fargo::services

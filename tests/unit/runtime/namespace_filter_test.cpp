@@ -88,6 +88,38 @@ TEST(NamespaceFilterRenderTest, EgressRulesKeepFargosServicesAndEveryProtocolFor
             "COMMIT\n");
 }
 
+TEST(BalancerFilterRenderTest, EachAddressAdmitsItsRulesAndDropsTheRest) {
+  BalancerFilter alb{{"10.0.1.100", "10.0.2.100"},
+                     {{Rule("tcp", 80, 80, {"10.0.1.0/24", "10.0.3.7/32"})}, {Rule("tcp", 8080, 8080, {"10.0.5.0/24"})}}};
+  EXPECT_EQ(RenderBalancerFilter({alb}, true, false),
+            "*filter\n:FARGO-LB-IN - [0:0]\n:FARGO-LB-OUT - [0:0]\n"
+            "-I INPUT 1 -j FARGO-LB-IN\n"
+            "-A FARGO-LB-IN -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n"
+            "-A FARGO-LB-OUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n"
+            "-A FARGO-LB-IN -d 10.0.1.100/32 -s 169.254.0.0/16 -j ACCEPT\n"
+            "-A FARGO-LB-IN -d 10.0.1.100/32 -s 10.0.1.0/24 -p tcp -m tcp --dport 80 -j ACCEPT\n"
+            "-A FARGO-LB-IN -d 10.0.1.100/32 -s 10.0.3.7/32 -p tcp -m tcp --dport 80 -j ACCEPT\n"
+            "-A FARGO-LB-IN -d 10.0.1.100/32 -j DROP\n"
+            "-A FARGO-LB-OUT -s 10.0.1.100/32 -d 10.0.5.0/24 -p tcp -m tcp --dport 8080 -j ACCEPT\n"
+            "-A FARGO-LB-OUT -s 10.0.1.100/32 -j DROP\n"
+            "-A FARGO-LB-IN -d 10.0.2.100/32 -s 169.254.0.0/16 -j ACCEPT\n"
+            "-A FARGO-LB-IN -d 10.0.2.100/32 -s 10.0.1.0/24 -p tcp -m tcp --dport 80 -j ACCEPT\n"
+            "-A FARGO-LB-IN -d 10.0.2.100/32 -s 10.0.3.7/32 -p tcp -m tcp --dport 80 -j ACCEPT\n"
+            "-A FARGO-LB-IN -d 10.0.2.100/32 -j DROP\n"
+            "-A FARGO-LB-OUT -s 10.0.2.100/32 -d 10.0.5.0/24 -p tcp -m tcp --dport 8080 -j ACCEPT\n"
+            "-A FARGO-LB-OUT -s 10.0.2.100/32 -j DROP\n"
+            "COMMIT\n");
+}
+
+TEST(BalancerFilterRenderTest, NoLoadBalancersEmptyTheChains) {
+  EXPECT_EQ(RenderBalancerFilter({}, false, false), "*filter\n:FARGO-LB-IN - [0:0]\n:FARGO-LB-OUT - [0:0]\nCOMMIT\n");
+  // A group admitting everything: one rule without a peer.
+  BalancerFilter open{{"10.0.1.100"}, {{Rule("-1", -1, -1, {"0.0.0.0/0"})}, {kAllOut}}};
+  std::string text = RenderBalancerFilter({open}, false, false);
+  EXPECT_NE(text.find("-A FARGO-LB-IN -d 10.0.1.100/32 -j ACCEPT\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("-A FARGO-LB-OUT -s 10.0.1.100/32 -j ACCEPT\n"), std::string::npos) << text;
+}
+
 // ---- enforced, as root
 
 using Netns = test_util::ProcessNetns;
@@ -174,6 +206,41 @@ TEST_F(NamespaceFilterTest, EgressIsEnforcedButFargosServicesStayReachable) {
   EXPECT_EQ(Ask(peer_, "10.0.1.5", 80, 700), '-');
   Apply({{}, {Rule("tcp", 80, 80, {"10.0.1.6/32"})}});
   EXPECT_EQ(Ask(task_, "10.0.1.6", 80), 'P');
+}
+
+// A load balancer's address in the VPC's namespace, filtered there: its
+// ingress rules admit, everything else to it is dropped; the tasks' own
+// traffic through the router is not touched; lifting the filter opens it.
+TEST_F(NamespaceFilterTest, LoadBalancerAddressesAreFilteredInTheVpcNamespace) {
+  ASSERT_TRUE(fabric_->SetLoadBalancerAddresses(kVpc, {"10.0.1.100"}).ok());
+  auto ns = fabric_->OpenVpcNetns(kVpc);
+  ASSERT_TRUE(ns.ok());
+  Server lb(ns->get(), "10.0.1.100", 80, 'L');
+  EXPECT_EQ(Ask(stranger_, "10.0.1.100", 80), 'L');  // no groups: open
+  BalancerFilter f{{"10.0.1.100"}, {{Rule("tcp", 80, 80, {"10.0.1.6/32"})}, {kAllOut}}};
+  Status st = fabric_->SetLoadBalancerFilter(kVpc, {f});
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(Ask(peer_, "10.0.1.100", 80), 'L');
+  EXPECT_EQ(Ask(stranger_, "10.0.1.100", 80, 700), '-');  // dropped, not refused
+  EXPECT_EQ(Ask(stranger_, "10.0.1.5", 80), 'W');         // routed traffic is the tasks' business
+  // Rewritten whole (the jumps are not added twice): the stranger now.
+  f.filter.ingress = {Rule("tcp", 80, 80, {"10.0.2.0/24"})};
+  st = fabric_->SetLoadBalancerFilter(kVpc, {f});
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(Ask(stranger_, "10.0.1.100", 80), 'L');
+  EXPECT_EQ(Ask(peer_, "10.0.1.100", 80, 700), '-');
+  // Out of the load balancer's address (relays, health checks): its egress
+  // rules only; the VPC router's own traffic is not touched.
+  f.filter.egress = {Rule("tcp", 80, 80, {"10.0.1.6/32"})};
+  st = fabric_->SetLoadBalancerFilter(kVpc, {f});
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(test_util::Ask(ns->get(), "10.0.1.6", 80, 1500, "10.0.1.100"), 'P');
+  EXPECT_EQ(test_util::Ask(ns->get(), "10.0.1.5", 80, 700, "10.0.1.100"), '-');
+  EXPECT_EQ(test_util::Ask(ns->get(), "10.0.1.5", 80), 'W');
+  ASSERT_TRUE(fabric_->SetLoadBalancerFilter(kVpc, {}).ok());
+  EXPECT_EQ(Ask(peer_, "10.0.1.100", 80), 'L');
+  EXPECT_EQ(test_util::Ask(ns->get(), "10.0.1.5", 80, 1500, "10.0.1.100"), 'W');
+  ASSERT_TRUE(fabric_->SetLoadBalancerAddresses(kVpc, {}).ok());
 }
 
 }  // namespace

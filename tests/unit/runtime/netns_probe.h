@@ -111,12 +111,19 @@ class NetnsServer {
   std::thread thread_;
 };
 
-// Connects from inside a namespace: the byte answered, '-' when nothing
-// answered within `timeout_ms` (a drop), '!' when refused or unreachable.
-inline char Ask(int netns_fd, const std::string& ip, int port, int timeout_ms = 1000) {
+// Connects from inside a namespace (from its address `from` when given):
+// the byte answered, '-' when nothing answered within `timeout_ms` (a
+// drop), '!' when refused or unreachable.
+inline char Ask(int netns_fd, const std::string& ip, int port, int timeout_ms = 1000, const std::string& from = "") {
   char got = '-';
   (void)RunInNetns(netns_fd, [&]() -> Status {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (!from.empty()) {
+      sockaddr_in src{};
+      src.sin_family = AF_INET;
+      inet_pton(AF_INET, from.c_str(), &src.sin_addr);
+      if (bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) got = '!';
+    }
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<uint16_t>(port));
