@@ -117,6 +117,9 @@ class Fargo:
         for attempt in range(2):
             found = engine.containers(fargo_instance=self.instance)
             for c in found:
+                # Killed first: Podman's forced removal waits out the
+                # container's stop timeout (ECS's 30 s) before its SIGKILL.
+                engine.call("POST", f"/containers/{c['Id']}/kill")
                 engine.call("DELETE", f"/containers/{c['Id']}?force=true&v=true")
             if not found:
                 break
