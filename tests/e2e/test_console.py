@@ -354,7 +354,9 @@ class ConsoleTest(FargoTestCase):
         w = self.world
         elb = self.fargo.client("elbv2", REGION)
         lb = elb.create_load_balancer(Name="web", Type="network", Scheme="internal", Subnets=[w.subnet])["LoadBalancers"][0]
-        tg = elb.create_target_group(Name="web", Protocol="TCP", Port=80, VpcId=w.vpc, TargetType="ip")["TargetGroups"][0]
+        tg = elb.create_target_group(Name="web", Protocol="TCP", Port=80, VpcId=w.vpc, TargetType="ip",
+                                     HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2,
+                                     UnhealthyThresholdCount=2)["TargetGroups"][0]
         elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TCP", Port=80,
                             DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
         ips = [self.ip(t) for t in self.service_tasks() if t["lastStatus"] == "RUNNING"]
@@ -368,6 +370,12 @@ class ConsoleTest(FargoTestCase):
         start = time.time()
         self.browser.wait("td", ips[1], timeout=5000)
         self.assertLess(time.time() - start, 1.0)
+        # Nothing listens on port 80 in these tasks: their targets fail their
+        # health checks, and the open page follows without a reload.
+        unhealthy = wait_for(lambda: [h for h in elb.describe_target_health(TargetGroupArn=tg["TargetGroupArn"])[
+            "TargetHealthDescriptions"] if h["TargetHealth"]["State"] == "unhealthy"], 60, what="an unhealthy target")
+        self.browser.wait("main", "unhealthy", timeout=3000)
+        self.browser.wait("main", unhealthy[0]["TargetHealth"]["Reason"], timeout=3000)
         self.shot("load-balancer")
 
     def test_8_s3_prefixes_versions_and_download(self):

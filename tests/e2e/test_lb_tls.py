@@ -59,6 +59,7 @@ class LoadBalancerTlsTest(FargoTestCase):
                                        Subnets=[v.subnet, second])["LoadBalancers"][0]
         nlb = elb.create_load_balancer(Name="tls-nlb", Type="network", Scheme="internal",
                                        Subnets=[v.subnet])["LoadBalancers"][0]
+        v.admit_vpc()  # the NLB has no security groups: the web task admits the VPC
         alb_name, nlb_name = alb["DNSName"].lower(), nlb["DNSName"].lower()
 
         def request(domain, *sans):
