@@ -18,7 +18,7 @@ attempt the HTTP status or that it timed out:
     "health checks are subject to outbound rules"): with an egress rule to
     the targets they are healthy, without one they go unhealthy
     (DescribeTargetHealth), and healthy again once a rule (to the targets'
-    group) is back.
+    group) is back; a task joining that group later is healthy too.
 
 And a UDP listener: a task echoing UDP behind the load balancer, its group
 admitting UDP (and the TCP health check) from "nlb"; a client sending a
@@ -126,9 +126,10 @@ class NetworkLoadBalancerSecurityGroupsTest(SecurityGroupsCase):
     def health(self, tg):
         return [h["TargetHealth"] for h in self.elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]]
 
-    def wait_health(self, tg, state, timeout=60):
-        return wait_for(lambda: (lambda hs: hs if [h["State"] for h in hs] == [state] else None)(self.health(tg)),
-                        timeout, what=f"the target {state}")[0]
+    def wait_health(self, tg, state, count=1, timeout=60):
+        """Waits until the group's `count` targets are all in `state`; the first's health."""
+        return wait_for(lambda: (lambda hs: hs if [h["State"] for h in hs] == [state] * count else None)(
+            self.health(tg)), timeout, what=f"{count} target(s) {state}")[0]
 
     # ---- tests
 
@@ -180,6 +181,11 @@ class NetworkLoadBalancerSecurityGroupsTest(SecurityGroupsCase):
                                                  IpPermissions=[self.rule("tcp", 80, group=web_group)])
         self.wait_health(tg, "healthy")
         self.expect(client, lb, "200")
+        # A task that joins the group later is reached too (the rule follows
+        # the group's members).
+        _, later = self.run_task(self.web_td, [web_group])
+        self.elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": later}])
+        self.wait_health(tg, "healthy", count=2)
 
         # Another group, without ingress rules: new connections are cut.
         self.ec2.authorize_security_group_ingress(GroupId=web_group, IpPermissions=[self.rule("tcp", 80, group=closed)])
@@ -189,7 +195,7 @@ class NetworkLoadBalancerSecurityGroupsTest(SecurityGroupsCase):
         self.expect(client, lb, "timeout", after=switched + 1.0)
         self.expect(stranger, lb, "timeout", after=switched + 1.0)
         # Its egress (all traffic) and the task's rule for it keep the target healthy.
-        self.assertEqual([h["State"] for h in self.health(tg)], ["healthy"])
+        self.assertEqual([h["State"] for h in self.health(tg)], ["healthy", "healthy"])
 
         self.elb.delete_load_balancer(LoadBalancerArn=lb_arn)
         self.elb.delete_target_group(TargetGroupArn=tg)
