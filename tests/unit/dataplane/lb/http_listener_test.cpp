@@ -9,6 +9,13 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -346,7 +353,7 @@ TEST(HttpListener, AReusedTargetConnectionClosedMeanwhileIsRetriedAnew) {
   EXPECT_EQ(served, 2);
 }
 
-TEST(HttpListener, AnAnswerEndedByClosingIsFramedAndTheClientKeepsItsConnection) {
+TEST(HttpListener, AnAnswerEndedByClosingIsChunkedAndTheClientKeepsItsConnection) {
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   std::thread server([&] {
@@ -365,10 +372,352 @@ TEST(HttpListener, AnAnswerEndedByClosingIsFramedAndTheClientKeepsItsConnection)
   Client client(lb.port());
   auto first = client.Get("/");
   EXPECT_EQ(first.body(), "until close");
-  EXPECT_EQ(first[http::field::content_length], "11");
+  EXPECT_TRUE(first.chunked());  // streamed: its length is unknown when it starts
   EXPECT_TRUE(first.keep_alive());
   EXPECT_EQ(client.Get("/").body(), "until close");  // the same client connection
   server.join();
+}
+
+// Streaming: bodies go through the listener a chunk at a time, whatever
+// their size, the first bytes on their way before the last are sent.
+
+// The byte at offset i of the bodies the streaming tests send.
+char Pattern(uint64_t i) { return static_cast<char>(i % 251); }
+
+std::string PatternBlock(uint64_t offset, size_t size) {
+  std::string block(size, 0);
+  for (size_t i = 0; i < size; ++i) block[i] = Pattern(offset + i);
+  return block;
+}
+
+// This process's resident memory now, in bytes.
+uint64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+// A target scripted request by request on blocking sockets, on a thread of
+// its own: it serves `connections` connections one after the other, each
+// request after request while `respond` (which writes the raw answer)
+// returns true; false closes the connection.
+class ScriptedTarget {
+ public:
+  using Respond = std::function<bool(tcp::socket&, const http::request<http::string_body>&)>;
+  ScriptedTarget(int connections, Respond respond)
+      : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), respond_(std::move(respond)) {
+    thread_ = std::thread([this, connections] {
+      for (int i = 0; i < connections; ++i) {
+        tcp::socket s(io_);
+        boost::system::error_code ec;
+        acceptor_.accept(s, ec);
+        if (ec) return;
+        ++connections_;
+        beast::flat_buffer buf;
+        for (;;) {
+          http::request_parser<http::string_body> p;
+          p.body_limit(boost::none);
+          http::read(s, buf, p, ec);
+          if (ec || !respond_(s, p.get())) break;
+        }
+      }
+    });
+  }
+  ~ScriptedTarget() {
+    // A connection of its own, should the thread still wait for one (a
+    // listener that never came).
+    tcp::socket poke(io_);
+    boost::system::error_code ignored;
+    poke.connect(endpoint(), ignored);
+    poke.close(ignored);
+    thread_.join();
+  }
+  tcp::endpoint endpoint() const { return acceptor_.local_endpoint(); }
+  int connections() const { return connections_; }
+
+ private:
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  Respond respond_;
+  std::atomic<int> connections_{0};
+  std::thread thread_;
+};
+
+tcp::socket Connect(asio::io_context& io, uint16_t port) {
+  tcp::socket s(io);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  return s;
+}
+
+void SendGet(tcp::socket& s, const std::string& target) {
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, "example.com");
+  http::write(s, req);
+}
+
+void WriteHead(tcp::socket& s, const std::string& head) { asio::write(s, asio::buffer(head)); }
+
+// A response read a chunk at a time as it arrives.
+struct Streamed {
+  unsigned status = 0;
+  bool chunked = false;
+  uint64_t bytes = 0;
+  bool intact = true;        // every byte Pattern's
+  uint64_t rss_growth = 0;   // how far this process's resident memory grew meanwhile
+  boost::system::error_code ec;
+};
+
+// Reads a response on `s`, its body a chunk at a time, checking each byte
+// against Pattern (when `verify`); `on_bytes` hears the count so far.
+Streamed ReadStreamed(tcp::socket& s, beast::flat_buffer& buf, bool verify = true,
+                      const std::function<void(uint64_t)>& on_bytes = nullptr) {
+  Streamed out;
+  uint64_t base = ResidentBytes();
+  http::response_parser<http::buffer_body> p;
+  p.body_limit(boost::none);
+  http::read_header(s, buf, p, out.ec);
+  if (out.ec) return out;
+  out.status = p.get().result_int();
+  out.chunked = p.get().chunked();
+  std::vector<char> chunk(64 << 10);
+  while (!p.is_done()) {
+    p.get().body().data = chunk.data();
+    p.get().body().size = chunk.size();
+    http::read_some(s, buf, p, out.ec);
+    if (out.ec == http::error::need_buffer) out.ec = {};
+    if (out.ec) return out;
+    size_t n = chunk.size() - p.get().body().size;
+    if (verify) {
+      for (size_t i = 0; i < n && out.intact; ++i) out.intact = chunk[i] == Pattern(out.bytes + i);
+      uint64_t now = ResidentBytes();
+      out.rss_growth = std::max(out.rss_growth, now > base ? now - base : 0);
+    }
+    out.bytes += n;
+    if (on_bytes) on_bytes(out.bytes);
+  }
+  return out;
+}
+
+TEST(HttpListener, StreamsALargeResponseWhileTheTargetIsStillSendingItInBoundedMemory) {
+  constexpr uint64_t kSize = 64ull << 20, kBlock = 1 << 20;
+  std::promise<void> first_bytes;  // the client has the response's first bytes
+  std::atomic<bool> seen_midway{false};
+  ScriptedTarget target(1, [&, n = 0](tcp::socket& s, const auto&) mutable {
+    if (n++ > 0) {
+      WriteHead(s, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain");
+      return true;
+    }
+    WriteHead(s, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(kSize) + "\r\n\r\n");
+    for (uint64_t off = 0; off < kSize; off += kBlock) {
+      // Half sent: the rest waits until the client has seen bytes (or 10 s).
+      if (off == kSize / 2)
+        seen_midway = first_bytes.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+      asio::write(s, asio::buffer(PatternBlock(off, kBlock)));
+    }
+    return true;
+  });
+  Backend backend;
+  backend.groups["tg"] = {target.endpoint()};
+  Balancer lb(backend, {Forward(0, {}, {{"tg", 1}})});
+  asio::io_context io;
+  tcp::socket s = Connect(io, lb.port());
+  beast::flat_buffer buf;
+  SendGet(s, "/big");
+  bool told = false;
+  Streamed res = ReadStreamed(s, buf, true, [&](uint64_t) {
+    if (!told) first_bytes.set_value();
+    told = true;
+  });
+  ASSERT_FALSE(res.ec) << res.ec.message();
+  EXPECT_EQ(res.status, 200u);
+  EXPECT_EQ(res.bytes, kSize);
+  EXPECT_TRUE(res.intact);
+  EXPECT_TRUE(seen_midway);  // bytes reached the client before the target had sent the second half
+  EXPECT_LT(res.rss_growth, 16ull << 20);  // a quarter of the body at most, in this process of three parties
+  // The client's connection and the target's stay for the next request.
+  SendGet(s, "/next");
+  http::response<http::string_body> next;
+  http::read(s, buf, next);
+  EXPECT_EQ(next.body(), "again");
+  EXPECT_EQ(target.connections(), 1);
+}
+
+TEST(HttpListener, AChunkedResponsePassesAndTheTargetConnectionIsReusedAfterIt) {
+  ScriptedTarget target(1, [n = 0](tcp::socket& s, const auto&) mutable {
+    if (n++ == 0)
+      WriteHead(s, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1\r\n,\r\n6\r\n world\r\n0\r\n\r\n");
+    else
+      WriteHead(s, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain");
+    return true;
+  });
+  Backend backend;
+  backend.groups["tg"] = {target.endpoint()};
+  Balancer lb(backend, {Forward(0, {}, {{"tg", 1}})});
+  Client client(lb.port());
+  auto first = client.Get("/stream");
+  EXPECT_EQ(first.body(), "hello, world");
+  EXPECT_TRUE(first.chunked());
+  EXPECT_EQ(client.Get("/next").body(), "again");
+  EXPECT_EQ(target.connections(), 1);  // the connection went back to the pool after the chunked answer
+}
+
+TEST(HttpListener, ALargeRequestBodyAndAChunkedOneReachTheTargetIntact) {
+  constexpr uint64_t kSize = 32ull << 20;
+  std::mutex mu;
+  std::vector<std::pair<uint64_t, bool>> bodies;  // size, every byte Pattern's
+  std::string last_body, last_encoding;
+  ScriptedTarget target(1, [&](tcp::socket& s, const http::request<http::string_body>& req) {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      const std::string& b = req.body();
+      bool intact = true;
+      for (size_t i = 0; i < b.size() && intact; ++i) intact = b[i] == Pattern(i);
+      bodies.emplace_back(b.size(), intact);
+      last_body = b.size() < 100 ? b : "";
+      last_encoding = std::string(req[http::field::transfer_encoding]);
+    }
+    WriteHead(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    return true;
+  });
+  Backend backend;
+  backend.groups["tg"] = {target.endpoint()};
+  Balancer lb(backend, {Forward(0, {}, {{"tg", 1}})});
+  asio::io_context io;
+  tcp::socket s = Connect(io, lb.port());
+  beast::flat_buffer buf;
+  http::request<http::string_body> post{http::verb::post, "/upload", 11};
+  post.set(http::field::host, "example.com");
+  post.body() = PatternBlock(0, kSize);
+  post.prepare_payload();
+  http::write(s, post);
+  http::response<http::string_body> res;
+  http::read(s, buf, res);
+  EXPECT_EQ(res.body(), "ok");
+  WriteHead(s, "POST /chunked HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  http::response<http::string_body> res2;
+  http::read(s, buf, res2);
+  EXPECT_EQ(res2.body(), "ok");
+  std::lock_guard<std::mutex> l(mu);
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(bodies[0].first, kSize);
+  EXPECT_TRUE(bodies[0].second);
+  EXPECT_EQ(last_body, "abcde");
+  EXPECT_EQ(last_encoding, "chunked");  // streamed on as it came
+}
+
+TEST(HttpListener, AnExpectedContinueIsAnsweredBeforeTheBodyIsSent) {
+  std::mutex mu;
+  std::string body, expect = "unset";
+  ScriptedTarget target(1, [&](tcp::socket& s, const http::request<http::string_body>& req) {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      body = req.body();
+      expect = std::string(req[http::field::expect]);
+    }
+    WriteHead(s, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngot!");
+    return true;
+  });
+  Backend backend;
+  backend.groups["tg"] = {target.endpoint()};
+  Balancer lb(backend, {Forward(0, {}, {{"tg", 1}})});
+  asio::io_context io;
+  tcp::socket s = Connect(io, lb.port());
+  WriteHead(s, "POST /up HTTP/1.1\r\nHost: example.com\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+  asio::streambuf interim;
+  bool got = false;
+  asio::async_read_until(s, interim, "\r\n\r\n", [&](boost::system::error_code ec, size_t) { got = !ec; });
+  io.run_for(std::chrono::seconds(5));
+  ASSERT_TRUE(got) << "no 100 Continue";
+  std::string line(asio::buffers_begin(interim.data()), asio::buffers_end(interim.data()));
+  EXPECT_EQ(line.rfind("HTTP/1.1 100 Continue\r\n", 0), 0u) << line;
+  WriteHead(s, "hello");
+  beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  http::read(s, buf, res);
+  EXPECT_EQ(res.body(), "got!");
+  std::lock_guard<std::mutex> l(mu);
+  EXPECT_EQ(body, "hello");
+  EXPECT_EQ(expect, "");  // the load balancer answered it; the target is not asked
+}
+
+TEST(HttpListener, ATargetDyingMidBodyTruncatesTheClientsResponse) {
+  ScriptedTarget target(1, [](tcp::socket& s, const auto&) {
+    WriteHead(s, "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n" + PatternBlock(0, 100000));
+    return false;  // and closes
+  });
+  Backend backend;
+  backend.groups["tg"] = {target.endpoint()};
+  Balancer lb(backend, {Forward(0, {}, {{"tg", 1}})});
+  asio::io_context io;
+  tcp::socket s = Connect(io, lb.port());
+  beast::flat_buffer buf;
+  SendGet(s, "/");
+  Streamed res = ReadStreamed(s, buf);
+  EXPECT_EQ(res.status, 200u);  // the header had gone out: no 502 can follow
+  EXPECT_EQ(res.ec, http::error::partial_message);
+  EXPECT_EQ(res.bytes, 100000u);  // what the target sent, and then the connection's end
+  EXPECT_TRUE(res.intact);
+}
+
+TEST(HttpListener, AClientLeavingMidStreamClosesTheTargetConnection) {
+  constexpr uint64_t kSize = 128ull << 20, kBlock = 1 << 20;
+  std::promise<boost::system::error_code> sent;
+  ScriptedTarget target(1, [&](tcp::socket& s, const auto&) {
+    WriteHead(s, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(kSize) + "\r\n\r\n");
+    std::string block = PatternBlock(0, kBlock);
+    boost::system::error_code ec;
+    for (uint64_t off = 0; off < kSize && !ec; off += kBlock) asio::write(s, asio::buffer(block), ec);
+    sent.set_value(ec);
+    return false;
+  });
+  Backend backend;
+  backend.groups["tg"] = {target.endpoint()};
+  Balancer lb(backend, {Forward(0, {}, {{"tg", 1}})});
+  {
+    asio::io_context io;
+    tcp::socket s = Connect(io, lb.port());
+    SendGet(s, "/");
+    std::vector<char> some(1 << 20);
+    asio::read(s, asio::buffer(some));  // the header and the first bytes, then away
+  }
+  auto result = sent.get_future();
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(result.get()) << "the target could send the whole body to a client long gone";
+  for (int i = 0; i < 100 && backend.open > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(backend.open, 0);
+}
+
+// Not a spec but a measure: FARGO_BENCH_MIB (1024 by default) downloaded
+// through the listener; prints the time and this process's peak RSS (the
+// target and the client stream, so the growth is the listener's).
+TEST(HttpListener, DISABLED_MeasureADownloadThroughTheListener) {
+  const char* env = std::getenv("FARGO_BENCH_MIB");
+  const uint64_t size = (env ? std::strtoull(env, nullptr, 10) : 1024) << 20, kBlock = 1 << 20;
+  ScriptedTarget target(1, [&](tcp::socket& s, const auto&) {
+    WriteHead(s, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n");
+    std::string block = PatternBlock(0, kBlock);
+    boost::system::error_code ec;
+    for (uint64_t off = 0; off < size && !ec; off += kBlock) asio::write(s, asio::buffer(block), ec);
+    return false;
+  });
+  Backend backend;
+  backend.groups["tg"] = {target.endpoint()};
+  Balancer lb(backend, {Forward(0, {}, {{"tg", 1}})});
+  asio::io_context io;
+  tcp::socket s = Connect(io, lb.port());
+  beast::flat_buffer buf;
+  rusage before{};
+  ::getrusage(RUSAGE_SELF, &before);
+  auto start = std::chrono::steady_clock::now();
+  SendGet(s, "/");
+  Streamed res = ReadStreamed(s, buf, /*verify=*/false);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  rusage after{};
+  ::getrusage(RUSAGE_SELF, &after);
+  std::printf("download %llu MiB: status %u, %llu bytes (%s) in %.2f s; peak RSS %ld MiB (%ld MiB before)\n",
+              static_cast<unsigned long long>(size >> 20), res.status, static_cast<unsigned long long>(res.bytes),
+              res.ec ? res.ec.message().c_str() : "ok", seconds, after.ru_maxrss / 1024, before.ru_maxrss / 1024);
 }
 
 }  // namespace
