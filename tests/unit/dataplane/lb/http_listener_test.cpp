@@ -1,6 +1,7 @@
 // An HttpListener on the host's loopback with real sockets: requests are
 // routed by rules to HTTP targets, answered by fixed responses and
-// redirects as ALB answers them; both connections are kept alive.
+// redirects as ALB answers them; both connections are kept alive, and
+// bodies stream through both ways, whatever their size.
 #include "dataplane/lb/http_listener.h"
 
 #include <gtest/gtest.h>
