@@ -422,10 +422,11 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   }
 
   // The response has gone through whole: the target's connection back to
-  // the pool if the target keeps it and sent nothing more, the client's on
-  // to its next request.
+  // the pool if the target keeps it and sent nothing more (nor switched
+  // protocols, which are not relayed), the client's on to its next request.
   void Done() {
-    bool reusable = res_parser_->keep_alive() && target_buffer_.size() == 0;
+    bool reusable = res_parser_->keep_alive() && target_buffer_.size() == 0 &&
+                    res_parser_->get().result() != http::status::switching_protocols;
     res_out_.reset();
     res_parser_.reset();
     if (reusable)
