@@ -11,6 +11,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <string_view>
 
 #include "dataplane/lb/listener_tls.h"
 #include "dataplane/lb/rule_matcher.h"
@@ -27,7 +28,6 @@ using services::elbv2::RulePlan;
 
 namespace {
 
-constexpr uint64_t kMaxBody = 256ull << 20;
 constexpr size_t kMaxIdlePerTarget = 32;
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 constexpr const char* kStickyCookie = "AWSALBTG";
@@ -36,8 +36,16 @@ constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-using Request = http::request<http::string_body>;
+// What a connection holds of a body in transit, either way: bytes read
+// from one side wait here until the other side has taken them.
+constexpr size_t kChunk = 64 << 10;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// The load balancer's own answers, whole.
 using Response = http::response<http::string_body>;
+// Requests and the targets' responses: the header parsed, the body streamed.
+using RequestParser = http::request_parser<http::buffer_body>;
+using ResponseParser = http::response_parser<http::buffer_body>;
 
 // A response the load balancer makes itself, as ALB makes them.
 Response Own(unsigned status, const std::string& content_type, std::string body) {
@@ -146,7 +154,14 @@ namespace {
 
 // One client connection: request after request while it keeps alive.
 // Stream: beast::tcp_stream (HTTP) or TlsStream (HTTPS, whose handshake
-// comes first).
+// comes first). Bodies are streamed both ways through one chunk of kChunk
+// bytes: a request's header is parsed and answered by the rules, its body
+// follows it to the target as it arrives; the target's response header,
+// once read, goes to the client and its body after it, as it arrives.
+// Until the target has sent a header, its failure is answered (502, 504);
+// once the header has gone out, a target dying mid-body ends the client's
+// connection (the client sees the body truncated) and a client leaving
+// ends the target's (never pooled unless its response was read whole).
 template <class Stream>
 class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
  public:
@@ -176,12 +191,19 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   static constexpr bool kHttps = std::is_same_v<Stream, TlsStream>;
   tcp::socket& Socket() { return beast::get_lowest_layer(client_).socket(); }
   std::chrono::seconds Idle() const { return std::chrono::seconds(std::max(1, state_->config.idle_timeout_s)); }
+  http::request<http::buffer_body>& Req() { return req_parser_->get(); }
+  char* Chunk() {
+    if (!chunk_) chunk_ = std::make_unique<char[]>(kChunk);
+    return chunk_.get();
+  }
 
   void Read() {
-    parser_.emplace();
-    parser_->body_limit(kMaxBody);
+    req_out_.reset();
+    req_parser_.emplace();
+    req_parser_->body_limit(boost::none);  // streamed: no size to bound
+    body_started_ = false;
     beast::get_lowest_layer(client_).expires_after(Idle());
-    http::async_read(client_, buffer_, *parser_, [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
+    http::async_read_header(client_, buffer_, *req_parser_, [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
       self->OnRequest(ec);
     });
   }
@@ -190,18 +212,20 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     if (ec) {
       // The client closed or went idle between requests: nothing to answer.
       if (Transient(ec) || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
-          !parser_->got_some())
+          !req_parser_->got_some())
         return Close();
       keep_alive_ = false;
       return Answer(ErrorPage(400));
     }
-    req_ = std::make_shared<Request>(parser_->release());
-    keep_alive_ = req_->keep_alive();
-    facts_.method = std::string(req_->method_string());
-    facts_.target = std::string(req_->target());
-    facts_.host = std::string((*req_)[http::field::host]);
+    auto& req = Req();
+    keep_alive_ = req.keep_alive();
+    client_version_ = req.version();
+    expect_continue_ = beast::iequals(req[http::field::expect], "100-continue");
+    facts_.method = std::string(req.method_string());
+    facts_.target = std::string(req.target());
+    facts_.host = std::string(req[http::field::host]);
     facts_.headers.clear();
-    for (const auto& f : *req_) facts_.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    for (const auto& f : req) facts_.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     facts_.source_ip = client_ip_;
     facts_.protocol = kHttps ? "HTTPS" : "HTTP";
     facts_.port = state_->config.port;
@@ -219,7 +243,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   // has weight).
   const services::elbv2::WeightedGroupPlan* ChooseGroup(const ActionPlan& a) {
     if (a.stickiness) {
-      std::string token = CookieValue((*req_)[http::field::cookie], kStickyCookie);
+      std::string token = CookieValue(Req()[http::field::cookie], kStickyCookie);
       for (const auto& g : a.target_groups)
         if (g.weight > 0 && !token.empty() && GroupToken(g.arn) == token) return &g;
     }
@@ -245,13 +269,14 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     if (a.stickiness)
       sticky_cookie_ = std::string(kStickyCookie) + "=" + GroupToken(group->arn) +
                        "; Max-Age=" + std::to_string(a.stickiness_s) + "; Path=/";
-    std::string xff((*req_)["X-Forwarded-For"]);
-    req_->set("X-Forwarded-For", xff.empty() ? client_ip_ : xff + ", " + client_ip_);
-    req_->set("X-Forwarded-Proto", kHttps ? "https" : "http");
-    req_->set("X-Forwarded-Port", std::to_string(state_->config.port));
-    req_->erase(http::field::expect);  // the body is read already: a 100 Continue would be taken for the answer
-    req_->version(11);
-    req_->keep_alive(true);  // the connection to the target is kept for later requests
+    auto& req = Req();
+    std::string xff(req["X-Forwarded-For"]);
+    req.set("X-Forwarded-For", xff.empty() ? client_ip_ : xff + ", " + client_ip_);
+    req.set("X-Forwarded-Proto", kHttps ? "https" : "http");
+    req.set("X-Forwarded-Port", std::to_string(state_->config.port));
+    req.erase(http::field::expect);  // the load balancer answers it: a 100 Continue would be taken for the answer
+    req.version(11);
+    req.keep_alive(true);  // the connection to the target is kept for later requests
     Send(/*fresh=*/false);
   }
 
@@ -264,7 +289,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     target_->socket().open(endpoint_.protocol(), ec);
     // The target sees the load balancer's address as the source.
     if (!ec) target_->socket().bind(tcp::endpoint(asio::ip::make_address(state_->config.address, ec), 0), ec);
-    if (ec) return Answer(ErrorPage(502));
+    if (ec) return Failed(ec);
     target_->expires_after(kConnectTimeout);
     target_->async_connect(endpoint_, [self = this->shared_from_this()](boost::system::error_code ec) {
       if (ec) return self->Failed(ec);
@@ -274,64 +299,186 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
     });
   }
 
+  // The request's header to the target, then its body as the client sends it.
   void Write() {
+    req_out_.emplace(Req());
     target_->expires_after(Idle());
-    http::async_write(*target_, *req_, [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
+    http::async_write_header(*target_, *req_out_, [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
       if (ec) return self->Failed(ec);
-      self->ReadResponse();
+      if (self->req_parser_->is_done()) return self->ReadResponse();  // no body
+      self->body_started_ = true;
+      self->Continue([self] {
+        self->Relay(self->client_, self->buffer_, *self->req_parser_, *self->target_, *self->req_out_,
+                    [self](boost::system::error_code ec, bool reading) {
+                      if (!ec) return self->ReadResponse();
+                      if (!reading) return self->Failed(ec);  // the target is gone: the rest is drained
+                      // The client left, went idle or sent a broken body.
+                      self->CloseTarget();
+                      if (Transient(ec) || ec == beast::error::timeout) return self->Close();
+                      self->keep_alive_ = false;
+                      self->Answer(ErrorPage(400), /*drain=*/false);
+                    });
+      });
     });
   }
 
-  void ReadResponse() {
+  // `then` once the client that expects a 100 Continue before its body has it.
+  template <class Then>
+  void Continue(Then then) {
+    if (!expect_continue_) return then();
+    expect_continue_ = false;
+    beast::get_lowest_layer(client_).expires_after(Idle());
+    asio::async_write(client_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = this->shared_from_this(), then = std::move(then)](boost::system::error_code ec, size_t) mutable {
+                        if (ec) return self->Abandon();
+                        then();
+                      });
+  }
+
+  // Moves the body `p` parses from `in` to `out` through `sr`, a chunk at a
+  // time, each read and write bounded by the idle timeout; `done` gets the
+  // first error and whether it came reading (else writing).
+  // REQUIRES: p has its header; sr (of p's message) has written it.
+  template <bool isRequest, class In, class Out, class Done>
+  void Relay(In& in, beast::flat_buffer& buffer, http::parser<isRequest, http::buffer_body>& p, Out& out,
+             http::serializer<isRequest, http::buffer_body>& sr, Done done) {
+    p.get().body().data = Chunk();
+    p.get().body().size = kChunk;
+    beast::get_lowest_layer(in).expires_after(Idle());
+    http::async_read_some(in, buffer, p, [self = this->shared_from_this(), &in, &buffer, &p, &out, &sr,
+                                          done = std::move(done)](boost::system::error_code ec, size_t) mutable {
+      if (ec == http::error::need_buffer) ec = {};  // the chunk is full
+      if (ec) return done(ec, true);
+      auto& body = p.get().body();
+      size_t filled = kChunk - body.size;
+      if (filled == 0 && !p.is_done()) return self->Relay(in, buffer, p, out, sr, std::move(done));
+      body.data = filled ? self->chunk_.get() : nullptr;  // nothing left: the serializer ends the body
+      body.size = filled;
+      body.more = !p.is_done();
+      beast::get_lowest_layer(out).expires_after(self->Idle());
+      http::async_write(out, sr, [self, &in, &buffer, &p, &out, &sr, done = std::move(done)](boost::system::error_code ec,
+                                                                                          size_t) mutable {
+        if (ec == http::error::need_buffer) ec = {};  // the chunk is written, more follows
+        if (ec) return done(ec, false);
+        if (p.is_done()) return done(ec, false);
+        self->Relay(in, buffer, p, out, sr, std::move(done));
+      });
+    });
+  }
+
+  // The target's response header; interim ones (100 Continue) are passed over.
+  void ReadResponse(bool interim = false) {
     res_parser_.emplace();
-    res_parser_->body_limit(kMaxBody);
-    if (req_->method() == http::verb::head) res_parser_->skip(true);
-    target_buffer_.clear();
-    http::async_read(*target_, target_buffer_, *res_parser_, [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
+    res_parser_->body_limit(boost::none);
+    if (Req().method() == http::verb::head) res_parser_->skip(true);
+    if (!interim) target_buffer_.clear();
+    target_->expires_after(Idle());
+    http::async_read_header(*target_, target_buffer_, *res_parser_, [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
       if (ec) return self->Failed(ec);
       self->OnResponse();
     });
   }
 
+  // The target failed before its response's header.
   void Failed(boost::system::error_code ec) {
     bool answered = res_parser_ && res_parser_->got_some();
-    boost::system::error_code ignored;
-    target_->socket().close(ignored);
-    target_.reset();
-    // A kept connection the target had closed meanwhile: once more, anew.
-    if (reused_ && !answered && Transient(ec)) {
-      res_parser_.reset();
-      return Send(/*fresh=*/true);
-    }
+    res_parser_.reset();
+    CloseTarget();
+    // A kept connection the target had closed meanwhile: once more, anew
+    // (unless the body has been sent, and cannot be sent again).
+    if (reused_ && !answered && !body_started_ && Transient(ec)) return Send(/*fresh=*/true);
     Answer(ErrorPage(ec == beast::error::timeout ? 504 : 502));
   }
 
   void OnResponse() {
-    Response res = res_parser_->release();
-    res_parser_.reset();
-    bool reusable = res.keep_alive() && !res.need_eof() && target_buffer_.size() == 0;
-    if (reusable)
-      state_->GiveBack(endpoint_, std::move(target_));
-    else {
-      boost::system::error_code ignored;
-      target_->socket().close(ignored);
+    auto& res = res_parser_->get();
+    if (res.result_int() / 100 == 1 && res.result() != http::status::switching_protocols)
+      return ReadResponse(/*interim=*/true);
+    // An answer the target ends by closing: chunked for an HTTP/1.1 client,
+    // whose connection stays; an HTTP/1.0 one gets it until the close.
+    if (!res_parser_->is_done() && !res_parser_->content_length() && !res_parser_->chunked()) {
+      if (client_version_ >= 11) {
+        res.version(11);
+        res.chunked(true);
+      } else {
+        keep_alive_ = false;
+      }
     }
-    target_.reset();
-    // An answer the target ended by closing: framed for the client, whose connection stays.
-    if (!res.has_content_length() && !res.chunked() && req_->method() != http::verb::head) res.prepare_payload();
     if (!sticky_cookie_.empty()) res.insert(http::field::set_cookie, sticky_cookie_);
-    Answer(std::move(res));
+    res.keep_alive(keep_alive_);
+    res_out_.emplace(res);
+    beast::get_lowest_layer(client_).expires_after(Idle());
+    http::async_write_header(client_, *res_out_, [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
+      if (ec) return self->Abandon();
+      if (self->res_parser_->is_done()) return self->Done();  // no body (HEAD, 204, 304, empty)
+      self->Relay(*self->target_, self->target_buffer_, *self->res_parser_, self->client_, *self->res_out_,
+                  [self](boost::system::error_code ec, bool) {
+                    // The target died mid-body (the client sees the body
+                    // truncated) or the client left: both connections end.
+                    if (ec) return self->Abandon();
+                    self->Done();
+                  });
+    });
   }
 
-  void Answer(Response res) {
-    res.keep_alive(keep_alive_);
+  // The response has gone through whole: the target's connection back to
+  // the pool if the target keeps it and sent nothing more (nor switched
+  // protocols, which are not relayed), the client's on to its next request.
+  void Done() {
+    bool reusable = res_parser_->keep_alive() && target_buffer_.size() == 0 &&
+                    res_parser_->get().result() != http::status::switching_protocols;
+    res_out_.reset();
+    res_parser_.reset();
+    if (reusable)
+      state_->GiveBack(endpoint_, std::move(target_));
+    else
+      CloseTarget();
+    target_.reset();
+    if (!keep_alive_) return Close();
+    Read();
+  }
+
+  // The load balancer's own answer, once the request's body is read (a
+  // 100 Continue first if the client waits for it): the connection serves
+  // the next request, or closes without unread bytes (which would reset it
+  // under the answer). No `drain` when the body is broken.
+  void Answer(Response res, bool drain = true) {
     res_ = std::make_shared<Response>(std::move(res));
+    if (drain && req_parser_ && req_parser_->is_header_done() && !req_parser_->is_done())
+      return Continue([self = this->shared_from_this()] { self->Drain(); });
+    res_->keep_alive(keep_alive_);
     beast::get_lowest_layer(client_).expires_after(Idle());
     http::async_write(client_, *res_, [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
       self->res_.reset();
       if (ec || !self->keep_alive_) return self->Close();
       self->Read();
     });
+  }
+
+  // Reads the rest of the request's body and forgets it, then answers res_.
+  void Drain() {
+    req_parser_->get().body().data = Chunk();
+    req_parser_->get().body().size = kChunk;
+    beast::get_lowest_layer(client_).expires_after(Idle());
+    http::async_read_some(client_, buffer_, *req_parser_, [self = this->shared_from_this()](boost::system::error_code ec, size_t) {
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) return self->Close();
+      if (!self->req_parser_->is_done()) return self->Drain();
+      self->Answer(std::move(*self->res_));
+    });
+  }
+
+  void CloseTarget() {
+    if (!target_) return;
+    boost::system::error_code ignored;
+    target_->socket().close(ignored);
+    target_.reset();
+  }
+
+  // Ends both connections mid-message.
+  void Abandon() {
+    CloseTarget();
+    Close();
   }
 
   void Close() {
@@ -345,8 +492,14 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   std::shared_ptr<ListenerTls> tls_;  // its contexts outlive the stream
   beast::flat_buffer buffer_;
   std::string client_ip_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<Request> req_;
+  std::unique_ptr<char[]> chunk_;  // a body's bytes in transit, either way
+  // The request: its header parsed, its body read as it is relayed. A
+  // serializer writes the (amended) header and the body to the target.
+  std::optional<RequestParser> req_parser_;
+  std::optional<http::request_serializer<http::buffer_body>> req_out_;
+  unsigned client_version_ = 11;
+  bool expect_continue_ = false;  // the client waits for a 100 Continue before its body
+  bool body_started_ = false;     // some of the body has gone to the target
   RequestFacts facts_;
   std::shared_ptr<const std::vector<RulePlan>> rules_;
   bool keep_alive_ = true;
@@ -355,8 +508,9 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
   std::shared_ptr<beast::tcp_stream> target_;
   bool reused_ = false;
   beast::flat_buffer target_buffer_;
-  std::optional<http::response_parser<http::string_body>> res_parser_;
-  std::shared_ptr<Response> res_;
+  std::optional<ResponseParser> res_parser_;
+  std::optional<http::response_serializer<http::buffer_body>> res_out_;
+  std::shared_ptr<Response> res_;  // the load balancer's own answer being written
 };
 
 }  // namespace

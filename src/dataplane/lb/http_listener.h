@@ -13,12 +13,21 @@
 //                   ALB answers (its HTML error pages, Server: awselb/2.0).
 //   fixed-response  the status, content type and body configured.
 //   redirect        301/302 with the Location of AWS's placeholders.
+// Bodies are streamed both ways, a bounded chunk (64 KiB) per connection at
+// a time, whatever their size: a request's body follows its header to the
+// target as the client sends it (a 100 Continue first, from the load
+// balancer, to a client that expects one), a response's body goes to the
+// client as the target sends it (chunked when the target ends it by
+// closing). Once a response's header has gone out, a target that dies
+// mid-body ends the client's connection (its body truncated, as with ALB);
+// a client that leaves ends the target's.
 // Keep-alive on both sides: a client's connection serves request after
 // request until it asks to close or is idle for the idle timeout
 // (idle_timeout.timeout_seconds, 60 s); connections to targets are kept
-// and reused by later requests to the same target. Update() applies new
-// rules to the next request; established connections stay. Everything runs
-// on the balancer's event loop, without blocking. Loop thread only.
+// and reused by later requests to the same target once a response was read
+// whole. Update() applies new rules to the next request; established
+// connections stay. Everything runs on the balancer's event loop, without
+// blocking. Loop thread only.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -2,7 +2,8 @@
 // ListenerTls's certificate choice by server name (SNI), an NLB TLS
 // listener terminating TLS and relaying plain TCP (or re-encrypting to a
 // TLS target), an ALB HTTPS listener running its rules with
-// X-Forwarded-Proto https, and HTTPS health checks.
+// X-Forwarded-Proto https and streaming large bodies both ways, and HTTPS
+// health checks.
 #include <gtest/gtest.h>
 
 #include <openssl/ssl.h>
@@ -265,18 +266,23 @@ TEST(TlsListener, ReEncryptsToTlsTargetsWithoutVerifyingThem) {
   EXPECT_EQ(std::string(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + n), "echo:over tls\n");
 }
 
-TEST(HttpsListener, RunsTheRulesOverTlsWithForwardedProtoHttps) {
-  Ca ca;
-  Server target([](tcp::socket s) { AnswerHttp(s, "/page"); });
-  Backend backend;
-  backend.target = target.endpoint();
+// An HTTPS listener for alb.example.com forwarding everything.
+ListenerConfig HttpsForwarding(Ca& ca) {
   ListenerConfig config;
   services::elbv2::RulePlan forward;
   forward.action.type = "forward";
   forward.action.target_groups.push_back({"tg", 1});
   config.rules = std::make_shared<const std::vector<services::elbv2::RulePlan>>(std::vector{forward});
   config.tls = *ListenerTls::Make({ca.Cert("default", {"alb.example.com"})});
-  Balancer<HttpListener> lb(backend, config);
+  return config;
+}
+
+TEST(HttpsListener, RunsTheRulesOverTlsWithForwardedProtoHttps) {
+  Ca ca;
+  Server target([](tcp::socket s) { AnswerHttp(s, "/page"); });
+  Backend backend;
+  backend.target = target.endpoint();
+  Balancer<HttpListener> lb(backend, HttpsForwarding(ca));
 
   TlsClient client(ca.pem(), lb.port(), "alb.example.com");
   ASSERT_TRUE(client.ok());
@@ -290,6 +296,44 @@ TEST(HttpsListener, RunsTheRulesOverTlsWithForwardedProtoHttps) {
   EXPECT_NE(res.body().find("X-Forwarded-Proto: https\n"), std::string::npos) << res.body();
   EXPECT_NE(res.body().find("X-Forwarded-Port: " + std::to_string(lb.port()) + "\n"), std::string::npos) << res.body();
   EXPECT_NE(res.body().find("X-Forwarded-For: 127.0.0.1\n"), std::string::npos) << res.body();
+}
+
+TEST(HttpsListener, StreamsLargeBodiesBothWaysOverTls) {
+  Ca ca;
+  // The target answers a request's body back, whole.
+  Server target([](tcp::socket s) {
+    beast::flat_buffer buf;
+    http::request_parser<http::string_body> req;
+    req.body_limit(boost::none);
+    boost::system::error_code ec;
+    http::read(s, buf, req, ec);
+    if (ec) return;
+    http::response<http::string_body> res(http::status::ok, 11);
+    res.body() = req.get().body();
+    res.keep_alive(false);
+    res.prepare_payload();
+    http::write(s, res, ec);
+  });
+  Backend backend;
+  backend.target = target.endpoint();
+  Balancer<HttpListener> lb(backend, HttpsForwarding(ca));
+
+  TlsClient client(ca.pem(), lb.port(), "alb.example.com");
+  ASSERT_TRUE(client.ok());
+  std::string body(12 << 20, 0);  // many chunks, and more than Beast's default limits
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i % 251);
+  http::request<http::string_body> req{http::verb::post, "/echo", 11};
+  req.set(http::field::host, "alb.example.com");
+  req.body() = body;
+  req.prepare_payload();
+  http::write(client.stream(), req);
+  beast::flat_buffer buf;
+  http::response_parser<http::string_body> res;
+  res.body_limit(boost::none);
+  http::read(client.stream(), buf, res);
+  EXPECT_EQ(res.get().result_int(), 200);
+  EXPECT_EQ(res.get().body().size(), body.size());
+  EXPECT_TRUE(res.get().body() == body);
 }
 
 CheckResult Probe(const tcp::endpoint& target, const std::string& protocol, const std::string& path,
