@@ -6,6 +6,7 @@
 #include "services/elbv2/elbv2_attributes.h"
 #include "services/elbv2/elbv2_names.h"
 #include "services/elbv2/elbv2_service.h"
+#include "services/elbv2/elbv2_ssl_policies.h"
 #include "services/elbv2/elbv2_util.h"
 
 namespace fargo::services {
@@ -13,8 +14,6 @@ namespace fargo::services {
 using namespace elbv2;  // NOLINT: this file implements the elbv2 service
 
 namespace {
-
-constexpr const char* kDefaultSslPolicy = "ELBSecurityPolicy-2016-08";
 
 AwsError Invalid(const std::string& message) { return AwsError::Make("ValidationError", message); }
 
@@ -198,8 +197,11 @@ Status ConfigureListener(json::object& l, const json::object& in, const std::str
       return AwsError::Make("CertificateNotFound", "A certificate must be specified for " + protocol + " listeners");
     if (GetArray(l, "Certificates")->size() != 1)
       return Invalid("You must provide exactly one certificate if the listener protocol is " + protocol);
-    if (auto p = GetString(in, "SslPolicy"); !p.empty()) l["SslPolicy"] = p;
-    if (!Has(l, "SslPolicy")) l["SslPolicy"] = kDefaultSslPolicy;
+    if (auto p = GetString(in, "SslPolicy"); !p.empty()) {
+      if (!FindSslPolicy(p)) return AwsError::Make("SSLPolicyNotFound", "SSL policy '" + p + "' not found");
+      l["SslPolicy"] = p;
+    }
+    if (!Has(l, "SslPolicy")) l["SslPolicy"] = std::string(kDefaultSslPolicy);
   } else {
     if (Has(in, "Certificates") && GetArray(in, "Certificates") && !GetArray(in, "Certificates")->empty())
       return Invalid("Certificates can be specified only for HTTPS and TLS listeners");
@@ -419,6 +421,45 @@ Result<json::object> Elbv2Service::DescribeListenerAttributes(CallContext& ctx, 
 
 Result<json::object> Elbv2Service::ModifyListenerAttributes(CallContext& ctx, json::object& in) {
   return ModifyAttributes({listeners_, "ListenerArn", "Listener", &ListenerNotFound}, ctx, in);
+}
+
+// The predefined policies (elbv2_ssl_policies.h), every one for both
+// application and network load balancers, as AWS lists them.
+Result<json::object> Elbv2Service::DescribeSSLPolicies(CallContext&, json::object& in) {
+  std::vector<const SslPolicy*> chosen;
+  if (std::vector<std::string> names = Strings(in, "Names"); !names.empty()) {
+    for (const auto& n : names) {
+      const SslPolicy* p = FindSslPolicy(n);
+      if (!p) return AwsError::Make("SSLPolicyNotFound", "One or more SSL policies not found");
+      if (std::find(chosen.begin(), chosen.end(), p) == chosen.end()) chosen.push_back(p);
+    }
+  } else {
+    for (const auto& p : SslPolicies()) chosen.push_back(&p);
+  }
+  std::string type = GetString(in, "LoadBalancerType");
+  if (!type.empty() && type != "application" && type != "network") chosen.clear();  // gateway: none
+  size_t start = 0;
+  if (std::string marker = GetString(in, "Marker"); !marker.empty()) {
+    std::optional<size_t> at = ParsePageToken(marker);
+    if (!at) return Invalid("The marker '" + marker + "' is not valid");
+    start = *at;
+  }
+  PageSpan page = PageAt(chosen.size(), start, static_cast<size_t>(std::clamp<int64_t>(GetInt(in, "PageSize", 400), 1, 400)));
+  json::array list;
+  for (size_t i = page.begin; i < page.end; ++i) {
+    const SslPolicy& p = *chosen[i];
+    json::array protocols, ciphers;
+    for (const auto& v : SslProtocolsOf(p)) protocols.push_back(json::string(v));
+    int64_t priority = 0;
+    for (const auto& c : CiphersOf(p)) ciphers.push_back(json::object{{"Name", c}, {"Priority", ++priority}});
+    list.push_back(json::object{{"SslProtocols", std::move(protocols)},
+                                {"Ciphers", std::move(ciphers)},
+                                {"Name", std::string(p.name)},
+                                {"SupportedLoadBalancerTypes", json::array{"application", "network"}}});
+  }
+  json::object out{{"SslPolicies", std::move(list)}};
+  if (!page.next_token.empty()) out["NextMarker"] = page.next_token;
+  return out;
 }
 
 }  // namespace fargo::services

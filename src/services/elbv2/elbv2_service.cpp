@@ -569,6 +569,7 @@ const HandlerTable<Elbv2Service>& Elbv2Service::Table() {
       {"DescribeListenerAttributes", &Elbv2Service::DescribeListenerAttributes},
       {"ModifyListenerAttributes", &Elbv2Service::ModifyListenerAttributes},
       {"DescribeListenerCertificates", &Elbv2Service::DescribeListenerCertificates},
+      {"DescribeSSLPolicies", &Elbv2Service::DescribeSSLPolicies},
       {"AddListenerCertificates", &Elbv2Service::AddListenerCertificates},
       {"RemoveListenerCertificates", &Elbv2Service::RemoveListenerCertificates},
       {"DescribeRules", &Elbv2Service::DescribeRules},

@@ -189,6 +189,8 @@ class Elbv2Service final : public Service {
   Result<json::object> DescribeListenerCertificates(CallContext& ctx, json::object& in);
   Result<json::object> AddListenerCertificates(CallContext& ctx, json::object& in);
   Result<json::object> RemoveListenerCertificates(CallContext& ctx, json::object& in);
+  // The predefined security policies (elbv2_ssl_policies.h).
+  Result<json::object> DescribeSSLPolicies(CallContext& ctx, json::object& in);
   // CertificateNotFound unless ACM has every CertificateArn of `certs`.
   Status CheckCertificates(const json::array& certs) const;
 
