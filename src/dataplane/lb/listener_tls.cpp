@@ -1,15 +1,34 @@
 #include "dataplane/lb/listener_tls.h"
 
-#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 namespace fargo::dataplane::lb {
 
 namespace ssl = boost::asio::ssl;
 
+Status ListenerTls::ApplyPolicy(SSL_CTX* ctx, const services::elbv2::SslPolicy& policy) {
+  auto fail = [&policy](const char* what) {
+    return AwsError::Make("InternalError", std::string(what) + " for " + std::string(policy.name));
+  };
+  if (SSL_CTX_set_min_proto_version(ctx, policy.min_version) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx, policy.max_version) != 1)
+    return fail("OpenSSL refuses the TLS versions");
+  std::string tls12 = services::elbv2::CipherListOf(policy, /*tls13=*/false);
+  std::string tls13 = services::elbv2::CipherListOf(policy, /*tls13=*/true);
+  // A TLS 1.3-only policy has no other cipher, a policy up to TLS 1.2 no
+  // TLS 1.3 suite: the version range keeps those out.
+  if (!tls12.empty() && SSL_CTX_set_cipher_list(ctx, tls12.c_str()) != 1) return fail("OpenSSL takes no cipher");
+  if (!tls13.empty() && SSL_CTX_set_ciphersuites(ctx, tls13.c_str()) != 1) return fail("OpenSSL takes no TLS 1.3 suite");
+  // After the cipher list, which may carry its own level.
+  if (policy.min_version < services::elbv2::kTls1_2) SSL_CTX_set_security_level(ctx, 0);
+  return OkStatus();
+}
+
 Result<std::shared_ptr<ListenerTls>> ListenerTls::Make(
-    const std::vector<services::elbv2::ListenerCertificate>& certs) {
+    const std::vector<services::elbv2::ListenerCertificate>& certs, const std::string& ssl_policy) {
   if (certs.empty()) return AwsError::Make("InvalidArgument", "a TLS listener needs a certificate");
+  const services::elbv2::SslPolicy* policy = services::elbv2::FindSslPolicy(ssl_policy);
+  if (!policy) policy = services::elbv2::FindSslPolicy(services::elbv2::kDefaultSslPolicy);
   std::shared_ptr<ListenerTls> tls(new ListenerTls());
   for (const auto& c : certs) {
     auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
@@ -19,7 +38,7 @@ Result<std::shared_ptr<ListenerTls>> ListenerTls::Make(
     ctx->use_certificate_chain(boost::asio::buffer(chain), ec);
     if (!ec) ctx->use_private_key(boost::asio::buffer(c.key_pem), ssl::context::pem, ec);
     if (ec) return AwsError::Make("InvalidArgument", "certificate " + c.arn + ": " + ec.message());
-    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    FARGO_TRY(ApplyPolicy(ctx->native_handle(), *policy));
     SSL_CTX_set_options(ctx->native_handle(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     tls->contexts_.push_back(std::move(ctx));
   }

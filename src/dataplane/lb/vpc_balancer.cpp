@@ -144,7 +144,7 @@ struct VpcBalancer::Impl final : ListenerBackend {
         // that ACM still has: not served).
         std::shared_ptr<ListenerTls> tls;
         if (secure) {
-          auto made = ListenerTls::Make(l.certificates);
+          auto made = ListenerTls::Make(l.certificates, l.ssl_policy);
           if (!made.ok()) {
             std::fprintf(stderr, "fargo: load balancer %s: listener %s: %s\n", lb.arn.c_str(), l.arn.c_str(),
                          made.error().message.c_str());

@@ -1,5 +1,6 @@
 // TLS on the load balancers with real sockets on the host's loopback:
-// ListenerTls's certificate choice by server name (SNI), an NLB TLS
+// ListenerTls's certificate choice by server name (SNI), the listener's
+// security policy (versions and ciphers a client gets), an NLB TLS
 // listener terminating TLS and relaying plain TCP (or re-encrypting to a
 // TLS target), an ALB HTTPS listener running its rules with
 // X-Forwarded-Proto https and streaming large bodies both ways, and HTTPS
@@ -44,8 +45,9 @@ class Ca {
     EXPECT_TRUE(ca.ok());
     ca_ = std::move(*ca);
   }
-  ListenerCertificate Cert(const std::string& arn, std::vector<std::string> names) {
-    auto c = ca_->IssueCertificate(names, "EC_prime256v1");
+  ListenerCertificate Cert(const std::string& arn, std::vector<std::string> names,
+                           const std::string& key_algorithm = "EC_prime256v1") {
+    auto c = ca_->IssueCertificate(names, key_algorithm);
     EXPECT_TRUE(c.ok());
     return ListenerCertificate{arn, c->cert_pem, c->key_pem, c->chain_pem};
   }
@@ -209,7 +211,7 @@ class TlsClient {
 TEST(ListenerTls, ChoosesTheCertificateCoveringTheServerNameElseTheDefault) {
   Ca ca;
   auto tls = ListenerTls::Make({ca.Cert("default", {"app.example.com"}), ca.Cert("wild", {"*.api.example.com"}),
-                                ca.Cert("exact", {"www.example.com", "example.com"})});
+                                ca.Cert("exact", {"www.example.com", "example.com"})}, "");
   ASSERT_TRUE(tls.ok()) << tls.error().message;
   EXPECT_EQ((*tls)->Choose("app.example.com"), 0u);
   EXPECT_EQ((*tls)->Choose("v1.api.example.com"), 1u);
@@ -217,8 +219,101 @@ TEST(ListenerTls, ChoosesTheCertificateCoveringTheServerNameElseTheDefault) {
   EXPECT_EQ((*tls)->Choose("a.b.api.example.com"), 0u);  // a wildcard covers one label
   EXPECT_EQ((*tls)->Choose("unknown.test"), 0u);
   EXPECT_EQ((*tls)->Choose(""), 0u);
-  EXPECT_FALSE(ListenerTls::Make({}).ok());
-  EXPECT_FALSE(ListenerTls::Make({ListenerCertificate{"bad", "not a pem", "nor this", ""}}).ok());
+  EXPECT_FALSE(ListenerTls::Make({}, "").ok());
+  EXPECT_FALSE(ListenerTls::Make({ListenerCertificate{"bad", "not a pem", "nor this", ""}}, "").ok());
+}
+
+// What a client limited to TLS versions [min, max] (and to `ciphers` below
+// TLS 1.3, when given) gets from a server handshaking on `tls`: the version
+// and cipher negotiated, or nothing when the handshake fails. The client
+// allows everything OpenSSL can do (security level 0), so what it is
+// refused is the server's policy.
+struct Negotiated {
+  bool ok = false;
+  std::string version, cipher;
+};
+Negotiated Handshake(ListenerTls& tls, int min, int max, const std::string& ciphers = "") {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::thread server([&] {
+    tcp::socket s(io);
+    acceptor.accept(s);
+    ssl::stream<tcp::socket&> stream(s, tls.context());
+    boost::system::error_code ec;
+    stream.handshake(ssl::stream_base::server, ec);
+    if (!ec) asio::write(stream, asio::buffer("x", 1), ec);  // the client reads it: both ends done
+  });
+  ssl::context ctx(ssl::context::tls_client);
+  SSL_CTX_set_security_level(ctx.native_handle(), 0);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), min);
+  SSL_CTX_set_max_proto_version(ctx.native_handle(), max);
+  if (!ciphers.empty()) SSL_CTX_set_cipher_list(ctx.native_handle(), (ciphers + ":@SECLEVEL=0").c_str());
+  ssl::stream<tcp::socket> client(io, ctx);
+  client.next_layer().connect(acceptor.local_endpoint());
+  boost::system::error_code ec;
+  client.handshake(ssl::stream_base::client, ec);
+  char byte = 0;
+  if (!ec) asio::read(client, asio::buffer(&byte, 1), ec);
+  Negotiated out;
+  if (!ec && byte == 'x') {
+    out.ok = true;
+    out.version = SSL_get_version(client.native_handle());
+    out.cipher = SSL_get_cipher_name(client.native_handle());
+  }
+  client.next_layer().close();
+  server.join();
+  return out;
+}
+
+TEST(ListenerTls, Tls13OnlyPolicyRefusesTls12AndAcceptsTls13) {
+  Ca ca;
+  auto tls = ListenerTls::Make({ca.Cert("default", {"app.example.com"})}, "ELBSecurityPolicy-TLS13-1-3-2021-06");
+  ASSERT_TRUE(tls.ok()) << tls.error().message;
+  EXPECT_FALSE(Handshake(**tls, TLS1_2_VERSION, TLS1_2_VERSION).ok);
+  Negotiated n = Handshake(**tls, TLS1_2_VERSION, TLS1_3_VERSION);
+  ASSERT_TRUE(n.ok);
+  EXPECT_EQ(n.version, "TLSv1.3");
+  EXPECT_EQ(n.cipher, "TLS_AES_128_GCM_SHA256");  // the policy's first
+}
+
+TEST(ListenerTls, DefaultPolicyIs2016WithTls10To12AndItsCiphers) {
+  Ca ca;
+  auto tls = ListenerTls::Make({ca.Cert("default", {"app.example.com"}, "RSA_2048")}, "");
+  ASSERT_TRUE(tls.ok()) << tls.error().message;
+  Negotiated n = Handshake(**tls, TLS1_2_VERSION, TLS1_3_VERSION);
+  ASSERT_TRUE(n.ok);
+  EXPECT_EQ(n.version, "TLSv1.2");  // no TLS 1.3 in ELBSecurityPolicy-2016-08
+  EXPECT_EQ(n.cipher, "ECDHE-RSA-AES128-GCM-SHA256");
+  EXPECT_FALSE(Handshake(**tls, TLS1_3_VERSION, TLS1_3_VERSION).ok);
+  // TLS 1.0 works despite OpenSSL 3's default security level.
+  Negotiated old = Handshake(**tls, TLS1_VERSION, TLS1_VERSION);
+  ASSERT_TRUE(old.ok);
+  EXPECT_EQ(old.version, "TLSv1");
+  // A cipher of no policy: refused.
+  EXPECT_FALSE(Handshake(**tls, TLS1_2_VERSION, TLS1_2_VERSION, "DHE-RSA-AES128-GCM-SHA256").ok);
+}
+
+TEST(ListenerTls, PolicyCiphersAndVersionsBoundWhatClientsGet) {
+  Ca ca;
+  auto cert = ca.Cert("default", {"app.example.com"}, "RSA_2048");
+  // Forward secrecy with AEAD only: plain RSA key exchange and CBC refused.
+  auto fs = ListenerTls::Make({cert}, "ELBSecurityPolicy-FS-1-2-Res-2020-10");
+  ASSERT_TRUE(fs.ok()) << fs.error().message;
+  EXPECT_FALSE(Handshake(**fs, TLS1_2_VERSION, TLS1_2_VERSION, "AES128-GCM-SHA256").ok);
+  EXPECT_FALSE(Handshake(**fs, TLS1_2_VERSION, TLS1_2_VERSION, "ECDHE-RSA-AES128-SHA256").ok);
+  EXPECT_EQ(Handshake(**fs, TLS1_2_VERSION, TLS1_2_VERSION, "ECDHE-RSA-AES256-GCM-SHA384").cipher,
+            "ECDHE-RSA-AES256-GCM-SHA384");
+  // The 2016 list over TLS 1.2 only: TLS 1.1 refused, plain RSA taken.
+  auto ext = ListenerTls::Make({cert}, "ELBSecurityPolicy-TLS-1-2-Ext-2018-06");
+  ASSERT_TRUE(ext.ok()) << ext.error().message;
+  EXPECT_FALSE(Handshake(**ext, TLS1_1_VERSION, TLS1_1_VERSION).ok);
+  EXPECT_EQ(Handshake(**ext, TLS1_2_VERSION, TLS1_2_VERSION, "AES128-GCM-SHA256").cipher, "AES128-GCM-SHA256");
+  // TLS 1.3 and TLS 1.2 for the recommended policy.
+  auto rec = ListenerTls::Make({cert}, "ELBSecurityPolicy-TLS13-1-2-2021-06");
+  ASSERT_TRUE(rec.ok()) << rec.error().message;
+  EXPECT_EQ(Handshake(**rec, TLS1_2_VERSION, TLS1_3_VERSION).version, "TLSv1.3");
+  EXPECT_EQ(Handshake(**rec, TLS1_2_VERSION, TLS1_2_VERSION).cipher, "ECDHE-RSA-AES128-GCM-SHA256");
+  EXPECT_FALSE(Handshake(**rec, TLS1_1_VERSION, TLS1_1_VERSION).ok);
 }
 
 TEST(TlsListener, TerminatesTlsWithTheSniCertificateAndRelaysPlainTcp) {
@@ -227,7 +322,7 @@ TEST(TlsListener, TerminatesTlsWithTheSniCertificateAndRelaysPlainTcp) {
   Backend backend;
   backend.target = target.endpoint();
   ListenerConfig config;
-  auto tls = ListenerTls::Make({ca.Cert("default", {"nlb.example.com"}), ca.Cert("sni", {"other.example.com"})});
+  auto tls = ListenerTls::Make({ca.Cert("default", {"nlb.example.com"}), ca.Cert("sni", {"other.example.com"})}, "");
   ASSERT_TRUE(tls.ok());
   config.tls = *tls;
   Balancer<TcpListener> lb(backend, config);
@@ -255,7 +350,7 @@ TEST(TlsListener, ReEncryptsToTlsTargetsWithoutVerifyingThem) {
   Backend backend;
   backend.target = target.endpoint();
   ListenerConfig config;
-  config.tls = *ListenerTls::Make({ca.Cert("default", {"nlb.example.com"})});
+  config.tls = *ListenerTls::Make({ca.Cert("default", {"nlb.example.com"})}, "");
   config.tls_to_target = true;
   Balancer<TcpListener> lb(backend, config);
   TlsClient client(ca.pem(), lb.port(), "nlb.example.com");
@@ -273,7 +368,7 @@ ListenerConfig HttpsForwarding(Ca& ca) {
   forward.action.type = "forward";
   forward.action.target_groups.push_back({"tg", 1});
   config.rules = std::make_shared<const std::vector<services::elbv2::RulePlan>>(std::vector{forward});
-  config.tls = *ListenerTls::Make({ca.Cert("default", {"alb.example.com"})});
+  config.tls = *ListenerTls::Make({ca.Cert("default", {"alb.example.com"})}, "");
   return config;
 }
 
