@@ -273,7 +273,7 @@ Services MakeServices(const services::Env& env) {
   out.elbv2->SetCertificateResolver([acm = out.acm.get()](const std::string& arn)
                                         -> std::optional<services::elbv2::ListenerCertificate> {
     const services::acm::AcmCertificate* c = acm->CertificateOf(arn);
-    if (!c) return std::nullopt;
+    if (!c || c->cert_pem.empty()) return std::nullopt;  // none, or not issued yet
     return services::elbv2::ListenerCertificate{arn, c->cert_pem, c->key_pem, c->chain_pem};
   });
   out.ssm = std::make_unique<services::SsmService>(env);
@@ -576,6 +576,9 @@ int RunServe(const ServeOptions& opt) {
   // fargo's CA (made on first start, kept in the data directory) and the
   // bundle every container trusts: the host's roots plus that CA.
   std::unique_ptr<server::tls::TlsAuthority> tls;
+  // ACM's issuing thread (keys and signatures): declared after the CA, so
+  // it is joined before the CA goes.
+  boost::asio::thread_pool acm_issuing{1};
   if (auto ca = server::tls::TlsAuthority::LoadOrCreate(CaFolder(dir), runner_options.instance); ca.ok()) {
     tls = std::move(*ca);
     std::string bundle = CaFolder(dir) + "/ca-bundle.pem";
@@ -584,11 +587,21 @@ int RunServe(const ServeOptions& opt) {
     else
       std::fprintf(stderr, "fargo: tasks get no CA bundle: %s\n", st.error().message.c_str());
     // ACM issues its certificates from the same CA, which tasks trust (set
-    // before the gateway starts; the authority outlives it).
-    acm->SetIssuer([ca_ptr = tls.get()](const std::vector<std::string>& names, const std::string& key_algorithm)
-                       -> Result<services::AcmService::Issued> {
-      FARGO_ASSIGN_OR_RETURN(auto c, ca_ptr->IssueCertificate(names, key_algorithm));
-      return services::AcmService::Issued{c.cert_pem, c.key_pem, c.chain_pem};
+    // before the gateway starts; the authority outlives the issuing thread).
+    // A new key (RSA: tens of milliseconds and more) is no work for the
+    // state thread: it is made on the issuing thread, and the answer goes
+    // back to the state thread.
+    acm->SetIssuer([ca_ptr = tls.get(), &acm_issuing, &gateway](const std::vector<std::string>& names,
+                                                                 const std::string& key_algorithm,
+                                                                 services::AcmService::IssueDone done) {
+      boost::asio::post(acm_issuing, [ca_ptr, &gateway, names, key_algorithm, done = std::move(done)]() mutable {
+        Result<services::AcmService::Issued> issued = AwsError::Make("InternalError", "not issued");
+        if (auto c = ca_ptr->IssueCertificate(names, key_algorithm); c.ok())
+          issued = services::AcmService::Issued{c->cert_pem, c->key_pem, c->chain_pem};
+        else
+          issued = c.error();
+        gateway.Post([done = std::move(done), issued = std::move(issued)]() mutable { done(std::move(issued)); });
+      });
     });
   } else {
     std::fprintf(stderr, "fargo: no HTTPS for tasks: %s\n", ca.error().message.c_str());
@@ -903,6 +916,9 @@ int RunServe(const ServeOptions& opt) {
   imds.Stop();
   dns.Stop();
   log_pipeline.Stop();
+  // Certificates not issued yet are issued again at the next start.
+  acm_issuing.stop();
+  acm_issuing.join();
   gateway.Stop();
   (*store)->StopCheckpointer();
   return 0;

@@ -39,6 +39,7 @@ json::object ToStored(const AcmCertificate& c) {
                       {"arn", c.arn},
                       {"type", c.type},
                       {"status", c.status},
+                      {"failureReason", c.failure_reason},
                       {"domainName", c.domain_name},
                       {"sans", Strings(c.sans)},
                       {"validationMethod", c.validation_method},
@@ -66,6 +67,7 @@ Result<AcmCertificate> FromStored(const json::object& d, const AcmCertificate*) 
   c.arn = GetString(d, "arn");
   c.type = GetString(d, "type");
   c.status = GetString(d, "status");
+  c.failure_reason = GetString(d, "failureReason");
   c.domain_name = GetString(d, "domainName");
   if (const json::array* s = GetArray(d, "sans"))
     for (const auto& v : *s)
@@ -100,11 +102,16 @@ json::object ValidationRecord(const std::string& arn, const std::string& domain)
 
 json::object DetailView(const AcmCertificate& c, const std::vector<std::string>& in_use_by) {
   bool issued = c.type == "AMAZON_ISSUED";
+  // What the certificate itself tells exists once it is made.
+  bool made = !c.cert_pem.empty();
+  std::string validation = c.status == "PENDING_VALIDATION" ? "PENDING_VALIDATION"
+                           : c.status == "FAILED"           ? "FAILED"
+                                                            : "SUCCESS";
   json::object d{{"CertificateArn", c.arn}, {"DomainName", c.domain_name}, {"SubjectAlternativeNames", Strings(c.sans)}};
   if (issued) {
     json::array options;
     for (const auto& name : c.sans) {
-      json::object o{{"DomainName", name}, {"ValidationDomain", name}, {"ValidationStatus", "SUCCESS"},
+      json::object o{{"DomainName", name}, {"ValidationDomain", name}, {"ValidationStatus", validation},
                      {"ValidationMethod", c.validation_method}};
       if (c.validation_method == "DNS") {
         o["ResourceRecord"] = ValidationRecord(c.arn, name);
@@ -119,17 +126,22 @@ json::object DetailView(const AcmCertificate& c, const std::vector<std::string>&
     }
     d["DomainValidationOptions"] = std::move(options);
   }
-  d["Serial"] = c.serial;
-  d["Subject"] = c.subject;
-  d["Issuer"] = c.issuer;
+  if (made) {
+    d["Serial"] = c.serial;
+    d["Subject"] = c.subject;
+    d["Issuer"] = c.issuer;
+  }
   d["CreatedAt"] = Seconds(c.created_ms);
-  if (issued) d["IssuedAt"] = Seconds(c.issued_ms);
-  else d["ImportedAt"] = Seconds(c.imported_ms);
+  if (issued && made) d["IssuedAt"] = Seconds(c.issued_ms);
+  if (!issued) d["ImportedAt"] = Seconds(c.imported_ms);
   d["Status"] = c.status;
-  d["NotBefore"] = Seconds(c.not_before_ms);
-  d["NotAfter"] = Seconds(c.not_after_ms);
+  if (!c.failure_reason.empty()) d["FailureReason"] = c.failure_reason;
+  if (made) {
+    d["NotBefore"] = Seconds(c.not_before_ms);
+    d["NotAfter"] = Seconds(c.not_after_ms);
+  }
   d["KeyAlgorithm"] = c.key_algorithm;
-  d["SignatureAlgorithm"] = c.signature_algorithm;
+  if (made) d["SignatureAlgorithm"] = c.signature_algorithm;
   d["InUseBy"] = Strings(in_use_by);
   d["Type"] = c.type;
   d["KeyUsages"] = json::array{json::object{{"Name", "DIGITAL_SIGNATURE"}}, json::object{{"Name", "KEY_ENCIPHERMENT"}}};
@@ -151,11 +163,13 @@ json::object SummaryView(const AcmCertificate& c, bool in_use) {
   s["ExtendedKeyUsages"] = json::array{"TLS_WEB_SERVER_AUTHENTICATION"};
   s["InUse"] = in_use;
   s["RenewalEligibility"] = c.type == "AMAZON_ISSUED" && in_use ? "ELIGIBLE" : "INELIGIBLE";
-  s["NotBefore"] = Seconds(c.not_before_ms);
-  s["NotAfter"] = Seconds(c.not_after_ms);
+  if (!c.cert_pem.empty()) {
+    s["NotBefore"] = Seconds(c.not_before_ms);
+    s["NotAfter"] = Seconds(c.not_after_ms);
+  }
   s["CreatedAt"] = Seconds(c.created_ms);
-  if (c.type == "AMAZON_ISSUED") s["IssuedAt"] = Seconds(c.issued_ms);
-  else s["ImportedAt"] = Seconds(c.imported_ms);
+  if (c.type != "AMAZON_ISSUED") s["ImportedAt"] = Seconds(c.imported_ms);
+  else if (!c.cert_pem.empty()) s["IssuedAt"] = Seconds(c.issued_ms);
   return s;
 }
 

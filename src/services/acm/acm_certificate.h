@@ -1,8 +1,9 @@
 // AcmCertificate: one ACM certificate, as stored in acm.certificates keyed
-// Key(region, CertificateArn). Issued ones (Type AMAZON_ISSUED) were made
-// by fargo's CA at RequestCertificate; imported ones (IMPORTED) carry what
-// the client sent. Both keep their PEM certificate, private key and chain,
-// which the load balancers' TLS listeners serve.
+// Key(region, CertificateArn). Issued ones (Type AMAZON_ISSUED) are made
+// by fargo's CA after RequestCertificate (PENDING_VALIDATION without
+// material until then); imported ones (IMPORTED) carry what the client
+// sent. Both keep their PEM certificate, private key and chain, which the
+// load balancers' TLS listeners serve.
 #pragma once
 
 #include <boost/json.hpp>
@@ -18,13 +19,15 @@ namespace fargo::services::acm {
 struct AcmCertificate {
   std::string region, arn;
   std::string type;    // AMAZON_ISSUED | IMPORTED
-  std::string status;  // ISSUED
+  std::string status;  // PENDING_VALIDATION (issued ones, until made) | ISSUED | FAILED | EXPIRED
+  std::string failure_reason;  // FAILED: OTHER
   std::string domain_name;
   std::vector<std::string> sans;      // the domain name first, as ACM lists them
   std::string validation_method;      // DNS | EMAIL (issued ones)
   std::string idempotency_token;
   std::string cert_pem, key_pem, chain_pem;
-  std::string subject, issuer, serial, key_algorithm, signature_algorithm;
+  std::string subject, issuer, serial, signature_algorithm;  // from the PEM: none while pending
+  std::string key_algorithm;  // RSA_2048, EC_prime256v1, ...: the PEM's, or the one requested
   int64_t created_ms = 0;   // request (issued) or first import
   int64_t issued_ms = 0;    // issued ones
   int64_t imported_ms = 0;  // imported ones: the latest import

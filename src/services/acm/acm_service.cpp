@@ -1,6 +1,7 @@
 #include "services/acm/acm_service.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <map>
 #include <set>
@@ -105,7 +106,49 @@ void TakeFacts(const acm::PemFacts& f, AcmCertificate& c) {
 
 AcmService::AcmService(Env env) : env_(env), certs_(env.store, "acm.certificates") {}
 
-Status AcmService::Start() { return certs_.Load(); }
+Status AcmService::Start() {
+  FARGO_TRY(certs_.Load());
+  // Requests the previous run did not finish.
+  std::vector<AcmCertificate> pending;
+  certs_.ForEachPrefix("", [&](const std::string&, const AcmCertificate& c) {
+    if (c.type == "AMAZON_ISSUED" && c.status == "PENDING_VALIDATION") pending.push_back(c);
+  });
+  for (const auto& c : pending) {
+    if (issuer_) Issue(c);
+  }
+  return OkStatus();
+}
+
+void AcmService::Issue(const AcmCertificate& c) {
+  std::vector<std::string> lower;
+  for (const auto& n : c.sans) lower.push_back(ToLower(n));
+  issuer_(lower, c.key_algorithm,
+          [this, region = c.region, arn = c.arn](Result<Issued> issued) { FinishIssue(region, arn, std::move(issued)); });
+}
+
+void AcmService::FinishIssue(const std::string& region, const std::string& arn, Result<Issued> issued) {
+  std::string key = store::Collection::Key(region, arn);
+  const AcmCertificate* found = certs_.Find(key);
+  if (!found || found->status != "PENDING_VALIDATION") return;  // deleted meanwhile
+  AcmCertificate c = *found;
+  Result<acm::PemFacts> facts = issued.ok() ? acm::ReadPemCertificate(issued->cert_pem)
+                                            : Result<acm::PemFacts>(issued.error());
+  if (!facts.ok()) {
+    std::fprintf(stderr, "fargo: acm: %s: not issued: %s\n", arn.c_str(), facts.error().message.c_str());
+    c.status = "FAILED";
+    c.failure_reason = "OTHER";
+  } else {
+    c.status = "ISSUED";
+    c.cert_pem = issued->cert_pem;
+    c.key_pem = issued->key_pem;
+    c.chain_pem = issued->chain_pem;
+    TakeFacts(*facts, c);
+    c.issuer = "Amazon";  // as ACM names the issuer of what it issues
+    c.issued_ms = env_.clock.NowMillis();
+  }
+  if (Status st = certs_.Put(key, std::move(c)); !st.ok())
+    std::fprintf(stderr, "fargo: acm: %s: %s\n", arn.c_str(), st.error().message.c_str());
+}
 
 Result<json::object> AcmService::Invoke(CallContext& ctx, json::object& input) {
   return Table().Dispatch(this, ctx, input);
@@ -179,31 +222,23 @@ Result<json::object> AcmService::RequestCertificate(CallContext& ctx, json::obje
   }
 
   if (!issuer_) return AwsError::Make("InternalFailure", "fargo has no certificate authority", 500);
-  std::vector<std::string> lower;
-  for (const auto& n : names) lower.push_back(ToLower(n));
-  auto issued = issuer_(lower, key_algorithm);
-  if (!issued.ok()) return AwsError::Make("InternalFailure", issued.error().message, 500);
-  FARGO_ASSIGN_OR_RETURN(acm::PemFacts facts, acm::ReadPemCertificate(issued->cert_pem));
 
+  // Stored pending, then issued off the state thread (Issue).
   AcmCertificate c;
   c.region = ctx.region;
   c.arn = "arn:aws:acm:" + ctx.region + ":" + ctx.account + ":certificate/" + env_.ids.Uuid();
   c.type = "AMAZON_ISSUED";
-  c.status = "ISSUED";
+  c.status = "PENDING_VALIDATION";
   c.domain_name = domain;
   c.sans = names;
   c.validation_method = method;
   c.idempotency_token = token;
-  c.cert_pem = issued->cert_pem;
-  c.key_pem = issued->key_pem;
-  c.chain_pem = issued->chain_pem;
-  TakeFacts(facts, c);
-  c.issuer = "Amazon";  // as ACM names the issuer of what it issues
+  c.key_algorithm = key_algorithm;
   c.created_ms = now;
-  c.issued_ms = now;
   c.tags = std::move(tags);
   std::string arn = c.arn;
-  FARGO_TRY(certs_.Put(store::Collection::Key(ctx.region, arn), std::move(c)));
+  FARGO_TRY(certs_.Put(store::Collection::Key(ctx.region, arn), c));
+  Issue(c);
   return json::object{{"CertificateArn", arn}};
 }
 
@@ -287,6 +322,8 @@ Result<json::object> AcmService::ListCertificates(CallContext& ctx, json::object
 
 Result<json::object> AcmService::GetCertificate(CallContext& ctx, json::object& in) {
   FARGO_ASSIGN_OR_RETURN(const AcmCertificate* c, Named(ctx, in));
+  if (c->cert_pem.empty())
+    return AwsError::Make("RequestInProgressException", "Certificate " + c->arn + " is not yet issued.");
   json::object out{{"Certificate", c->cert_pem}};
   if (!c->chain_pem.empty()) out["CertificateChain"] = c->chain_pem;
   return out;

@@ -1,10 +1,12 @@
 // ACM: certificates for the load balancers' TLS and HTTPS listeners.
 //
-// RequestCertificate issues at once: fargo's CA (through the issuer hook)
-// signs a certificate for the domain name and its SANs, whose status is
-// ISSUED and whose DomainValidationOptions show each name validated
-// (SUCCESS), with the CNAME record ACM would have asked for (DNS) or the
-// addresses it would have written to (EMAIL). Tasks trust fargo's CA, so
+// RequestCertificate answers the ARN at once, as ACM does: the certificate
+// is PENDING_VALIDATION (its DomainValidationOptions show the CNAME record
+// ACM would ask for (DNS) or the addresses it would write to (EMAIL)) while
+// fargo's CA, through the issuer hook, makes its key and signs it off the
+// state thread; then it is ISSUED (each name validated: SUCCESS), or FAILED
+// (FailureReason OTHER) when the CA could not. Certificates still pending
+// at a restart are issued again by Start. Tasks trust fargo's CA, so
 // these certificates verify inside the VPCs. ImportCertificate keeps a
 // client's PEM certificate, key and chain (re-importing into an ARN keeps
 // the ARN and tags). State is per region, typed (acm_certificate.h), in
@@ -28,11 +30,16 @@ namespace fargo::services {
 class AcmService final : public Service {
  public:
   // Issues a certificate for `names` (CN first) with a new key of
-  // `key_algorithm` (RSA_2048, EC_prime256v1, EC_secp384r1).
+  // `key_algorithm` (RSA_2048, EC_prime256v1, EC_secp384r1): slow work (an
+  // RSA key), for a thread other than the state thread. The issuer calls
+  // `done` exactly once, on the state thread, later (or before it returns:
+  // tests).
   struct Issued {
     std::string cert_pem, key_pem, chain_pem;
   };
-  using Issuer = std::function<Result<Issued>(const std::vector<std::string>& names, const std::string& key_algorithm)>;
+  using IssueDone = std::function<void(Result<Issued>)>;
+  using Issuer =
+      std::function<void(const std::vector<std::string>& names, const std::string& key_algorithm, IssueDone done)>;
   // The ARNs of the load balancers using certificate `arn`.
   using Users = std::function<std::vector<std::string>(const std::string& arn)>;
 
@@ -42,6 +49,7 @@ class AcmService final : public Service {
   Result<json::object> Invoke(CallContext& ctx, json::object& input) override;
 
   // Without an issuer RequestCertificate fails (InternalFailure).
+  // REQUIRES: before Start.
   void SetIssuer(Issuer issuer) { issuer_ = std::move(issuer); }
   void SetUsers(Users users) { users_ = std::move(users); }
   // Called (on the state thread) after a re-import changed the material of
@@ -66,6 +74,10 @@ class AcmService final : public Service {
   // region. Errors: InvalidArnException, ResourceNotFoundException.
   Result<const acm::AcmCertificate*> Named(const CallContext& ctx, const json::object& in) const;
   std::vector<std::string> UsersOf(const std::string& arn) const;
+  // Asks the issuer for the material of pending certificate `c`;
+  // FinishIssue stores what it answers (unless the certificate went meanwhile).
+  void Issue(const acm::AcmCertificate& c);
+  void FinishIssue(const std::string& region, const std::string& arn, Result<Issued> issued);
 
   static const HandlerTable<AcmService>& Table();
 

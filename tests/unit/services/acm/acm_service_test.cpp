@@ -32,10 +32,13 @@ class AcmServiceTest : public ::testing::Test {
   // A new service over the same store, as after a daemon restart.
   void Restart() {
     acm_ = std::make_unique<AcmService>(Env{*store_, clock_, ids_});
-    acm_->SetIssuer([this](const std::vector<std::string>& names, const std::string& alg)
-                        -> Result<AcmService::Issued> {
-      FARGO_ASSIGN_OR_RETURN(auto c, ca_->IssueCertificate(names, alg));
-      return AcmService::Issued{c.cert_pem, c.key_pem, c.chain_pem};
+    pending_.clear();  // the old service's: gone with it
+    acm_->SetIssuer([this](const std::vector<std::string>& names, const std::string& alg, AcmService::IssueDone done) {
+      if (defer_) {
+        pending_.push_back({names, alg, std::move(done)});
+        return;
+      }
+      done(Issue(names, alg));
     });
     acm_->SetUsers([this](const std::string& arn) {
       return arn == in_use_ ? std::vector<std::string>{"arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/web/1"}
@@ -62,6 +65,25 @@ class AcmServiceTest : public ::testing::Test {
 
   std::string ErrorOf(const Result<json::object>& r) { return r.ok() ? "ok" : r.error().code; }
 
+  Result<AcmService::Issued> Issue(const std::vector<std::string>& names, const std::string& alg) {
+    FARGO_ASSIGN_OR_RETURN(auto c, ca_->IssueCertificate(names, alg));
+    return AcmService::Issued{c.cert_pem, c.key_pem, c.chain_pem};
+  }
+  json::object Described(const std::string& arn) {
+    auto d = Call("DescribeCertificate", {{"CertificateArn", arn}});
+    EXPECT_TRUE(d.ok());
+    return d.ok() ? d->at("Certificate").as_object() : json::object{};
+  }
+
+  // Issuances asked for while defer_ is set, not answered yet.
+  struct Asked {
+    std::vector<std::string> names;
+    std::string key_algorithm;
+    AcmService::IssueDone done;
+  };
+  bool defer_ = false;
+  std::vector<Asked> pending_;
+
   test_util::TempDir dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<server::tls::TlsAuthority> ca_;
@@ -71,7 +93,7 @@ class AcmServiceTest : public ::testing::Test {
   std::string in_use_;
 };
 
-TEST_F(AcmServiceTest, RequestedCertificateIsIssuedAtOnceByTheCaForItsNames) {
+TEST_F(AcmServiceTest, RequestedCertificateIsIssuedByTheCaForItsNames) {
   std::string arn = Request({{"DomainName", "app.example.com"},
                              {"ValidationMethod", "DNS"},
                              {"SubjectAlternativeNames", json::array{"*.app.example.com", "app.example.com"}}});
@@ -106,6 +128,60 @@ TEST_F(AcmServiceTest, RequestedCertificateIsIssuedAtOnceByTheCaForItsNames) {
   ASSERT_TRUE(facts.ok());
   EXPECT_EQ(facts->names, (std::vector<std::string>{"app.example.com", "*.app.example.com"}));
   EXPECT_EQ(g->at("CertificateChain").as_string(), ca_->CaPem());
+}
+
+TEST_F(AcmServiceTest, RequestAnswersAtOnceAndTheCertificateIsIssuedWhenTheCaHasMadeIt) {
+  defer_ = true;
+  std::string arn = Request({{"DomainName", "App.example.com"}, {"ValidationMethod", "DNS"}});
+  ASSERT_EQ(pending_.size(), 1u);  // the key is made elsewhere
+  EXPECT_EQ(pending_[0].names, (std::vector<std::string>{"app.example.com"}));
+  EXPECT_EQ(pending_[0].key_algorithm, "RSA_2048");
+  json::object c = Described(arn);
+  EXPECT_EQ(c.at("Status").as_string(), "PENDING_VALIDATION");
+  EXPECT_EQ(c.at("KeyAlgorithm").as_string(), "RSA_2048");
+  EXPECT_EQ(c.at("DomainValidationOptions").at(0).at("ValidationStatus").as_string(), "PENDING_VALIDATION");
+  EXPECT_TRUE(c.at("DomainValidationOptions").at(0).as_object().contains("ResourceRecord"));
+  EXPECT_FALSE(c.contains("Serial"));
+  EXPECT_FALSE(c.contains("NotAfter"));
+  EXPECT_FALSE(c.contains("IssuedAt"));
+  EXPECT_EQ(ErrorOf(Call("GetCertificate", {{"CertificateArn", arn}})), "RequestInProgressException");
+
+  pending_[0].done(Issue(pending_[0].names, pending_[0].key_algorithm));
+  c = Described(arn);
+  EXPECT_EQ(c.at("Status").as_string(), "ISSUED");
+  EXPECT_EQ(c.at("DomainValidationOptions").at(0).at("ValidationStatus").as_string(), "SUCCESS");
+  EXPECT_EQ(c.at("Issuer").as_string(), "Amazon");
+  EXPECT_TRUE(c.contains("Serial"));
+  EXPECT_TRUE(c.contains("IssuedAt"));
+  EXPECT_TRUE(Call("GetCertificate", {{"CertificateArn", arn}}).ok());
+  EXPECT_NE(acm_->CertificateOf(arn)->key_pem, "");
+}
+
+TEST_F(AcmServiceTest, AFailedIssuanceIsFailedAndADeletedRequestStaysDeleted) {
+  defer_ = true;
+  std::string failing = Request({{"DomainName", "fail.example.com"}});
+  std::string deleted = Request({{"DomainName", "gone.example.com"}});
+  ASSERT_EQ(pending_.size(), 2u);
+  pending_[0].done(AwsError::Make("InternalError", "no key"));
+  json::object c = Described(failing);
+  EXPECT_EQ(c.at("Status").as_string(), "FAILED");
+  EXPECT_EQ(c.at("FailureReason").as_string(), "OTHER");
+
+  ASSERT_TRUE(Call("DeleteCertificate", {{"CertificateArn", deleted}}).ok());
+  pending_[1].done(Issue(pending_[1].names, pending_[1].key_algorithm));
+  EXPECT_EQ(ErrorOf(Call("DescribeCertificate", {{"CertificateArn", deleted}})), "ResourceNotFoundException");
+}
+
+TEST_F(AcmServiceTest, ARequestPendingAtARestartIsIssuedAfterIt) {
+  defer_ = true;
+  std::string arn = Request({{"DomainName", "restart.example.com"}, {"KeyAlgorithm", "EC_prime256v1"}});
+  ASSERT_EQ(pending_.size(), 1u);
+  Restart();  // the answer never came
+  ASSERT_EQ(pending_.size(), 1u);  // asked again by Start
+  EXPECT_EQ(pending_[0].names, (std::vector<std::string>{"restart.example.com"}));
+  EXPECT_EQ(pending_[0].key_algorithm, "EC_prime256v1");
+  pending_[0].done(Issue(pending_[0].names, pending_[0].key_algorithm));
+  EXPECT_EQ(Described(arn).at("Status").as_string(), "ISSUED");
 }
 
 TEST_F(AcmServiceTest, EcKeysOnRequestAndRsaByDefaultInTheList) {
