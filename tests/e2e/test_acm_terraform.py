@@ -1,7 +1,7 @@
 """Terraform's AWS provider (5.100) requests an ACM certificate with DNS
 validation and waits for it (aws_acm_certificate + aws_acm_certificate_validation):
-fargo's CA issues it at once, so the validation resource completes without
-DNS records; the plan after apply is clean, boto3 reads back the names,
+fargo's CA issues it within moments (PENDING_VALIDATION while its key is
+made), so the validation resource completes without DNS records; the plan after apply is clean, boto3 reads back the names,
 tags and validation records Terraform shows, and destroy deletes it.
 
 What the provider sends (TF_LOG=debug): RequestCertificate (DomainName,

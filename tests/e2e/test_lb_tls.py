@@ -1,14 +1,20 @@
 """TLS on the load balancers with ACM's certificates, as on AWS.
 
-ACM issues certificates at once from fargo's CA (RequestCertificate with DNS
-validation: ISSUED, its validation records shown). An internal ALB gets an
+ACM issues certificates from fargo's CA (RequestCertificate with DNS
+validation answers at once, PENDING_VALIDATION; ISSUED moments later, its
+validation records shown). An internal ALB gets an
 HTTPS listener on 443 whose default certificate is for another name and
 whose load balancer's own name comes from a certificate added for SNI
 (AddListenerCertificates); an NLB gets a TLS listener on 443 relaying plain
-TCP to the same nginx task. A container in the VPC curls both by their DNS
+TCP to the same nginx task, and a TLS listener on 8443 with the TLS 1.3-only
+security policy. A container in the VPC curls both by their DNS
 names over HTTPS, verifying them against fargo's CA (which every task
 trusts): the ALB's answer comes from the target with X-Forwarded-Proto
-https and X-Forwarded-Port 443, the NLB's straight from nginx. ACM refuses
+https and X-Forwarded-Port 443, the NLB's straight from nginx. The
+default policy (ELBSecurityPolicy-2016-08) takes a TLS 1.2 client offering
+only ECDHE-RSA-AES128-GCM-SHA256; the TLS 1.3-only listener refuses a
+TLS 1.2 client and serves a TLS 1.3 one. DescribeSSLPolicies lists the
+policies, and an unknown one is SSLPolicyNotFound. ACM refuses
 to delete a certificate in use; unknown certificates are CertificateNotFound.
 
 Needs a container engine, the story's images and root; `make test` sets
@@ -30,6 +36,10 @@ CLIENT = r"""
 while true; do
   echo "ALB $(curl -sS -m 5 https://$1/alb-page 2>&1)"
   echo "NLB $(curl -sS -m 5 https://$2/nlb-page 2>&1)"
+  echo "DEF12 $(curl -sS -m 5 --tlsv1.2 --tls-max 1.2 --ciphers ECDHE-RSA-AES128-GCM-SHA256 \
+       -w ' %{http_code}' https://$2/def12 2>&1 | tr '\n' ' ')"
+  echo "T13ONLY-12 $(curl -sS -m 5 --tlsv1.2 --tls-max 1.2 https://$2:8443/t12 2>&1 | tr '\n' ' ')"
+  echo "T13ONLY-13 $(curl -sS -m 5 --tlsv1.3 https://$2:8443/t13 2>&1 | tr '\n' ' ')"
   echo ROUND
   sleep 1
 done
@@ -65,6 +75,8 @@ class LoadBalancerTlsTest(FargoTestCase):
         def request(domain, *sans):
             arn = acm.request_certificate(DomainName=domain, ValidationMethod="DNS",
                                           SubjectAlternativeNames=[domain, *sans])["CertificateArn"]
+            acm.get_waiter("certificate_validated").wait(CertificateArn=arn,
+                                                         WaiterConfig={"Delay": 1, "MaxAttempts": 30})
             cert = acm.describe_certificate(CertificateArn=arn)["Certificate"]
             self.assertEqual(cert["Status"], "ISSUED")
             record = cert["DomainValidationOptions"][0]["ResourceRecord"]
@@ -100,6 +112,20 @@ class LoadBalancerTlsTest(FargoTestCase):
         elb.create_listener(LoadBalancerArn=nlb["LoadBalancerArn"], Protocol="TLS", Port=443,
                             Certificates=[{"CertificateArn": nlb_cert}],
                             DefaultActions=[{"Type": "forward", "TargetGroupArn": nlb_tg}])
+        nlb_tls = dict(LoadBalancerArn=nlb["LoadBalancerArn"], Protocol="TLS", Port=8443,
+                       Certificates=[{"CertificateArn": nlb_cert}],
+                       DefaultActions=[{"Type": "forward", "TargetGroupArn": nlb_tg}])
+        self.assertAwsError("SSLPolicyNotFound", elb.create_listener, SslPolicy="ELBSecurityPolicy-Nope",
+                            status=400, **nlb_tls)
+        strict = elb.create_listener(SslPolicy="ELBSecurityPolicy-TLS13-1-3-2021-06", **nlb_tls)["Listeners"][0]
+        self.assertEqual(strict["SslPolicy"], "ELBSecurityPolicy-TLS13-1-3-2021-06")
+        policies = elb.describe_ssl_policies(Names=["ELBSecurityPolicy-TLS13-1-3-2021-06",
+                                                    "ELBSecurityPolicy-2016-08"])["SslPolicies"]
+        by_name = {p["Name"]: p for p in policies}
+        self.assertEqual(by_name["ELBSecurityPolicy-TLS13-1-3-2021-06"]["SslProtocols"], ["TLSv1.3"])
+        self.assertEqual(by_name["ELBSecurityPolicy-2016-08"]["SslProtocols"], ["TLSv1", "TLSv1.1", "TLSv1.2"])
+        self.assertIn({"Name": "ECDHE-RSA-AES128-GCM-SHA256", "Priority": 2},
+                      by_name["ELBSecurityPolicy-2016-08"]["Ciphers"])
         self.assertAwsError("ResourceInUseException", acm.delete_certificate, CertificateArn=alb_cert)
         self.assertEqual(acm.describe_certificate(CertificateArn=alb_cert)["Certificate"]["InUseBy"],
                          [alb["LoadBalancerArn"]])
@@ -114,6 +140,13 @@ class LoadBalancerTlsTest(FargoTestCase):
                  what="answers through both load balancers over HTTPS")
         self.assertEqual(self.last(v, client, "ALB"), "web /alb-page proto=https port=443")
         self.assertEqual(self.last(v, client, "NLB"), "web /nlb-page proto= port=")
+        wait_for(lambda: (self.last(v, client, "T13ONLY-13") or "").startswith("web"), 30,
+                 what="a TLS 1.3 client served by the TLS 1.3-only listener")
+        self.assertEqual(self.last(v, client, "DEF12").split(), ["web", "/def12", "proto=", "port=", "200"])
+        self.assertEqual(self.last(v, client, "T13ONLY-13").strip(), "web /t13 proto= port=")
+        refused = self.last(v, client, "T13ONLY-12")
+        self.assertIn("curl: (35)", refused)  # the handshake failed
+        self.assertNotIn("web", refused)
 
         v.stop_all()
         elb.delete_load_balancer(LoadBalancerArn=alb["LoadBalancerArn"])
