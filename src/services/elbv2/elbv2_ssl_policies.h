@@ -5,7 +5,8 @@
 //
 // Each row is AWS's documented policy: its protocol versions (a contiguous
 // range) and its ciphers by priority, with OpenSSL's names (the names ELB
-// itself shows; TLS 1.3 suites, TLS_*, first). Source: "Security policies
+// itself shows; TLS 1.3 suites, TLS_*, first), as DescribeSSLPolicies lists
+// them on AWS (priorities included). Source: "Security policies
 // for your Application Load Balancer"
 // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html)
 // and "Security policies for your Network Load Balancer"
@@ -47,6 +48,14 @@ namespace ssl_policy_internal {
   "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES256-SHA:"      \
   "ECDHE-ECDSA-AES256-SHA:AES128-GCM-SHA256:AES128-SHA256:AES128-SHA:AES256-GCM-SHA384:AES256-SHA256:"       \
   "AES256-SHA"
+// ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06's: the same 18, but its two
+// ECDHE AES256-SHA ciphers come ECDSA first.
+#define FARGO_CIPHERS_EXT2                                                                                   \
+  "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-SHA256:"                     \
+  "ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES256-GCM-SHA384:"       \
+  "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-ECDSA-AES256-SHA:"    \
+  "ECDHE-RSA-AES256-SHA:AES128-GCM-SHA256:AES128-SHA256:AES128-SHA:AES256-GCM-SHA384:AES256-SHA256:"         \
+  "AES256-SHA"
 // ELBSecurityPolicy-TLS-1-2-2017-01: no SHA-1 cipher.
 #define FARGO_CIPHERS_TLS12                                                                                  \
   "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-SHA256:"                     \
@@ -72,7 +81,7 @@ inline constexpr SslPolicy kPolicies[] = {
     {"ELBSecurityPolicy-TLS13-1-2-2021-06", kTls1_2, kTls1_3, FARGO_TLS13 FARGO_CIPHERS_FS_SHA2},
     {"ELBSecurityPolicy-TLS13-1-2-Res-2021-06", kTls1_2, kTls1_3, FARGO_TLS13 FARGO_CIPHERS_FS_GCM},
     {"ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06", kTls1_2, kTls1_3, FARGO_TLS13 FARGO_CIPHERS_TLS12},
-    {"ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06", kTls1_2, kTls1_3, FARGO_TLS13 FARGO_CIPHERS_2016},
+    {"ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06", kTls1_2, kTls1_3, FARGO_TLS13 FARGO_CIPHERS_EXT2},
     {"ELBSecurityPolicy-TLS13-1-1-2021-06", kTls1_1, kTls1_3, FARGO_TLS13 FARGO_CIPHERS_2016},
     {"ELBSecurityPolicy-TLS13-1-0-2021-06", kTls1_0, kTls1_3, FARGO_TLS13 FARGO_CIPHERS_2016},
     {"ELBSecurityPolicy-TLS13-1-3-2021-06", kTls1_3, kTls1_3,
@@ -91,6 +100,7 @@ inline constexpr SslPolicy kPolicies[] = {
 
 #undef FARGO_TLS13
 #undef FARGO_CIPHERS_2016
+#undef FARGO_CIPHERS_EXT2
 #undef FARGO_CIPHERS_TLS12
 #undef FARGO_CIPHERS_FS
 #undef FARGO_CIPHERS_FS_SHA2

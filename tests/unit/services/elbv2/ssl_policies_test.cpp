@@ -70,6 +70,13 @@ TEST(SslPolicies, CiphersAreAwsListsInPriorityOrder) {
   EXPECT_EQ(CipherListOf(*FindSslPolicy("ELBSecurityPolicy-TLS13-1-2-Res-2021-06"), /*tls13=*/false),
             "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
             "ECDHE-RSA-AES256-GCM-SHA384");
+  // Ext2 lists the 2016 ciphers with its two ECDHE AES256-SHA ones swapped.
+  std::vector<std::string> ext2 = CiphersOf(*FindSslPolicy("ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06"));
+  ASSERT_EQ(ext2.size(), 21u);
+  EXPECT_EQ(ext2[13], "ECDHE-ECDSA-AES256-SHA");  // priority 14
+  EXPECT_EQ(ext2[14], "ECDHE-RSA-AES256-SHA");
+  EXPECT_EQ(v2016[10], "ECDHE-RSA-AES256-SHA");  // priority 11
+  EXPECT_EQ(v2016[11], "ECDHE-ECDSA-AES256-SHA");
   EXPECT_EQ(SslProtocolsOf(*FindSslPolicy("ELBSecurityPolicy-TLS13-1-0-2021-06")),
             (std::vector<std::string>{"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}));
 }
