@@ -22,6 +22,8 @@
 #include <mutex>
 #include <thread>
 
+#include "dataplane/lb/listener_on_loop.h"
+
 namespace fargo::dataplane::lb {
 namespace {
 
@@ -111,12 +113,6 @@ struct Backend final : ListenerBackend {
   void CountConnection(int delta) override { open += delta; }
 };
 
-uint16_t FreePort() {
-  asio::io_context io;
-  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
 ConditionPlan Cond(std::string field, std::string value) {
   ConditionPlan c;
   c.field = std::move(field);
@@ -144,45 +140,22 @@ RulePlan Fixed(int priority, std::vector<ConditionPlan> conds, std::string code,
   return r;
 }
 
-// A listener on its own loop thread.
-class Balancer {
+// An HTTP listener with `rules`, on its own loop thread.
+class Balancer : public ListenerOnLoop<HttpListener> {
  public:
-  Balancer(Backend& backend, std::vector<RulePlan> rules) {
-    config_.address = "127.0.0.1";
-    config_.port = FreePort();
-    config_.idle_timeout_s = 60;
-    config_.rules = std::make_shared<const std::vector<RulePlan>>(std::move(rules));
-    auto opened = HttpListener::Open(io_, backend, config_);
-    EXPECT_TRUE(opened.ok());
-    listener_ = std::move(*opened);
-    thread_ = std::thread([this] {
-      auto guard = asio::make_work_guard(io_);
-      io_.run();
-    });
-  }
-  ~Balancer() {
-    asio::post(io_, [this] { listener_.reset(); });
-    io_.stop();
-    thread_.join();
-  }
-  uint16_t port() const { return config_.port; }
+  Balancer(Backend& backend, std::vector<RulePlan> rules) : ListenerOnLoop(backend, WithRules(std::move(rules))) {}
   // New rules, as the VPC's balancer applies a new plan (on the loop).
   void SetRules(std::vector<RulePlan> rules) {
-    std::promise<void> done;
-    asio::post(io_, [&] {
-      ListenerConfig c = config_;
-      c.rules = std::make_shared<const std::vector<RulePlan>>(std::move(rules));
-      listener_->Update(c);
-      done.set_value();
-    });
-    done.get_future().wait();
+    Update([&](ListenerConfig& c) { c.rules = std::make_shared<const std::vector<RulePlan>>(std::move(rules)); });
   }
 
  private:
-  asio::io_context io_;
-  ListenerConfig config_;
-  std::unique_ptr<HttpListener> listener_;
-  std::thread thread_;
+  static ListenerConfig WithRules(std::vector<RulePlan> rules) {
+    ListenerConfig config;
+    config.idle_timeout_s = 60;
+    config.rules = std::make_shared<const std::vector<RulePlan>>(std::move(rules));
+    return config;
+  }
 };
 
 // One client connection, request after request.

@@ -22,6 +22,7 @@
 
 #include "dataplane/lb/health_probe.h"
 #include "dataplane/lb/http_listener.h"
+#include "dataplane/lb/listener_on_loop.h"
 #include "dataplane/lb/listener_tls.h"
 #include "dataplane/lb/tcp_listener.h"
 #include "server/tls/tls_authority.h"
@@ -144,40 +145,8 @@ struct Backend final : ListenerBackend {
   void CountConnection(int) override {}
 };
 
-uint16_t FreePort() {
-  asio::io_context io;
-  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
-// A listener of type L on its own loop thread.
 template <class L>
-class Balancer {
- public:
-  Balancer(Backend& backend, ListenerConfig config) : config_(std::move(config)) {
-    config_.address = "127.0.0.1";
-    config_.port = FreePort();
-    auto opened = L::Open(io_, backend, config_);
-    EXPECT_TRUE(opened.ok());
-    listener_ = std::move(*opened);
-    thread_ = std::thread([this] {
-      auto guard = asio::make_work_guard(io_);
-      io_.run();
-    });
-  }
-  ~Balancer() {
-    asio::post(io_, [this] { listener_.reset(); });
-    io_.stop();
-    thread_.join();
-  }
-  uint16_t port() const { return config_.port; }
-
- private:
-  asio::io_context io_;
-  ListenerConfig config_;
-  std::unique_ptr<L> listener_;
-  std::thread thread_;
-};
+using Balancer = ListenerOnLoop<L>;
 
 // A client TLS stream to the listener that verifies against fargo's CA
 // and sends `sni`; returns the CN of the certificate it was served.

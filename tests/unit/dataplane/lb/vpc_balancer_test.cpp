@@ -11,6 +11,8 @@
 #include <mutex>
 #include <thread>
 
+#include "dataplane/lb/listener_on_loop.h"
+
 namespace fargo::dataplane::lb {
 namespace {
 
@@ -53,12 +55,6 @@ class HttpTarget {
   tcp::acceptor acceptor_;
   std::thread thread_;
 };
-
-uint16_t FreePort() {
-  asio::io_context io;
-  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
 
 class Reports {
  public:
