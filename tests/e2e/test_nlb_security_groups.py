@@ -149,7 +149,9 @@ class NetworkLoadBalancerSecurityGroupsTest(SecurityGroupsCase):
         lb, direct = f"{dns}:80", f"{web}:80"
         client, client_ip = self.run_task(self.probe_td, None, [lb, direct])
         stranger, _ = self.run_task(self.probe_td, None, [lb, direct])
-        self.expect(client, lb, "timeout")  # no ingress rule yet
+        # No ingress rule yet. The first probes also wait out the probe's
+        # start and its first lookups of the load balancer's name.
+        self.expect(client, lb, "timeout", timeout=90)
 
         admit_client = self.rule("tcp", 80, cidr=client_ip + "/32")
         self.ec2.authorize_security_group_ingress(GroupId=nlb_group, IpPermissions=[admit_client])
@@ -213,7 +215,9 @@ class NetworkLoadBalancerSecurityGroupsTest(SecurityGroupsCase):
 
         lb, direct = f"{dns}:7000", f"{echo}:7000"
         client, client_ip = self.run_task(self.python_td("udp-probe", UDP_PROBE), None, [lb, direct])
-        self.expect(client, lb, "timeout")  # no ingress rule yet
+        # No ingress rule yet. The first probes also wait out the probe's
+        # start and its first lookups of the load balancer's name.
+        self.expect(client, lb, "timeout", timeout=90)
 
         admit_client = self.rule("udp", 7000, cidr=client_ip + "/32")
         self.ec2.authorize_security_group_ingress(GroupId=nlb_group, IpPermissions=[admit_client])
