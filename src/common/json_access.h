@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -36,5 +37,19 @@ inline const boost::json::object* GetObject(const boost::json::object& o, std::s
   return v && v->is_object() ? &v->as_object() : nullptr;
 }
 inline bool Has(const boost::json::object& o, std::string_view k) { return o.contains(k); }
+// The string members of the object `k` (tags, as stored): others are skipped.
+inline std::map<std::string, std::string> GetStringMap(const boost::json::object& o, std::string_view k) {
+  std::map<std::string, std::string> out;
+  if (const boost::json::object* m = GetObject(o, k))
+    for (const auto& [name, v] : *m)
+      if (v.is_string()) out.emplace(std::string(name), std::string(v.as_string()));
+  return out;
+}
+// `m` as a JSON object, as GetStringMap reads it back.
+inline boost::json::object StringMapObject(const std::map<std::string, std::string>& m) {
+  boost::json::object out;
+  for (const auto& [k, v] : m) out[k] = v;
+  return out;
+}
 
 }  // namespace fargo

@@ -32,8 +32,6 @@ std::string HashHex(const std::string& seed, size_t n) {
 }  // namespace
 
 json::object ToStored(const AcmCertificate& c) {
-  json::object tags;
-  for (const auto& [k, v] : c.tags) tags[k] = v;
   return json::object{{"kind", "acm-certificate"},
                       {"region", c.region},
                       {"arn", c.arn},
@@ -57,7 +55,7 @@ json::object ToStored(const AcmCertificate& c) {
                       {"importedMs", c.imported_ms},
                       {"notBeforeMs", c.not_before_ms},
                       {"notAfterMs", c.not_after_ms},
-                      {"tags", std::move(tags)}};
+                      {"tags", StringMapObject(c.tags)}};
 }
 
 Result<AcmCertificate> FromStored(const json::object& d, const AcmCertificate*) {
@@ -87,9 +85,7 @@ Result<AcmCertificate> FromStored(const json::object& d, const AcmCertificate*) 
   c.imported_ms = GetInt(d, "importedMs");
   c.not_before_ms = GetInt(d, "notBeforeMs");
   c.not_after_ms = GetInt(d, "notAfterMs");
-  if (const json::object* tags = GetObject(d, "tags"))
-    for (const auto& [k, v] : *tags)
-      if (v.is_string()) c.tags[std::string(k)] = std::string(v.as_string());
+  c.tags = GetStringMap(d, "tags");
   return c;
 }
 

@@ -7,11 +7,9 @@ namespace fargo::services::elbv2 {
 namespace json = boost::json;
 
 json::object ToStored(const ListenerRule& r) {
-  json::object tags;
-  for (const auto& [k, v] : r.tags) tags[k] = v;
   return json::object{{"kind", "rule"},          {"region", r.region},         {"arn", r.arn},
                       {"listenerArn", r.listener_arn}, {"priority", r.priority},   {"conditions", r.conditions},
-                      {"actions", r.actions},    {"tags", std::move(tags)}};
+                      {"actions", r.actions},    {"tags", StringMapObject(r.tags)}};
 }
 
 Result<ListenerRule> FromStored(const json::object& d, const ListenerRule*) {
@@ -23,9 +21,7 @@ Result<ListenerRule> FromStored(const json::object& d, const ListenerRule*) {
   r.priority = GetInt(d, "priority");
   if (const json::array* c = GetArray(d, "conditions")) r.conditions = *c;
   if (const json::array* a = GetArray(d, "actions")) r.actions = *a;
-  if (const json::object* tags = GetObject(d, "tags"))
-    for (const auto& [k, v] : *tags)
-      if (v.is_string()) r.tags[std::string(k)] = std::string(v.as_string());
+  r.tags = GetStringMap(d, "tags");
   return r;
 }
 
