@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/strings.h"
+#include "runtime/namespace_filter.h"
 
 namespace fargo::runtime {
 
@@ -43,8 +44,8 @@ VpcRules::State VpcRules::Parse(std::string_view iptables_save) {
     } else if (table == "filter") {
       if (chain == "FORWARD" && Has(words, "-o", kUplinkInside) && Has(words, "-j", kUplinkChain))
         s.forward_jump = true;
-      if (chain == "INPUT" && Has(words, "-j", "FARGO-LB-IN")) s.balancer_in_jump = true;
-      if (chain == "OUTPUT" && Has(words, "-j", "FARGO-LB-OUT")) s.balancer_out_jump = true;
+      if (chain == "INPUT" && Has(words, "-j", kBalancerInChain)) s.balancer_in_jump = true;
+      if (chain == "OUTPUT" && Has(words, "-j", kBalancerOutChain)) s.balancer_out_jump = true;
       if (chain == kEgressChain)
         for (size_t i = 0; i + 1 < words.size(); ++i)
           if (words[i] == "-s") {
